@@ -1,0 +1,1 @@
+"""Hearth's engine: models, runtime, storage. Never imports Qt."""

@@ -1,0 +1,124 @@
+"""One error hierarchy for everything a user can meet.
+
+Every error says what happened (``str(err)``) and what to do about it
+(``err.hint``); the GUI and the terminal show both. Library errors are
+translated into these at the engine's boundary.
+"""
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+
+class HearthError(Exception):
+    """Base class: a message for people plus a hint saying what to do."""
+
+    hint: str = ""
+
+    def __init__(self, message: str, *, hint: str = "", path: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if hint:
+            self.hint = hint
+        self.path = str(path) if path is not None else None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def full_text(self) -> str:
+        """Message and hint together, for a terminal or a dialog."""
+        return f"{self.message}\n{self.hint}" if self.hint else self.message
+
+
+# --- models and the runtime -------------------------------------------------
+
+class ModelError(HearthError):
+    """Something is wrong with a model file or the process running it."""
+
+
+class ModelNotFound(ModelError, FileNotFoundError):
+    hint = "Check the path, or pick another model from the model list."
+
+
+class ModelInvalid(ModelError):
+    """The file is not a usable GGUF model (truncated, corrupt, not GGUF)."""
+
+    hint = "The file is incomplete or corrupt. Delete it and download it again."
+
+
+class ModelLoadFailed(ModelError):
+    hint = ("llama.cpp could not load this model. It may need more memory than is free, "
+            "or a newer Hearth. Try a smaller model or a smaller context size.")
+
+
+class ModelCrashed(ModelError):
+    """The worker process running llama.cpp died."""
+
+    hint = "Your conversation is saved. Reload the model to continue; if it happens again, try another model."
+
+    def __init__(self, message: str, *, exitcode: int | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.exitcode = exitcode
+
+    @staticmethod
+    def describe_exit(exitcode: int | None) -> str:
+        """'signal SIGSEGV', 'exit code 3' or 'an unknown cause'."""
+        if exitcode is None:
+            return "an unknown cause"
+        if exitcode < 0:
+            try:
+                return f"signal {signal.Signals(-exitcode).name}"
+            except ValueError:
+                return f"signal {-exitcode}"
+        return f"exit code {exitcode}"
+
+
+class NoModelLoaded(ModelError):
+    hint = "Choose a model first."
+
+
+class TemplateError(ModelError):
+    """The model's chat template could not be used."""
+
+    hint = "Choose a built-in chat template for this model in its settings."
+
+
+class UnsafeTemplate(TemplateError):
+    """The chat template tried to reach Python internals; nothing was run."""
+
+    hint = ("This model file carries a chat template that tries to run code. Hearth refused it. "
+            "Delete the file, or use it with a built-in template.")
+
+
+class TemplateTimeout(TemplateError):
+    hint = "The model's chat template took too long to render. Use a built-in template for this model."
+
+
+# --- context budget ---------------------------------------------------------
+
+class ContextError(HearthError):
+    """The conversation does not fit the model's context window."""
+
+
+class MessageTooLong(ContextError):
+    hint = "Shorten the message, raise the context size, or add the text to a knowledge base instead."
+
+
+class ContextFull(ContextError):
+    """The conversation's policy is to refuse rather than drop old turns."""
+
+    hint = "Start a new conversation, raise the context size, or allow dropping the oldest turns."
+
+
+# --- storage ----------------------------------------------------------------
+
+class StoreError(HearthError):
+    hint = "Hearth's database could not be used. Check that the disk is not full and the data folder is writable."
+
+
+class ConversationNotFound(StoreError, KeyError):
+    hint = "It may have been deleted. Pick another conversation."
+
+
+class MessageNotFound(StoreError, KeyError):
+    hint = "It may have been deleted."
