@@ -1,0 +1,313 @@
+"""The parent side of the worker process: load, generate, cancel, survive crashes.
+
+``Runtime`` starts a worker process that owns llama.cpp. Every wait on the
+worker also watches the process itself, so a segfault, abort or ``kill -9``
+raises ``ModelCrashed`` at once instead of hanging. After a crash the next
+call starts a fresh worker and reloads the same model.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any, Iterator
+
+from .. import errors
+from ..filehash import sha256_file
+from ..gguf_file import GGUFInfo, read_gguf_info
+from ..paths import paths
+from ..sampling import CancelToken, Sampling
+from ..templates import FALLBACK_TEMPLATES, ChatTemplate, choose_template, load_template
+from . import worker
+
+_ERRORS: dict[str, type[errors.HearthError]] = {
+    "ModelLoadFailed": errors.ModelLoadFailed,
+    "ModelError": errors.ModelError,
+    "NoModelLoaded": errors.NoModelLoaded,
+    "MessageTooLong": errors.MessageTooLong,
+    "ContextFull": errors.ContextFull,
+}
+
+
+def default_threads() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    path: str
+    n_ctx: int | None = None             # None: min(4096, trained context)
+    n_gpu_layers: int | str = "auto"     # "auto": all layers when a GPU backend exists
+    n_threads: int | None = None
+    template: str | None = None          # a built-in template name to use instead of the model's own
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What was loaded, for the status bar and for every reply's record."""
+
+    path: str
+    name: str
+    architecture: str
+    parameters: int
+    quantization: str
+    size_bytes: int
+    n_ctx_train: int
+    n_ctx: int
+    n_layers: int
+    backend: str
+    gpu_layers: int
+    threads: int
+    sha256: str
+    load_seconds: float
+    template: ChatTemplate = field(repr=False)
+
+    def summary(self) -> str:
+        return (f"{self.name} · {self.parameters / 1e6:.0f}M · {self.quantization} · "
+                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}")
+
+
+@dataclass
+class Done:
+    """The end of a generation: the worker's statistics."""
+
+    stats: dict[str, Any]
+
+
+class Runtime:
+    """One worker process running one model at a time. Use from one thread;
+    ``cancel()`` may be called from any thread."""
+
+    def __init__(self, *, log_path: Path | None = None, cache_dir: Path | None = None) -> None:
+        """``log_path`` receives llama.cpp's own log; ``cache_dir`` keeps model hashes (defaults: the home's)."""
+        self._ctx = mp.get_context("spawn")
+        home = paths() if log_path is None or cache_dir is None else None
+        self._log_path = log_path or home.runtime_log  # type: ignore[union-attr]
+        self._cache_dir = cache_dir or home.cache  # type: ignore[union-attr]
+        self._proc: Any = None
+        self._conn: Any = None
+        self._flag = self._ctx.RawValue("b", 0)
+        self._request: LoadRequest | None = None
+        self.info: ModelInfo | None = None
+        self._lock = threading.RLock()
+        self._streaming = False
+
+    # --- process management ---------------------------------------------------
+    @property
+    def worker_pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.is_alive() else None
+
+    def _ensure_worker(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self._drop_worker()
+        parent, child = self._ctx.Pipe(duplex=True)
+        log = str(self._log_path) if self._log_path else None
+        self._proc = self._ctx.Process(target=worker.main, args=(child, self._flag, log),
+                                       name="hearth-llama", daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+
+    def _drop_worker(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc.join(timeout=2)
+        self._proc = self._conn = None
+
+    def _crashed(self) -> errors.ModelCrashed:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            proc.join(timeout=2)
+            code = proc.exitcode
+        self._drop_worker()
+        name = Path(self._request.path).name if self._request else "the model"
+        return errors.ModelCrashed(
+            f"The process running {name} stopped unexpectedly ({errors.ModelCrashed.describe_exit(code)}).",
+            exitcode=code, path=self._request.path if self._request else None)
+
+    def _recv(self) -> tuple[Any, ...]:
+        conn, proc = self._conn, self._proc
+        while True:
+            ready = wait([conn, proc.sentinel])
+            if conn in ready or conn.poll():
+                try:
+                    return conn.recv()
+                except (EOFError, OSError):
+                    raise self._crashed() from None
+            if proc.sentinel in ready:
+                raise self._crashed()
+
+    def _call(self, op: str, args: dict[str, Any] | None = None) -> Any:
+        try:
+            self._conn.send((op, args or {}))
+        except (BrokenPipeError, OSError):
+            raise self._crashed() from None
+        reply = self._recv()
+        if reply[0] == "error":
+            raise self._error(reply[1], reply[2])
+        return reply[1]
+
+    def _error(self, kind: str, message: str) -> errors.HearthError:
+        cls = _ERRORS.get(kind, errors.ModelError)
+        return cls(message, path=self._request.path if self._request else None)
+
+    # --- public API -------------------------------------------------------------
+    def load(self, path: str | os.PathLike[str], *, n_ctx: int | None = None, n_gpu_layers: int | str = "auto",
+             n_threads: int | None = None, template: str | None = None) -> ModelInfo:
+        """Validate the file, pick its chat template, load it in the worker."""
+        request = LoadRequest(str(Path(path).expanduser().resolve()), n_ctx, n_gpu_layers, n_threads, template)
+        with self._lock:
+            return self._load(request)
+
+    def _load(self, request: LoadRequest) -> ModelInfo:
+        gguf = read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
+        chat_template = _template_for(gguf, request)
+        n_ctx = request.n_ctx or min(4096, gguf.context_length or 4096)
+        threads = request.n_threads or default_threads()
+        digest: dict[str, str] = {}
+        hasher = threading.Thread(target=lambda: digest.update(sha256=sha256_file(request.path, self._cache_dir)),
+                                  name="hearth-sha256", daemon=True)
+        hasher.start()
+        self._request = request
+        self.info = None
+        self._ensure_worker()
+        gpu = request.n_gpu_layers
+        # "auto" offloads every layer; a CPU-only build of llama.cpp ignores it.
+        args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
+                "n_gpu_layers": -1 if gpu == "auto" else int(gpu)}
+        facts = self._call("load", args)
+        hasher.join()
+        self.info = ModelInfo(
+            path=request.path, name=gguf.name, architecture=gguf.architecture,
+            parameters=facts["parameters"], quantization=gguf.quantization,
+            size_bytes=gguf.file_size or facts["size_bytes"], n_ctx_train=facts["n_ctx_train"],
+            n_ctx=facts["n_ctx"], n_layers=facts["n_layers"], backend=facts["backend"],
+            gpu_layers=facts["gpu_layers"], threads=facts["threads"], sha256=digest.get("sha256", ""),
+            load_seconds=facts["load_seconds"], template=chat_template)
+        return self.info
+
+    def _ready(self) -> ModelInfo:
+        """The loaded model; after a crash, a fresh worker with the same model."""
+        if self.info is not None and self._proc is not None and self._proc.is_alive():
+            return self.info
+        if self._request is None:
+            raise errors.NoModelLoaded("No model is loaded.")
+        return self._load(self._request)
+
+    def count_tokens(self, text: str) -> int:
+        with self._lock:
+            self._ready()
+            return int(self._call("count", {"text": text}))
+
+    def generate(self, prompt: str, sampling: Sampling, *, cancel: CancelToken | None = None,
+                 reuse_prefix: bool = True) -> Iterator[str | Done]:
+        """Yield text pieces as they are generated, then one ``Done``."""
+        with self._lock:
+            self._ready()
+            self._flag.value = 0
+            unhook = cancel.on_cancel(self.cancel) if cancel is not None else (lambda: None)
+            try:
+                try:
+                    self._conn.send(("generate", {"prompt": prompt, "sampling": sampling.to_dict(),
+                                                  "reuse_prefix": reuse_prefix}))
+                except (BrokenPipeError, OSError):
+                    raise self._crashed() from None
+                self._streaming = True
+                while True:
+                    reply = self._recv()
+                    kind = reply[0]
+                    if kind == "tok":
+                        yield reply[1]
+                        continue
+                    self._streaming = False
+                    if kind == "done":
+                        yield Done(reply[1])
+                        return
+                    raise self._error(reply[1], reply[2])
+            except errors.ModelCrashed:
+                self._streaming = False
+                raise
+            finally:
+                unhook()
+                if self._streaming:
+                    self._finish_abandoned()
+
+    def _finish_abandoned(self) -> None:
+        """The caller stopped iterating early: stop the worker and drain its replies."""
+        self._flag.value = 1
+        while self._streaming:
+            try:
+                if self._recv()[0] in ("done", "error"):
+                    self._streaming = False
+            except errors.ModelCrashed:
+                self._streaming = False
+
+    def cancel(self) -> None:
+        """Stop the current generation before its next token (any thread)."""
+        self._flag.value = 1
+
+    def unload(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.is_alive():
+                try:
+                    self._call("unload")
+                except errors.ModelError:
+                    pass
+            self.info = None
+            self._request = None
+
+    def close(self) -> None:
+        """Stop the worker process."""
+        with self._lock:
+            if self._proc is not None and self._proc.is_alive():
+                try:
+                    self._conn.send(("exit", {}))
+                    self._proc.join(timeout=5)
+                except (BrokenPipeError, OSError):
+                    pass
+            self._drop_worker()
+            self.info = None
+
+    def __enter__(self) -> "Runtime":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _template_for(gguf: GGUFInfo, request: LoadRequest) -> ChatTemplate:
+    origin = request.path
+    if request.template:
+        if request.template not in FALLBACK_TEMPLATES:
+            raise errors.TemplateError(f"There is no built-in chat template named {request.template!r}.",
+                                       path=origin)
+        return load_template(FALLBACK_TEMPLATES[request.template], origin=origin, name=request.template,
+                             bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "")
+    return choose_template(gguf.chat_template, architecture=gguf.architecture, chat_markers=gguf.chat_markers,
+                           origin=origin, bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "",
+                           base_model=_looks_like_base_model(gguf, origin))
+
+
+_TUNED = re.compile(r"(instruct|chat|(^|[^a-z])it([^a-z]|$)|sft|dpo|rlhf|orpo|assistant|hermes|dolphin)", re.I)
+
+
+def _looks_like_base_model(gguf: GGUFInfo, origin: str) -> bool:
+    """No fine-tune named in the metadata, the model name or the file name."""
+    meta = gguf.metadata
+    words = [str(meta.get(k, "")) for k in ("general.finetune", "general.name", "general.basename")]
+    words.append(Path(origin).stem)
+    return not any(_TUNED.search(w) for w in words if w)
+

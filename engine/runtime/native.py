@@ -1,0 +1,293 @@
+"""llama.cpp through its C API: load a model, tokenize, generate with KV reuse.
+
+This is the one module that touches ``llama_cpp``. It runs inside the worker
+process (and in the benchmark's bare loop). The generation loop does the
+least Python work per token it can: sampling runs in llama.cpp's own sampler
+chain, and only the new piece of text leaves the loop.
+"""
+from __future__ import annotations
+
+import codecs
+import ctypes
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import llama_cpp
+
+from ..sampling import Sampling
+
+PROMPT_CHUNK = 256  # prompt tokens per llama_decode call; cancel is checked between chunks
+_backend_ready = False
+
+
+class NativeError(Exception):
+    """A failure inside llama.cpp; ``kind`` names the engine error to raise."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def backend_name() -> str:
+    """'CUDA', 'Metal', 'Vulkan' or 'CPU': the accelerator this build of llama.cpp can use."""
+    if not llama_cpp.llama_supports_gpu_offload():
+        return "CPU"
+    info = llama_cpp.llama_print_system_info().decode(errors="replace").upper()
+    libdir = Path(llama_cpp.__file__).parent / "lib"
+    libs = " ".join(p.name.upper() for p in libdir.glob("*")) if libdir.is_dir() else ""
+    for name in ("CUDA", "METAL", "VULKAN", "HIP", "SYCL"):
+        if name in info or f"GGML-{name}" in libs:
+            return "Metal" if name == "METAL" else name
+    return "GPU"
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    prompt_evaluated: int = 0       # tokens actually decoded for the prompt (after KV reuse)
+    completion_tokens: int = 0
+    prompt_seconds: float = 0.0
+    ttft_seconds: float = 0.0       # request start to first token
+    decode_seconds: float = 0.0     # first token to last token
+    finish_reason: str = ""         # stop | length | context | cancelled | stop_string
+
+    @property
+    def tokens_per_s(self) -> float:
+        if self.completion_tokens <= 1 or self.decode_seconds <= 0:
+            return 0.0
+        return (self.completion_tokens - 1) / self.decode_seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["tokens_per_s"] = self.tokens_per_s
+        return data
+
+
+class NativeModel:
+    """A loaded model plus one context (sequence 0) whose KV cache is reused."""
+
+    def __init__(self, path: str, *, n_ctx: int, n_gpu_layers: int, n_threads: int,
+                 n_batch: int = 512) -> None:
+        global _backend_ready
+        if not _backend_ready:
+            llama_cpp.llama_backend_init()
+            _backend_ready = True
+        mparams = llama_cpp.llama_model_default_params()
+        mparams.n_gpu_layers = n_gpu_layers
+        # llama.cpp's AMX weight repacking (an "extra buffer type") segfaults on
+        # CPUs that report AMX (llama.cpp issue 20824): never use extra buffers.
+        mparams.use_extra_bufts = False
+        started = time.perf_counter()
+        self.model = llama_cpp.llama_model_load_from_file(os.fsencode(path), mparams)
+        if not self.model:
+            raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.")
+        self.n_ctx_train = int(llama_cpp.llama_model_n_ctx_train(self.model))
+        cparams = llama_cpp.llama_context_default_params()
+        cparams.n_ctx = n_ctx
+        cparams.n_batch = n_batch
+        cparams.n_ubatch = n_batch
+        cparams.n_threads = n_threads
+        cparams.n_threads_batch = n_threads
+        cparams.n_seq_max = 1
+        self.ctx = llama_cpp.llama_init_from_model(self.model, cparams)
+        if not self.ctx:
+            llama_cpp.llama_model_free(self.model)
+            raise NativeError("ModelLoadFailed",
+                              f"llama.cpp could not create a context of {n_ctx} tokens for {path}; "
+                              "there may not be enough memory.")
+        self.load_seconds = time.perf_counter() - started
+        self.path = path
+        self.n_ctx = int(llama_cpp.llama_n_ctx(self.ctx))
+        self.n_batch = n_batch
+        self.n_threads = n_threads
+        self.n_layers = int(llama_cpp.llama_model_n_layer(self.model))
+        self.n_gpu_layers = n_gpu_layers
+        self.vocab = llama_cpp.llama_model_get_vocab(self.model)
+        self.memory = llama_cpp.llama_get_memory(self.ctx)
+        self.cached: list[int] = []     # tokens whose keys/values are in the KV cache
+        self._one = (llama_cpp.llama_token * 1)()
+        self._piece = ctypes.create_string_buffer(256)
+
+    # --- facts ---------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        buf = ctypes.create_string_buffer(4096)
+        n = llama_cpp.llama_model_meta_val_str(self.model, key.encode(), buf, len(buf))
+        return buf.value.decode(errors="replace") if n >= 0 else None
+
+    def describe(self) -> dict[str, Any]:
+        offloaded = min(max(self.n_gpu_layers, 0), self.n_layers + 1) if self.n_gpu_layers >= 0 else self.n_layers + 1
+        backend = backend_name()
+        if backend == "CPU":
+            offloaded = 0
+        return {
+            "parameters": int(llama_cpp.llama_model_n_params(self.model)),
+            "size_bytes": int(llama_cpp.llama_model_size(self.model)),
+            "n_ctx_train": self.n_ctx_train,
+            "n_ctx": self.n_ctx,
+            "n_layers": self.n_layers,
+            "gpu_layers": offloaded,
+            "backend": backend,
+            "threads": self.n_threads,
+            "load_seconds": self.load_seconds,
+            "description": _desc(self.model),
+        }
+
+    # --- tokens --------------------------------------------------------------
+    def tokenize(self, text: str) -> list[int]:
+        data = text.encode("utf-8")
+        add_bos = bool(llama_cpp.llama_vocab_get_add_bos(self.vocab))
+        if add_bos:
+            bos = self.token_text(llama_cpp.llama_vocab_bos(self.vocab))
+            if bos and text.startswith(bos):
+                add_bos = False  # the chat template already wrote it
+        capacity = len(data) + 8
+        buf = (llama_cpp.llama_token * capacity)()
+        n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_bos, True)
+        if n < 0:
+            capacity = -n
+            buf = (llama_cpp.llama_token * capacity)()
+            n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_bos, True)
+        return list(buf[:n])
+
+    def token_text(self, token: int) -> str:
+        n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, True)
+        return self._piece.raw[:max(n, 0)].decode("utf-8", errors="replace")
+
+    def _piece_bytes(self, token: int) -> bytes:
+        n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, False)
+        return self._piece.raw[:n] if n > 0 else b""
+
+    # --- evaluation ----------------------------------------------------------
+    def _decode(self, tokens: list[int]) -> None:
+        if len(tokens) == 1:
+            self._one[0] = tokens[0]
+            arr: Any = self._one
+        else:
+            arr = (llama_cpp.llama_token * len(tokens))(*tokens)
+        rc = llama_cpp.llama_decode(self.ctx, llama_cpp.llama_batch_get_one(arr, len(tokens)))
+        if rc != 0:
+            raise NativeError("ModelLoadFailed" if rc < 0 else "ContextFull",
+                              f"llama.cpp failed to evaluate {len(tokens)} tokens (code {rc}).")
+        self.cached.extend(tokens)
+
+    def _reuse_prefix(self, prompt: list[int], reuse: bool) -> int:
+        """Keep the longest common prefix of the cache and the prompt; return its length."""
+        keep = 0
+        if reuse:
+            limit = min(len(self.cached), len(prompt) - 1)  # at least one token must be evaluated
+            while keep < limit and self.cached[keep] == prompt[keep]:
+                keep += 1
+        if keep < len(self.cached):
+            if not llama_cpp.llama_memory_seq_rm(self.memory, -1, keep, -1):
+                llama_cpp.llama_memory_clear(self.memory, True)
+                keep = 0
+            del self.cached[keep:]
+        return keep
+
+    def _sampler(self, s: Sampling) -> Any:
+        chain = llama_cpp.llama_sampler_chain_init(llama_cpp.llama_sampler_chain_default_params())
+        add = llama_cpp.llama_sampler_chain_add
+        if s.repeat_penalty and s.repeat_penalty != 1.0 and s.repeat_last_n:
+            n_vocab = llama_cpp.llama_vocab_n_tokens(self.vocab)
+            add(chain, llama_cpp.llama_sampler_init_penalties(n_vocab, s.repeat_last_n, s.repeat_penalty, 0.0, 0.0))
+        if s.temperature <= 0:
+            add(chain, llama_cpp.llama_sampler_init_greedy())
+            return chain
+        if s.top_k > 0:
+            add(chain, llama_cpp.llama_sampler_init_top_k(s.top_k))
+        if 0 < s.top_p < 1:
+            add(chain, llama_cpp.llama_sampler_init_top_p(s.top_p, 1))
+        if s.min_p > 0:
+            add(chain, llama_cpp.llama_sampler_init_min_p(s.min_p, 1))
+        add(chain, llama_cpp.llama_sampler_init_temp(s.temperature))
+        seed = s.seed if s.seed is not None else llama_cpp.LLAMA_DEFAULT_SEED
+        add(chain, llama_cpp.llama_sampler_init_dist(seed & 0xFFFFFFFF))
+        return chain
+
+    def generate(self, prompt_text: str, sampling: Sampling, *, cancelled: Callable[[], bool],
+                 reuse_prefix: bool = True, stats: GenerationStats | None = None) -> Iterator[str]:
+        """Yield the reply's text pieces; fill ``stats`` as it goes."""
+        st = stats if stats is not None else GenerationStats()
+        started = time.perf_counter()
+        prompt = self.tokenize(prompt_text)
+        st.prompt_tokens = len(prompt)
+        if len(prompt) >= self.n_ctx:
+            raise NativeError("MessageTooLong", f"The prompt has {len(prompt)} tokens; the context holds {self.n_ctx}.")
+        keep = self._reuse_prefix(prompt, reuse_prefix)
+        st.prompt_evaluated = len(prompt) - keep
+        for i in range(keep, len(prompt), PROMPT_CHUNK):
+            if cancelled():
+                st.finish_reason = "cancelled"
+                return
+            self._decode(prompt[i:i + PROMPT_CHUNK])
+        st.prompt_seconds = time.perf_counter() - started
+        yield from self._sample_loop(sampling, cancelled, st, started)
+
+    def _sample_loop(self, sampling: Sampling, cancelled: Callable[[], bool],
+                     st: GenerationStats, started: float) -> Iterator[str]:
+        chain = self._sampler(sampling)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        stops = tuple(s for s in sampling.stop if s)
+        hold = max((len(s) for s in stops), default=1) - 1
+        pending = ""
+        first_at = last_at = 0.0
+        sample, is_eog, n_ctx = llama_cpp.llama_sampler_sample, llama_cpp.llama_vocab_is_eog, self.n_ctx
+        try:
+            while True:
+                if cancelled():
+                    st.finish_reason = "cancelled"
+                    break
+                token = sample(chain, self.ctx, -1)
+                if is_eog(self.vocab, token):
+                    st.finish_reason = "stop"
+                    break
+                st.completion_tokens += 1
+                last_at = time.perf_counter()
+                if st.completion_tokens == 1:
+                    first_at = last_at
+                    st.ttft_seconds = last_at - started
+                text = decoder.decode(self._piece_bytes(token))
+                if stops:
+                    pending += text
+                    cut = min((i for i in (pending.find(s) for s in stops) if i >= 0), default=-1)
+                    if cut >= 0:
+                        if pending[:cut]:
+                            yield pending[:cut]
+                        st.finish_reason = "stop_string"
+                        pending = ""
+                        break
+                    split = len(pending) - hold  # hold back what could start a stop string
+                    text, pending = (pending[:split], pending[split:]) if split > 0 else ("", pending)
+                if text:
+                    yield text
+                if st.completion_tokens >= sampling.max_tokens:
+                    st.finish_reason = "length"
+                    break
+                if len(self.cached) + 1 >= n_ctx:
+                    st.finish_reason = "context"
+                    break
+                self._decode([token])
+            tail = pending + decoder.decode(b"", final=True)
+            if tail and st.finish_reason != "stop_string":
+                yield tail
+        finally:
+            st.decode_seconds = last_at - first_at
+            llama_cpp.llama_sampler_free(chain)
+
+    def close(self) -> None:
+        if getattr(self, "ctx", None):
+            llama_cpp.llama_free(self.ctx)
+            self.ctx = None
+        if getattr(self, "model", None):
+            llama_cpp.llama_model_free(self.model)
+            self.model = None
+
+
+def _desc(model: Any) -> str:
+    buf = ctypes.create_string_buffer(256)
+    n = llama_cpp.llama_model_desc(model, buf, len(buf))
+    return buf.value.decode(errors="replace") if n > 0 else ""
+

@@ -1,0 +1,367 @@
+"""The store: one SQLite database per Hearth home.
+
+Conversations hold a tree of messages: ``parent_id`` links a message to
+the one it follows, and regenerating or editing adds a sibling, so nothing
+is ever overwritten. Every write commits at once; a reply being streamed
+is saved as it grows, and one left ``streaming`` by a process that died is
+marked ``interrupted`` the next time the database is opened.
+
+A Store's connection belongs to the thread that opened it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from sqlite_utils import Database
+
+from engine.errors import ConversationNotFound, MessageNotFound, StoreError
+from engine.store import export, migrations, search as _search
+from engine.store.pids import pid_alive
+from engine.store.records import (
+    CONTEXT_POLICIES,
+    ROLES,
+    STATUSES,
+    Conversation,
+    Message,
+    SearchHit,
+    dump_json,
+)
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+
+CONVERSATION_FIELDS = frozenset(
+    {"title", "model_path", "system_prompt", "sampling", "context_policy", "ctx_size", "current_leaf_id"}
+)
+MESSAGE_FIELDS = frozenset(
+    {
+        "content", "reasoning", "status", "error", "prompt_tokens", "completion_tokens",
+        "prompt_evaluated", "ttft_ms", "tokens_per_s", "record", "writer_pid",
+    }
+)
+
+
+class Store:
+    """Conversations and their message trees, in one SQLite file."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"Could not open the database {self.path}: {exc}", path=self.path) from exc
+        conn.row_factory = sqlite3.Row
+        try:
+            self.db = Database(conn)
+            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db.execute("PRAGMA journal_mode = WAL").fetchall()
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            applied = migrations.apply(self.db)
+            if applied:
+                log.info("Applied migrations to %s: %s", self.path, ", ".join(applied))
+            self._use_fts = self.db["messages_fts"].exists()
+            self.recover_interrupted()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"The database {self.path} could not be used: {exc}", path=self.path) from exc
+
+    @classmethod
+    def open_default(cls) -> "Store":
+        """The store of the current Hearth home."""
+        from engine.paths import paths
+
+        return cls(paths().database)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @property
+    def schema_version(self) -> int:
+        """How many migrations have been applied."""
+        return len(migrations.applied(self.db))
+
+    def integrity_check(self) -> str:
+        """'ok' when SQLite finds nothing wrong (the full-text index included)."""
+        rows = [row[0] for row in self.conn.execute("PRAGMA integrity_check")]
+        result = "ok" if rows == ["ok"] else "\n".join(str(r) for r in rows)
+        if result == "ok" and self._use_fts:
+            try:
+                self.db.execute("INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
+            except sqlite3.DatabaseError as exc:
+                result = f"full-text index: {exc}"
+        return result
+
+    def recover_interrupted(self) -> list[int]:
+        """Mark replies left 'streaming' by a dead process as 'interrupted'.
+
+        Returns the ids of the messages changed.
+        """
+        rows = self.conn.execute(
+            "SELECT id, writer_pid FROM messages WHERE status = 'streaming'"
+        ).fetchall()
+        orphans = [row["id"] for row in rows if not pid_alive(row["writer_pid"])]
+        if orphans:
+            now = time.time()
+            with self.db.atomic():
+                self.conn.executemany(
+                    "UPDATE messages SET status = 'interrupted', updated_at = ? WHERE id = ?",
+                    [(now, mid) for mid in orphans],
+                )
+            log.info("Marked %d interrupted message(s) in %s", len(orphans), self.path)
+        return orphans
+
+    # --- conversations ------------------------------------------------------
+
+    def create_conversation(
+        self,
+        *,
+        title: str = "",
+        model_path: str | None = None,
+        system_prompt: str = "",
+        sampling: Mapping[str, Any] | None = None,
+        context_policy: str = "drop_oldest",
+        ctx_size: int | None = None,
+    ) -> Conversation:
+        _check_policy(context_policy)
+        now = time.time()
+        table = self.db["conversations"]
+        table.insert(  # type: ignore[union-attr]
+            {
+                "title": title,
+                "created_at": now,
+                "updated_at": now,
+                "model_path": model_path,
+                "system_prompt": system_prompt,
+                "sampling": dump_json(sampling),
+                "context_policy": context_policy,
+                "ctx_size": ctx_size,
+            }
+        )
+        return self.conversation(int(table.last_pk))  # type: ignore[union-attr,arg-type]
+
+    def conversation(self, conversation_id: int) -> Conversation:
+        row = self.conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
+        if row is None:
+            raise ConversationNotFound(f"Conversation {conversation_id} does not exist.")
+        return Conversation.from_row(row)
+
+    def conversations(self, *, limit: int = 200, offset: int = 0) -> list[Conversation]:
+        """Conversations not deleted, the most recently updated first."""
+        rows = self.conn.execute(
+            "SELECT * FROM conversations WHERE deleted_at IS NULL "
+            "ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
+        return [Conversation.from_row(row) for row in rows]
+
+    def update_conversation(self, conversation_id: int, **fields: Any) -> Conversation:
+        unknown = set(fields) - CONVERSATION_FIELDS
+        if unknown:
+            raise TypeError(f"Unknown conversation field(s): {', '.join(sorted(unknown))}")
+        self.conversation(conversation_id)
+        updates = dict(fields)
+        if "sampling" in updates:
+            updates["sampling"] = dump_json(updates["sampling"])
+        if "context_policy" in updates:
+            _check_policy(updates["context_policy"])
+        leaf = updates.get("current_leaf_id")
+        if leaf is not None and self.message(leaf).conversation_id != conversation_id:
+            raise MessageNotFound(f"Message {leaf} is not in conversation {conversation_id}.")
+        updates["updated_at"] = time.time()
+        self.db["conversations"].update(conversation_id, updates)  # type: ignore[union-attr]
+        return self.conversation(conversation_id)
+
+    def delete_conversation(self, conversation_id: int) -> None:
+        """Hide a conversation; ``restore_conversation`` brings it back."""
+        self._set_deleted(conversation_id, time.time())
+
+    def restore_conversation(self, conversation_id: int) -> None:
+        self._set_deleted(conversation_id, None)
+
+    def _set_deleted(self, conversation_id: int, when: float | None) -> None:
+        cursor = self.db.execute(
+            "UPDATE conversations SET deleted_at = ? WHERE id = ?", (when, conversation_id)
+        )
+        if cursor.rowcount == 0:
+            raise ConversationNotFound(f"Conversation {conversation_id} does not exist.")
+
+    def purge_deleted(self, older_than_s: float = 0) -> int:
+        """Erase conversations deleted at least ``older_than_s`` ago, with their messages."""
+        cutoff = time.time() - older_than_s
+        with self.db.atomic():
+            cursor = self.conn.execute(
+                "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at <= ?", (cutoff,)
+            )
+        return cursor.rowcount
+
+    # --- messages -----------------------------------------------------------
+
+    def add_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        *,
+        parent_id: int | None,
+        status: str = "complete",
+        reasoning: str = "",
+        **fields: Any,
+    ) -> Message:
+        """Add a message under ``parent_id`` and make it the conversation's current leaf."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {ROLES}, not {role!r}")
+        _check_status(status)
+        unknown = set(fields) - MESSAGE_FIELDS
+        if unknown:
+            raise TypeError(f"Unknown message field(s): {', '.join(sorted(unknown))}")
+        self.conversation(conversation_id)
+        if parent_id is not None and self.message(parent_id).conversation_id != conversation_id:
+            raise MessageNotFound(f"Message {parent_id} is not in conversation {conversation_id}.")
+        now = time.time()
+        row: dict[str, Any] = {
+            "conversation_id": conversation_id,
+            "parent_id": parent_id,
+            "role": role,
+            "content": content,
+            "reasoning": reasoning,
+            "status": status,
+            "created_at": now,
+            "updated_at": now,
+            "writer_pid": os.getpid() if status == "streaming" else None,
+        }
+        row.update(fields)
+        row["record"] = dump_json(fields.get("record"))
+        table = self.db["messages"]
+        with self.db.atomic():
+            table.insert(row)  # type: ignore[union-attr]
+            message_id = int(table.last_pk)  # type: ignore[union-attr,arg-type]
+            self.conn.execute(
+                "UPDATE conversations SET current_leaf_id = ?, updated_at = ? WHERE id = ?",
+                (message_id, now, conversation_id),
+            )
+        return self.message(message_id)
+
+    def update_message(self, message_id: int, **fields: Any) -> None:
+        """Change a message's fields (content, status, timings, record…); commits."""
+        unknown = set(fields) - MESSAGE_FIELDS
+        if unknown:
+            raise TypeError(f"Unknown message field(s): {', '.join(sorted(unknown))}")
+        if "status" in fields:
+            _check_status(fields["status"])
+            if fields["status"] == "streaming":
+                fields.setdefault("writer_pid", os.getpid())
+        if "record" in fields:
+            fields["record"] = dump_json(fields["record"])
+        fields["updated_at"] = time.time()
+        columns = ", ".join(f"{name} = ?" for name in fields)
+        cursor = self.db.execute(
+            f"UPDATE messages SET {columns} WHERE id = ?", [*fields.values(), message_id]
+        )
+        if cursor.rowcount == 0:
+            raise MessageNotFound(f"Message {message_id} does not exist.")
+
+    def message(self, message_id: int) -> Message:
+        row = self.conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
+        if row is None:
+            raise MessageNotFound(f"Message {message_id} does not exist.")
+        return Message.from_row(row)
+
+    def messages(self, conversation_id: int) -> list[Message]:
+        """Every message of a conversation, all branches, in creation order."""
+        self.conversation(conversation_id)
+        rows = self.conn.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        ).fetchall()
+        return [Message.from_row(row) for row in rows]
+
+    def thread(self, conversation_id: int, leaf_id: int | None = None) -> list[Message]:
+        """The branch from the root to ``leaf_id`` (default: the current leaf), root first."""
+        conversation = self.conversation(conversation_id)
+        if leaf_id is None:
+            leaf_id = conversation.current_leaf_id
+        if leaf_id is None:
+            newest = self.conn.execute(
+                "SELECT max(id) FROM messages WHERE conversation_id = ?", (conversation_id,)
+            ).fetchone()[0]
+            if newest is None:
+                return []
+            leaf_id = int(newest)
+        elif self.message(leaf_id).conversation_id != conversation_id:
+            raise MessageNotFound(f"Message {leaf_id} is not in conversation {conversation_id}.")
+        rows = self.conn.execute(
+            """
+            WITH RECURSIVE branch(id, depth) AS (
+                SELECT ?, 0
+                UNION ALL
+                SELECT m.parent_id, branch.depth + 1
+                FROM messages m JOIN branch ON m.id = branch.id
+                WHERE m.parent_id IS NOT NULL
+            )
+            SELECT messages.* FROM branch JOIN messages ON messages.id = branch.id
+            ORDER BY branch.depth DESC
+            """,
+            (leaf_id,),
+        ).fetchall()
+        return [Message.from_row(row) for row in rows]
+
+    def siblings(self, message_id: int) -> list[Message]:
+        """Messages sharing this one's parent (itself included), in creation order."""
+        message = self.message(message_id)
+        rows = self.conn.execute(
+            "SELECT * FROM messages WHERE conversation_id = ? AND parent_id IS ? ORDER BY id",
+            (message.conversation_id, message.parent_id),
+        ).fetchall()
+        return [Message.from_row(row) for row in rows]
+
+    def leaf_of(self, message_id: int) -> int:
+        """Follow the newest child down to a leaf (switching to a sibling's branch)."""
+        self.message(message_id)
+        current = message_id
+        while True:
+            child = self.conn.execute(
+                "SELECT max(id) FROM messages WHERE parent_id = ?", (current,)
+            ).fetchone()[0]
+            if child is None:
+                return current
+            current = int(child)
+
+    # --- search and export --------------------------------------------------
+
+    def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
+        """Messages of non-deleted conversations containing every word of ``query``."""
+        return _search.search(self.conn, query, limit=limit, use_fts=self._use_fts)
+
+    def export_markdown(self, conversation_id: int, leaf_id: int | None = None) -> str:
+        return export.to_markdown(self.conversation(conversation_id), self.thread(conversation_id, leaf_id))
+
+    def export_json(self, conversation_id: int, leaf_id: int | None = None) -> dict[str, Any]:
+        thread_ids = [message.id for message in self.thread(conversation_id, leaf_id)]
+        return export.to_json(self.conversation(conversation_id), self.messages(conversation_id), thread_ids)
+
+
+def _check_policy(policy: str) -> None:
+    if policy not in CONTEXT_POLICIES:
+        raise ValueError(f"context_policy must be one of {CONTEXT_POLICIES}, not {policy!r}")
+
+
+def _check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise ValueError(f"status must be one of {STATUSES}, not {status!r}")

