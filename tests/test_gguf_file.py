@@ -1,7 +1,6 @@
 """The GGUF header reader: the real SmolLM2 file, files written by gguf.GGUFWriter, and a hostile corpus."""
 from __future__ import annotations
 
-import os
 import struct
 import time
 import tracemalloc
