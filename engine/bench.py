@@ -45,13 +45,19 @@ def _engine_decode(chat: Chat, store: Store, n_tokens: int) -> dict[str, float]:
     return {"tokens": finished.stats["completion_tokens"], "tokens_per_s": finished.stats["tokens_per_s"]}
 
 
-def _turn2_ttft(runtime: Runtime, reuse: bool) -> dict[str, float]:
-    """Turn 1 of a long conversation, then turn 2; TTFT of each as the engine streams them."""
-    template = runtime.info.template  # type: ignore[union-attr]
+def _long_history() -> list[dict[str, str]]:
+    """A system prompt and four long turns: the conversation both turn-2 measurements continue."""
     history = [{"role": "system", "content": "You are a helpful assistant."}]
     for i in range(4):
         history += [{"role": "user", "content": f"Part {i}. {LONG_TURN}"},
                     {"role": "assistant", "content": f"Thank you for part {i}; I have noted it."}]
+    return history
+
+
+def _turn2_ttft(runtime: Runtime, reuse: bool) -> dict[str, float]:
+    """Turn 1 of a long conversation, then turn 2; TTFT of each as the engine streams them."""
+    template = runtime.info.template  # type: ignore[union-attr]
+    history = _long_history()
     turn1 = template.render(history + [{"role": "user", "content": "Summarise part 0."}])
     s = Sampling(temperature=0, max_tokens=16)
     first = _stats(runtime.generate(turn1, s, reuse_prefix=reuse))
@@ -71,11 +77,8 @@ def _stats(stream: Any) -> dict[str, Any]:
 def _prefill_only_new(model: Any, runtime: Runtime) -> float:
     """Bare llama.cpp: with the history already cached, time to evaluate just the new tokens + 1 sample."""
     template = runtime.info.template  # type: ignore[union-attr]
-    msgs = [{"role": "system", "content": "You are a helpful assistant."}]
-    for i in range(4):
-        msgs += [{"role": "user", "content": f"Part {i}. {LONG_TURN}"},
-                 {"role": "assistant", "content": f"Thank you for part {i}; I have noted it."}]
-    msgs += [{"role": "user", "content": "Summarise part 0."}, {"role": "assistant", "content": "I have summarised it."}]
+    msgs = _long_history() + [{"role": "user", "content": "Summarise part 0."},
+                              {"role": "assistant", "content": "I have summarised it."}]
     prefix = template.render(msgs, add_generation_prompt=False)
     full = template.render(msgs + [{"role": "user", "content": "Now list the keepers' names."}])
     from .runtime.native import GenerationStats

@@ -22,7 +22,7 @@ from ..filehash import sha256_file
 from ..gguf_file import GGUFInfo, read_gguf_info
 from ..paths import paths
 from ..sampling import CancelToken, Sampling
-from ..templates import FALLBACK_TEMPLATES, ChatTemplate, choose_template, load_template
+from ..templates import ChatTemplate, builtin_template, choose_template
 from . import worker
 
 _ERRORS: dict[str, type[errors.HearthError]] = {
@@ -291,11 +291,8 @@ class Runtime:
 def _template_for(gguf: GGUFInfo, request: LoadRequest) -> ChatTemplate:
     origin = request.path
     if request.template:
-        if request.template not in FALLBACK_TEMPLATES:
-            raise errors.TemplateError(f"There is no built-in chat template named {request.template!r}.",
-                                       path=origin)
-        return load_template(FALLBACK_TEMPLATES[request.template], origin=origin, name=request.template,
-                             bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "")
+        return builtin_template(request.template, origin=origin, bos_token=gguf.bos_token or "",
+                                eos_token=gguf.eos_token or "")
     return choose_template(gguf.chat_template, architecture=gguf.architecture, chat_markers=gguf.chat_markers,
                            origin=origin, bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "",
                            base_model=_looks_like_base_model(gguf, origin))
