@@ -1,17 +1,84 @@
-"""Start the Hearth window."""
+"""Start the Hearth window: the application, its language, its two job threads.
+
+``run()`` is what ``hearth`` with no arguments calls. With
+``quit_after_paint`` it prints "painted" once the window has been drawn and
+quits (``hearth bench gui`` times start-up with it).
+"""
 from __future__ import annotations
 
+import logging
 import sys
 
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
 
-def run(argv: list[str] | None = None) -> int:
-    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+from engine import Paths, Runtime, paths
 
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+from . import i18n
+from .main_window import MainWindow
+from .prefs import Prefs
+from .tasks import DbThread, EngineThread
+
+
+class _FirstPaint(QObject):
+    """Calls back once, after the window's first paint event."""
+
+    def __init__(self, callback: object) -> None:
+        super().__init__()
+        self._callback = callback
+        self._done = False
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.Paint and not self._done:
+            self._done = True
+            QTimer.singleShot(0, self._callback)  # type: ignore[arg-type]
+        return False
+
+
+class HearthApp:
+    """The pieces of a running app, so tests can build and tear down the real thing."""
+
+    def __init__(self, home: Paths | None = None, *, runtime: Runtime | None = None) -> None:
+        """``runtime``: the model runtime to use (default: a real llama.cpp worker process)."""
+        self.paths = home or paths()
+        self.prefs = Prefs(self.paths)
+        self.db = DbThread(self.paths.database)
+        self.engine = EngineThread(self.paths.database, runtime=runtime)
+        self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
+
+    def shutdown(self) -> None:
+        """Cancel any reply (it is kept as interrupted), stop the threads and the model process."""
+        if self.window.generation is not None:
+            self.window.generation.cancel.cancel()
+        self.engine.stop(timeout=30)
+        self.db.stop()
+
+
+def _setup_logging(home: Paths) -> None:
+    logging.basicConfig(filename=str(home.logs / "hearth.log"), level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def run(argv: list[str] | None = None, *, quit_after_paint: bool = False) -> int:
+    args = argv if argv is not None else sys.argv
+    app = QApplication.instance() or QApplication(args)
     app.setApplicationName("Hearth")
-    window = QMainWindow()
-    window.setWindowTitle("Hearth")
-    window.setCentralWidget(QLabel("Hearth"))
-    window.resize(1100, 720)
+    app.setOrganizationName("Hearth")
+    app.setWindowIcon(QIcon.fromTheme("chat"))
+    home = paths()
+    _setup_logging(home)
+    prefs = Prefs(home)
+    i18n.install(app, prefs.language)
+    hearth = HearthApp(home)
+    window = hearth.window
+    if quit_after_paint:
+        def painted() -> None:
+            print("painted", flush=True)
+            app.quit()
+        probe = _FirstPaint(painted)
+        app.installEventFilter(probe)
     window.show()
-    return app.exec()
+    code = app.exec()
+    hearth.shutdown()
+    return code

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterator, Union
 
 from . import errors
+from .budget import Budget, measure_budget
 from .context import fit_prompt
 from .reasoning import ReasoningSplitter
 from .runtime.client import Done, ModelInfo, Runtime
@@ -98,6 +99,19 @@ class Chat:
         yield UserSaved(user)
         yield from self._reply(self.store.conversation(old.conversation_id), user, sampling, cancel)
 
+    def budget(self, conversation_id: int, draft: str, *, leaf_id: int | None = None,
+               sampling: Sampling | None = None) -> Budget:
+        """The context's use if ``draft`` were sent after ``leaf_id`` (default: the current leaf) with ``sampling``."""
+        info = self.runtime.info
+        if info is None:
+            raise errors.NoModelLoaded("No model is loaded.", hint="Choose a model first.")
+        conv = self.store.conversation(conversation_id)
+        history, reserve = _prompt_inputs(self.store.thread(conversation_id, leaf_id),
+                                          sampling or Sampling.from_dict(conv.sampling), info)
+        return measure_budget(conv.system_prompt, [(m.id, m.role, m.content) for m in history], draft,
+                              render=info.template.render, count=self.runtime.count_tokens,
+                              n_ctx=info.n_ctx, reserve=reserve, policy=conv.context_policy)
+
     # --- the reply ------------------------------------------------------------
     def _reply(self, conv: Conversation, user: Message, sampling: Sampling | None,
                cancel: CancelToken | None) -> Iterator[ChatEvent]:
@@ -107,9 +121,7 @@ class Chat:
         settings = (sampling or Sampling.from_dict(conv.sampling)).resolved()
         if info.template.stop_strings:
             settings = replace(settings, stop=tuple(dict.fromkeys(settings.stop + info.template.stop_strings)))
-        history = [m for m in self.store.thread(conv.id, user.id)[:-1]
-                   if m.role in ("user", "assistant") and m.status != "error" and m.content]
-        reserve = min(settings.max_tokens, info.n_ctx // 2)
+        history, reserve = _prompt_inputs(self.store.thread(conv.id, user.id)[:-1], settings, info)
         try:
             fitted = fit_prompt(
                 conv.system_prompt, [{"role": m.role, "content": m.content} for m in history],
@@ -169,6 +181,12 @@ class Chat:
              ttft_ms=round(stats.get("ttft_seconds", 0.0) * 1000, 1), tokens_per_s=stats.get("tokens_per_s"),
              record={**record, "finish_reason": reason})
         yield ReplyFinished(self.store.message(reply.id), stats)
+
+
+def _prompt_inputs(earlier: list[Message], settings: Sampling, info: ModelInfo) -> tuple[list[Message], int]:
+    """The earlier messages sent with a new one, and the tokens kept for the reply (send and budget alike)."""
+    history = [m for m in earlier if m.role in ("user", "assistant") and m.status != "error" and m.content]
+    return history, min(settings.max_tokens, info.n_ctx // 2)
 
 
 def _record(info: ModelInfo, settings: Sampling, dropped: tuple[int, ...]) -> dict[str, Any]:

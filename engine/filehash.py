@@ -34,8 +34,12 @@ def sha256_file(path: str | os.PathLike[str], cache_dir: Path | None = None) -> 
             cache = {k: v for k, v in cache.items() if not k.startswith(f"{p}|")}
             cache[key] = value
             tmp = cache_file.with_suffix(".tmp")
-            tmp.write_text(json.dumps(cache))
-            os.replace(tmp, cache_file)
+            try:
+                cache_file.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(json.dumps(cache))
+                os.replace(tmp, cache_file)
+            except OSError:  # a read-only or full disk only costs a re-hash next time
+                pass
     return value
 
 

@@ -38,6 +38,11 @@ class Paths:
         return self.home / "cache"
 
     @property
+    def settings(self) -> Path:
+        """The window's preferences (an INI file written by Qt)."""
+        return self.home / "settings.ini"
+
+    @property
     def runtime_log(self) -> Path:
         """llama.cpp's own messages (native stderr of the worker process)."""
         return self.logs / "llama.log"

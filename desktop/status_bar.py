@@ -1,0 +1,72 @@
+"""The status bar: backend and offloaded layers, the model, and the last reply's speed."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from engine import Message, ModelInfo
+
+
+class StatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend_label = QLabel()
+        self.backend_label.setObjectName("backendStatus")
+        self.model_label = QLabel()
+        self.model_label.setObjectName("modelStatus")
+        self.speed_label = QLabel()
+        self.speed_label.setObjectName("speedStatus")
+        for label in (self.speed_label, self.model_label, self.backend_label):
+            self.addPermanentWidget(label)
+        self._info: ModelInfo | None = None
+        self._state = "none"  # none | loading | loaded | crashed
+        self._loading_name = ""
+        self._speed: tuple[float | None, float | None] | None = None
+        self.retranslate()
+
+    def show_loading(self, name: str) -> None:
+        self._state, self._loading_name = "loading", name
+        self.retranslate()
+
+    def show_model(self, info: ModelInfo | None) -> None:
+        self._info = info
+        self._state = "loaded" if info else "none"
+        self.retranslate()
+
+    def show_crashed(self) -> None:
+        self._state = "crashed"
+        self.retranslate()
+
+    def show_speed(self, message: Message) -> None:
+        self._speed = (message.ttft_ms, message.tokens_per_s)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        info = self._info
+        if self._state == "loading":
+            self.model_label.setText(self.tr("Loading %1…").replace("%1", self._loading_name))
+        elif self._state == "crashed":
+            self.model_label.setText(self.tr("The model stopped — reload it to continue"))
+        elif info is None:
+            self.model_label.setText(self.tr("No model loaded"))
+        else:
+            self.model_label.setText(f"{info.name} · {info.quantization} · "
+                                     + self.tr("context %1").replace("%1", f"{info.n_ctx:,}"))
+            self.model_label.setToolTip(info.path)
+        if info is None or self._state != "loaded":
+            self.backend_label.setText("")
+        elif info.backend.upper() == "CPU" or info.gpu_layers == 0:
+            self.backend_label.setText(self.tr("CPU · %n thread(s)", "", info.threads))
+        else:
+            self.backend_label.setText(self.tr("%1 · %2/%3 layers on the GPU")
+                                       .replace("%1", info.backend).replace("%2", str(info.gpu_layers))
+                                       .replace("%3", str(info.n_layers + 1)))
+        if self._speed is None:
+            self.speed_label.setText("")
+        else:
+            ttft, tps = self._speed
+            parts = []
+            if ttft is not None:
+                parts.append(self.tr("first token %1 s").replace("%1", f"{ttft / 1000:.2f}"))
+            if tps:
+                parts.append(self.tr("%1 tokens/s").replace("%1", f"{tps:.1f}"))
+            self.speed_label.setText(" · ".join(parts))

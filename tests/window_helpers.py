@@ -1,0 +1,67 @@
+"""Building the real Hearth window in tests, and driving it like a user."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
+
+from desktop.app import HearthApp
+from desktop.message_widget import MessageWidget
+from desktop.prefs import Prefs
+from engine import Store, paths
+
+
+def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None) -> HearthApp:
+    """The whole app in the test's Hearth home; ``model`` is registered as an installed model."""
+    home = paths()
+    if model is not None:
+        prefs = Prefs(home)
+        prefs.add_model_file(str(model))
+        prefs.default_model = str(Path(model).resolve())
+        prefs.sync()
+    app = HearthApp(home, runtime=runtime)
+    qtbot.addWidget(app.window)
+    app.window.show()
+    if model is not None:
+        qtbot.waitUntil(lambda: bool(app.window.models), timeout=10_000)
+    return app
+
+
+def close_app(app: HearthApp) -> None:
+    app.window.close()
+    app.shutdown()
+
+
+def type_and_send(qtbot: Any, app: HearthApp, text: str) -> None:
+    box = app.window.composer.input
+    box.setFocus()
+    box.setPlainText(text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def wait_idle(qtbot: Any, app: HearthApp, timeout: int = 20_000) -> None:
+    """Until no reply is being written and the shown conversation has been reloaded."""
+    qtbot.waitUntil(lambda: app.window.generation is None, timeout=timeout)
+    qtbot.wait(150)
+
+
+def bubbles(app: HearthApp) -> list[MessageWidget]:
+    return app.window.chat_view.widgets()
+
+
+def texts(app: HearthApp) -> list[tuple[str, str]]:
+    return [(w.item.message.role, w.text.source_text()) for w in bubbles(app)]
+
+
+def child(widget: QWidget, name: str, kind: type = QWidget) -> Any:
+    found = widget.findChild(kind, name)
+    assert found is not None, f"no {kind.__name__} named {name!r}"
+    return found
+
+
+def in_database(check: Callable[[Store], Any]) -> Any:
+    """Read the database with a connection of the test's own thread."""
+    with Store(paths().database) as store:
+        return check(store)
