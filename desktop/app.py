@@ -44,7 +44,7 @@ class HearthApp:
         self.paths = home or paths()
         self.prefs = Prefs(self.paths)
         self.db = DbThread(self.paths.database)
-        self.engine = EngineThread(self.paths.database, runtime=runtime)
+        self.engine = EngineThread(self.paths.database, runtime=runtime, after=self.db.ready)
         self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
 
     def shutdown(self) -> None:

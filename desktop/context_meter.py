@@ -9,11 +9,11 @@ segment with its token count.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QLocale, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from engine.budget import Budget
+from engine import Budget
 
 KEYS = ("system", "history", "attachments", "knowledge", "draft", "reserve", "free")
 # Mid-tone colours that stand out against both light and dark window backgrounds.
@@ -158,7 +158,7 @@ class ContextMeter(QWidget):
             painter.drawRect(QRect(limit - 1, bar.top() - 1, 2, bar.height() + 2))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(WARNING)
-            painter.drawRect(QRectF(bar).adjusted(0.5, 0.5, -0.5, -0.5))
+            painter.drawRect(bar.adjusted(0, 0, -1, -1))   # a 1 px frame inside the bar
         painter.setPen(WARNING if over else self.palette().color(QPalette.ColorRole.WindowText))
         text_rect = QRect(0, bar.bottom() + 1 + GAP, self.width(), self.height() - bar.bottom() - 1 - GAP)
         text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, text_rect.width())

@@ -17,33 +17,29 @@ from engine import errors
 log = logging.getLogger(__name__)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ErrorDialog", text)
-
-
 def headline(exc: BaseException) -> str:
     """A short translated sentence naming the kind of problem."""
     if isinstance(exc, errors.ModelCrashed):
-        return _tr("The model stopped unexpectedly.")
+        return QCoreApplication.translate("ErrorDialog", "The model stopped unexpectedly.")
     if isinstance(exc, errors.ModelNotFound):
-        return _tr("The model file could not be found.")
+        return QCoreApplication.translate("ErrorDialog", "The model file could not be found.")
     if isinstance(exc, errors.ModelInvalid):
-        return _tr("This file is not a usable model.")
+        return QCoreApplication.translate("ErrorDialog", "This file is not a usable model.")
     if isinstance(exc, errors.ModelLoadFailed):
-        return _tr("The model could not be loaded.")
+        return QCoreApplication.translate("ErrorDialog", "The model could not be loaded.")
     if isinstance(exc, errors.NoModelLoaded):
-        return _tr("No model is chosen for this conversation.")
+        return QCoreApplication.translate("ErrorDialog", "No model is chosen for this conversation.")
     if isinstance(exc, errors.TemplateError):
-        return _tr("The model's chat template could not be used.")
+        return QCoreApplication.translate("ErrorDialog", "The model's chat template could not be used.")
     if isinstance(exc, errors.ContextError):
-        return _tr("The message does not fit in the model's context.")
+        return QCoreApplication.translate("ErrorDialog", "The message does not fit in the model's context.")
     if isinstance(exc, errors.StoreError):
-        return _tr("The conversation could not be found.")
+        return QCoreApplication.translate("ErrorDialog", "The conversation could not be found.")
     if isinstance(exc, errors.HearthError):
-        return _tr("Something went wrong.")
+        return QCoreApplication.translate("ErrorDialog", "Something went wrong.")
     if isinstance(exc, OSError):
-        return _tr("A file could not be read or written.")
-    return _tr("Something unexpected went wrong. Your conversations are saved.")
+        return QCoreApplication.translate("ErrorDialog", "A file could not be read or written.")
+    return QCoreApplication.translate("ErrorDialog", "Something unexpected went wrong. Your conversations are saved.")
 
 
 def details(exc: BaseException) -> str:
@@ -52,7 +48,7 @@ def details(exc: BaseException) -> str:
         return exc.full_text()
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        return f"{exc.strerror or exc}{where}\n" + _tr("Check that the disk is not full and the folder is writable.")
+        return f"{exc.strerror or exc}{where}\n" + QCoreApplication.translate("ErrorDialog", "Check that the disk is not full and the folder is writable.")
     return str(exc) or type(exc).__name__
 
 
@@ -63,7 +59,7 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     box = QMessageBox(parent)
     box.setObjectName("errorDialog")
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle(_tr("Hearth"))
+    box.setWindowTitle(QCoreApplication.translate("ErrorDialog", "Hearth"))
     box.setText(headline(exc))
     box.setInformativeText(details(exc))
     if not isinstance(exc, errors.HearthError):

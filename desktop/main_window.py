@@ -180,11 +180,13 @@ class MainWindow(QMainWindow):
                 return model
         return self.models[0] if self.models and not wanted else None
 
-    def _wanted(self, conv: Conversation) -> ModelWanted | None:
-        path = conv.model_path or self.prefs.default_model
+    def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
+        """The model (and context size) a conversation uses; for none, what a new chat would use."""
+        path = (conv.model_path if conv else None) or self.prefs.default_model
         if not path and self.models:
             path = str(self.models[0].path)
-        return ModelWanted(path, conv.ctx_size) if path else None
+        n_ctx = conv.ctx_size if conv else self.prefs.default_ctx_size
+        return ModelWanted(path, n_ctx) if path else None
 
     # --- models ----------------------------------------------------------------------------------
     def rescan_models(self) -> None:
@@ -202,6 +204,7 @@ class MainWindow(QMainWindow):
         self._update_can_send()
         if self.conversation is not None:
             self.settings.show_conversation(self.conversation)
+        if self.models:
             self._preload(self.conversation)
 
     def add_model_file(self) -> None:
@@ -224,7 +227,7 @@ class MainWindow(QMainWindow):
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))
 
-    def _preload(self, conv: Conversation) -> None:
+    def _preload(self, conv: Conversation | None) -> None:
         """Load the conversation's model in the background, so the first reply starts at once."""
         wanted = self._wanted(conv)
         if wanted is None or self.generation is not None:
@@ -257,8 +260,8 @@ class MainWindow(QMainWindow):
     # --- conversations ----------------------------------------------------------------------------
     def refresh_conversations(self, *, open_id: int | None = None) -> None:
         def done(conversations: list[Conversation]) -> None:
-            if self.conversations.search_mode:
-                return
+            if self.conversations.search_box.text().strip():
+                return  # search results stay until the search is cleared
             current = self.conversation.id if self.conversation else open_id
             self.conversations.set_conversations(conversations, current)
             if self.conversation is None and open_id is not None and any(c.id == open_id for c in conversations):
@@ -266,6 +269,7 @@ class MainWindow(QMainWindow):
         self._db(lambda store: store.conversations(), done)
 
     def open_conversation(self, conversation_id: int) -> None:
+        self.settings.flush()  # pending edits belong to the conversation shown until now
         self._db(lambda store: load_thread(store, conversation_id), self._show_thread)
 
     def open_message(self, conversation_id: int, message_id: int) -> None:
@@ -306,6 +310,7 @@ class MainWindow(QMainWindow):
 
     def _create_conversation(self, then: Callable[[ThreadData], None]) -> None:
         """A new conversation with the preferred defaults, shown, then ``then(data)``."""
+        self.settings.flush()
         model = self._model_for(self.conversation)
         prefs = self.prefs
 

@@ -9,18 +9,21 @@ debounce; ``flush()`` sends whatever is still pending at once.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QEvent, QLocale, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
     QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from engine import Conversation, Sampling
-from engine.library import InstalledModel, format_bytes
+from desktop.context_meter import format_count
+from engine import Conversation, InstalledModel, Sampling
+from engine.library import format_bytes
 
 COALESCE_MS = 250            # sliders and spin boxes
 PROMPT_DEBOUNCE_MS = 600     # the system prompt
@@ -31,14 +34,6 @@ CTX_STEP = 256
 CTX_FALLBACK_MAX = 32768     # no model chosen (or its trained context is unknown)
 CTX_DEFAULT = 4096
 SEED_MAX = 2**31 - 1
-
-
-def format_count(n: int) -> str:
-    """``n`` with the locale's digit grouping ("4,096"; C locale reads as English)."""
-    locale = QLocale()
-    if locale.language() == QLocale.Language.C:
-        locale = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
-    return locale.toString(int(n))
 
 
 def _trained_context(model: InstalledModel | None) -> int:
@@ -66,14 +61,13 @@ class SettingsPanel(QWidget):
         self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self.flush)
         self._prompt_timer = QTimer(self, singleShot=True, interval=PROMPT_DEBOUNCE_MS)
-        self._prompt_timer.timeout.connect(self._prompt_settled)
+        self._prompt_timer.timeout.connect(self.flush)
 
         self._build()
         self._content.setEnabled(False)
-        self._loading = True
-        self._update_context_range()
-        self._show_sampling(self._sampling)
-        self._loading = False
+        with self._quiet():
+            self._update_context_range()
+            self._show_sampling(self._sampling)
         self.retranslate()
 
     # -- construction ------------------------------------------------------------------------
@@ -88,60 +82,47 @@ class SettingsPanel(QWidget):
         self._labels: dict[str, QLabel] = {}
 
         self._heading(form, "title", 2)
-        self.model_picker = QComboBox(objectName="modelPicker")
+        self.model_picker = QComboBox(objectName="modelPicker", minimumContentsLength=12,
+                                      currentIndexChanged=self._model_chosen)
         self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.model_picker.setMinimumContentsLength(12)
-        self.model_picker.currentIndexChanged.connect(self._model_chosen)
         self._row(form, "model", self.model_picker)
-        self.context_slider = QSlider(Qt.Orientation.Horizontal, objectName="contextSlider")
-        self.context_slider.setSingleStep(CTX_STEP)
-        self.context_slider.valueChanged.connect(self._context_moved)
+        self.context_slider = QSlider(Qt.Orientation.Horizontal, objectName="contextSlider", singleStep=CTX_STEP,
+                                      valueChanged=self._context_moved)
         self.context_value = QLabel(objectName="contextValue", wordWrap=True)
         self._row(form, "context", self.context_slider, self.context_value)
 
         self._heading(form, "prompt")
-        self.system_prompt = QPlainTextEdit(objectName="systemPrompt")
-        self.system_prompt.setTabChangesFocus(True)
-        self.system_prompt.setMinimumHeight(90)
-        self.system_prompt.textChanged.connect(self._prompt_edited)
+        self.system_prompt = QPlainTextEdit(objectName="systemPrompt", tabChangesFocus=True, minimumHeight=90,
+                                            textChanged=self._prompt_edited)
         self.system_prompt.installEventFilter(self)
         form.addRow(self.system_prompt)
 
         self._heading(form, "replies")
-        self.temperature_slider = QSlider(Qt.Orientation.Horizontal, objectName="temperatureSlider")
-        self.temperature_slider.setRange(0, round(TEMPERATURE_MAX / TEMPERATURE_STEP))
-        self.temperature_slider.setPageStep(4)
-        self.temperature_slider.valueChanged.connect(self._temperature_moved)
-        self.temperature_value = QLabel(objectName="temperatureValue")
+        self.temperature_slider = QSlider(Qt.Orientation.Horizontal, objectName="temperatureSlider", pageStep=4,
+                                          maximum=round(TEMPERATURE_MAX / TEMPERATURE_STEP),
+                                          valueChanged=self._temperature_moved)
+        self.temperature_value = QLabel(objectName="temperatureValue",
+                                        alignment=Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.temperature_value.setMinimumWidth(self.temperature_value.fontMetrics().horizontalAdvance("0.00 "))
-        self.temperature_value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.temperature_help = QLabel(objectName="temperatureHelp", wordWrap=True)
         font = QFont(self.temperature_help.font())
         font.setPointSizeF(max(6.0, font.pointSizeF() - 1))
         self.temperature_help.setFont(font)
         line = self._holder(QHBoxLayout(), self.temperature_slider, self.temperature_value)
         self._row(form, "temperature", line, self.temperature_help)
-        self.max_tokens = self._spin(QSpinBox(objectName="maxTokens"), "max_tokens", 16, 131072, 128)
-        self._row(form, "max_tokens", self.max_tokens)
+        self.max_tokens = self._row(form, "max_tokens", self._spin(QSpinBox(objectName="maxTokens"), 16, 131072, 128))
 
         self._heading(form, "advanced")
-        self.top_p = self._spin(QDoubleSpinBox(objectName="topP", decimals=2), "top_p", 0.0, 1.0, 0.05)
-        self._row(form, "top_p", self.top_p)
-        self.top_k = self._spin(QSpinBox(objectName="topK"), "top_k", 0, 1000, 5)
-        self._row(form, "top_k", self.top_k)
-        self.min_p = self._spin(QDoubleSpinBox(objectName="minP", decimals=2), "min_p", 0.0, 1.0, 0.01)
-        self._row(form, "min_p", self.min_p)
-        self.repeat_penalty = self._spin(
-            QDoubleSpinBox(objectName="repeatPenalty", decimals=2), "repeat_penalty", 1.0, 2.0, 0.05)
-        self._row(form, "repeat_penalty", self.repeat_penalty)
-        self.seed_random = QCheckBox(objectName="seedRandom")
-        self.seed_random.toggled.connect(self._seed_toggled)
-        self.seed = self._spin(QSpinBox(objectName="seed"), "seed", 0, SEED_MAX, 1)
+        self.top_p = self._row(form, "top_p", self._spin(QDoubleSpinBox(objectName="topP"), 0.0, 1.0, 0.05))
+        self.top_k = self._row(form, "top_k", self._spin(QSpinBox(objectName="topK"), 0, 1000, 5))
+        self.min_p = self._row(form, "min_p", self._spin(QDoubleSpinBox(objectName="minP"), 0.0, 1.0, 0.01))
+        self.repeat_penalty = self._row(
+            form, "repeat_penalty", self._spin(QDoubleSpinBox(objectName="repeatPenalty"), 1.0, 2.0, 0.05))
+        self.seed_random = QCheckBox(objectName="seedRandom", toggled=self._seed_toggled)
+        self.seed = self._spin(QSpinBox(objectName="seed"), 0, SEED_MAX, 1)
         self._row(form, "seed", self._holder(QHBoxLayout(), self.seed, self.seed_random))
         self._labels["seed"].setBuddy(self.seed_random)
-
-        self.reset_defaults = QPushButton(objectName="resetDefaults")
-        self.reset_defaults.clicked.connect(self.reset_to_defaults)
+        self.reset_defaults = QPushButton(objectName="resetDefaults", clicked=self.reset_to_defaults)
         form.addRow(self._holder(QHBoxLayout(), QWidget(), self.reset_defaults))
 
         scroll = QScrollArea(objectName="settingsScroll", widgetResizable=True)
@@ -164,11 +145,13 @@ class SettingsPanel(QWidget):
         form.addRow(label)
         self._headings[key] = label
 
-    def _row(self, form: QFormLayout, key: str, field: QWidget, below: QWidget | None = None) -> None:
+    def _row(self, form: QFormLayout, key: str, field: Any, below: QWidget | None = None) -> Any:
+        """A labelled row (the label is found by ``key`` in retranslate); returns ``field``."""
         label = QLabel()
         label.setBuddy(field)
         form.addRow(label, field if below is None else self._holder(QVBoxLayout(), field, below))
         self._labels[key] = label
+        return field
 
     @staticmethod
     def _holder(layout: QHBoxLayout | QVBoxLayout, first: QWidget, second: QWidget) -> QWidget:
@@ -182,11 +165,15 @@ class SettingsPanel(QWidget):
         holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         return holder
 
-    def _spin(self, box: QSpinBox | QDoubleSpinBox, key: str, low: float, high: float, step: float) -> Any:
+    def _spin(self, box: QSpinBox | QDoubleSpinBox, low: float, high: float, step: float) -> Any:
+        """A spin box for the sampling field named like its objectName ("topP" -> top_p)."""
+        key = "".join(f"_{c.lower()}" if c.isupper() else c for c in box.objectName())
+        if isinstance(box, QDoubleSpinBox):
+            box.setDecimals(2)
         box.setRange(low, high)
         box.setSingleStep(step)
         box.setKeyboardTracking(False)
-        box.valueChanged.connect(lambda value, key=key: self._spin_changed(key, value))
+        box.valueChanged.connect(lambda value: self._spin_changed(key, value))
         return box
 
     # -- public API --------------------------------------------------------------------------
@@ -198,9 +185,11 @@ class SettingsPanel(QWidget):
         self._update_context_range()
 
     def show_conversation(self, conv: Conversation) -> None:
-        """Show ``conv`` in every control without emitting ``changed``."""
-        if self._conversation is not None and self._conversation.id != conv.id:
-            self.flush()
+        """Show ``conv`` in every control without emitting ``changed``.
+
+        Edits still pending are dropped (they belong to the conversation shown until now):
+        call ``flush()`` before switching to keep them.
+        """
         self._timer.stop()
         self._prompt_timer.stop()
         self._pending.clear()
@@ -209,23 +198,21 @@ class SettingsPanel(QWidget):
         self._ctx_size = conv.ctx_size
         self._sampling = Sampling.from_dict(conv.sampling)
         self._saved_prompt = conv.system_prompt
-        self._loading = True
-        try:
+        with self._quiet():
             if self.system_prompt.toPlainText() != conv.system_prompt:
                 self.system_prompt.setPlainText(conv.system_prompt)
             self._fill_models()
             self._update_context_range()
             self._show_sampling(self._sampling)
-        finally:
-            self._loading = False
         self._content.setEnabled(True)
 
     def flush(self) -> None:
         """Emit every pending change now, as one ``changed``."""
         self._timer.stop()
-        if self._prompt_timer.isActive():
-            self._prompt_timer.stop()
-            self._take_prompt()
+        self._prompt_timer.stop()
+        text = self.system_prompt.toPlainText()
+        if self._conversation is not None and text != self._saved_prompt:
+            self._saved_prompt = self._pending["system_prompt"] = text
         if not self._pending:
             return
         fields, self._pending = self._pending, {}
@@ -234,11 +221,8 @@ class SettingsPanel(QWidget):
     def reset_to_defaults(self) -> None:
         """Put every sampling setting back to Hearth's defaults (and save that)."""
         self._sampling = Sampling()
-        self._loading = True
-        try:
+        with self._quiet():
             self._show_sampling(self._sampling)
-        finally:
-            self._loading = False
         self._queue({"sampling": self._sampling.to_dict()}, now=True)
 
     def selected_model(self) -> InstalledModel | None:
@@ -309,8 +293,7 @@ class SettingsPanel(QWidget):
     # -- the model picker and context ---------------------------------------------------------
 
     def _fill_models(self) -> None:
-        was_loading, self._loading = self._loading, True
-        try:
+        with self._quiet():
             picker = self.model_picker
             picker.clear()
             for model in self._models:
@@ -324,8 +307,6 @@ class SettingsPanel(QWidget):
                 picker.setItemData(index, self._model_path, Qt.ItemDataRole.ToolTipRole)
             picker.setCurrentIndex(index)
             picker.setToolTip(self._model_path or "")
-        finally:
-            self._loading = was_loading
 
     def _model_chosen(self, index: int) -> None:
         if self._loading or index < 0:
@@ -340,24 +321,18 @@ class SettingsPanel(QWidget):
         if self._ctx_size is not None and self._ctx_size > limit:
             self._ctx_size = limit
             fields["ctx_size"] = limit
-        self._loading = True
-        try:
+        with self._quiet():
             self._update_context_range()
-        finally:
-            self._loading = False
         self._queue(fields, now=True)
 
     def _update_context_range(self) -> None:
         model = self.selected_model()
         high = _trained_context(model)
         value = self._ctx_size if self._ctx_size is not None else min(CTX_DEFAULT, high)
-        was_loading, self._loading = self._loading, True
-        try:
+        with self._quiet():
             self.context_slider.setRange(CTX_MIN, high)
             self.context_slider.setPageStep(max(CTX_STEP, (high - CTX_MIN) // 16 // CTX_STEP * CTX_STEP))
             self.context_slider.setValue(self._snap(value))
-        finally:
-            self._loading = was_loading
         self._show_context_text()
 
     def _snap(self, value: int) -> int:
@@ -390,19 +365,8 @@ class SettingsPanel(QWidget):
     # -- the system prompt -------------------------------------------------------------------
 
     def _prompt_edited(self) -> None:
-        if self._loading:
-            return
-        self._prompt_timer.start()
-
-    def _prompt_settled(self) -> None:
-        self._take_prompt()
-        self.flush()
-
-    def _take_prompt(self) -> None:
-        text = self.system_prompt.toPlainText()
-        if text != self._saved_prompt:
-            self._saved_prompt = text
-            self._pending["system_prompt"] = text
+        if not self._loading:
+            self._prompt_timer.start()
 
     # -- sampling ----------------------------------------------------------------------------
 
@@ -431,17 +395,12 @@ class SettingsPanel(QWidget):
     def _show_temperature_text(self) -> None:
         t = self._temperature()
         self.temperature_value.setText(f"{t:.2f}")
-        if t == 0:
-            help_text = self.tr("Always the most likely word: the same reply every time.")
-        elif t < 0.5:
-            help_text = self.tr("Focused and predictable: good for facts, code and summaries.")
-        elif t < 1.0:
-            help_text = self.tr("Balanced: natural wording with some variety.")
-        elif t < 1.5:
-            help_text = self.tr("Varied and creative: good for ideas and stories.")
-        else:
-            help_text = self.tr("Very random: replies may wander off or stop making sense.")
-        self.temperature_help.setText(help_text)
+        bands = ((0.0, self.tr("Always the most likely word: the same reply every time.")),
+                 (0.45, self.tr("Focused and predictable: good for facts, code and summaries.")),
+                 (0.95, self.tr("Balanced: natural wording with some variety.")),
+                 (1.45, self.tr("Varied and creative: good for ideas and stories.")),
+                 (TEMPERATURE_MAX, self.tr("Very random: replies may wander off or stop making sense.")))
+        self.temperature_help.setText(next(text for limit, text in bands if t <= limit + 1e-9))
 
     def _spin_changed(self, key: str, value: float) -> None:
         if self._loading or (key == "seed" and self.seed_random.isChecked()):
@@ -460,6 +419,15 @@ class SettingsPanel(QWidget):
             return
         self._sampling = updated
         self._queue({"sampling": updated.to_dict()}, now=now)
+
+    @contextmanager
+    def _quiet(self) -> Iterator[None]:
+        """Set controls without reporting it as the person's change."""
+        was_loading, self._loading = self._loading, True
+        try:
+            yield
+        finally:
+            self._loading = was_loading
 
     def _queue(self, fields: dict[str, Any], now: bool = False) -> None:
         if self._conversation is None:

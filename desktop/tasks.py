@@ -98,11 +98,14 @@ class DbThread(JobThread):
     def __init__(self, database: Path) -> None:
         self._database = database
         self.store: Store | None = None
+        self.ready = threading.Event()   # set once the database is open and migrated
         super().__init__("hearth-db")
 
     def _setup(self) -> None:
-        self.store = Store(self._database)
-        self.store.recover_interrupted()
+        try:
+            self.store = Store(self._database)
+        finally:
+            self.ready.set()
 
     def _teardown(self) -> None:
         if self.store is not None:
@@ -142,8 +145,11 @@ class Loaded:
 class EngineThread(JobThread):
     """The model's thread: owns the Runtime, a Store for the Chat service, and the generation."""
 
-    def __init__(self, database: Path, *, runtime: Runtime | None = None) -> None:
+    def __init__(self, database: Path, *, runtime: Runtime | None = None,
+                 after: threading.Event | None = None) -> None:
+        """``after``: wait for it before opening the database (the database thread migrates first)."""
         self._database = database
+        self._after = after
         self.runtime = runtime or Runtime()
         self.chat: Chat | None = None
         self._budget_lock = threading.Lock()
@@ -151,6 +157,8 @@ class EngineThread(JobThread):
         super().__init__("hearth-engine")
 
     def _setup(self) -> None:
+        if self._after is not None:
+            self._after.wait(30)
         self.chat = Chat(Store(self._database), self.runtime)
 
     def _teardown(self) -> None:

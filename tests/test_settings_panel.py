@@ -110,6 +110,7 @@ def test_context_slider_follows_the_model_and_shows_kv_memory(panel: SettingsPan
     slider.setValue(5000)              # snaps to the 256 grid
     assert slider.value() == 5120
     assert format_bytes(SMALL.kv_cache_bytes(5120)) in label.text()
+    assert emitted == []               # coalesced until flush() or the timer
     panel.flush()
     assert emitted == [{"ctx_size": 5120}]
 
@@ -199,13 +200,20 @@ def test_choosing_a_model_emits_its_path(panel: SettingsPanel, emitted: list) ->
     assert emitted[-1] == {"model_path": str(SMALL.path)}
 
 
-def test_pending_changes_go_to_the_conversation_they_were_made_in(panel: SettingsPanel, emitted: list) -> None:
+def test_switching_conversation_never_writes_the_old_edits_into_the_new_one(
+        panel: SettingsPanel, emitted: list, qtbot: Any) -> None:
     panel.show_conversation(make_conv(id=1))
     child(panel, QSlider, "temperatureSlider").setValue(2)
-    panel.show_conversation(make_conv(id=2))
-    assert len(emitted) == 1 and emitted[0]["sampling"]["temperature"] == pytest.approx(0.1)
+    child(panel, QPlainTextEdit, "systemPrompt").setPlainText("for conversation 1")
+    panel.flush()                      # what the window does before it switches
+    assert emitted == [{"sampling": {**Sampling(temperature=0.1).to_dict()},
+                        "system_prompt": "for conversation 1"}]
+    child(panel, QSlider, "temperatureSlider").setValue(3)
+    panel.show_conversation(make_conv(id=2, system_prompt="two"))
+    qtbot.wait(800)
     panel.flush()
     assert len(emitted) == 1
+    assert child(panel, QSlider, "temperatureSlider").value() == 14    # conversation 2's 0.7
 
 
 def test_nothing_is_emitted_before_a_conversation_is_shown(panel: SettingsPanel, emitted: list) -> None:

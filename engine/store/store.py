@@ -61,7 +61,7 @@ class Store:
         try:
             self.db = Database(conn)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self.db.execute("PRAGMA journal_mode = WAL").fetchall()
+            _use_wal(conn)
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             applied = migrations.apply(self.db)
@@ -355,6 +355,22 @@ class Store:
     def export_json(self, conversation_id: int, leaf_id: int | None = None) -> dict[str, Any]:
         thread_ids = [message.id for message in self.thread(conversation_id, leaf_id)]
         return export.to_json(self.conversation(conversation_id), self.messages(conversation_id), thread_ids)
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch to WAL. Two connections opening a new file at once can both try;
+    the switch takes a lock that SQLite's busy timeout does not wait for, so retry."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            conn.execute("PRAGMA journal_mode = WAL").fetchall()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _check_policy(policy: str) -> None:

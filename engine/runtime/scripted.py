@@ -1,10 +1,10 @@
-"""A scripted stand-in for ``engine.Runtime``, for GUI-only tests.
+"""A runtime that replays scripted text instead of running a model.
 
-It has the Runtime's interface (``info``, ``load``, ``count_tokens``,
-``generate``, ``cancel``, ``unload``, ``close``) and streams a scripted reply
-with a delay per piece, so widget tests are fast and exact. The real
-``Chat`` and ``Store`` run on top of it; every feature also has an
-end-to-end test through the real engine.
+It has ``Runtime``'s interface (``info``, ``load``, ``count_tokens``,
+``generate``, ``cancel``, ``unload``, ``close``) and streams the pieces it is
+given, at a chosen pace. ``hearth bench gui`` uses it to stream faster than
+any model on this machine; the window's widget tests use it for exact,
+quick replies (every feature also has a test through the real engine).
 """
 from __future__ import annotations
 
@@ -13,12 +13,13 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from engine import Done, ModelInfo, Sampling, errors
-from engine.sampling import CancelToken
-from engine.templates import builtin_template
+from .. import errors
+from ..sampling import CancelToken, Sampling
+from ..templates import builtin_template
+from .client import Done, ModelInfo
 
 
-class FakeRuntime:
+class ScriptedRuntime:
     def __init__(self) -> None:
         self.info: ModelInfo | None = None
         self.replies: list[list[str]] = []    # scripted replies, used in order (then "Reply n")
@@ -34,7 +35,7 @@ class FakeRuntime:
         resolved = str(Path(path).resolve())
         self.loads.append((resolved, n_ctx))
         template = builtin_template("chatml", origin=resolved)
-        self.info = ModelInfo(path=resolved, name="Fake Model", architecture="llama", parameters=135_000_000,
+        self.info = ModelInfo(path=resolved, name="Scripted", architecture="llama", parameters=135_000_000,
                               quantization="Q4_1", size_bytes=1, n_ctx_train=8192, n_ctx=n_ctx or 4096,
                               n_layers=30, backend="CPU", gpu_layers=0, threads=2, sha256="0" * 64,
                               load_seconds=0.01, template=template)
@@ -60,7 +61,7 @@ class FakeRuntime:
                     return
                 if self.crash_after is not None and count >= self.crash_after:
                     self.crash_after = None
-                    raise errors.ModelCrashed("The process running fake.gguf stopped unexpectedly "
+                    raise errors.ModelCrashed("The process running the model stopped unexpectedly "
                                               "(killed by signal SIGSEGV).", exitcode=-11)
                 time.sleep(self.delay)
                 count += 1

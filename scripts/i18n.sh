@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Re-extract the interface strings into desktop/i18n/*.ts and compile them to .qm.
+# Translate new strings in the .ts (by hand or with pyside6-linguist), then run this again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+for lang in zh_CN; do
+  "$BIN/pyside6-lupdate" -no-obsolete desktop/*.py -ts "desktop/i18n/hearth_${lang}.ts"
+  "$BIN/pyside6-lrelease" "desktop/i18n/hearth_${lang}.ts" -qm "desktop/i18n/hearth_${lang}.qm"
+done
