@@ -16,7 +16,16 @@ from typing import Sequence
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Chat with language models on your own computer.")
+    parser.add_argument("--quit-after-paint", action="store_true",
+                        help="open the window, print 'painted' once it is drawn, and quit (start-up timing)")
     sub = parser.add_subparsers(dest="command")
+
+    shot = sub.add_parser("screenshot", help="save a PNG of the window with a real conversation")
+    shot.add_argument("output", help="the PNG file to write")
+    shot.add_argument("--model", required=True, help="path to a .gguf chat model")
+    shot.add_argument("--lang", default="en", choices=["en", "zh_CN"])
+    shot.add_argument("--prompt", action="append", default=[], help="a message to send (repeatable)")
+    shot.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
 
     chat = sub.add_parser("chat", help="send a message and stream the reply")
     chat.add_argument("prompt", help="the message to send")
@@ -55,6 +64,10 @@ def _build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--threads", type=int)
     engine.add_argument("--tokens", type=int, default=128)
     engine.add_argument("--llama-bench", help="path to llama.cpp's llama-bench binary, to compare with")
+    gui = bsub.add_parser("gui", help="window start-up time and event-loop stalls while a reply streams")
+    gui.add_argument("--model", required=True)
+    gui.add_argument("--json", required=True, help="file to write the results to")
+    gui.add_argument("--runs", type=int, default=5, help="start-up runs")
     return parser
 
 
@@ -62,7 +75,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if args.command is None:
         from .app import run
-        return run()
+        return run(quit_after_paint=args.quit_after_paint)
+    if args.command == "screenshot":
+        from .screenshot import take_screenshot
+        width, height = (int(n) for n in args.size.lower().split("x"))
+        print(take_screenshot(Path(args.output), model=Path(args.model), language=args.lang,
+                              prompts=args.prompt, size=(width, height)))
+        return 0
+    if args.command == "bench" and args.suite == "gui":
+        from .bench_gui import run_gui_bench
+        print(json.dumps(run_gui_bench(Path(args.json), model=Path(args.model), runs=args.runs), indent=2))
+        return 0
     from engine.errors import HearthError
     try:
         if args.command == "chat":

@@ -32,7 +32,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import Text
 from pygments.util import ClassNotFound
 
-__all__ = ["Rendered", "render_markdown", "copy_index", "is_safe_link", "COPY_SCHEME"]
+__all__ = ["Rendered", "render_code", "render_markdown", "copy_index", "is_safe_link", "COPY_SCHEME"]
 
 COPY_SCHEME = "hearth-copy"
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
@@ -123,18 +123,28 @@ def _highlight(code: str, language: str, style: str) -> str:
     return re.sub(r"\n((?:</span>)?)\Z", r"\1", out, count=1)
 
 
-def _code_block(code: str, language: str, index: int, theme: _Theme) -> str:
+def _code_block(code: str, language: str, index: int, theme: _Theme, *, header: bool = True,
+                bottom: bool = True) -> str:
+    """A code block as a table; a continuation chunk of a long block has no header and no top margin."""
     label = html.escape(language or "text")
     body = _highlight(code, language, theme.style) if code else "&nbsp;"
+    head = (f'<tr><td bgcolor="{theme.header_bg}"><span style="color:{theme.header_fg};font-size:small">'
+            f'{label}</span></td><td bgcolor="{theme.header_bg}" align="right">'
+            f'<a href="{COPY_SCHEME}:{index}" style="color:{theme.link};font-size:small">Copy</a></td></tr>'
+            if header else "")
     return (
         f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_bg}" '
-        'style="margin-top:6px;margin-bottom:6px">'
-        f'<tr><td bgcolor="{theme.header_bg}"><span style="color:{theme.header_fg};font-size:small">'
-        f'{label}</span></td><td bgcolor="{theme.header_bg}" align="right">'
-        f'<a href="{COPY_SCHEME}:{index}" style="color:{theme.link};font-size:small">Copy</a></td></tr>'
+        f'style="margin-top:{6 if header else 0}px;margin-bottom:{6 if bottom else 0}px">{head}'
         f'<tr><td colspan="2"><pre style="color:{theme.code_fg};white-space:pre-wrap">{body}</pre>'
         "</td></tr></table>\n"
     )
+
+
+def render_code(code: str, language: str, *, header: bool, bottom: bool, dark: bool = False) -> Rendered:
+    """One chunk of a long code block (see desktop/blocks.py); its Copy link is index 0."""
+    theme = _THEMES[bool(dark)]
+    chunk = code[:-1] if code.endswith("\n") else code
+    return Rendered(_code_block(chunk, language, 0, theme, header=header, bottom=bottom), (chunk,))
 
 
 def _anchor_open(href: str, theme: _Theme) -> str:

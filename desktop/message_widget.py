@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPus
 
 from engine import Message
 
-from .markdown import copy_index, is_safe_link, render_markdown
+from .blocks import CODE_CHUNK_LINES, code_chunks, fenced, split_blocks
+from .markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class MessageText(QTextBrowser):
         self._blocks: tuple[str, ...] = ()
         self._source = ""
         self._rendered = False
+        self.copy_override: str | None = None   # what Copy copies when this is one chunk of a longer block
 
     def set_markdown(self, text: str) -> None:
         if text == self._source and self._rendered:
@@ -71,6 +73,15 @@ class MessageText(QTextBrowser):
         self._rendered = True
         self._source = text
         rendered = render_markdown(text, dark=is_dark(self))
+        self._blocks = rendered.code_blocks
+        self.setHtml(rendered.html)
+        self._fit()
+
+    def set_rendered(self, key: str, rendered: Rendered) -> None:
+        """Show HTML rendered elsewhere (a code chunk); ``key`` identifies it to skip re-rendering."""
+        if key == self._source and self._rendered:
+            return
+        self._source, self._rendered = key, True
         self._blocks = rendered.code_blocks
         self.setHtml(rendered.html)
         self._fit()
@@ -95,7 +106,10 @@ class MessageText(QTextBrowser):
         href = url.toString()
         index = copy_index(href)
         if index is not None:
-            if 0 <= index < len(self._blocks):
+            if self.copy_override is not None:
+                QGuiApplication.clipboard().setText(self.copy_override)
+                self.copy_block.emit(index)
+            elif 0 <= index < len(self._blocks):
                 QGuiApplication.clipboard().setText(self._blocks[index])
                 self.copy_block.emit(index)
             return
@@ -116,6 +130,66 @@ class MessageText(QTextBrowser):
 
     def sizeHint(self) -> QSize:  # noqa: N802
         return QSize(400, self.height())
+
+
+class SegmentedText(QWidget):
+    """A message as a column of ``MessageText`` segments, one per run of Markdown blocks.
+
+    Re-setting a longer text re-renders only the segments whose source
+    changed, which while streaming is just the last one.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._segments: list[MessageText] = []
+        self._source: str | None = None
+
+    def set_markdown(self, text: str) -> None:
+        if text == self._source:
+            return
+        self._source = text
+        dark = is_dark(self)
+        index = 0
+        for piece in split_blocks(text) or [""]:
+            block = fenced(piece)
+            if block is None or block.code.count("\n") <= CODE_CHUNK_LINES:
+                self._segment(index).copy_override = None
+                self._segment(index).set_markdown(piece)
+                index += 1
+                continue
+            chunks = code_chunks(block.code)
+            for number, chunk in enumerate(chunks):
+                segment = self._segment(index)
+                segment.copy_override = block.code.removesuffix("\n") if number == 0 else None
+                last = number == len(chunks) - 1
+                key = f"\0code:{block.language}:{number == 0}:{last}:{chunk}"
+                segment.set_rendered(key, render_code(chunk, block.language, header=number == 0,
+                                                      bottom=last, dark=dark))
+                index += 1
+        for segment in self._segments[index:]:
+            self._layout.removeWidget(segment)
+            segment.deleteLater()
+        del self._segments[index:]
+
+    def _segment(self, index: int) -> MessageText:
+        if index == len(self._segments):
+            segment = MessageText()
+            segment.setObjectName("messageSegment")
+            self._layout.addWidget(segment)
+            self._segments.append(segment)
+        return self._segments[index]
+
+    def segments(self) -> list[MessageText]:
+        return list(self._segments)
+
+    def source_text(self) -> str:
+        return self._source or ""
+
+    def toPlainText(self) -> str:  # noqa: N802 (QTextEdit's name)
+        return "\n".join(segment.toPlainText() for segment in self._segments)
 
 
 class MessageWidget(QFrame):
@@ -157,10 +231,10 @@ class MessageWidget(QFrame):
         self.reasoning_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.reasoning_toggle.setAutoRaise(True)
         self.reasoning_toggle.clicked.connect(self._toggle_reasoning)
-        self.reasoning_text = MessageText()
+        self.reasoning_text = SegmentedText()
         self.reasoning_text.setObjectName("reasoningText")
         self.reasoning_text.setVisible(False)
-        self.text = MessageText()
+        self.text = SegmentedText()
         self.text.setObjectName("messageText")
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("messageEditor")

@@ -269,8 +269,24 @@ def test_code_blocks_render_and_copy(qtbot, app: HearthApp, fake: FakeRuntime) -
     wait_idle(qtbot, app)
     text = bubbles(app)[1].text
     assert "print('hi')" in text.toPlainText() and "1" in text.toPlainText()
-    text.anchorClicked.emit(QUrl("hearth-copy:0"))
+    code_segment = next(segment for segment in text.segments() if segment.code_blocks())
+    code_segment.anchorClicked.emit(QUrl("hearth-copy:0"))
     assert QGuiApplication.clipboard().text().strip() == "print('hi')"
+
+
+def test_a_long_code_block_is_drawn_in_chunks_and_copied_whole(qtbot, app: HearthApp,
+                                                               fake: FakeRuntime) -> None:
+    code = "".join(f"line_{i} = {i}\n" for i in range(100))
+    fake.replies = [["Long:\n\n```python\n", *[f"line_{i} = {i}\n" for i in range(100)], "```\n\nEnd."]]
+    type_and_send(qtbot, app, "long code")
+    wait_idle(qtbot, app)
+    text = bubbles(app)[1].text
+    chunks = [segment for segment in text.segments() if "line_" in segment.toPlainText()]
+    assert len(chunks) == 3  # 100 lines in chunks of 40
+    assert "Copy" in chunks[0].toPlainText() and "Copy" not in chunks[1].toPlainText()
+    chunks[0].anchorClicked.emit(QUrl("hearth-copy:0"))
+    assert QGuiApplication.clipboard().text() == code.rstrip("\n")
+    assert "".join(s.toPlainText() for s in chunks).count("line_") == 100
 
 
 def test_welcome_page_without_models(qtbot) -> None:
