@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine import Paths, Runtime, paths
 
-from . import i18n
+from . import i18n, markdown
 from .main_window import MainWindow
 from .prefs import Prefs
 from .tasks import DbThread, EngineThread
@@ -46,6 +46,7 @@ class HearthApp:
         self.db = DbThread(self.paths.database)
         self.engine = EngineThread(self.paths.database, runtime=runtime, after=self.db.ready)
         self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
+        self.db.submit(lambda _store: markdown.warm_up())  # lexers load off the GUI thread
 
     def shutdown(self) -> None:
         """Cancel any reply (it is kept as interrupted), stop the threads and the model process."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^`\s]*)")
 _LIST_ITEM = re.compile(r"^ {0,3}([-+*]|\d{1,9}[.)])(\s|$)")
 MIN_SEGMENT_CHARS = 400    # merge small text blocks: fewer widgets, same cost
-CODE_CHUNK_LINES = 40
+CODE_CHUNK_LINES = 16
 
 
 @dataclass(frozen=True)

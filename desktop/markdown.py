@@ -124,10 +124,13 @@ def _highlight(code: str, language: str, style: str) -> str:
 
 
 def _code_block(code: str, language: str, index: int, theme: _Theme, *, header: bool = True,
-                bottom: bool = True) -> str:
+                bottom: bool = True, colour: bool = True) -> str:
     """A code block as a table; a continuation chunk of a long block has no header and no top margin."""
     label = html.escape(language or "text")
-    body = _highlight(code, language, theme.style) if code else "&nbsp;"
+    if not code:
+        body = "&nbsp;"
+    else:
+        body = _highlight(code, language, theme.style) if colour else html.escape(code, quote=False)
     head = (f'<tr><td bgcolor="{theme.header_bg}"><span style="color:{theme.header_fg};font-size:small">'
             f'{label}</span></td><td bgcolor="{theme.header_bg}" align="right">'
             f'<a href="{COPY_SCHEME}:{index}" style="color:{theme.link};font-size:small">Copy</a></td></tr>'
@@ -140,11 +143,21 @@ def _code_block(code: str, language: str, index: int, theme: _Theme, *, header: 
     )
 
 
-def render_code(code: str, language: str, *, header: bool, bottom: bool, dark: bool = False) -> Rendered:
-    """One chunk of a long code block (see desktop/blocks.py); its Copy link is index 0."""
+def render_code(code: str, language: str, *, header: bool, bottom: bool, dark: bool = False,
+                colour: bool = True) -> Rendered:
+    """One chunk of a code block (see desktop/blocks.py); its Copy link is index 0.
+
+    ``colour=False`` skips highlighting: the chunk still being streamed is
+    drawn plain and coloured once it is complete."""
     theme = _THEMES[bool(dark)]
     chunk = code[:-1] if code.endswith("\n") else code
-    return Rendered(_code_block(chunk, language, 0, theme, header=header, bottom=bottom), (chunk,))
+    return Rendered(_code_block(chunk, language, 0, theme, header=header, bottom=bottom, colour=colour), (chunk,))
+
+
+def warm_up(languages: Sequence[str] = ("python", "javascript", "bash", "json", "c", "cpp", "rust")) -> None:
+    """Load the common lexers ahead of time (the first Python lexer costs ~30 ms); any thread."""
+    for language in languages:
+        _highlight("x = 1\n", language, _THEMES[False].style)
 
 
 def _anchor_open(href: str, theme: _Theme) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette, QResizeEvent
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPus
 
 from engine import Message
 
-from .blocks import CODE_CHUNK_LINES, code_chunks, fenced, split_blocks
+from .blocks import code_chunks, fenced, split_blocks
 from .markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown
 
 
@@ -77,11 +79,12 @@ class MessageText(QTextBrowser):
         self.setHtml(rendered.html)
         self._fit()
 
-    def set_rendered(self, key: str, rendered: Rendered) -> None:
-        """Show HTML rendered elsewhere (a code chunk); ``key`` identifies it to skip re-rendering."""
+    def set_rendered(self, key: str, render: Callable[[], Rendered]) -> None:
+        """Show HTML rendered by ``render()`` (a code chunk); the same ``key`` again does nothing."""
         if key == self._source and self._rendered:
             return
         self._source, self._rendered = key, True
+        rendered = render()
         self._blocks = rendered.code_blocks
         self.setHtml(rendered.html)
         self._fit()
@@ -155,7 +158,7 @@ class SegmentedText(QWidget):
         index = 0
         for piece in split_blocks(text) or [""]:
             block = fenced(piece)
-            if block is None or block.code.count("\n") <= CODE_CHUNK_LINES:
+            if block is None:
                 self._segment(index).copy_override = None
                 self._segment(index).set_markdown(piece)
                 index += 1
@@ -165,9 +168,10 @@ class SegmentedText(QWidget):
                 segment = self._segment(index)
                 segment.copy_override = block.code.removesuffix("\n") if number == 0 else None
                 last = number == len(chunks) - 1
-                key = f"\0code:{block.language}:{number == 0}:{last}:{chunk}"
-                segment.set_rendered(key, render_code(chunk, block.language, header=number == 0,
-                                                      bottom=last, dark=dark))
+                growing = last and not block.closed
+                key = f"\0code:{block.language}:{number == 0}:{last}:{growing}:{chunk}"
+                segment.set_rendered(key, partial(render_code, chunk, block.language, header=number == 0,
+                                                  bottom=last, dark=dark, colour=not growing))
                 index += 1
         for segment in self._segments[index:]:
             self._layout.removeWidget(segment)

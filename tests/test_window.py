@@ -282,7 +282,7 @@ def test_a_long_code_block_is_drawn_in_chunks_and_copied_whole(qtbot, app: Heart
     wait_idle(qtbot, app)
     text = bubbles(app)[1].text
     chunks = [segment for segment in text.segments() if "line_" in segment.toPlainText()]
-    assert len(chunks) == 3  # 100 lines in chunks of 40
+    assert len(chunks) == 7  # 100 lines in chunks of 16
     assert "Copy" in chunks[0].toPlainText() and "Copy" not in chunks[1].toPlainText()
     chunks[0].anchorClicked.emit(QUrl("hearth-copy:0"))
     assert QGuiApplication.clipboard().text() == code.rstrip("\n")
