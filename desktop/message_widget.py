@@ -43,7 +43,8 @@ class ThreadItem:
 
 
 def is_dark(widget: QWidget) -> bool:
-    return widget.palette().color(QPalette.ColorRole.Base).lightness() < 128
+    """Whether the window is drawn light on dark (message views are transparent, so ask the window)."""
+    return widget.window().palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class MessageText(QTextBrowser):

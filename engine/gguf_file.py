@@ -9,7 +9,9 @@ so the same code reads local files and, through HTTP range requests, remote ones
 """
 from __future__ import annotations
 
+
 import os
+import re
 import struct
 from array import array
 from collections.abc import Callable
@@ -68,6 +70,11 @@ def _ggml_types() -> tuple[dict[int, tuple[int, int]], dict[int, str], dict[int,
     return sizes, names, ftypes
 
 
+_SPLIT_SUFFIX = re.compile(r"-\d{5}-of-\d{5}$")
+_QUANT_SUFFIX = re.compile(r"[.\-_](?:i?q\d\w*|f16|bf16|f32|fp16)$", re.IGNORECASE)
+_GENERIC_NAMES = {"model", "ggml-model", "ggml_model", "gguf", "weights"}
+
+
 @dataclass(frozen=True)
 class ArrayInfo:
     """Stands in for a metadata array too long to keep (more than 1024 items)."""
@@ -105,11 +112,17 @@ class GGUFInfo:
 
     @property
     def name(self) -> str:
+        """What people call the model: the file name (as published, e.g. "SmolLM2-135M-Instruct")
+        without its quantization and split suffixes; ``general.name`` when the file name is generic."""
+        base = self.path.split("?", 1)[0].replace("\\", "/").rsplit("/", 1)[-1]
+        base = base[:-5] if base.lower().endswith(".gguf") else Path(base).stem
+        stem = _QUANT_SUFFIX.sub("", _SPLIT_SUFFIX.sub("", base))
+        if stem and stem.lower() not in _GENERIC_NAMES and sum(c.isalpha() for c in stem) >= 3:
+            return stem
         value = self.metadata.get("general.name")
         if isinstance(value, str) and value.strip():
             return value.strip()
-        base = self.path.split("?", 1)[0].replace("\\", "/").rsplit("/", 1)[-1]
-        return base[:-5] if base.lower().endswith(".gguf") else Path(base).stem
+        return base
 
     @property
     def chat_template(self) -> str | None:

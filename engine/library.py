@@ -150,12 +150,7 @@ def describe_model(path: str | os.PathLike[str]) -> InstalledModel:
         raise ModelInvalid(f"{first}: it contains no weights (a vocabulary-only file)", path=first,
                            hint="This file is not a model; pick another one.")
     arch = info.architecture
-    raw_name = info.metadata.get("general.name")
-    if isinstance(raw_name, str) and raw_name.strip():
-        name = raw_name.strip()
-    else:
-        m = SPLIT_NAME.match(first.name)
-        name = m["prefix"] if m else first.name[:-5] if first.name.lower().endswith(".gguf") else first.stem
+    name = info.name
     return InstalledModel(
         path=first, name=name, architecture=arch, parameters=parameters, quantization=info.quantization,
         size_bytes=sum(i.file_size or 0 for i in infos), context_length=info.context_length or 0,

@@ -60,14 +60,15 @@ def test_smollm2(smollm2_path: Path) -> None:
     info = read_gguf_info(smollm2_path)
     md = info.metadata
     assert model.path == smollm2_path
-    assert model.name == md["general.name"] == "Smollm2 135M 8k Lc100K Mix1 Ep2"  # what the file says
+    assert md["general.name"] == "Smollm2 135M 8k Lc100K Mix1 Ep2"
+    assert model.name == "SmolLM2-135M-Instruct"  # the published file name says it better
     assert model.architecture == "llama" and model.quantization == "Q4_1"
     assert model.parameters == info.parameter_count and 130e6 < model.parameters < 140e6
     assert model.size_bytes == smollm2_path.stat().st_size
     assert (model.context_length, model.layers, model.embedding_length) == (8192, 30, 576)
     assert (model.head_count, model.head_count_kv) == (9, 3)
     assert not model.is_embedding_model and not model.is_projector
-    assert model.label() == "Smollm2 135M 8k Lc100K Mix1 Ep2 · 135M · Q4_1 · 98 MB"
+    assert model.label() == "SmolLM2-135M-Instruct · 135M · Q4_1 · 98 MB"
 
 
 def test_kv_cache_smollm2_by_hand(smollm2_path: Path) -> None:
@@ -84,7 +85,7 @@ def test_gemma3_head_dim_from_key_length(gemma3_path: Path) -> None:
     model = describe_model(gemma3_path)
     md = read_gguf_info(gemma3_path).metadata
     assert model.architecture == "gemma3" and model.quantization == "Q4_K_M"
-    assert model.name == md["general.name"]
+    assert model.name == "gemma-3-270m"
     k, v = md["gemma3.attention.key_length"], md["gemma3.attention.value_length"]
     assert k != model.embedding_length // model.head_count  # a head is not embedding/heads wide here
     assert (model.key_length, model.value_length) == (k, v)
@@ -92,9 +93,14 @@ def test_gemma3_head_dim_from_key_length(gemma3_path: Path) -> None:
     assert not model.is_embedding_model and not model.is_projector
 
 
-def test_name_falls_back_to_file_name(smollm2_path: Path, tmp_path: Path) -> None:
+def test_name_is_the_file_name_without_quantization(smollm2_path: Path, tmp_path: Path) -> None:
     copy = rewrite_gguf(smollm2_path, tmp_path / "my-model.Q4_1.gguf", remove=("general.name",))
-    assert describe_model(copy).name == "my-model.Q4_1"
+    assert describe_model(copy).name == "my-model"
+
+
+def test_a_generic_file_name_falls_back_to_general_name(smollm2_path: Path, tmp_path: Path) -> None:
+    copy = rewrite_gguf(smollm2_path, tmp_path / "ggml-model-q4_0.gguf", set_strings={"general.name": "Tidy Name"})
+    assert describe_model(copy).name == "Tidy Name"
 
 
 def test_scan_real_and_broken(smollm2_path: Path, gemma3_path: Path, tmp_path: Path) -> None:
@@ -125,7 +131,7 @@ def test_split_model_is_one_entry(tmp_path: Path) -> None:
     parts = [_write(tmp_path / f"tiny-0000{i}-of-00003.gguf", fill=_split_part(i, 3), tensors=(f"a{i}", f"b{i}"))
              for i in (1, 2, 3)]
     model = describe_model(parts[0])
-    assert model.path == parts[0] and model.name == "Tiny Chat"
+    assert model.path == parts[0] and model.name == "tiny"
     assert model.size_bytes == sum(p.stat().st_size for p in parts)
     assert model.parameters == 3 * 2 * 32
     assert describe_model(parts[2]) == model  # a later part stands for the whole model
@@ -162,10 +168,10 @@ def test_projectors_embeddings_and_non_models(tmp_path: Path) -> None:
     _write(tmp_path / "lora.gguf", fill=lambda w: (w.add_type("adapter"), w.add_string("adapter.type", "lora")))
     _write(tmp_path / "loose-part.gguf", fill=lambda w: w.add_uint16("split.count", 2))
     result = scan_models([tmp_path])
-    assert [m.name for m in result.models] == ["Tiny Chat"]
-    assert [m.name for m in result.projectors] == ["Projector by name", "Vision"]
+    assert [m.name for m in result.models] == ["chat"]
+    assert [m.name for m in result.projectors] == ["mmproj-model", "vision"]
     assert all(m.is_projector for m in result.projectors)
-    assert [m.name for m in result.embedding] == ["Bert", "Qwen embed"]
+    assert [m.name for m in result.embedding] == ["encoder", "qwen-embed"]
     assert all(m.is_embedding_model and not m.is_projector for m in result.embedding)
     reasons = {p.name: why for p, why in result.skipped}
     assert "no weights" in reasons["vocab.gguf"]
@@ -179,7 +185,7 @@ def test_synthetic_kv_and_label(tmp_path: Path) -> None:
     assert (model.layers, model.head_count, model.head_count_kv, model.embedding_length) == (2, 4, 2, 64)
     assert model.kv_cache_bytes(100) == 2 * 2 * 100 * 2 * 16 * 2
     assert model.parameters == 64 and model.quantization == "F32"
-    assert model.label() == f"Tiny Chat · 64 · F32 · {format_bytes(model.size_bytes)}"
+    assert model.label() == f"{model.name} · 64 · F32 · {format_bytes(model.size_bytes)}"
     unknown = describe_model(_write(tmp_path / "bare.gguf"))
     assert unknown.kv_cache_bytes(4096) == 0 and unknown.context_length == 0
 
