@@ -21,6 +21,15 @@ from .prefs import Prefs
 from .tasks import DbThread, EngineThread
 
 
+STYLE = """
+QFrame#userMessage { background: palette(alternate-base); border-radius: 8px; }
+QFrame#errorBox { border: 1px solid #d97706; border-radius: 6px; }
+QLabel#droppedNotice { color: #b45309; }
+QLabel#statusLabel, QLabel#replyStats, QLabel#siblingPosition { color: palette(mid); }
+QFrame#undoBar { border-radius: 6px; }
+"""
+
+
 class _FirstPaint(QObject):
     """Calls back once, after the window's first paint event."""
 
@@ -67,6 +76,7 @@ def run(argv: list[str] | None = None, *, quit_after_paint: bool = False) -> int
     app.setApplicationName("Hearth")
     app.setOrganizationName("Hearth")
     app.setWindowIcon(QIcon.fromTheme("chat"))
+    app.setStyleSheet(STYLE)
     home = paths()
     _setup_logging(home)
     prefs = Prefs(home)

@@ -43,8 +43,8 @@ class ThreadItem:
 
 
 def is_dark(widget: QWidget) -> bool:
-    """Whether the window is drawn light on dark (message views are transparent, so ask the window)."""
-    return widget.window().palette().color(QPalette.ColorRole.Window).lightness() < 128
+    """Whether the app is drawn light on dark (message views are transparent: ask the app's palette)."""
+    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
 class MessageText(QTextBrowser):
