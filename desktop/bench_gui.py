@@ -100,10 +100,10 @@ class StallProbe:
     """Records gaps between ticks of a precise timer on the GUI thread."""
 
     def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
+        from PySide6.QtCore import QCoreApplication, Qt, QTimer
         self.gaps: list[float] = []
         self._last = 0.0
-        self._timer = QTimer()
+        self._timer = QTimer(QCoreApplication.instance())
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(PROBE_MS)
         self._timer.timeout.connect(self._tick)
@@ -161,13 +161,14 @@ def _stream_once(app: Any, qapp: Any, prompt: str, timeout_s: float) -> dict[str
 
 
 def _open(qapp: Any, model: Path, runtime: Any = None) -> Any:
-    """The real app in the current home with ``model`` installed, its model loaded."""
+    """The real app in the current home with ``model`` installed and loaded; replies greedy, up to 400 tokens."""
     from engine import paths
     from .app import HearthApp
     from .prefs import Prefs
     prefs = Prefs(paths())
     prefs.add_model_file(str(model))
     prefs.default_model = str(model.resolve())
+    prefs.default_sampling = {"temperature": 0.0, "max_tokens": 400, "seed": 1}
     prefs.sync()
     app = HearthApp(paths(), runtime=runtime)
     app.window.resize(1180, 760)
@@ -177,6 +178,15 @@ def _open(qapp: Any, model: Path, runtime: Any = None) -> Any:
         qapp.processEvents()
         time.sleep(0.005)
     return app
+
+
+def _close(qapp: Any, app: Any) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+    app.window.close()
+    app.shutdown()
+    app.window.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    qapp.processEvents()
 
 
 def measure_streaming(model: Path) -> dict[str, Any]:
@@ -194,12 +204,11 @@ def measure_streaming(model: Path) -> dict[str, Any]:
         scripted.delay = 0.001
         app = _open(qapp, model, scripted)
         results["scripted_markdown_flood"] = _stream_once(app, qapp, "stream", 120)
-        app.window.close()
-        app.shutdown()
+        _close(qapp, app)
 
         os.environ["HEARTH_HOME"] = str(Path(home) / "real")
         app = _open(qapp, model)
-        real = _stream_once(app, qapp, "Count from 1 to 300, separated by commas.", 300)
+        real = _stream_once(app, qapp, "Write a long story about a lighthouse keeper and a storm.", 300)
         conv = app.window.conversation
         with Store(paths().database) as store:
             reply = store.thread(conv.id)[-1]
@@ -208,8 +217,7 @@ def measure_streaming(model: Path) -> dict[str, Any]:
             real["gui_vs_worker_ratio"] = round(real["gui_pieces_per_s"] / reply.tokens_per_s, 3)
         real["model"] = model.name
         results["real_model"] = real
-        app.window.close()
-        app.shutdown()
+        _close(qapp, app)
     return results
 
 

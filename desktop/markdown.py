@@ -31,6 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.styles import get_style_by_name
 from pygments.token import Text
 from pygments.util import ClassNotFound
+from PySide6.QtCore import QCoreApplication
 
 __all__ = ["Rendered", "render_code", "render_markdown", "copy_index", "is_safe_link", "COPY_SCHEME"]
 
@@ -131,9 +132,10 @@ def _code_block(code: str, language: str, index: int, theme: _Theme, *, header: 
         body = "&nbsp;"
     else:
         body = _highlight(code, language, theme.style) if colour else html.escape(code, quote=False)
+    copy = html.escape(QCoreApplication.translate("Markdown", "Copy"))
     head = (f'<tr><td bgcolor="{theme.header_bg}"><span style="color:{theme.header_fg};font-size:small">'
             f'{label}</span></td><td bgcolor="{theme.header_bg}" align="right">'
-            f'<a href="{COPY_SCHEME}:{index}" style="color:{theme.link};font-size:small">Copy</a></td></tr>'
+            f'<a href="{COPY_SCHEME}:{index}" style="color:{theme.link};font-size:small">{copy}</a></td></tr>'
             if header else "")
     return (
         f'<table width="100%" cellspacing="0" cellpadding="6" bgcolor="{theme.code_bg}" '
@@ -207,7 +209,8 @@ class _Renderer:
     def image(self: Any, tokens: _Tokens, idx: int, options: Any, env: _Env) -> str:
         token = tokens[idx]
         alt = self.renderInlineAsText(token.children or [], options, env).strip()
-        label = f"[image: {alt}]" if alt else "[image]"
+        label = (QCoreApplication.translate("Markdown", "[image: %1]").replace("%1", alt) if alt
+                 else QCoreApplication.translate("Markdown", "[image]"))
         return f'<span style="color:{env["theme"].muted}">{html.escape(label, quote=False)}</span>'
 
     @staticmethod

@@ -6,7 +6,7 @@
     <message>
         <location filename="../chat_view.py" line="232"/>
         <source>Type a message below to start. Replies are written on this computer; nothing you type leaves it.</source>
-        <translation type="unfinished"></translation>
+        <translation>在下方输入消息即可开始。回复在这台电脑上生成，你输入的内容不会离开这台电脑。</translation>
     </message>
 </context>
 <context>
@@ -14,22 +14,22 @@
     <message>
         <location filename="../composer.py" line="102"/>
         <source>Message — Enter to send, Shift+Enter for a new line</source>
-        <translation type="unfinished"></translation>
+        <translation>输入消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
         <location filename="../composer.py" line="103"/>
         <source>Send</source>
-        <translation type="unfinished"></translation>
+        <translation>发送</translation>
     </message>
     <message>
         <location filename="../composer.py" line="104"/>
         <source>Stop</source>
-        <translation type="unfinished"></translation>
+        <translation>停止</translation>
     </message>
     <message>
         <location filename="../composer.py" line="105"/>
         <source>Stop writing (Esc); what was written is kept</source>
-        <translation type="unfinished"></translation>
+        <translation>停止生成（Esc），已生成的内容会保留</translation>
     </message>
 </context>
 <context>
@@ -37,79 +37,79 @@
     <message>
         <location filename="../context_meter.py" line="119"/>
         <source>System prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>系统提示词</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="120"/>
         <source>Earlier messages</source>
-        <translation type="unfinished"></translation>
+        <translation>历史消息</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="121"/>
         <source>Attachments</source>
-        <translation type="unfinished"></translation>
+        <translation>附件</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="122"/>
         <source>Knowledge</source>
-        <translation type="unfinished"></translation>
+        <translation>知识库</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="123"/>
         <source>Your message</source>
-        <translation type="unfinished"></translation>
+        <translation>你的消息</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="124"/>
         <source>Kept for the reply</source>
-        <translation type="unfinished"></translation>
+        <translation>为回复预留</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="125"/>
         <source>Free</source>
-        <translation type="unfinished"></translation>
+        <translation>剩余</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="127"/>
         <source>Context usage</source>
-        <translation type="unfinished"></translation>
+        <translation>上下文用量</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="195"/>
         <source>No model loaded</source>
-        <translation type="unfinished"></translation>
+        <translation>未加载模型</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="196"/>
         <source>Load a model to see how much of its context this conversation uses.</source>
-        <translation type="unfinished"></translation>
+        <translation>加载模型后，即可查看此对话占用了多少上下文。</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="198"/>
         <source>{used} / {total} tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>{used} / {total} token</translation>
     </message>
     <message numerus="yes">
         <location filename="../context_meter.py" line="200"/>
         <source>%n older message(s) will be left out</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>将省略 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="202"/>
         <source>Too long for the context — shorten the message or raise the context size</source>
-        <translation type="unfinished"></translation>
+        <translation>超出上下文长度——请缩短消息或增大上下文</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="204"/>
         <source>{name}: {tokens} tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}：{tokens} token</translation>
     </message>
     <message>
         <location filename="../context_meter.py" line="206"/>
         <source>Context window: {total} tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>上下文窗口：{total} token</translation>
     </message>
 </context>
 <context>
@@ -120,49 +120,49 @@
         <location filename="../conversation_list.py" line="174"/>
         <location filename="../conversation_list.py" line="194"/>
         <source>New chat</source>
-        <translation type="unfinished"></translation>
+        <translation>新对话</translation>
     </message>
     <message numerus="yes">
         <location filename="../conversation_list.py" line="129"/>
         <source>%n message(s) match</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>找到 %n 条匹配的消息</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="130"/>
         <source>Nothing matches “%1”</source>
-        <translation type="unfinished"></translation>
+        <translation>没有与“%1”匹配的内容</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="174"/>
         <source>Deleted “%1”.</source>
-        <translation type="unfinished"></translation>
+        <translation>已删除“%1”。</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="193"/>
         <source>Search all chats (Ctrl+F)</source>
-        <translation type="unfinished"></translation>
+        <translation>搜索所有对话（Ctrl+F）</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="195"/>
         <source>Start a new conversation (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="196"/>
         <source>Rename</source>
-        <translation type="unfinished"></translation>
+        <translation>重命名</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="197"/>
         <source>Delete</source>
-        <translation type="unfinished"></translation>
+        <translation>删除</translation>
     </message>
     <message>
         <location filename="../conversation_list.py" line="198"/>
         <source>Undo</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销</translation>
     </message>
 </context>
 <context>
@@ -170,67 +170,67 @@
     <message>
         <location filename="../errors_ui.py" line="23"/>
         <source>The model stopped unexpectedly.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型意外停止运行。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="25"/>
         <source>The model file could not be found.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到模型文件。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="27"/>
         <source>This file is not a usable model.</source>
-        <translation type="unfinished"></translation>
+        <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="29"/>
         <source>The model could not be loaded.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法加载模型。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="31"/>
         <source>No model is chosen for this conversation.</source>
-        <translation type="unfinished"></translation>
+        <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="33"/>
         <source>The model&apos;s chat template could not be used.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="35"/>
         <source>The message does not fit in the model&apos;s context.</source>
-        <translation type="unfinished"></translation>
+        <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="37"/>
         <source>The conversation could not be found.</source>
-        <translation type="unfinished"></translation>
+        <translation>找不到该对话。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="39"/>
         <source>Something went wrong.</source>
-        <translation type="unfinished"></translation>
+        <translation>出错了。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="41"/>
         <source>A file could not be read or written.</source>
-        <translation type="unfinished"></translation>
+        <translation>无法读取或写入文件。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="42"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="51"/>
         <source>Check that the disk is not full and the folder is writable.</source>
-        <translation type="unfinished"></translation>
+        <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
         <location filename="../errors_ui.py" line="62"/>
         <source>Hearth</source>
-        <translation type="unfinished"></translation>
+        <translation>Hearth</translation>
     </message>
 </context>
 <context>
@@ -238,236 +238,254 @@
     <message>
         <location filename="../main_window.py" line="211"/>
         <source>Add a model file</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型文件</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="212"/>
         <source>GGUF models (*.gguf)</source>
-        <translation type="unfinished"></translation>
+        <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="339"/>
         <source>Stop the reply before deleting this conversation.</source>
-        <translation type="unfinished"></translation>
+        <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="400"/>
         <source>New chats will start with these settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="417"/>
         <source>Export conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>导出对话</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="418"/>
         <source>Markdown (*.md)</source>
-        <translation type="unfinished"></translation>
+        <translation>Markdown (*.md)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="422"/>
         <source>Saved %1</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存到 %1</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="460"/>
         <source>Stopping…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在停止…</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="470"/>
         <source>Add a model first</source>
-        <translation type="unfinished"></translation>
+        <translation>请先添加模型</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="472"/>
         <source>A reply is being written in another conversation</source>
-        <translation type="unfinished"></translation>
+        <translation>另一个对话正在生成回复</translation>
     </message>
     <message numerus="yes">
         <location filename="../main_window.py" line="499"/>
         <source>%n older message(s) left out to fit the context</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../main_window.py" line="568"/>
         <source>&amp;File</source>
-        <translation type="unfinished"></translation>
+        <translation>文件(&amp;F)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="569"/>
         <source>&amp;View</source>
-        <translation type="unfinished"></translation>
+        <translation>视图(&amp;V)</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="570"/>
         <source>Language</source>
-        <translation type="unfinished"></translation>
+        <translation>语言</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="571"/>
         <source>New chat</source>
-        <translation type="unfinished"></translation>
+        <translation>新对话</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="572"/>
         <source>Add a model file…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型文件…</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="573"/>
         <source>Open the models folder</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型文件夹</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="574"/>
         <source>Export chat as Markdown…</source>
-        <translation type="unfinished"></translation>
+        <translation>将对话导出为 Markdown…</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="575"/>
         <source>Quit</source>
-        <translation type="unfinished"></translation>
+        <translation>退出</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="576"/>
         <source>Model and settings panel</source>
-        <translation type="unfinished"></translation>
+        <translation>模型与设置面板</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="577"/>
         <source>Use this chat&apos;s settings for new chats</source>
-        <translation type="unfinished"></translation>
+        <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="578"/>
         <source>Follow the system</source>
-        <translation type="unfinished"></translation>
+        <translation>跟随系统</translation>
+    </message>
+</context>
+<context>
+    <name>Markdown</name>
+    <message>
+        <location filename="../markdown.py" line="135"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../markdown.py" line="212"/>
+        <source>[image: %1]</source>
+        <translation>[图片：%1]</translation>
+    </message>
+    <message>
+        <location filename="../markdown.py" line="213"/>
+        <source>[image]</source>
+        <translation>[图片]</translation>
     </message>
 </context>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../message_widget.py" line="349"/>
+        <location filename="../message_widget.py" line="350"/>
         <source>Thinking…</source>
-        <translation type="unfinished"></translation>
+        <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="349"/>
+        <location filename="../message_widget.py" line="350"/>
         <source>Reasoning</source>
-        <translation type="unfinished"></translation>
+        <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="398"/>
+        <location filename="../message_widget.py" line="399"/>
         <source>You</source>
-        <translation type="unfinished"></translation>
+        <translation>你</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="401"/>
+        <location filename="../message_widget.py" line="402"/>
         <source>Assistant</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../message_widget.py" line="402"/>
-        <source>Stopped</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../message_widget.py" line="402"/>
-        <source>Failed</source>
-        <translation type="unfinished"></translation>
+        <translation>助手</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="403"/>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../message_widget.py" line="403"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../message_widget.py" line="404"/>
         <source>Writing…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="405"/>
+        <location filename="../message_widget.py" line="406"/>
         <source>Interrupted</source>
-        <translation type="unfinished"></translation>
+        <translation>已中断</translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="412"/>
+        <location filename="../message_widget.py" line="413"/>
         <source>and %n more</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>等 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="414"/>
+        <location filename="../message_widget.py" line="415"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>为适应上下文，此回复的提示中省略了 %n 条较早的消息：</numerusform>
         </translation>
-    </message>
-    <message>
-        <location filename="../message_widget.py" line="422"/>
-        <source>Reload model</source>
-        <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="423"/>
-        <source>Copy</source>
-        <translation type="unfinished"></translation>
+        <source>Reload model</source>
+        <translation>重新加载模型</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="424"/>
-        <source>Copy this message</source>
-        <translation type="unfinished"></translation>
+        <source>Copy</source>
+        <translation>复制</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="425"/>
-        <source>Regenerate</source>
-        <translation type="unfinished"></translation>
+        <source>Copy this message</source>
+        <translation>复制此消息</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="426"/>
-        <source>Write another reply; this one is kept</source>
-        <translation type="unfinished"></translation>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="427"/>
-        <source>Edit</source>
-        <translation type="unfinished"></translation>
+        <source>Write another reply; this one is kept</source>
+        <translation>再生成一条回复，当前回复会保留</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="428"/>
-        <source>Edit and resend; the original is kept</source>
-        <translation type="unfinished"></translation>
+        <source>Edit</source>
+        <translation>编辑</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="429"/>
-        <source>Previous version</source>
-        <translation type="unfinished"></translation>
+        <source>Edit and resend; the original is kept</source>
+        <translation>编辑后重新发送，原消息会保留</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="430"/>
-        <source>Next version</source>
-        <translation type="unfinished"></translation>
+        <source>Previous version</source>
+        <translation>上一个版本</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="431"/>
-        <source>Send</source>
-        <translation type="unfinished"></translation>
+        <source>Next version</source>
+        <translation>下一个版本</translation>
     </message>
     <message>
         <location filename="../message_widget.py" line="432"/>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../message_widget.py" line="433"/>
         <source>Cancel</source>
-        <translation type="unfinished"></translation>
+        <translation>取消</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="435"/>
+        <location filename="../message_widget.py" line="436"/>
         <source>%1 s to first token</source>
-        <translation type="unfinished"></translation>
+        <translation>首 token 用时 %1 秒</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="437"/>
+        <location filename="../message_widget.py" line="438"/>
         <source>%1 tokens/s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 token/秒</translation>
     </message>
 </context>
 <context>
@@ -475,213 +493,213 @@
     <message>
         <location filename="../settings_panel.py" line="237"/>
         <source>Conversation settings</source>
-        <translation type="unfinished"></translation>
+        <translation>对话设置</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="237"/>
         <location filename="../settings_panel.py" line="268"/>
         <source>System prompt</source>
-        <translation type="unfinished"></translation>
+        <translation>系统提示词</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="238"/>
         <source>Replies</source>
-        <translation type="unfinished"></translation>
+        <translation>回复</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="239"/>
         <source>Advanced sampling</source>
-        <translation type="unfinished"></translation>
+        <translation>高级采样</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="242"/>
         <source>&amp;Model</source>
-        <translation type="unfinished"></translation>
+        <translation>模型(&amp;M)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="243"/>
         <source>The model that writes the replies in this conversation.</source>
-        <translation type="unfinished"></translation>
+        <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="244"/>
         <source>&amp;Context</source>
-        <translation type="unfinished"></translation>
+        <translation>上下文(&amp;C)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="245"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型一次能看到的对话长度，以 token 计。上下文越大，能记住的内容越多，但占用的内存也越多。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="247"/>
         <source>&amp;Temperature</source>
-        <translation type="unfinished"></translation>
+        <translation>温度(&amp;T)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="248"/>
         <source>How adventurous the model is when it picks each next word.</source>
-        <translation type="unfinished"></translation>
+        <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="249"/>
         <source>Reply &amp;length</source>
-        <translation type="unfinished"></translation>
+        <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="250"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
-        <translation type="unfinished"></translation>
+        <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="251"/>
         <source>Top-&amp;p</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-&amp;p</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="252"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
-        <translation type="unfinished"></translation>
+        <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="254"/>
         <source>Top-&amp;k</source>
-        <translation type="unfinished"></translation>
+        <translation>Top-&amp;k</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="255"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
-        <translation type="unfinished"></translation>
+        <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="256"/>
         <source>M&amp;in-p</source>
-        <translation type="unfinished"></translation>
+        <translation>M&amp;in-p</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="257"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
-        <translation type="unfinished"></translation>
+        <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="258"/>
         <source>Repeat &amp;penalty</source>
-        <translation type="unfinished"></translation>
+        <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="259"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
-        <translation type="unfinished"></translation>
+        <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="260"/>
         <source>&amp;Seed</source>
-        <translation type="unfinished"></translation>
+        <translation>种子(&amp;S)</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="261"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
-        <translation type="unfinished"></translation>
+        <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="267"/>
         <source>Choose a model</source>
-        <translation type="unfinished"></translation>
+        <translation>选择模型</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="270"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
-        <translation type="unfinished"></translation>
+        <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="271"/>
         <source>Temperature value</source>
-        <translation type="unfinished"></translation>
+        <translation>温度值</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="272"/>
         <source>Context size and memory</source>
-        <translation type="unfinished"></translation>
+        <translation>上下文大小与内存占用</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="273"/>
         <source> tokens</source>
-        <translation type="unfinished"></translation>
+        <translation> token</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="274"/>
         <source>Off</source>
-        <translation type="unfinished"></translation>
+        <translation>关闭</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="275"/>
         <source>Random</source>
-        <translation type="unfinished"></translation>
+        <translation>随机</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="276"/>
         <source>Random seed for every reply</source>
-        <translation type="unfinished"></translation>
+        <translation>每次回复使用随机种子</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="277"/>
         <source>A new random seed for every reply.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="278"/>
         <source>Reset to defaults</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复默认</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="279"/>
         <source>Reset sampling to defaults</source>
-        <translation type="unfinished"></translation>
+        <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="281"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
-        <translation type="unfinished"></translation>
+        <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="305"/>
         <source>{name} (not installed)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}（未安装）</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="359"/>
         <source>{tokens} tokens</source>
-        <translation type="unfinished"></translation>
+        <translation>{tokens} token</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="361"/>
         <source>{tokens} tokens · {memory} for the context</source>
-        <translation type="unfinished"></translation>
+        <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="398"/>
         <source>Always the most likely word: the same reply every time.</source>
-        <translation type="unfinished"></translation>
+        <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="399"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
-        <translation type="unfinished"></translation>
+        <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="400"/>
         <source>Balanced: natural wording with some variety.</source>
-        <translation type="unfinished"></translation>
+        <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="401"/>
         <source>Varied and creative: good for ideas and stories.</source>
-        <translation type="unfinished"></translation>
+        <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
         <location filename="../settings_panel.py" line="402"/>
         <source>Very random: replies may wander off or stop making sense.</source>
-        <translation type="unfinished"></translation>
+        <translation>非常随机：回复可能跑题或语无伦次。</translation>
     </message>
 </context>
 <context>
@@ -689,44 +707,44 @@
     <message>
         <location filename="../status_bar.py" line="46"/>
         <source>Loading %1…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在加载 %1…</translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="48"/>
         <source>The model stopped — reload it to continue</source>
-        <translation type="unfinished"></translation>
+        <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="50"/>
         <source>No model loaded</source>
-        <translation type="unfinished"></translation>
+        <translation>未加载模型</translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="53"/>
         <source>context %1</source>
-        <translation type="unfinished"></translation>
+        <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
         <location filename="../status_bar.py" line="58"/>
         <source>CPU · %n thread(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="60"/>
         <source>%1 · %2/%3 layers on the GPU</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 · %2/%3 层在 GPU 上</translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="69"/>
         <source>first token %1 s</source>
-        <translation type="unfinished"></translation>
+        <translation>首 token %1 秒</translation>
     </message>
     <message>
         <location filename="../status_bar.py" line="71"/>
         <source>%1 tokens/s</source>
-        <translation type="unfinished"></translation>
+        <translation>%1 token/秒</translation>
     </message>
 </context>
 <context>
@@ -734,27 +752,27 @@
     <message>
         <location filename="../welcome.py" line="60"/>
         <source>Welcome to Hearth</source>
-        <translation type="unfinished"></translation>
+        <translation>欢迎使用 Hearth</translation>
     </message>
     <message>
         <location filename="../welcome.py" line="62"/>
         <source>&lt;p&gt;Hearth runs language models on this computer. Your chats and documents never leave it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;To begin, add a model.&lt;/b&gt; Models are &lt;i&gt;.gguf&lt;/i&gt; files. Add one you already have with &lt;b&gt;Add a model file…&lt;/b&gt;, or copy it into the models folder:&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most computers; larger ones need more memory and are slower without a graphics card.&lt;/p&gt;</source>
-        <translation type="unfinished"></translation>
+        <translation>&lt;p&gt;Hearth 在这台电脑上运行语言模型。你的对话和文档始终留在这台电脑上。&lt;/p&gt;&lt;p&gt;&lt;b&gt;首先，请添加一个模型。&lt;/b&gt;模型是 &lt;i&gt;.gguf&lt;/i&gt; 文件。已有模型文件可以通过&lt;b&gt;添加模型文件…&lt;/b&gt;添加，也可以复制到模型文件夹：&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;小模型（约 1–4 GB，例如 Q4_K_M 量化的 1B–3B “Instruct”模型）在大多数电脑上都能流畅运行；更大的模型需要更多内存，没有显卡时速度也更慢。&lt;/p&gt;</translation>
     </message>
     <message>
         <location filename="../welcome.py" line="68"/>
         <source>Add a model file…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加模型文件…</translation>
     </message>
     <message>
         <location filename="../welcome.py" line="69"/>
         <source>Open the models folder</source>
-        <translation type="unfinished"></translation>
+        <translation>打开模型文件夹</translation>
     </message>
     <message>
         <location filename="../welcome.py" line="70"/>
         <source>Look again</source>
-        <translation type="unfinished"></translation>
+        <translation>重新扫描</translation>
     </message>
 </context>
 </TS>
