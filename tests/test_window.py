@@ -323,9 +323,10 @@ def test_window_state_is_remembered(qtbot, smollm2_path: Path) -> None:
 def test_language_switch_to_chinese_and_back(qtbot, app: HearthApp) -> None:
     window = app.window
     window.set_language("zh_CN")
-    assert window.composer.send_button.text() == "发送"
+    qtbot.waitUntil(lambda: window.composer.send_button.text() == "发送")
     assert window.conversations.new_button.text() == "新对话"
     assert window.menu_file.title() == "文件(&F)"
+    assert app.prefs.language == "zh_CN"
     window.set_language("en")
-    assert window.composer.send_button.text() == "Send"
-    assert QApplication.instance() is not None
+    qtbot.waitUntil(lambda: window.composer.send_button.text() == "Send")
+    assert window.menu_file.title() == "&File"
