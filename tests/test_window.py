@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime as FakeRuntime
@@ -330,3 +330,40 @@ def test_language_switch_to_chinese_and_back(qtbot, app: HearthApp) -> None:
     window.set_language("en")
     qtbot.waitUntil(lambda: window.composer.send_button.text() == "Send")
     assert window.menu_file.title() == "&File"
+
+
+def test_reasoning_is_a_collapsed_block_above_the_answer(qtbot, app: HearthApp, fake: FakeRuntime) -> None:
+    fake.replies = [["<think>", "The user greets me.", "</think>", "Hello!"]]
+    type_and_send(qtbot, app, "hi")
+    wait_idle(qtbot, app)
+    reply = bubbles(app)[1]
+    assert reply.text.source_text() == "Hello!"
+    assert reply.reasoning_toggle.isVisible() and not reply.reasoning_text.isVisible()
+    layout = reply.layout()
+    assert layout.indexOf(reply.reasoning_toggle) < layout.indexOf(reply.text)
+    qtbot.mouseClick(reply.reasoning_toggle, Qt.MouseButton.LeftButton)
+    assert reply.reasoning_text.isVisible()
+    assert "The user greets me." in reply.reasoning_text.toPlainText()
+    conv_id = app.window.conversation.id
+    assert in_database(lambda s: s.thread(conv_id)[-1].reasoning) == "The user greets me."
+
+
+def test_ctrl_l_focuses_the_message_box(qtbot, app: HearthApp) -> None:
+    app.window.conversations.search_box.setFocus()
+    qtbot.keyClick(app.window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.composer.input.hasFocus()
+
+
+def test_a_broken_model_file_gets_the_error_dialog_naming_it(qtbot, app: HearthApp, tmp_path: Path,
+                                                             smollm2_path: Path) -> None:
+    broken = tmp_path / "half-downloaded.gguf"
+    with open(smollm2_path, "rb") as whole:
+        broken.write_bytes(whole.read(3_000_000))  # a download cut short
+    app.window.add_model_path(str(broken))
+    qtbot.waitUntil(lambda: app.window.findChild(QMessageBox, "errorDialog") is not None, timeout=5000)
+    box = app.window.findChild(QMessageBox, "errorDialog")
+    assert box.text() == "This file is not a usable model."
+    assert "half-downloaded.gguf" in box.informativeText()
+    assert "download it again" in box.informativeText() or "Delete it" in box.informativeText()
+    assert str(broken) not in app.prefs.model_files
+    assert app.window.isVisible()
