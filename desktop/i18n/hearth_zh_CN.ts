@@ -412,7 +412,7 @@
         <location filename="../message_widget.py" line="413"/>
         <source>and %n more</source>
         <translation>
-            <numerusform>等 %n 条</numerusform>
+            <numerusform>及另外 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -757,7 +757,7 @@
     <message>
         <location filename="../welcome.py" line="62"/>
         <source>&lt;p&gt;Hearth runs language models on this computer. Your chats and documents never leave it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;To begin, add a model.&lt;/b&gt; Models are &lt;i&gt;.gguf&lt;/i&gt; files. Add one you already have with &lt;b&gt;Add a model file…&lt;/b&gt;, or copy it into the models folder:&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most computers; larger ones need more memory and are slower without a graphics card.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;Hearth 在这台电脑上运行语言模型。你的对话和文档始终留在这台电脑上。&lt;/p&gt;&lt;p&gt;&lt;b&gt;首先，请添加一个模型。&lt;/b&gt;模型是 &lt;i&gt;.gguf&lt;/i&gt; 文件。已有模型文件可以通过&lt;b&gt;添加模型文件…&lt;/b&gt;添加，也可以复制到模型文件夹：&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;小模型（约 1–4 GB，例如 Q4_K_M 量化的 1B–3B “Instruct”模型）在大多数电脑上都能流畅运行；更大的模型需要更多内存，没有显卡时速度也更慢。&lt;/p&gt;</translation>
+        <translation>&lt;p&gt;Hearth 在这台电脑上运行语言模型。你的对话和文档始终留在这台电脑上。&lt;/p&gt;&lt;p&gt;&lt;b&gt;首先，请添加一个模型。&lt;/b&gt;模型是 &lt;i&gt;.gguf&lt;/i&gt; 文件。如果已有模型文件，请点击&lt;b&gt;添加模型文件…&lt;/b&gt;，或将它复制到模型文件夹：&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;小模型（约 1–4 GB，例如 Q4_K_M 量化的 1B–3B “Instruct”模型）在大多数电脑上都能流畅运行；更大的模型需要更多内存，没有显卡时速度也更慢。&lt;/p&gt;</translation>
     </message>
     <message>
         <location filename="../welcome.py" line="68"/>
