@@ -39,11 +39,11 @@ def install(app: QCoreApplication, code: str) -> str:
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
+    ours = QTranslator(app)  # for English: only the plural forms ("1 message", "2 messages")
+    if ours.load(str(CATALOGUES / f"hearth_{language}.qm")):
+        app.installTranslator(ours)
+        _installed.append(ours)
     if language != "en":
-        ours = QTranslator(app)
-        if ours.load(str(CATALOGUES / f"hearth_{language}.qm")):
-            app.installTranslator(ours)
-            _installed.append(ours)
         qt = QTranslator(app)  # Qt's own strings (standard buttons, context menus)
         if qt.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
             app.installTranslator(qt)

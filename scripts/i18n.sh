@@ -8,3 +8,6 @@ for lang in zh_CN; do
   "$BIN/pyside6-lupdate" -no-obsolete desktop/*.py -ts "desktop/i18n/hearth_${lang}.ts"
   "$BIN/pyside6-lrelease" "desktop/i18n/hearth_${lang}.ts" -qm "desktop/i18n/hearth_${lang}.qm"
 done
+# English needs only its plural forms ("1 message" / "2 messages"); the source strings are English.
+"$BIN/pyside6-lupdate" -no-obsolete -pluralonly desktop/*.py -ts desktop/i18n/hearth_en.ts
+"$BIN/pyside6-lrelease" desktop/i18n/hearth_en.ts -qm desktop/i18n/hearth_en.qm
