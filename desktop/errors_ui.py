@@ -65,5 +65,6 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     if not isinstance(exc, errors.HearthError):
         box.setDetailedText("".join(traceback.format_exception(exc)))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 440px; }")
     box.open()
     return box

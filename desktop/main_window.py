@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self._gen_counter = 0
         self._last_error: object = None
         self._models_scanned = False
+        self._creating: list[Callable[[ThreadData], None]] | None = None
 
         self.conversations = ConversationList()
         self.chat_view = ChatView()
@@ -92,7 +93,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self._restore_state()
         self.retranslate()
-        self.refresh_conversations(open_id=self.prefs.last_conversation)
+        self.refresh_conversations(open_id=self.prefs.last_conversation, starting=True)
         self.rescan_models()
 
     # --- construction ----------------------------------------------------------------------
@@ -110,7 +111,7 @@ class MainWindow(QMainWindow):
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
         self.act_panel = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+S"))
-        self.act_panel.toggled.connect(self.settings.setVisible)
+        self.act_panel.toggled.connect(lambda on: self.settings.setVisible(on and bool(self.models)))
         self.act_defaults = QAction(self, triggered=self.use_as_defaults)
         self.menu_view.addAction(self.act_panel)
         self.menu_view.addAction(self.act_defaults)
@@ -201,6 +202,7 @@ class MainWindow(QMainWindow):
         for path, reason in result.skipped:
             log.warning("skipped model file %s: %s", path, reason)
         self.pages.setCurrentWidget(self.welcome if not self.models else self.chat_page)
+        self.settings.setVisible(bool(self.models) and self.act_panel.isChecked())
         self._update_can_send()
         if self.conversation is not None:
             self.settings.show_conversation(self.conversation)
@@ -258,14 +260,20 @@ class MainWindow(QMainWindow):
             self.engine.load(wanted, self._loaded, self._load_failed, force=True)
 
     # --- conversations ----------------------------------------------------------------------------
-    def refresh_conversations(self, *, open_id: int | None = None) -> None:
+    def refresh_conversations(self, *, open_id: int | None = None, starting: bool = False) -> None:
         def done(conversations: list[Conversation]) -> None:
             if self.conversations.search_box.text().strip():
                 return  # search results stay until the search is cleared
             current = self.conversation.id if self.conversation else open_id
             self.conversations.set_conversations(conversations, current)
-            if self.conversation is None and open_id is not None and any(c.id == open_id for c in conversations):
+            if self.conversation is not None or not starting:
+                return
+            if open_id is not None and any(c.id == open_id for c in conversations):
                 self.open_conversation(open_id)
+            elif conversations:
+                self.open_conversation(conversations[0].id)
+            else:
+                self._create_conversation(lambda _data: None)  # first run: a fresh chat, ready to type in
         self._db(lambda store: store.conversations(), done)
 
     def open_conversation(self, conversation_id: int) -> None:
@@ -309,7 +317,13 @@ class MainWindow(QMainWindow):
         self._create_conversation(lambda _data: self.composer.input.setFocus())
 
     def _create_conversation(self, then: Callable[[ThreadData], None]) -> None:
-        """A new conversation with the preferred defaults, shown, then ``then(data)``."""
+        """A new conversation with the preferred defaults, shown, then ``then(data)``.
+
+        While one is being created, another request waits for it instead of making a second."""
+        if self._creating is not None:
+            self._creating.append(then)
+            return
+        self._creating = [then]
         self.settings.flush()
         model = self._model_for(self.conversation)
         prefs = self.prefs
@@ -321,11 +335,17 @@ class MainWindow(QMainWindow):
             return load_thread(store, conv.id)
 
         def done(data: ThreadData) -> None:
+            waiting, self._creating = self._creating or [], None
             self._clear_search()
             self._show_thread(data)
             self.refresh_conversations()
-            then(data)
-        self._db(work, done)
+            for callback in waiting:
+                callback(data)
+
+        def failed(exc: object) -> None:
+            self._creating = None
+            self.show_error(exc)
+        self.db.submit(work, done, failed)
 
     def rename_conversation(self, conversation_id: int, title: str) -> None:
         def done(conv: Conversation) -> None:

@@ -282,6 +282,8 @@ class MessageWidget(QFrame):
         self.next_button.setText("›")
         self.stats_label = QLabel()
         self.stats_label.setObjectName("replyStats")
+        self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         actions = QHBoxLayout()
         actions.setSpacing(2)
         for widget in (self.copy_button, self.regenerate_button, self.edit_button):
@@ -407,7 +409,7 @@ class MessageWidget(QFrame):
         self.status_label.setText(status)
         self.dropped_label.setVisible(bool(self.item.dropped))
         if self.item.dropped:
-            quoted = ", ".join(f"“{words}”" for words in self.item.dropped[:3])
+            quoted = self.tr(", ").join(f"“{words}”" for words in self.item.dropped[:3])
             more = len(self.item.dropped) - 3
             if more > 0:
                 quoted += " " + self.tr("and %n more", "", more)
@@ -419,7 +421,9 @@ class MessageWidget(QFrame):
         self.error_box.setVisible(crashed or failed)
         self.reload_button.setVisible(crashed)
         if crashed or failed:
-            self.error_label.setText(message.error or "")
+            headline = (self.tr("The model stopped while writing this reply. What it wrote is kept.") if crashed
+                        else self.tr("This message could not be answered."))
+            self.error_label.setText(f"{headline}\n{message.error or ''}")
         self.reload_button.setText(self.tr("Reload model"))
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy this message"))

@@ -9,6 +9,8 @@ debounce; ``flush()`` sends whatever is still pending at once.
 """
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -111,6 +113,7 @@ class SettingsPanel(QWidget):
         line = self._holder(QHBoxLayout(), self.temperature_slider, self.temperature_value)
         self._row(form, "temperature", line, self.temperature_help)
         self.max_tokens = self._row(form, "max_tokens", self._spin(QSpinBox(objectName="maxTokens"), 16, 131072, 128))
+        self.max_tokens.setGroupSeparatorShown(True)
 
         self._heading(form, "advanced")
         self.top_p = self._row(form, "top_p", self._spin(QDoubleSpinBox(objectName="topP"), 0.0, 1.0, 0.05))
@@ -262,7 +265,7 @@ class SettingsPanel(QWidget):
         )
         for key, widget, text, tip in rows:
             self._labels[key].setText(text)
-            widget.setAccessibleName(text.replace("&", ""))
+            widget.setAccessibleName(re.sub(r"\s*[(（]&\w[)）]$", "", text).replace("&", ""))
             widget.setToolTip(tip)
         self.model_picker.setPlaceholderText(self.tr("Choose a model"))
         self.system_prompt.setAccessibleName(self.tr("System prompt"))

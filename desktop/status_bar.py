@@ -1,7 +1,7 @@
 """The status bar: backend and offloaded layers, the model, and the last reply's speed."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QStatusBar, QWidget
 
 from engine import Message, ModelInfo
 
@@ -15,7 +15,12 @@ class StatusBar(QStatusBar):
         self.model_label.setObjectName("modelStatus")
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedStatus")
-        for label in (self.speed_label, self.model_label, self.backend_label):
+        for index, label in enumerate((self.speed_label, self.model_label, self.backend_label)):
+            if index:
+                line = QFrame()
+                line.setFrameShape(QFrame.Shape.VLine)
+                line.setFrameShadow(QFrame.Shadow.Sunken)
+                self.addPermanentWidget(line)
             self.addPermanentWidget(label)
         self._info: ModelInfo | None = None
         self._state = "none"  # none | loading | loaded | crashed

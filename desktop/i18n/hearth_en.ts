@@ -26,7 +26,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../main_window.py" line="499"/>
+        <location filename="../main_window.py" line="519"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>
@@ -37,7 +37,7 @@
 <context>
     <name>MessageWidget</name>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="413"/>
+        <location filename="../message_widget.py" line="415"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -45,7 +45,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="415"/>
+        <location filename="../message_widget.py" line="417"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>To fit the context, %n earlier message was left out of this reply&apos;s prompt: </numerusform>
@@ -56,7 +56,7 @@
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="58"/>
+        <location filename="../status_bar.py" line="63"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

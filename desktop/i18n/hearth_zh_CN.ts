@@ -4,7 +4,7 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../chat_view.py" line="232"/>
+        <location filename="../chat_view.py" line="233"/>
         <source>Type a message below to start. Replies are written on this computer; nothing you type leaves it.</source>
         <translation>在下方输入消息即可开始。回复在这台电脑上生成，你输入的内容不会离开这台电脑。</translation>
     </message>
@@ -236,114 +236,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="211"/>
+        <location filename="../main_window.py" line="213"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="214"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339"/>
+        <location filename="../main_window.py" line="359"/>
         <source>Stop the reply before deleting this conversation.</source>
         <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400"/>
+        <location filename="../main_window.py" line="420"/>
         <source>New chats will start with these settings.</source>
         <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="417"/>
+        <location filename="../main_window.py" line="437"/>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="418"/>
+        <location filename="../main_window.py" line="438"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="422"/>
+        <location filename="../main_window.py" line="442"/>
         <source>Saved %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="460"/>
+        <location filename="../main_window.py" line="480"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="470"/>
+        <location filename="../main_window.py" line="490"/>
         <source>Add a model first</source>
         <translation>请先添加模型</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="472"/>
+        <location filename="../main_window.py" line="492"/>
         <source>A reply is being written in another conversation</source>
         <translation>另一个对话正在生成回复</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main_window.py" line="499"/>
+        <location filename="../main_window.py" line="519"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="568"/>
+        <location filename="../main_window.py" line="588"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="569"/>
+        <location filename="../main_window.py" line="589"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="570"/>
+        <location filename="../main_window.py" line="590"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="571"/>
+        <location filename="../main_window.py" line="591"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="572"/>
+        <location filename="../main_window.py" line="592"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573"/>
+        <location filename="../main_window.py" line="593"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="574"/>
+        <location filename="../main_window.py" line="594"/>
         <source>Export chat as Markdown…</source>
         <translation>将对话导出为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="575"/>
+        <location filename="../main_window.py" line="595"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="576"/>
+        <location filename="../main_window.py" line="596"/>
         <source>Model and settings panel</source>
         <translation>模型与设置面板</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="577"/>
+        <location filename="../main_window.py" line="597"/>
         <source>Use this chat&apos;s settings for new chats</source>
         <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578"/>
+        <location filename="../main_window.py" line="598"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
@@ -369,121 +369,136 @@
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../message_widget.py" line="350"/>
+        <location filename="../message_widget.py" line="352"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="350"/>
+        <location filename="../message_widget.py" line="352"/>
         <source>Reasoning</source>
         <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="399"/>
+        <location filename="../message_widget.py" line="401"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="402"/>
+        <location filename="../message_widget.py" line="404"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="403"/>
+        <location filename="../message_widget.py" line="405"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="403"/>
+        <location filename="../message_widget.py" line="405"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="404"/>
+        <location filename="../message_widget.py" line="406"/>
         <source>Writing…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="406"/>
+        <location filename="../message_widget.py" line="408"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
+    <message>
+        <location filename="../message_widget.py" line="412"/>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="413"/>
+        <location filename="../message_widget.py" line="415"/>
         <source>and %n more</source>
         <translation>
             <numerusform>及另外 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="415"/>
+        <location filename="../message_widget.py" line="417"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>为适应上下文，此回复的提示中省略了 %n 条较早的消息：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="423"/>
+        <location filename="../message_widget.py" line="424"/>
+        <source>The model stopped while writing this reply. What it wrote is kept.</source>
+        <translation>模型在写这条回复时停止了运行。已写出的内容已保留。</translation>
+    </message>
+    <message>
+        <location filename="../message_widget.py" line="425"/>
+        <source>This message could not be answered.</source>
+        <translation>无法回复这条消息。</translation>
+    </message>
+    <message>
+        <location filename="../message_widget.py" line="427"/>
         <source>Reload model</source>
         <translation>重新加载模型</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="424"/>
+        <location filename="../message_widget.py" line="428"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="425"/>
+        <location filename="../message_widget.py" line="429"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="426"/>
+        <location filename="../message_widget.py" line="430"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="427"/>
+        <location filename="../message_widget.py" line="431"/>
         <source>Write another reply; this one is kept</source>
         <translation>再生成一条回复，当前回复会保留</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="428"/>
+        <location filename="../message_widget.py" line="432"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="429"/>
+        <location filename="../message_widget.py" line="433"/>
         <source>Edit and resend; the original is kept</source>
         <translation>编辑后重新发送，原消息会保留</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="430"/>
+        <location filename="../message_widget.py" line="434"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="431"/>
+        <location filename="../message_widget.py" line="435"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="432"/>
+        <location filename="../message_widget.py" line="436"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="433"/>
+        <location filename="../message_widget.py" line="437"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="436"/>
+        <location filename="../message_widget.py" line="440"/>
         <source>%1 s to first token</source>
         <translation>首 token 用时 %1 秒</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="438"/>
+        <location filename="../message_widget.py" line="442"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
@@ -491,213 +506,213 @@
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../settings_panel.py" line="237"/>
+        <location filename="../settings_panel.py" line="240"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="237"/>
-        <location filename="../settings_panel.py" line="268"/>
+        <location filename="../settings_panel.py" line="240"/>
+        <location filename="../settings_panel.py" line="271"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="238"/>
+        <location filename="../settings_panel.py" line="241"/>
         <source>Replies</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="239"/>
+        <location filename="../settings_panel.py" line="242"/>
         <source>Advanced sampling</source>
         <translation>高级采样</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="242"/>
+        <location filename="../settings_panel.py" line="245"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="243"/>
+        <location filename="../settings_panel.py" line="246"/>
         <source>The model that writes the replies in this conversation.</source>
         <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="244"/>
+        <location filename="../settings_panel.py" line="247"/>
         <source>&amp;Context</source>
         <translation>上下文(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="245"/>
+        <location filename="../settings_panel.py" line="248"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory.</source>
         <translation>模型一次能看到的对话长度，以 token 计。上下文越大，能记住的内容越多，但占用的内存也越多。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="247"/>
+        <location filename="../settings_panel.py" line="250"/>
         <source>&amp;Temperature</source>
         <translation>温度(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="248"/>
+        <location filename="../settings_panel.py" line="251"/>
         <source>How adventurous the model is when it picks each next word.</source>
         <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="249"/>
+        <location filename="../settings_panel.py" line="252"/>
         <source>Reply &amp;length</source>
         <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="250"/>
+        <location filename="../settings_panel.py" line="253"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
         <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="251"/>
+        <location filename="../settings_panel.py" line="254"/>
         <source>Top-&amp;p</source>
         <translation>Top-&amp;p</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="252"/>
+        <location filename="../settings_panel.py" line="255"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
         <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="254"/>
+        <location filename="../settings_panel.py" line="257"/>
         <source>Top-&amp;k</source>
         <translation>Top-&amp;k</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="255"/>
+        <location filename="../settings_panel.py" line="258"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
         <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="256"/>
+        <location filename="../settings_panel.py" line="259"/>
         <source>M&amp;in-p</source>
         <translation>M&amp;in-p</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="257"/>
+        <location filename="../settings_panel.py" line="260"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
         <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="258"/>
+        <location filename="../settings_panel.py" line="261"/>
         <source>Repeat &amp;penalty</source>
         <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="259"/>
+        <location filename="../settings_panel.py" line="262"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
         <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="260"/>
+        <location filename="../settings_panel.py" line="263"/>
         <source>&amp;Seed</source>
         <translation>种子(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="261"/>
+        <location filename="../settings_panel.py" line="264"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
         <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="267"/>
+        <location filename="../settings_panel.py" line="270"/>
         <source>Choose a model</source>
         <translation>选择模型</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="270"/>
+        <location filename="../settings_panel.py" line="273"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
         <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="271"/>
+        <location filename="../settings_panel.py" line="274"/>
         <source>Temperature value</source>
         <translation>温度值</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="272"/>
+        <location filename="../settings_panel.py" line="275"/>
         <source>Context size and memory</source>
         <translation>上下文大小与内存占用</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="273"/>
+        <location filename="../settings_panel.py" line="276"/>
         <source> tokens</source>
         <translation> token</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="274"/>
+        <location filename="../settings_panel.py" line="277"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="275"/>
+        <location filename="../settings_panel.py" line="278"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="276"/>
+        <location filename="../settings_panel.py" line="279"/>
         <source>Random seed for every reply</source>
         <translation>每次回复使用随机种子</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="277"/>
+        <location filename="../settings_panel.py" line="280"/>
         <source>A new random seed for every reply.</source>
         <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="278"/>
+        <location filename="../settings_panel.py" line="281"/>
         <source>Reset to defaults</source>
         <translation>恢复默认</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="279"/>
+        <location filename="../settings_panel.py" line="282"/>
         <source>Reset sampling to defaults</source>
         <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="281"/>
+        <location filename="../settings_panel.py" line="284"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
         <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="305"/>
+        <location filename="../settings_panel.py" line="308"/>
         <source>{name} (not installed)</source>
         <translation>{name}（未安装）</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="359"/>
+        <location filename="../settings_panel.py" line="362"/>
         <source>{tokens} tokens</source>
         <translation>{tokens} token</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="361"/>
+        <location filename="../settings_panel.py" line="364"/>
         <source>{tokens} tokens · {memory} for the context</source>
         <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="398"/>
+        <location filename="../settings_panel.py" line="401"/>
         <source>Always the most likely word: the same reply every time.</source>
         <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="399"/>
+        <location filename="../settings_panel.py" line="402"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
         <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="400"/>
+        <location filename="../settings_panel.py" line="403"/>
         <source>Balanced: natural wording with some variety.</source>
         <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="401"/>
+        <location filename="../settings_panel.py" line="404"/>
         <source>Varied and creative: good for ideas and stories.</source>
         <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="402"/>
+        <location filename="../settings_panel.py" line="405"/>
         <source>Very random: replies may wander off or stop making sense.</source>
         <translation>非常随机：回复可能跑题或语无伦次。</translation>
     </message>
@@ -705,44 +720,44 @@
 <context>
     <name>StatusBar</name>
     <message>
-        <location filename="../status_bar.py" line="46"/>
+        <location filename="../status_bar.py" line="51"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="48"/>
+        <location filename="../status_bar.py" line="53"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="50"/>
+        <location filename="../status_bar.py" line="55"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="53"/>
+        <location filename="../status_bar.py" line="58"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="58"/>
+        <location filename="../status_bar.py" line="63"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="60"/>
+        <location filename="../status_bar.py" line="65"/>
         <source>%1 · %2/%3 layers on the GPU</source>
         <translation>%1 · %2/%3 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="69"/>
+        <location filename="../status_bar.py" line="74"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="71"/>
+        <location filename="../status_bar.py" line="76"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
