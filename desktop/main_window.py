@@ -174,13 +174,6 @@ class MainWindow(QMainWindow):
         if isinstance(exc, BaseException):
             show_error(self, exc)
 
-    def _model_for(self, conv: Conversation | None) -> InstalledModel | None:
-        wanted = (conv.model_path if conv else None) or self.prefs.default_model
-        for model in self.models:
-            if wanted and str(model.path) == wanted:
-                return model
-        return self.models[0] if self.models and not wanted else None
-
     def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
         """The model (and context size) a conversation uses; for none, what a new chat would use."""
         path = (conv.model_path if conv else None) or self.prefs.default_model
@@ -325,11 +318,11 @@ class MainWindow(QMainWindow):
             return
         self._creating = [then]
         self.settings.flush()
-        model = self._model_for(self.conversation)
+        wanted = self._wanted(self.conversation)
         prefs = self.prefs
 
         def work(store: Any) -> ThreadData:
-            conv = store.create_conversation(model_path=str(model.path) if model else None,
+            conv = store.create_conversation(model_path=wanted.path if wanted else None,
                                              system_prompt=prefs.default_system_prompt,
                                              sampling=prefs.default_sampling, ctx_size=prefs.default_ctx_size)
             return load_thread(store, conv.id)

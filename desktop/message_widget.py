@@ -282,7 +282,7 @@ class MessageWidget(QFrame):
         self.next_button.setText("›")
         self.stats_label = QLabel()
         self.stats_label.setObjectName("replyStats")
-        self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.stats_label.setMinimumWidth(1)  # may be cut in a narrow window rather than widen it
         self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         actions = QHBoxLayout()
         actions.setSpacing(2)
