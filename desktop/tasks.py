@@ -32,11 +32,13 @@ class _Relay(QObject):
 
     def __init__(self) -> None:
         super().__init__()
+        self.closed = False   # after stop(): results still queued are dropped, their widgets may be gone
         self.deliver.connect(self._run)
 
     @Slot(object, object)
     def _run(self, callback: Callback, value: object) -> None:
-        callback(value)
+        if not self.closed:
+            callback(value)
 
 
 class JobThread:
@@ -80,6 +82,8 @@ class JobThread:
         self._jobs.put(job)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Finish the queued jobs, then end the thread; no callback runs after this."""
+        self._relay.closed = True
         self._jobs.put(None)
         self._thread.join(timeout)
 
