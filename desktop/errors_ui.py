@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import traceback
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from engine import errors
@@ -17,29 +17,26 @@ from engine import errors
 log = logging.getLogger(__name__)
 
 
+# Most specific first; the headline is translated when shown (QT_TRANSLATE_NOOP marks it for lupdate).
+HEADLINES: tuple[tuple[type[BaseException], str], ...] = (
+    (errors.ModelCrashed, QT_TRANSLATE_NOOP("ErrorDialog", "The model stopped unexpectedly.")),
+    (errors.ModelNotFound, QT_TRANSLATE_NOOP("ErrorDialog", "The model file could not be found.")),
+    (errors.ModelInvalid, QT_TRANSLATE_NOOP("ErrorDialog", "This file is not a usable model.")),
+    (errors.ModelLoadFailed, QT_TRANSLATE_NOOP("ErrorDialog", "The model could not be loaded.")),
+    (errors.NoModelLoaded, QT_TRANSLATE_NOOP("ErrorDialog", "No model is chosen for this conversation.")),
+    (errors.TemplateError, QT_TRANSLATE_NOOP("ErrorDialog", "The model's chat template could not be used.")),
+    (errors.ContextError, QT_TRANSLATE_NOOP("ErrorDialog", "The message does not fit in the model's context.")),
+    (errors.StoreError, QT_TRANSLATE_NOOP("ErrorDialog", "The conversation could not be found.")),
+    (errors.HearthError, QT_TRANSLATE_NOOP("ErrorDialog", "Something went wrong.")),
+    (OSError, QT_TRANSLATE_NOOP("ErrorDialog", "A file could not be read or written.")),
+)
+UNEXPECTED = QT_TRANSLATE_NOOP("ErrorDialog", "Something unexpected went wrong. Your conversations are saved.")
+
+
 def headline(exc: BaseException) -> str:
     """A short translated sentence naming the kind of problem."""
-    if isinstance(exc, errors.ModelCrashed):
-        return QCoreApplication.translate("ErrorDialog", "The model stopped unexpectedly.")
-    if isinstance(exc, errors.ModelNotFound):
-        return QCoreApplication.translate("ErrorDialog", "The model file could not be found.")
-    if isinstance(exc, errors.ModelInvalid):
-        return QCoreApplication.translate("ErrorDialog", "This file is not a usable model.")
-    if isinstance(exc, errors.ModelLoadFailed):
-        return QCoreApplication.translate("ErrorDialog", "The model could not be loaded.")
-    if isinstance(exc, errors.NoModelLoaded):
-        return QCoreApplication.translate("ErrorDialog", "No model is chosen for this conversation.")
-    if isinstance(exc, errors.TemplateError):
-        return QCoreApplication.translate("ErrorDialog", "The model's chat template could not be used.")
-    if isinstance(exc, errors.ContextError):
-        return QCoreApplication.translate("ErrorDialog", "The message does not fit in the model's context.")
-    if isinstance(exc, errors.StoreError):
-        return QCoreApplication.translate("ErrorDialog", "The conversation could not be found.")
-    if isinstance(exc, errors.HearthError):
-        return QCoreApplication.translate("ErrorDialog", "Something went wrong.")
-    if isinstance(exc, OSError):
-        return QCoreApplication.translate("ErrorDialog", "A file could not be read or written.")
-    return QCoreApplication.translate("ErrorDialog", "Something unexpected went wrong. Your conversations are saved.")
+    text = next((line for kind, line in HEADLINES if isinstance(exc, kind)), UNEXPECTED)
+    return QCoreApplication.translate("ErrorDialog", text)
 
 
 def details(exc: BaseException) -> str:

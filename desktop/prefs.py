@@ -58,13 +58,16 @@ class Prefs:
     def settings_panel_visible(self, visible: bool) -> None:
         self._s.setValue("window/settingsPanel", "true" if visible else "false")
 
-    @property
-    def last_conversation(self) -> int | None:
-        value = self._get("window/lastConversation")
+    def _get_int(self, key: str) -> int | None:
+        value = self._get(key)
         try:
             return int(value) if value not in (None, "") else None
         except (TypeError, ValueError):
             return None
+
+    @property
+    def last_conversation(self) -> int | None:
+        return self._get_int("window/lastConversation")
 
     @last_conversation.setter
     def last_conversation(self, conversation_id: int | None) -> None:
@@ -102,11 +105,7 @@ class Prefs:
 
     @property
     def default_ctx_size(self) -> int | None:
-        value = self._get("defaults/ctxSize", "")
-        try:
-            return int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
-            return None
+        return self._get_int("defaults/ctxSize")
 
     @default_ctx_size.setter
     def default_ctx_size(self, n_ctx: int | None) -> None:

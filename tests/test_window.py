@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime as FakeRuntime
-from tests.window_helpers import bubbles, close_app, in_database, make_app, texts, type_and_send, wait_idle
+from tests.window_helpers import (bubbles, chat, close_app, in_database, make_app, new_chat, texts, type_and_send,
+                                  wait_idle)
 
 
 @pytest.fixture
@@ -122,12 +123,9 @@ def test_edit_creates_a_branch_and_keeps_the_original(qtbot, app: HearthApp, fak
 
 
 def test_delete_can_be_undone(qtbot, app: HearthApp, fake: FakeRuntime) -> None:
-    type_and_send(qtbot, app, "first chat")
-    wait_idle(qtbot, app)
-    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not bubbles(app))
-    type_and_send(qtbot, app, "second chat")
-    wait_idle(qtbot, app)
+    chat(qtbot, app, "first chat")
+    new_chat(qtbot, app)
+    chat(qtbot, app, "second chat")
     listing = app.window.conversations
     qtbot.waitUntil(lambda: listing.list.count() == 2)
     assert listing.list.item(0).text() == "second chat"
@@ -154,12 +152,9 @@ def test_rename(qtbot, app: HearthApp) -> None:
 
 def test_search_finds_messages_and_opens_the_conversation(qtbot, app: HearthApp, fake: FakeRuntime) -> None:
     fake.replies = [["红烧肉需要五花肉和冰糖。"], ["Paris is the capital."]]
-    type_and_send(qtbot, app, "红烧肉怎么做")
-    wait_idle(qtbot, app)
-    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not bubbles(app))
-    type_and_send(qtbot, app, "capital of France")
-    wait_idle(qtbot, app)
+    chat(qtbot, app, "红烧肉怎么做")
+    new_chat(qtbot, app)
+    chat(qtbot, app, "capital of France")
     listing = app.window.conversations
     qtbot.keyClick(app.window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert listing.search_box.hasFocus()
@@ -240,11 +235,9 @@ def test_model_crash_keeps_the_partial_reply_and_offers_reload(qtbot, app: Heart
 
 
 def test_switching_conversation_while_streaming_does_not_mix(qtbot, app: HearthApp, fake: FakeRuntime) -> None:
-    type_and_send(qtbot, app, "chat B first")
-    wait_idle(qtbot, app)
+    chat(qtbot, app, "chat B first")
     b_id = app.window.conversation.id
-    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: not bubbles(app))
+    new_chat(qtbot, app)
     fake.delay = 0.02
     fake.replies = [[f"a{i} " for i in range(60)]]
     type_and_send(qtbot, app, "chat A")

@@ -69,13 +69,19 @@ def test_type_enter_and_the_reply_streams_into_view_and_database(qtbot, app: Hea
     assert len(bubbles(app)) == 4 and bubbles(app)[3].item.message.status == "complete"
 
 
-def test_stop_ends_a_long_reply_and_keeps_it(qtbot, app: HearthApp) -> None:
+def start_long_reply(qtbot, app: HearthApp, wait_for_chars: int) -> None:
+    """A greedy chat asked to count to 500; returns once the reply has ``wait_for_chars`` characters."""
     window = app.window
     qtbot.waitUntil(lambda: window.info is not None, timeout=60_000)
     new_greedy_chat(qtbot, app, max_tokens=2000)
     type_and_send(qtbot, app, "Count from 1 to 500, separated by commas.")
     qtbot.waitUntil(lambda: window.generation is not None and window.generation.live is not None
-                    and len(window.generation.live.answer) > 40, timeout=60_000)
+                    and len(window.generation.live.answer) > wait_for_chars, timeout=60_000)
+
+
+def test_stop_ends_a_long_reply_and_keeps_it(qtbot, app: HearthApp) -> None:
+    window = app.window
+    start_long_reply(qtbot, app, 40)
     qtbot.mouseClick(window.composer.stop_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, app, timeout=30_000)
     reply = bubbles(app)[1].item.message
@@ -86,11 +92,7 @@ def test_stop_ends_a_long_reply_and_keeps_it(qtbot, app: HearthApp) -> None:
 
 def test_killed_engine_leaves_the_window_up_with_reload(qtbot, app: HearthApp) -> None:
     window = app.window
-    qtbot.waitUntil(lambda: window.info is not None, timeout=60_000)
-    new_greedy_chat(qtbot, app, max_tokens=2000)
-    type_and_send(qtbot, app, "Count from 1 to 500, separated by commas.")
-    qtbot.waitUntil(lambda: window.generation is not None and window.generation.live is not None
-                    and len(window.generation.live.answer) > 20, timeout=60_000)
+    start_long_reply(qtbot, app, 20)
     os.kill(app.engine.runtime.worker_pid, signal.SIGKILL)
     wait_idle(qtbot, app, timeout=30_000)
     reply = bubbles(app)[1]

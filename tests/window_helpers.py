@@ -47,6 +47,19 @@ def wait_idle(qtbot: Any, app: HearthApp, timeout: int = 20_000) -> None:
     qtbot.wait(150)
 
 
+def new_chat(qtbot: Any, app: HearthApp) -> None:
+    """Ctrl+N, then wait for the empty conversation."""
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not bubbles(app))
+
+
+def chat(qtbot: Any, app: HearthApp, *messages: str) -> None:
+    """Send each message and wait for its reply."""
+    for text in messages:
+        type_and_send(qtbot, app, text)
+        wait_idle(qtbot, app)
+
+
 def bubbles(app: HearthApp) -> list[MessageWidget]:
     return app.window.chat_view.widgets()
 

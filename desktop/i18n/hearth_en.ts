@@ -26,7 +26,7 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <location filename="../main_window.py" line="519"/>
+        <location filename="../main_window.py" line="512"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>

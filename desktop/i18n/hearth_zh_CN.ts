@@ -168,67 +168,67 @@
 <context>
     <name>ErrorDialog</name>
     <message>
-        <location filename="../errors_ui.py" line="23"/>
+        <location filename="../errors_ui.py" line="22"/>
         <source>The model stopped unexpectedly.</source>
         <translation>模型意外停止运行。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="25"/>
+        <location filename="../errors_ui.py" line="23"/>
         <source>The model file could not be found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="27"/>
+        <location filename="../errors_ui.py" line="24"/>
         <source>This file is not a usable model.</source>
         <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="29"/>
+        <location filename="../errors_ui.py" line="25"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="31"/>
+        <location filename="../errors_ui.py" line="26"/>
         <source>No model is chosen for this conversation.</source>
         <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="33"/>
+        <location filename="../errors_ui.py" line="27"/>
         <source>The model&apos;s chat template could not be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="35"/>
+        <location filename="../errors_ui.py" line="28"/>
         <source>The message does not fit in the model&apos;s context.</source>
         <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="37"/>
+        <location filename="../errors_ui.py" line="29"/>
         <source>The conversation could not be found.</source>
         <translation>找不到该对话。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="39"/>
+        <location filename="../errors_ui.py" line="30"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="41"/>
+        <location filename="../errors_ui.py" line="31"/>
         <source>A file could not be read or written.</source>
         <translation>无法读取或写入文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="42"/>
+        <location filename="../errors_ui.py" line="33"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
         <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="51"/>
+        <location filename="../errors_ui.py" line="48"/>
         <source>Check that the disk is not full and the folder is writable.</source>
         <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="62"/>
+        <location filename="../errors_ui.py" line="59"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
     </message>
@@ -236,114 +236,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="213"/>
+        <location filename="../main_window.py" line="206"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214"/>
+        <location filename="../main_window.py" line="207"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359"/>
+        <location filename="../main_window.py" line="352"/>
         <source>Stop the reply before deleting this conversation.</source>
         <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="420"/>
+        <location filename="../main_window.py" line="413"/>
         <source>New chats will start with these settings.</source>
         <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437"/>
+        <location filename="../main_window.py" line="430"/>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438"/>
+        <location filename="../main_window.py" line="431"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="442"/>
+        <location filename="../main_window.py" line="435"/>
         <source>Saved %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="480"/>
+        <location filename="../main_window.py" line="473"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="490"/>
+        <location filename="../main_window.py" line="483"/>
         <source>Add a model first</source>
         <translation>请先添加模型</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="492"/>
+        <location filename="../main_window.py" line="485"/>
         <source>A reply is being written in another conversation</source>
         <translation>另一个对话正在生成回复</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main_window.py" line="519"/>
+        <location filename="../main_window.py" line="512"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588"/>
+        <location filename="../main_window.py" line="581"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589"/>
+        <location filename="../main_window.py" line="582"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590"/>
+        <location filename="../main_window.py" line="583"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591"/>
+        <location filename="../main_window.py" line="584"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592"/>
+        <location filename="../main_window.py" line="585"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593"/>
+        <location filename="../main_window.py" line="586"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="594"/>
+        <location filename="../main_window.py" line="587"/>
         <source>Export chat as Markdown…</source>
         <translation>将对话导出为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595"/>
+        <location filename="../main_window.py" line="588"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596"/>
+        <location filename="../main_window.py" line="589"/>
         <source>Model and settings panel</source>
         <translation>模型与设置面板</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="597"/>
+        <location filename="../main_window.py" line="590"/>
         <source>Use this chat&apos;s settings for new chats</source>
         <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="598"/>
+        <location filename="../main_window.py" line="591"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
