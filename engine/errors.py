@@ -122,3 +122,45 @@ class ConversationNotFound(StoreError, KeyError):
 
 class MessageNotFound(StoreError, KeyError):
     hint = "It may have been deleted."
+
+
+# --- the Hugging Face Hub and downloads ----------------------------------------
+
+class HubError(HearthError):
+    """Talking to the model hub failed."""
+
+    hint = "Check the internet connection and try again; installed models keep working offline."
+
+
+class HubOffline(HubError):
+    """The hub cannot be reached (no network, DNS failure, refused, timed out)."""
+
+    hint = "Hearth is offline. Installed models keep working; search and downloads need the internet."
+
+
+class RepoNotFound(HubError):
+    hint = "Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co."
+
+
+class RemoteFileNotFound(HubError):
+    hint = "The file is not in this repository (any more). List the repository's files and pick another."
+
+
+class DownloadError(HubError):
+    """A download did not produce a verified model file."""
+
+
+class DownloadIncomplete(DownloadError):
+    hint = "The partial file is kept: start the download again and it resumes where it stopped."
+
+
+class ChecksumMismatch(DownloadError):
+    hint = "The downloaded file was corrupt and has been deleted. Download it again."
+
+
+class NotEnoughDisk(DownloadError):
+    hint = "Free some disk space (or delete models you no longer use), then try again."
+
+
+class UnsafeFileName(DownloadError):
+    hint = "The repository names a file outside the models folder; Hearth refuses to write it. Pick another file."

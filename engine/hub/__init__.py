@@ -1,0 +1,1 @@
+"""The Hugging Face Hub: catalog, search, fit before download, resumable verified downloads."""
