@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from engine import Piece, Store, paths
+from engine.models import import_model
+
 PROBE_MS = 2
 BARE_WINDOW = """
 import sys
@@ -81,10 +84,10 @@ def measure_startup(runs: int, model: Path | None) -> dict[str, Any]:
 def _seed_home(home: Path, model: Path) -> None:
     """A lived-in home: the model registered and 200 conversations of 10 messages."""
     os.environ["HEARTH_HOME"] = str(home)
-    from engine import Store, paths
     from .prefs import Prefs
     prefs = Prefs(paths())
-    prefs.add_model_file(str(model))
+    with Store(paths().database) as store:
+        import_model(store, model)
     prefs.default_model = str(model.resolve())
     prefs.sync()
     with Store(paths().database) as store:
@@ -135,7 +138,6 @@ def _stream_once(app: Any, qapp: Any, prompt: str, timeout_s: float) -> dict[str
     original = window._on_event
 
     def on_event(item: Any) -> None:
-        from engine import Piece
         if isinstance(item.event, Piece):
             arrivals.append(time.perf_counter())
         original(item)
@@ -162,11 +164,11 @@ def _stream_once(app: Any, qapp: Any, prompt: str, timeout_s: float) -> dict[str
 
 def _open(qapp: Any, model: Path, runtime: Any = None) -> Any:
     """The real app in the current home with ``model`` installed and loaded; replies greedy, up to 400 tokens."""
-    from engine import paths
     from .app import HearthApp
     from .prefs import Prefs
     prefs = Prefs(paths())
-    prefs.add_model_file(str(model))
+    with Store(paths().database) as store:
+        import_model(store, model)
     prefs.default_model = str(model.resolve())
     prefs.default_sampling = {"temperature": 0.0, "max_tokens": 400, "seed": 1}
     prefs.sync()
@@ -192,7 +194,6 @@ def _close(qapp: Any, app: Any) -> None:
 def measure_streaming(model: Path) -> dict[str, Any]:
     from PySide6.QtWidgets import QApplication
 
-    from engine import Store, paths
     from engine.runtime.scripted import ScriptedRuntime
     qapp = QApplication.instance() or QApplication([])
     results: dict[str, Any] = {}

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 
 from engine import (CancelToken, Chat, ContextTrimmed, Conversation, ModelInfo, Paths, Piece,
                     ReplyFinished, ReplyStarted, Sampling, UserSaved, errors)
-from engine.library import InstalledModel, ScanResult, describe_model, scan_models
+from engine.library import InstalledModel, ScanResult
+from engine.models import import_model, installed_models
 
 from . import i18n
 from .chat_view import ChatView, LiveReply, ThreadData, load_thread
@@ -184,9 +185,8 @@ class MainWindow(QMainWindow):
 
     # --- models ----------------------------------------------------------------------------------
     def rescan_models(self) -> None:
-        folders = [self.paths.models]
-        files = [Path(p) for p in self.prefs.model_files]
-        self.db.submit(lambda _store: scan_models(folders, files), self._models_scanned_cb, self.show_error)
+        folder = self.paths.models
+        self.db.submit(lambda store: installed_models(store, folder), self._models_scanned_cb, self.show_error)
 
     def _models_scanned_cb(self, result: ScanResult) -> None:
         self.models = list(result.models)
@@ -209,15 +209,12 @@ class MainWindow(QMainWindow):
             self.add_model_path(path)
 
     def add_model_path(self, path: str) -> None:
-        def check(_store: object) -> InstalledModel:
-            return describe_model(path)  # a bad file is refused here, with its reason
-
+        """Import a .gguf by reference; a bad file is refused with its reason."""
         def added(model: InstalledModel) -> None:
-            self.prefs.add_model_file(str(model.path))
             if not self.prefs.default_model:
                 self.prefs.default_model = str(model.path)
             self.rescan_models()
-        self.db.submit(check, added, self.show_error)
+        self.db.submit(lambda store: import_model(store, path), added, self.show_error)
 
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))

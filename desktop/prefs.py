@@ -110,18 +110,3 @@ class Prefs:
     @default_ctx_size.setter
     def default_ctx_size(self, n_ctx: int | None) -> None:
         self._s.setValue("defaults/ctxSize", "" if n_ctx is None else n_ctx)
-
-    # --- model files added by hand (outside the models folder) ------------------------
-    @property
-    def model_files(self) -> list[str]:
-        raw = self._get("models/files", "")
-        try:
-            value = json.loads(raw) if raw else []
-        except (TypeError, ValueError):
-            return []
-        return [str(v) for v in value] if isinstance(value, list) else []
-
-    def add_model_file(self, path: str) -> None:
-        files = self.model_files
-        if path not in files:
-            self._s.setValue("models/files", json.dumps(files + [path]))

@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 from typing import Sequence
 
+from engine import Store, paths
+from engine.models import import_model
+
 DEFAULT_PROMPTS = {
     "en": ["Write a Python function that reverses a string, with a short explanation."],
     "zh_CN": ["用 Python 写一个反转字符串的函数。"],
@@ -25,7 +28,6 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
 
     with tempfile.TemporaryDirectory(prefix="hearth-shot-") as home:
         os.environ["HEARTH_HOME"] = home
-        from engine import paths
         from . import i18n
         from .app import HearthApp
         from .prefs import Prefs
@@ -33,7 +35,8 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
         qapp = QApplication.instance() or QApplication([])
         prefs = Prefs(paths())
         prefs.language = language
-        prefs.add_model_file(str(model))
+        with Store(paths().database) as store:
+        import_model(store, model)
         prefs.default_model = str(model.resolve())
         prefs.default_sampling = {"temperature": temperature, "seed": seed, "max_tokens": 400}
         prefs.sync()

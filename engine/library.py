@@ -111,7 +111,7 @@ def _int(info: GGUFInfo, key: str) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _split_parts(path: Path) -> list[Path]:
+def split_parts(path: Path) -> list[Path]:
     """Every part of a split model named like ``path`` (just ``[path]`` for an ordinary file)."""
     m = SPLIT_NAME.match(path.name)
     if not m or int(m["count"]) < 2:
@@ -128,7 +128,7 @@ def describe_model(path: str | os.PathLike[str]) -> InstalledModel:
     files that cannot be used, including a split model with a missing or incomplete part.
     """
     path = Path(os.fspath(path))
-    parts = _split_parts(path)
+    parts = split_parts(path)
     first = parts[0]
     for i, part in enumerate(parts if len(parts) > 1 else (), 1):
         if not part.is_file():
@@ -187,7 +187,7 @@ def scan_models(folders: Iterable[Path], files: Iterable[Path] = ()) -> ScanResu
     candidates.extend(Path(f) for f in files)
     seen: set[Path] = set()
     for candidate in candidates:
-        first = _split_parts(candidate)[0]  # later parts stand for their first part
+        first = split_parts(candidate)[0]  # later parts stand for their first part
         try:
             key = first.resolve()
         except OSError:

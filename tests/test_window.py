@@ -358,5 +358,5 @@ def test_a_broken_model_file_gets_the_error_dialog_naming_it(qtbot, app: HearthA
     assert box.text() == "This file is not a usable model."
     assert "half-downloaded.gguf" in box.informativeText()
     assert "download it again" in box.informativeText() or "Delete it" in box.informativeText()
-    assert str(broken) not in app.prefs.model_files
+    assert str(broken) not in [str(m.path) for m in app.window.models]
     assert app.window.isVisible()

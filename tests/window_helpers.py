@@ -11,14 +11,22 @@ from desktop.app import HearthApp
 from desktop.message_widget import MessageWidget
 from desktop.prefs import Prefs
 from engine import Store, paths
+from engine.models import import_model, remove_model
+from engine.starter import starter_model
 
 
-def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None) -> HearthApp:
-    """The whole app in the test's Hearth home; ``model`` is registered as an installed model."""
+def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None, starter: bool = False) -> HearthApp:
+    """The whole app in the test's Hearth home; ``model`` is imported as an installed model.
+    The starter model (installed with Hearth) is hidden unless ``starter``."""
     home = paths()
+    with Store(home.database) as store:
+        found = starter_model()
+        if found is not None and not starter:
+            remove_model(store, found, home.models)
+        if model is not None:
+            import_model(store, model)
     if model is not None:
         prefs = Prefs(home)
-        prefs.add_model_file(str(model))
         prefs.default_model = str(Path(model).resolve())
         prefs.sync()
     app = HearthApp(home, runtime=runtime)

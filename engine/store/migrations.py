@@ -96,7 +96,23 @@ def m001_initial(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial]
+def m002_models(db: Database) -> None:
+    """Models the user added from elsewhere, downloaded, or removed (the starter can only be hidden)."""
+    db.executescript(
+        """
+        CREATE TABLE models (
+            path TEXT PRIMARY KEY,
+            source TEXT NOT NULL CHECK (source IN ('imported', 'downloaded', 'starter')),
+            repo_id TEXT,
+            sha256 TEXT,
+            added_at REAL NOT NULL,
+            hidden INTEGER NOT NULL DEFAULT 0
+        );
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_models]
 
 
 def applied(db: Database) -> list[str]:

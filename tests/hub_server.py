@@ -1,0 +1,635 @@
+"""A local, Hub-like HTTP server for tests: no test ever reaches huggingface.co.
+
+``FakeHub`` speaks the parts of the Hugging Face Hub protocol that the real
+``huggingface_hub`` 2.4.0 client (built on ``httpx2``) uses: model search
+(``GET /api/models``), model info with file metadata, tree listing, paths-info,
+and ``HEAD``/``GET /{repo}/resolve/{revision}/{filename}``. LFS files redirect
+(302) to a CDN listener on a *second port* -- another origin, exactly like
+cdn-lfs.hf.co -- so ``get_hf_file_metadata`` reads the ETag / size / commit from
+the 302 itself, and the CDN serves the bytes with ``Range`` support.
+
+Faults for download tests: ``drop_after``, ``stall_after``, ``corrupt``,
+``set_offline``. Observability: ``requests`` and ``bytes_sent(filename)``.
+
+Use the ``hub`` fixture (``from tests.hub_server import hub  # noqa: F401``); it
+sets ``HF_ENDPOINT`` to the server. ``smollm2_hub`` also serves the real
+SmolLM2 GGUF (from disk; its sha256 is hashed once per test session).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, BinaryIO, Iterator, NamedTuple
+from urllib.parse import parse_qs, quote, unquote, urlsplit
+
+import pytest
+
+CHUNK = 1 << 20
+LAST_MODIFIED = "2024-06-01T12:00:00.000Z"
+SMOLLM2_REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_FLIP = bytes(b ^ 0xFF for b in range(256))  # corrupt(): same length, every byte different
+_GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError, OSError)
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+_SHA_LOCK = threading.Lock()
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file on disk, cached per (path, size, mtime) for the whole process."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _SHA_LOCK:
+        if key not in _SHA_CACHE:
+            digest = hashlib.sha256()
+            with path.open("rb") as f:
+                while block := f.read(8 * CHUNK):
+                    digest.update(block)
+            _SHA_CACHE[key] = digest.hexdigest()
+        return _SHA_CACHE[key]
+
+
+def _git_oid(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Request(NamedTuple):
+    """One request the hub answered: path is URL-decoded, without the query string."""
+    method: str
+    path: str
+    range: str | None
+    status: int
+
+
+@dataclass
+class HubFile:
+    """A file in a fake repo: bytes in memory or a path on disk."""
+    filename: str
+    size: int
+    sha256: str
+    lfs: bool
+    data: bytes | None = None
+    path: Path | None = None
+
+    @property
+    def pointer(self) -> bytes:
+        return f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {self.size}\n".encode()
+
+    @property
+    def oid(self) -> str:
+        """The git blob id: of the LFS pointer for LFS files, of the content otherwise."""
+        return _git_oid(self.pointer if self.lfs else (self.data or b""))
+
+    def open(self) -> BinaryIO:
+        import io
+        return self.path.open("rb") if self.path is not None else io.BytesIO(self.data or b"")
+
+    def lfs_info(self, sha_key: str = "sha256") -> dict[str, Any] | None:
+        return {sha_key: self.sha256, "size": self.size, "pointerSize": len(self.pointer)} if self.lfs else None
+
+
+@dataclass
+class Repo:
+    repo_id: str
+    downloads: int = 0
+    likes: int = 0
+    last_modified: str = LAST_MODIFIED
+    tags: tuple[str, ...] = ("gguf",)
+    gated: bool | str = False
+    extra: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, HubFile] = field(default_factory=dict)
+
+    @property
+    def sha(self) -> str:
+        return hashlib.sha1(f"commit:{self.repo_id}".encode()).hexdigest()
+
+    def summary(self, siblings: bool = False, blobs: bool = False) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "_id": self.sha[:24], "id": self.repo_id, "modelId": self.repo_id,
+            "author": self.repo_id.split("/")[0] if "/" in self.repo_id else None,
+            "sha": self.sha, "downloads": self.downloads, "likes": self.likes,
+            "lastModified": self.last_modified, "createdAt": self.last_modified,
+            "trendingScore": self.extra.get("trendingScore", self.likes),
+            "tags": list(self.tags), "gated": self.gated, "private": False, "disabled": False,
+            "library_name": "gguf" if "gguf" in self.tags else None,
+            "cardData": {"license": "apache-2.0"},
+        }
+        info.update(self.extra)
+        if siblings:
+            info["siblings"] = [self._sibling(f, blobs) for f in self.files.values()]
+        return info
+
+    @staticmethod
+    def _sibling(f: HubFile, blobs: bool) -> dict[str, Any]:
+        if not blobs:
+            return {"rfilename": f.filename}
+        return {"rfilename": f.filename, "size": f.size, "blobId": f.oid, "lfs": f.lfs_info()}
+
+
+def _entry(f: HubFile) -> dict[str, Any]:
+    """A /tree or /paths-info file entry."""
+    entry: dict[str, Any] = {"type": "file", "path": f.filename, "size": f.size, "oid": f.oid}
+    if f.lfs:
+        entry["lfs"] = f.lfs_info("oid")
+    return entry
+
+
+def _normal_dirs(name: str) -> list[str] | None:
+    """Folder parts of a well-formed name; None for hostile names, listed as given at the top."""
+    parts = name.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return None
+    return parts[:-1]
+
+
+@dataclass
+class _Fault:
+    kind: str  # "drop" | "stall" | "corrupt"
+    n_bytes: int = 0
+    seconds: float = 0.0
+    times: int = 1
+
+
+class FakeHub:
+    """The fake Hub: add repos and files, start(), point the client at ``url``."""
+
+    def __init__(self, page_size: int = 1000) -> None:
+        self.repos: dict[str, Repo] = {}
+        self.requests: list[Request] = []
+        self.page_size = page_size
+        self._faults: dict[str, list[_Fault]] = {}
+        self._sent: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._servers: list[ThreadingHTTPServer] = []
+        self._ports: list[int] = [0, 0]
+        self._conns: set[socket.socket] = set()
+        self.offline = False
+
+    # ----- content -----
+    def add_repo(self, repo_id: str, *, downloads: int = 0, likes: int = 0,
+                 last_modified: str = LAST_MODIFIED, tags: tuple[str, ...] | list[str] = ("gguf",),
+                 gated: bool | str = False, **extra: Any) -> Repo:
+        """Create or update a repo; extra keys (gguf, cardData, pipeline_tag...) go into its JSON as given."""
+        repo = self.repos.setdefault(repo_id, Repo(repo_id))
+        repo.downloads, repo.likes, repo.last_modified = downloads, likes, last_modified
+        repo.tags, repo.gated = tuple(tags), gated
+        repo.extra.update(extra)
+        return repo
+
+    def add_file(self, repo_id: str, filename: str, data: bytes | Path, *, lfs: bool = True) -> HubFile:
+        """Add a file (the repo is created if needed). A Path is served from disk, never loaded."""
+        repo = self.repos.get(repo_id) or self.add_repo(repo_id)
+        if isinstance(data, Path):
+            f = HubFile(filename, data.stat().st_size, file_sha256(data), lfs, path=data)
+        else:
+            f = HubFile(filename, len(data), hashlib.sha256(data).hexdigest(), lfs, data=bytes(data))
+        repo.files[filename] = f
+        return f
+
+    # ----- faults -----
+    def _add_fault(self, filename: str, fault: _Fault) -> None:
+        with self._lock:
+            self._faults.setdefault(filename, []).append(fault)
+
+    def drop_after(self, filename: str, n_bytes: int, *, times: int = 1) -> None:
+        """The next download GET of filename sends headers and n_bytes of body, then closes the socket."""
+        self._add_fault(filename, _Fault("drop", n_bytes, times=times))
+
+    def stall_after(self, filename: str, n_bytes: int, seconds: float, *, times: int = 1) -> None:
+        """The next download GET of filename sends n_bytes, sleeps `seconds`, then sends the rest."""
+        self._add_fault(filename, _Fault("stall", n_bytes, seconds, times=times))
+
+    def corrupt(self, filename: str, *, times: int = 1) -> None:
+        """The next download GET of filename serves other bytes of the same length (metadata unchanged)."""
+        self._add_fault(filename, _Fault("corrupt", times=times))
+
+    def _take_fault(self, filename: str) -> _Fault | None:
+        with self._lock:
+            queue = self._faults.get(filename)
+            if not queue:
+                return None
+            fault = queue[0]
+            fault.times -= 1
+            if fault.times <= 0:
+                queue.pop(0)
+            return fault
+
+    def set_offline(self, offline: bool = True) -> None:
+        """Offline: stop listening and cut open connections (clients get a connection error). Back online: same ports."""
+        if offline == self.offline:
+            return
+        self.offline = offline
+        if offline:
+            self._close_servers()
+        else:
+            self._open_servers()
+
+    # ----- observability -----
+    def bytes_sent(self, filename: str) -> int:
+        """Body bytes sent for filename by download GETs so far (all repos)."""
+        with self._lock:
+            return self._sent.get(filename, 0)
+
+    def _count(self, filename: str, n: int) -> None:
+        with self._lock:
+            self._sent[filename] = self._sent.get(filename, 0) + n
+
+    def _log(self, method: str, path: str, rng: str | None, status: int) -> None:
+        with self._lock:
+            self.requests.append(Request(method, path, rng, status))
+
+    # ----- lifecycle -----
+    @property
+    def url(self) -> str:
+        """The Hub endpoint, e.g. http://127.0.0.1:PORT (use as HF_ENDPOINT / endpoint=)."""
+        return f"http://127.0.0.1:{self._ports[0]}"
+
+    @property
+    def cdn_url(self) -> str:
+        """Where LFS files are served from: another port, hence another origin."""
+        return f"http://127.0.0.1:{self._ports[1]}"
+
+    def start(self) -> FakeHub:
+        self._stopping.clear()
+        self._open_servers()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._close_servers()
+
+    def __enter__(self) -> FakeHub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _open_servers(self) -> None:
+        for i, role in enumerate(("hub", "cdn")):
+            server = _Server(("127.0.0.1", self._ports[i]), _Handler)
+            server.hub, server.role = self, role
+            self._ports[i] = server.server_address[1]
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                             name=f"fake-{role}", daemon=True).start()
+            self._servers.append(server)
+
+    def _close_servers(self) -> None:
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        with self._lock:
+            conns, self._conns = list(self._conns), set()
+        for conn in conns:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    # ----- lookups -----
+    def _split_repo(self, rest: str) -> tuple[str, str]:
+        """'owner/name/tail...' -> (repo_id, tail); a one-part repo id is matched when it exists."""
+        parts = rest.split("/")
+        if parts[0] in self.repos:
+            return parts[0], "/".join(parts[1:])
+        return "/".join(parts[:2]), "/".join(parts[2:])
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+    hub: FakeHub
+    role: str
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # clients hanging up are normal
+        pass
+
+
+class _HubError(Exception):
+    def __init__(self, status: int, code: str | None, message: str, commit: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.commit = status, code, commit
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    # ----- plumbing -----
+    def setup(self) -> None:
+        super().setup()
+        with self.server.hub._lock:
+            self.server.hub._conns.add(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+        with self.server.hub._lock:
+            self.server.hub._conns.discard(self.connection)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_HEAD(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        hub = self.server.hub
+        split = urlsplit(self.path)
+        self.rel_path = unquote(split.path)
+        self.query = parse_qs(split.query)
+        self.status = 0
+        try:
+            if self.server.role == "cdn":
+                self._cdn()
+            elif self.rel_path.startswith("/api/models"):
+                self._api(self.rel_path[len("/api/models"):])
+            elif "/resolve/" in self.rel_path:
+                self._resolve()
+            else:
+                raise _HubError(404, None, "Not found")
+        except _HubError as e:
+            headers = {"X-Error-Message": str(e)}
+            if e.code:
+                headers["X-Error-Code"] = e.code
+            if e.commit:
+                headers["X-Repo-Commit"] = e.commit
+            self._json({"error": str(e)}, e.status, headers)
+        except _GONE:
+            self.close_connection = True
+        finally:
+            hub._log(self.command, self.rel_path, self.headers.get("Range"), self.status)
+
+    def _send_head(self, status: int, headers: dict[str, str]) -> None:
+        self.status = status
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+
+    def _json(self, obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+        body = json.dumps(obj).encode()
+        self._send_head(status, {"Content-Type": "application/json; charset=utf-8",
+                                 "Content-Length": str(len(body)), **(headers or {})})
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _body_params(self) -> dict[str, list[str]]:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length).decode() if length else ""
+        if raw.lstrip().startswith("{"):
+            return {k: v if isinstance(v, list) else [str(v)] for k, v in json.loads(raw).items()}
+        return parse_qs(raw)
+
+    def _flag(self, name: str) -> bool:
+        return self.query.get(name, ["false"])[-1].lower() in ("1", "true")
+
+    # ----- repos -----
+    def _repo(self, repo_id: str) -> Repo:
+        repo = self.server.hub.repos.get(repo_id)
+        if repo is None:
+            raise _HubError(404, "RepoNotFound", f"Repository not found: {repo_id}")
+        return repo
+
+    def _check_revision(self, repo: Repo, revision: str) -> None:
+        if revision not in ("main", repo.sha, "refs/heads/main"):
+            raise _HubError(404, "RevisionNotFound", f"Invalid rev id: {revision}")
+
+    def _api(self, rest: str) -> None:
+        if rest in ("", "/"):
+            return self._search()
+        repo_id, tail = self.server.hub._split_repo(rest.lstrip("/"))
+        repo = self._repo(repo_id)
+        if tail == "" or tail.startswith("revision/"):
+            self._check_revision(repo, tail[len("revision/"):] or "main")
+            blobs = self._flag("blobs")
+            expand = self.query.get("expand") or self.query.get("expand[]")
+            info = repo.summary(siblings=not expand or "siblings" in expand, blobs=blobs)
+            if expand:
+                info = {k: v for k, v in info.items() if k in expand or k in ("id", "_id")}
+            return self._json(info)
+        kind, _, rest2 = tail.partition("/")
+        if kind == "tree":
+            revision, _, folder = rest2.partition("/")
+            self._check_revision(repo, revision)
+            return self._json(self._tree(repo, folder.strip("/"), self._flag("recursive")))
+        if kind == "paths-info" and self.command == "POST":
+            self._check_revision(repo, rest2)
+            wanted = self._body_params().get("paths", [])
+            out = [_entry(f) for name, f in repo.files.items() if name in wanted]
+            out += [e for e in self._tree(repo, "", True) if e["type"] == "directory" and e["path"] in wanted]
+            return self._json(out)
+        raise _HubError(404, None, f"Not found: {self.rel_path}")
+
+    def _tree(self, repo: Repo, folder: str, recursive: bool) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        dirs: dict[str, None] = {}
+        prefix = folder + "/" if folder else ""
+        for name, f in repo.files.items():
+            parts = _normal_dirs(name)
+            if parts is None:  # hostile names: listed as given, at the top
+                if not folder:
+                    out.append(_entry(f))
+                continue
+            if not name.startswith(prefix):
+                continue
+            sub = parts[len(prefix.split("/")) - 1:] if prefix else parts
+            for depth in range(1, len(sub) + 1 if recursive else min(len(sub), 1) + 1):
+                dirs.setdefault(prefix + "/".join(sub[:depth]))
+            if recursive or not sub:
+                out.append(_entry(f))
+        if folder and not out and not dirs:
+            raise _HubError(404, "EntryNotFound", f"{folder} does not exist on main")
+        folders = [{"type": "directory", "path": d, "size": 0, "oid": _git_oid(d.encode())} for d in dirs]
+        return folders + out
+
+    def _search(self) -> None:
+        hub, q = self.server.hub, self.query
+        search = (q.get("search", [""])[-1]).lower()
+        author = q.get("author", [None])[-1]
+        filters = q.get("filter", [])
+        repos = [r for r in hub.repos.values()
+                 if search in r.repo_id.lower()
+                 and (author is None or r.repo_id.split("/")[0] == author)
+                 and all(t in r.tags for t in filters)]
+        sort = q.get("sort", [None])[-1]
+        key = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
+               "last_modified": "lastModified", "trendingScore": "trendingScore",
+               "trending_score": "trendingScore", "createdAt": "createdAt"}.get(sort or "")
+        full = self._flag("full")
+        expand = q.get("expand") or q.get("expand[]")
+        items = [r.summary(siblings=full or bool(expand and "siblings" in expand)) for r in repos]
+        if key:
+            ascending = q.get("direction", ["-1"])[-1] == "1"
+            items.sort(key=lambda i: i["id"])
+            items.sort(key=lambda i: i[key], reverse=not ascending)
+        if expand:
+            items = [{k: v for k, v in i.items() if k in expand or k in ("id", "_id")} for i in items]
+        start = int(q.get("cursor", ["0"])[-1])
+        size = min(int(q.get("limit", [hub.page_size])[-1]), hub.page_size)
+        page, headers = items[start:start + size], {}
+        if start + size < len(items):
+            query = "&".join(f"{k}={quote(v)}" for k, vs in q.items() if k != "cursor" for v in vs)
+            headers["Link"] = f'<{hub.url}/api/models?{query}&cursor={start + size}>; rel="next"'
+        self._json(page, 200, headers)
+
+    # ----- files -----
+    def _resolve(self) -> None:
+        hub = self.server.hub
+        repo_part, _, rest = self.rel_path.lstrip("/").partition("/resolve/")
+        repo = self._repo(repo_part)
+        revision, _, filename = rest.partition("/")
+        self._check_revision(repo, revision)
+        f = repo.files.get(filename)
+        if f is None:
+            raise _HubError(404, "EntryNotFound", f"{filename} does not exist on main", commit=repo.sha)
+        if repo.gated and not self.headers.get("Authorization"):
+            raise _HubError(401, "GatedRepo", f"Access to model {repo.repo_id} is restricted.")
+        common = {"X-Repo-Commit": repo.sha, "Accept-Ranges": "bytes"}
+        if f.lfs:
+            location = f"{hub.cdn_url}/cdn/{f.sha256}?repo={quote(repo.repo_id, safe='')}&file={quote(filename, safe='')}"
+            self._send_head(302, {**common, "Location": location, "ETag": f'"{f.oid}"',
+                                  "X-Linked-Etag": f'"{f.sha256}"', "X-Linked-Size": str(f.size),
+                                  "Content-Length": "0"})
+            return
+        self._serve(f, {**common, "ETag": f'"{f.oid}"'})
+
+    def _cdn(self) -> None:
+        hub = self.server.hub
+        if not self.rel_path.startswith("/cdn/"):
+            raise _HubError(404, None, "Not found")
+        repo = hub.repos.get(self.query.get("repo", [""])[-1])
+        f = repo.files.get(self.query.get("file", [""])[-1]) if repo else None
+        if f is None or f.sha256 != self.rel_path[len("/cdn/"):]:
+            raise _HubError(404, None, "NoSuchKey")
+        disposition = f"inline; filename*=UTF-8''{quote(f.filename.split('/')[-1])}; filename=\"{f.filename.split('/')[-1]}\";"
+        self._serve(f, {"ETag": f'"{f.sha256}"', "Accept-Ranges": "bytes", "Content-Disposition": disposition,
+                        "Content-Type": "binary/octet-stream", "Last-Modified": "Sat, 01 Jun 2024 12:00:00 GMT"})
+
+    def _range(self, size: int) -> tuple[int, int] | None:
+        """(start, end) inclusive from the Range header; None for the whole file; raises 416."""
+        header = self.headers.get("Range")
+        if not header or not header.startswith("bytes=") or "," in header:
+            return None
+        first, _, last = header[6:].strip().partition("-")
+        try:
+            if first == "":
+                start, end = max(size - int(last), 0), size - 1
+            else:
+                start, end = int(first), min(int(last), size - 1) if last else size - 1
+        except ValueError:
+            return None
+        if start >= size or start > end:
+            raise _HubError(416, None, "Requested Range Not Satisfiable")
+        return start, end
+
+    def _serve(self, f: HubFile, headers: dict[str, str]) -> None:
+        try:
+            span = self._range(f.size)
+        except _HubError:
+            self._send_head(416, {**headers, "Content-Range": f"bytes */{f.size}", "Content-Length": "0"})
+            return
+        start, end = span if span else (0, f.size - 1)
+        length = max(end - start + 1, 0)
+        if span:
+            headers["Content-Range"] = f"bytes {start}-{end}/{f.size}"
+        headers["Content-Length"] = str(length)
+        self._send_head(206 if span else 200, headers)
+        if self.command == "HEAD":
+            return
+        fault = self.server.hub._take_fault(f.filename)
+        with f.open() as src:
+            src.seek(start)
+            if fault is None and f.path is not None:
+                self._sendfile(src, f.filename, start, length)
+            else:
+                self._copy(src, f.filename, length, fault)
+
+    def _sendfile(self, src: BinaryIO, filename: str, offset: int, length: int) -> None:
+        sock, hub = self.connection, self.server.hub
+        while length > 0:
+            n = sock.sendfile(src, offset, min(length, 16 * CHUNK)) or 0
+            if n == 0:
+                raise BrokenPipeError
+            hub._count(filename, n)
+            offset, length = offset + n, length - n
+
+    def _copy(self, src: BinaryIO, filename: str, length: int, fault: _Fault | None) -> None:
+        hub, sent = self.server.hub, 0
+        limit = fault.n_bytes if fault and fault.kind in ("drop", "stall") else None
+        while sent < length:
+            todo = min(CHUNK, length - sent)
+            if limit is not None and sent < limit:
+                todo = min(todo, limit - sent)
+            block = src.read(todo)
+            if not block:
+                raise BrokenPipeError
+            if fault and fault.kind == "corrupt":
+                block = block.translate(_FLIP)
+            self.wfile.write(block)
+            sent += len(block)
+            hub._count(filename, len(block))
+            if limit is not None and sent >= limit:
+                if fault and fault.kind == "drop":
+                    return self._abort()
+                if fault and fault.kind == "stall" and hub._stopping.wait(fault.seconds):
+                    return self._abort()
+                limit = None
+        if limit is not None and fault and fault.kind == "drop":
+            self._abort()
+
+    def _abort(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.connection.close()
+
+
+# ----- fixtures -----
+def _point_client_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """HF_ENDPOINT for Hearth; huggingface_hub's import-time constants too, so a stray call stays local."""
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    for var in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(var, "127.0.0.1,localhost")
+    try:
+        from huggingface_hub import constants
+    except ImportError:
+        return
+    monkeypatch.setattr(constants, "ENDPOINT", url)
+    monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", url + "/{repo_id}/resolve/{revision}/{filename}")
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeHub]:
+    """A running FakeHub with HF_ENDPOINT pointing at it (empty: add repos and files)."""
+    with FakeHub() as server:
+        _point_client_at(server.url, monkeypatch)
+        yield server
+
+
+@pytest.fixture
+def smollm2_hub(hub: FakeHub, smollm2_path: Path) -> FakeHub:
+    """``hub`` plus the real SmolLM2 GGUF as SMOLLM2_REPO/SMOLLM2_FILE (served from disk)."""
+    hub.add_repo(SMOLLM2_REPO, downloads=5000, likes=40, tags=("gguf", "llama", "text-generation"))
+    hub.add_file(SMOLLM2_REPO, SMOLLM2_FILE, smollm2_path)
+    return hub
