@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from . import cli_models
+
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Chat with language models on your own computer.")
@@ -56,6 +58,8 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["md", "json"], default="md")
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
 
+    cli_models.add_parser(sub)
+
     bench = sub.add_parser("bench", help="benchmarks that write JSON")
     bsub = bench.add_subparsers(dest="suite", required=True)
     engine = bsub.add_parser("engine", help="engine decode speed, prefix reuse and load time against bare llama.cpp")
@@ -92,6 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _chat(args)
         if args.command == "history":
             return _history(args)
+        if args.command == "models":
+            return cli_models.run(args)
         if args.command == "bench":
             from engine.bench import run_engine_bench
             result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,

@@ -18,11 +18,13 @@ SmolLM2 GGUF (from disk; its sha256 is hashed once per test session).
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import shutil
+import os
+import sys
+import traceback
 import socket
 import threading
-import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -53,6 +55,11 @@ def file_sha256(path: Path) -> str:
                     digest.update(block)
             _SHA_CACHE[key] = digest.hexdigest()
         return _SHA_CACHE[key]
+
+
+def _ascii(text: str) -> str:
+    """Header values must be latin-1: escape anything else."""
+    return text.encode("ascii", "backslashreplace").decode()
 
 
 def _git_oid(data: bytes) -> str:
@@ -87,7 +94,6 @@ class HubFile:
         return _git_oid(self.pointer if self.lfs else (self.data or b""))
 
     def open(self) -> BinaryIO:
-        import io
         return self.path.open("rb") if self.path is not None else io.BytesIO(self.data or b"")
 
     def lfs_info(self, sha_key: str = "sha256") -> dict[str, Any] | None:
@@ -171,6 +177,7 @@ class FakeHub:
         self._ports: list[int] = [0, 0]
         self._conns: set[socket.socket] = set()
         self.offline = False
+        self.errors: list[str] = []  # tracebacks of server bugs (should stay empty)
 
     # ----- content -----
     def add_repo(self, repo_id: str, *, downloads: int = 0, likes: int = 0,
@@ -309,8 +316,9 @@ class _Server(ThreadingHTTPServer):
     hub: FakeHub
     role: str
 
-    def handle_error(self, request: Any, client_address: Any) -> None:  # clients hanging up are normal
-        pass
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], _GONE):  # clients hanging up are normal; bugs are not
+            super().handle_error(request, client_address)
 
 
 class _HubError(Exception):
@@ -321,6 +329,7 @@ class _HubError(Exception):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    timeout = 120  # an idle keep-alive connection or a client that stopped reading frees its thread
     server: _Server
 
     # ----- plumbing -----
@@ -365,7 +374,7 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 raise _HubError(404, None, "Not found")
         except _HubError as e:
-            headers = {"X-Error-Message": str(e)}
+            headers = {"X-Error-Message": _ascii(str(e))}
             if e.code:
                 headers["X-Error-Code"] = e.code
             if e.commit:
@@ -373,6 +382,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._json({"error": str(e)}, e.status, headers)
         except _GONE:
             self.close_connection = True
+        except Exception:  # a bug in this server: tell the test loudly
+            hub.errors.append(traceback.format_exc())
+            traceback.print_exc()
+            self.close_connection = True
+            if not self.status:
+                self._json({"error": "fake hub crashed"}, 500)
         finally:
             hub._log(self.command, self.rel_path, self.headers.get("Range"), self.status)
 
@@ -449,10 +464,14 @@ class _Handler(BaseHTTPRequestHandler):
                 continue
             if not name.startswith(prefix):
                 continue
-            sub = parts[len(prefix.split("/")) - 1:] if prefix else parts
-            for depth in range(1, len(sub) + 1 if recursive else min(len(sub), 1) + 1):
-                dirs.setdefault(prefix + "/".join(sub[:depth]))
-            if recursive or not sub:
+            below = parts[len(folder.split("/")):] if folder else parts  # folders between `folder` and the file
+            if recursive:
+                for depth in range(1, len(below) + 1):
+                    dirs.setdefault(prefix + "/".join(below[:depth]))
+                out.append(_entry(f))
+            elif below:
+                dirs.setdefault(prefix + below[0])
+            else:
                 out.append(_entry(f))
         if folder and not out and not dirs:
             raise _HubError(404, "EntryNotFound", f"{folder} does not exist on main")
@@ -518,7 +537,8 @@ class _Handler(BaseHTTPRequestHandler):
         f = repo.files.get(self.query.get("file", [""])[-1]) if repo else None
         if f is None or f.sha256 != self.rel_path[len("/cdn/"):]:
             raise _HubError(404, None, "NoSuchKey")
-        disposition = f"inline; filename*=UTF-8''{quote(f.filename.split('/')[-1])}; filename=\"{f.filename.split('/')[-1]}\";"
+        base = f.filename.split("/")[-1]
+        disposition = f"inline; filename*=UTF-8''{quote(base)}; filename=\"{_ascii(base)}\";"
         self._serve(f, {"ETag": f'"{f.sha256}"', "Accept-Ranges": "bytes", "Content-Disposition": disposition,
                         "Content-Type": "binary/octet-stream", "Last-Modified": "Sat, 01 Jun 2024 12:00:00 GMT"})
 
@@ -571,28 +591,24 @@ class _Handler(BaseHTTPRequestHandler):
             offset, length = offset + n, length - n
 
     def _copy(self, src: BinaryIO, filename: str, length: int, fault: _Fault | None) -> None:
+        """Send length bytes from src in 1 MiB writes, applying a fault if one is due."""
         hub, sent = self.server.hub, 0
-        limit = fault.n_bytes if fault and fault.kind in ("drop", "stall") else None
-        while sent < length:
-            todo = min(CHUNK, length - sent)
-            if limit is not None and sent < limit:
-                todo = min(todo, limit - sent)
-            block = src.read(todo)
+        limit = fault.n_bytes if fault is not None and fault.kind in ("drop", "stall") else None
+        while True:
+            if fault is not None and limit is not None and sent >= limit:
+                if fault.kind == "drop" or hub._stopping.wait(fault.seconds):
+                    return self._abort()
+                limit = None
+            if sent >= length:
+                return
+            block = src.read(min(CHUNK, length - sent, (limit - sent) if limit is not None else CHUNK))
             if not block:
-                raise BrokenPipeError
-            if fault and fault.kind == "corrupt":
+                raise BrokenPipeError("file shrank while serving it")
+            if fault is not None and fault.kind == "corrupt":
                 block = block.translate(_FLIP)
             self.wfile.write(block)
             sent += len(block)
             hub._count(filename, len(block))
-            if limit is not None and sent >= limit:
-                if fault and fault.kind == "drop":
-                    return self._abort()
-                if fault and fault.kind == "stall" and hub._stopping.wait(fault.seconds):
-                    return self._abort()
-                limit = None
-        if limit is not None and fault and fault.kind == "drop":
-            self._abort()
 
     def _abort(self) -> None:
         self.close_connection = True
@@ -609,8 +625,8 @@ def _point_client_at(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_ENDPOINT", url)
     monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    for var in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(var, "127.0.0.1,localhost")
+    for var in ("NO_PROXY", "no_proxy"):  # a proxy in the environment must not see local traffic
+        monkeypatch.setenv(var, ",".join(filter(None, [os.environ.get(var), "127.0.0.1", "localhost"])))
     try:
         from huggingface_hub import constants
     except ImportError:
