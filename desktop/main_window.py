@@ -9,47 +9,39 @@ back as a queued callback.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, Qt, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QSplitter, QStackedWidget,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from engine import (CancelToken, Chat, ContextTrimmed, Conversation, ModelInfo, Paths, Piece,
-                    ReplyFinished, ReplyStarted, Sampling, UserSaved, errors)
+from engine import Conversation, ModelInfo, Paths, Sampling
 from engine.library import InstalledModel, ScanResult
 from engine.models import import_model, installed_models
+from engine.starter import is_starter
 
 from . import i18n
-from .chat_view import ChatView, LiveReply, ThreadData, load_thread
+from .chat_view import ChatView, ThreadData, load_thread
 from .composer import Composer
 from .conversation_list import ConversationList
+from .demo_banner import DemoBanner, recommendation_text
 from .errors_ui import show_error
 from .prefs import Prefs
+from .replies import Generation, RepliesMixin
 from .settings_panel import SettingsPanel
 from .status_bar import StatusBar
-from .tasks import DbThread, EngineThread, Loaded, Loading, ModelWanted, StreamEvent
+from .tasks import DbThread, EngineThread, ModelWanted
 from .welcome import WelcomePage
+
+if TYPE_CHECKING:
+    from .model_manager import ModelManager
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class Generation:
-    """The reply being written (one at a time: one model, one worker)."""
-
-    gen_id: int
-    conversation_id: int
-    cancel: CancelToken = field(default_factory=CancelToken)
-    live: LiveReply | None = None
-    user_saved: bool = False
-    draft: str = ""
-
-
-class MainWindow(QMainWindow):
+class MainWindow(RepliesMixin, QMainWindow):
     def __init__(self, *, paths: Paths, prefs: Prefs, db: DbThread, engine: EngineThread) -> None:
         super().__init__()
         self.paths, self.prefs, self.db, self.engine = paths, prefs, db, engine
@@ -62,6 +54,8 @@ class MainWindow(QMainWindow):
         self._last_error: object = None
         self._models_scanned = False
         self._creating: list[Callable[[ThreadData], None]] | None = None
+        self.model_manager: ModelManager | None = None
+        self._recommended = False
 
         self.conversations = ConversationList()
         self.chat_view = ChatView()
@@ -73,6 +67,8 @@ class MainWindow(QMainWindow):
         chat_layout = QVBoxLayout(chat_page)
         chat_layout.setContentsMargins(0, 0, 0, 0)
         chat_layout.setSpacing(0)
+        self.demo_banner = DemoBanner()
+        chat_layout.addWidget(self.demo_banner)
         chat_layout.addWidget(self.chat_view, 1)
         chat_layout.addWidget(self.composer)
         self.pages = QStackedWidget()
@@ -105,9 +101,10 @@ class MainWindow(QMainWindow):
         self.act_new = QAction(self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_conversation)
         self.act_add_model = QAction(self, triggered=self.add_model_file)
         self.act_models_folder = QAction(self, triggered=self.open_models_folder)
+        self.act_manager = QAction(self, shortcut=QKeySequence("Ctrl+M"), triggered=self.open_model_manager)
         self.act_export = QAction(self, triggered=self.export_conversation)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for action in (self.act_new, self.act_add_model, self.act_models_folder, self.act_export):
+        for action in (self.act_new, self.act_manager, self.act_add_model, self.act_models_folder, self.act_export):
             self.menu_file.addAction(action)
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
@@ -150,6 +147,8 @@ class MainWindow(QMainWindow):
         self.welcome.add_model_file.connect(self.add_model_file)
         self.welcome.open_models_folder.connect(self.open_models_folder)
         self.welcome.rescan.connect(self.rescan_models)
+        self.welcome.find_models.connect(self.open_model_manager)
+        self.demo_banner.find_models.connect(self.open_model_manager)
 
     def _restore_state(self) -> None:
         geometry = self.prefs.geometry()
@@ -216,6 +215,17 @@ class MainWindow(QMainWindow):
             self.rescan_models()
         self.db.submit(lambda store: import_model(store, path), added, self.show_error)
 
+    def open_model_manager(self) -> "ModelManager":
+        """The model manager window (created on first use: it starts its own network threads)."""
+        if self.model_manager is None:
+            from .model_manager import ModelManager
+            self.model_manager = ModelManager(paths=self.paths, db=self.db, parent=self,
+                                              n_ctx=self.prefs.default_ctx_size or 4096)
+            self.model_manager.models_changed.connect(self.rescan_models)
+        self.model_manager.show()
+        self.model_manager.raise_()
+        return self.model_manager
+
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))
 
@@ -233,6 +243,10 @@ class MainWindow(QMainWindow):
 
     def _loaded(self, info: ModelInfo) -> None:
         self.info = info
+        self.demo_banner.setVisible(is_starter(info.path))
+        if self.demo_banner.isVisible() and not self._recommended:
+            self._recommended = True
+            self.db.submit(lambda _store: recommendation_text(), self.demo_banner.set_recommendation, log.info)
         self.status.show_model(info)
         self.chat_view.set_model_name(info.name)
         self.refresh_budget()
@@ -431,118 +445,6 @@ class MainWindow(QMainWindow):
         self._db(lambda store: Path(path).write_text(store.export_markdown(conv.id), encoding="utf-8"),
                  lambda _n: self.status.showMessage(self.tr("Saved %1").replace("%1", path), 5000))
 
-    # --- generation -------------------------------------------------------------------------------
-    def send(self, text: str) -> None:
-        if self.generation is not None:
-            return
-        if self.conversation is None:
-            self._create_conversation(lambda _data: self.send(text))
-            return
-        conversation_id = self.conversation.id
-        self.settings.flush()
-        self._start(lambda chat, cancel: chat.send(conversation_id, text, cancel=cancel), draft=text)
-        self.composer.accept_sent()
-
-    def regenerate(self, reply_id: int) -> None:
-        self._start(lambda chat, cancel: chat.regenerate(reply_id, cancel=cancel))
-
-    def edit(self, message_id: int, text: str) -> None:
-        self._start(lambda chat, cancel: chat.edit(message_id, text, cancel=cancel))
-
-    def _start(self, start: Callable[[Chat, CancelToken], Iterator[object]], *, draft: str = "") -> None:
-        conv = self.conversation
-        if conv is None or self.generation is not None:
-            return
-        wanted = self._wanted(conv)
-        if wanted is None:
-            self.show_error(errors.NoModelLoaded(
-                "No model is installed.", hint="Add a model file (File → Add a model file…), then send again."))
-            return
-        self._gen_counter += 1
-        gen = Generation(self._gen_counter, conv.id, draft=draft)
-        self.generation = gen
-        self._set_generating(True)
-        self.engine.generate(gen.gen_id, wanted, start, gen.cancel, self._on_event, self._on_done, self._on_error)
-
-    def stop(self) -> None:
-        if self.generation is not None:
-            self.generation.cancel.cancel()
-            self.status.showMessage(self.tr("Stopping…"), 2000)
-
-    def _set_generating(self, generating: bool) -> None:
-        self.composer.set_generating(generating)
-        self.chat_view.set_busy(generating)
-        self._update_can_send()
-
-    def _update_can_send(self) -> None:
-        gen = self.generation
-        if not self.models:
-            self.composer.set_can_send(False, self.tr("Add a model first"))
-        elif gen is not None and (self.conversation is None or gen.conversation_id != self.conversation.id):
-            self.composer.set_can_send(False, self.tr("A reply is being written in another conversation"))
-        else:
-            self.composer.set_can_send(True)
-
-    def _on_event(self, item: StreamEvent) -> None:
-        gen = self.generation
-        if gen is None or item.gen_id != gen.gen_id:
-            return
-        event = item.event
-        showing = self.conversation is not None and self.conversation.id == gen.conversation_id
-        if isinstance(event, Piece) and gen.live is not None:
-            if event.kind == "reasoning":
-                gen.live.reasoning += event.text
-            else:
-                gen.live.answer += event.text
-            if showing:
-                self.chat_view.live_changed()
-        elif isinstance(event, UserSaved):
-            gen.user_saved = True
-            if showing:
-                self.chat_view.add_message(event.message)
-            self.refresh_conversations()
-        elif isinstance(event, ReplyStarted):
-            gen.live = LiveReply(gen.conversation_id, event.message)
-            if showing:
-                self.chat_view.begin_live(gen.live)
-        elif isinstance(event, ContextTrimmed):
-            self.status.showMessage(self.tr("%n older message(s) left out to fit the context", "",
-                                            len(event.dropped_ids)), 8000)
-        elif isinstance(event, ReplyFinished):
-            self.status.show_speed(event.message)
-        elif isinstance(event, Loading):
-            self.status.show_loading(Path(event.path).name)
-        elif isinstance(event, Loaded):
-            self._loaded(event.info)
-
-    def _finish(self, gen_id: int) -> Generation | None:
-        gen = self.generation
-        if gen is None or gen.gen_id != gen_id:
-            return None
-        self.generation = None
-        self.chat_view.end_live()
-        self._set_generating(False)
-        self.reload_thread()
-        self.refresh_conversations()
-        return gen
-
-    def _on_done(self, gen_id: int) -> None:
-        self._finish(gen_id)
-
-    def _on_error(self, failure: tuple[int, BaseException]) -> None:
-        gen_id, exc = failure
-        gen = self._finish(gen_id)
-        if gen is None:
-            return
-        if not gen.user_saved and gen.draft and not self.composer.text():
-            self.composer.input.setPlainText(gen.draft)  # nothing was stored: give the text back
-        if isinstance(exc, errors.ModelCrashed):
-            self.info = None
-            self.status.show_crashed()
-            if gen.live is not None:
-                return  # the conversation shows it, with "Reload model"
-        self.show_error(exc)
-
     # --- context meter ------------------------------------------------------------------------------
     def refresh_budget(self, draft: str | None = None) -> None:
         conv = self.conversation
@@ -581,6 +483,7 @@ class MainWindow(QMainWindow):
         self.act_new.setText(self.tr("New chat"))
         self.act_add_model.setText(self.tr("Add a model file…"))
         self.act_models_folder.setText(self.tr("Open the models folder"))
+        self.act_manager.setText(self.tr("Models…"))
         self.act_export.setText(self.tr("Export chat as Markdown…"))
         self.act_quit.setText(self.tr("Quit"))
         self.act_panel.setText(self.tr("Model and settings panel"))
@@ -602,4 +505,6 @@ class MainWindow(QMainWindow):
         self.prefs.sync()
         if self.generation is not None:
             self.generation.cancel.cancel()  # the partial reply is saved as interrupted
+        if self.model_manager is not None:
+            self.model_manager.shutdown()  # downloads pause; their parts are kept for a resume
         super().closeEvent(event)

@@ -36,7 +36,7 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
         prefs = Prefs(paths())
         prefs.language = language
         with Store(paths().database) as store:
-        import_model(store, model)
+            import_model(store, model)
         prefs.default_model = str(model.resolve())
         prefs.default_sampling = {"temperature": temperature, "seed": seed, "max_tokens": 400}
         prefs.sync()

@@ -16,6 +16,7 @@ class StatusBar(QStatusBar):
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedStatus")
         for index, label in enumerate((self.speed_label, self.model_label, self.backend_label)):
+            label.setMinimumWidth(1)  # a narrow window cuts the text instead of growing
             if index:
                 line = QFrame()
                 line.setFrameShape(QFrame.Shape.VLine)

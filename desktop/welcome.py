@@ -7,11 +7,12 @@ dropped into the models folder.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
 class WelcomePage(QWidget):
     add_model_file = Signal()
+    find_models = Signal()
     open_models_folder = Signal()
     rescan = Signal()
 
@@ -29,6 +30,9 @@ class WelcomePage(QWidget):
         self.body.setObjectName("welcomeBody")
         self.body.setWordWrap(True)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.find_button = QPushButton()
+        self.find_button.setObjectName("findModels")
+        self.find_button.clicked.connect(self.find_models)
         self.add_button = QPushButton()
         self.add_button.setObjectName("addModelFile")
         self.folder_button = QPushButton()
@@ -38,10 +42,10 @@ class WelcomePage(QWidget):
         self.add_button.clicked.connect(self.add_model_file)
         self.folder_button.clicked.connect(self.open_models_folder)
         self.rescan_button.clicked.connect(self.rescan)
-        buttons = QHBoxLayout()
-        for button in (self.add_button, self.folder_button, self.rescan_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()
+        for index, button in enumerate((self.find_button, self.add_button, self.folder_button, self.rescan_button)):
+            buttons.addWidget(button, index // 2, index % 2)
+        buttons.setColumnStretch(2, 1)
         column = QVBoxLayout()
         column.addStretch(1)
         column.addWidget(self.title)
@@ -65,6 +69,7 @@ class WelcomePage(QWidget):
             "<p>A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most "
             "computers; larger ones need more memory and are slower without a graphics card.</p>")
         self.body.setText(body.replace("%1", self._folder))
+        self.find_button.setText(self.tr("Find a model…"))
         self.add_button.setText(self.tr("Add a model file…"))
         self.folder_button.setText(self.tr("Open the models folder"))
         self.rescan_button.setText(self.tr("Look again"))

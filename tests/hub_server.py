@@ -21,10 +21,10 @@ import hashlib
 import io
 import json
 import os
-import sys
-import traceback
 import socket
+import sys
 import threading
+import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,15 +83,17 @@ class HubFile:
     lfs: bool
     data: bytes | None = None
     path: Path | None = None
+    oid: str = field(init=False)  # git blob id: of the LFS pointer for LFS files, of the content otherwise
+
+    def __post_init__(self) -> None:
+        if self.lfs:
+            self.oid = _git_oid(self.pointer)
+        else:  # small git files: read once
+            self.oid = _git_oid(self.data if self.data is not None else self.path.read_bytes() if self.path else b"")
 
     @property
     def pointer(self) -> bytes:
         return f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {self.size}\n".encode()
-
-    @property
-    def oid(self) -> str:
-        """The git blob id: of the LFS pointer for LFS files, of the content otherwise."""
-        return _git_oid(self.pointer if self.lfs else (self.data or b""))
 
     def open(self) -> BinaryIO:
         return self.path.open("rb") if self.path is not None else io.BytesIO(self.data or b"")
@@ -128,7 +130,7 @@ class Repo:
         }
         info.update(self.extra)
         if siblings:
-            info["siblings"] = [self._sibling(f, blobs) for f in self.files.values()]
+            info["siblings"] = [self._sibling(f, blobs) for f in list(self.files.values())]
         return info
 
     @staticmethod
@@ -177,13 +179,15 @@ class FakeHub:
         self._ports: list[int] = [0, 0]
         self._conns: set[socket.socket] = set()
         self.offline = False
+        self.hangup = False
         self.errors: list[str] = []  # tracebacks of server bugs (should stay empty)
 
     # ----- content -----
     def add_repo(self, repo_id: str, *, downloads: int = 0, likes: int = 0,
                  last_modified: str = LAST_MODIFIED, tags: tuple[str, ...] | list[str] = ("gguf",),
                  gated: bool | str = False, **extra: Any) -> Repo:
-        """Create or update a repo; extra keys (gguf, cardData, pipeline_tag...) go into its JSON as given."""
+        """Create a repo or replace its metadata (files are kept). Extra keys (gguf, cardData, pipeline_tag,
+        trendingScore, createdAt...) go into its JSON as given. add_file() creates repos with the defaults."""
         repo = self.repos.setdefault(repo_id, Repo(repo_id))
         repo.downloads, repo.likes, repo.last_modified = downloads, likes, last_modified
         repo.tags, repo.gated = tuple(tags), gated
@@ -228,21 +232,32 @@ class FakeHub:
                 queue.pop(0)
             return fault
 
-    def set_offline(self, offline: bool = True) -> None:
-        """Offline: stop listening and cut open connections (clients get a connection error). Back online: same ports."""
-        if offline == self.offline:
+    def set_offline(self, offline: bool = True, *, hangup: bool = False) -> None:
+        """Offline: stop listening and cut open connections, so clients get a ConnectError (same ports when
+        back online). hangup=True instead keeps listening but closes every connection without a response
+        (the client sees RemoteProtocolError: "Server disconnected without sending a response")."""
+        self.hangup = offline and hangup
+        if (offline and not hangup) == self.offline:
             return
-        self.offline = offline
-        if offline:
+        self.offline = offline and not hangup
+        if self.offline:
             self._close_servers()
         else:
             self._open_servers()
+        if self.hangup:
+            self._cut_connections()
 
     # ----- observability -----
     def bytes_sent(self, filename: str) -> int:
         """Body bytes sent for filename by download GETs so far (all repos)."""
         with self._lock:
             return self._sent.get(filename, 0)
+
+    def gets(self, filename: str) -> list[Request]:
+        """Download GETs (resolve or CDN) that named filename, in order."""
+        with self._lock:
+            return [r for r in self.requests if r.method == "GET" and r.path.endswith("/" + filename)
+                    and ("/resolve/" in r.path or r.path.startswith("/cdn/"))]
 
     def _count(self, filename: str, n: int) -> None:
         with self._lock:
@@ -292,6 +307,9 @@ class FakeHub:
         for server in servers:
             server.shutdown()
             server.server_close()
+        self._cut_connections()
+
+    def _cut_connections(self) -> None:
         with self._lock:
             conns, self._conns = list(self._conns), set()
         for conn in conns:
@@ -349,14 +367,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
-    def do_GET(self) -> None:
-        self._dispatch()
-
-    def do_HEAD(self) -> None:
-        self._dispatch()
-
-    def do_POST(self) -> None:
-        self._dispatch()
+    def handle(self) -> None:
+        if self.server.hub.hangup:
+            return self._abort()
+        super().handle()
 
     def _dispatch(self) -> None:
         hub = self.server.hub
@@ -365,6 +379,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.query = parse_qs(split.query)
         self.status = 0
         try:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.body = self.rfile.read(length) if length else b""  # always drained: keep-alive stays in sync
             if self.server.role == "cdn":
                 self._cdn()
             elif self.rel_path.startswith("/api/models"):
@@ -391,6 +407,8 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             hub._log(self.command, self.rel_path, self.headers.get("Range"), self.status)
 
+    do_GET = do_HEAD = do_POST = _dispatch
+
     def _send_head(self, status: int, headers: dict[str, str]) -> None:
         self.status = status
         self.send_response(status)
@@ -406,8 +424,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _body_params(self) -> dict[str, list[str]]:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode() if length else ""
+        raw = self.body.decode()
         if raw.lstrip().startswith("{"):
             return {k: v if isinstance(v, list) else [str(v)] for k, v in json.loads(raw).items()}
         return parse_qs(raw)
@@ -447,7 +464,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "paths-info" and self.command == "POST":
             self._check_revision(repo, rest2)
             wanted = self._body_params().get("paths", [])
-            out = [_entry(f) for name, f in repo.files.items() if name in wanted]
+            out = [_entry(f) for name, f in list(repo.files.items()) if name in wanted]
             out += [e for e in self._tree(repo, "", True) if e["type"] == "directory" and e["path"] in wanted]
             return self._json(out)
         raise _HubError(404, None, f"Not found: {self.rel_path}")
@@ -456,7 +473,7 @@ class _Handler(BaseHTTPRequestHandler):
         out: list[dict[str, Any]] = []
         dirs: dict[str, None] = {}
         prefix = folder + "/" if folder else ""
-        for name, f in repo.files.items():
+        for name, f in list(repo.files.items()):
             parts = _normal_dirs(name)
             if parts is None:  # hostile names: listed as given, at the top
                 if not folder:
@@ -483,7 +500,7 @@ class _Handler(BaseHTTPRequestHandler):
         search = (q.get("search", [""])[-1]).lower()
         author = q.get("author", [None])[-1]
         filters = q.get("filter", [])
-        repos = [r for r in hub.repos.values()
+        repos = [r for r in list(hub.repos.values())
                  if search in r.repo_id.lower()
                  and (author is None or r.repo_id.split("/")[0] == author)
                  and all(t in r.tags for t in filters)]
@@ -522,7 +539,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _HubError(401, "GatedRepo", f"Access to model {repo.repo_id} is restricted.")
         common = {"X-Repo-Commit": repo.sha, "Accept-Ranges": "bytes"}
         if f.lfs:
-            location = f"{hub.cdn_url}/cdn/{f.sha256}?repo={quote(repo.repo_id, safe='')}&file={quote(filename, safe='')}"
+            location = f"{hub.cdn_url}/cdn/{f.sha256}/{quote(repo.repo_id, safe='')}/{quote(filename, safe='')}"
             self._send_head(302, {**common, "Location": location, "ETag": f'"{f.oid}"',
                                   "X-Linked-Etag": f'"{f.sha256}"', "X-Linked-Size": str(f.size),
                                   "Content-Length": "0"})
@@ -530,12 +547,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(f, {**common, "ETag": f'"{f.oid}"'})
 
     def _cdn(self) -> None:
-        hub = self.server.hub
-        if not self.rel_path.startswith("/cdn/"):
-            raise _HubError(404, None, "Not found")
-        repo = hub.repos.get(self.query.get("repo", [""])[-1])
-        f = repo.files.get(self.query.get("file", [""])[-1]) if repo else None
-        if f is None or f.sha256 != self.rel_path[len("/cdn/"):]:
+        """/cdn/{sha256}/{quoted repo id}/{quoted filename}: the bytes, like cdn-lfs.hf.co."""
+        parts = [unquote(p) for p in urlsplit(self.path).path.split("/")]
+        repo = self.server.hub.repos.get(parts[3]) if len(parts) == 5 and parts[1] == "cdn" else None
+        f = repo.files.get(parts[4]) if repo else None
+        if f is None or f.sha256 != parts[2]:
             raise _HubError(404, None, "NoSuchKey")
         base = f.filename.split("/")[-1]
         disposition = f"inline; filename*=UTF-8''{quote(base)}; filename=\"{_ascii(base)}\";"

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime as FakeRuntime

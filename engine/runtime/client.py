@@ -11,7 +11,6 @@ import multiprocessing as mp
 import os
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
