@@ -164,3 +164,9 @@ class NotEnoughDisk(DownloadError):
 
 class UnsafeFileName(DownloadError):
     hint = "The repository names a file outside the models folder; Hearth refuses to write it. Pick another file."
+
+
+class DownloadCancelled(DownloadError):
+    """The user stopped a download; the partial file is kept for a later resume."""
+
+    hint = "The partial file is kept: start the download again to resume it, or discard it to free the space."

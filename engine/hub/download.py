@@ -1,0 +1,531 @@
+"""Resumable, verified downloads of model files from the Hub.
+
+Layout: every repository gets one folder under the models folder, named
+``<owner>__<name>`` (``paths().models / "bartowski__Qwen2.5-7B-Instruct-GGUF"``);
+a file keeps its remote basename there (``Q4_K_M/x.gguf`` becomes ``x.gguf``).
+While a file downloads it lives next to its final place as ``<name>.part``,
+with a sidecar ``<name>.part.json`` that says what is being downloaded::
+
+    {"format": 1, "repo_id": "owner/name", "filename": "remote/name.gguf",
+     "commit": "<40 hex>", "etag": "<Hub etag: the sha256 for LFS files>",
+     "sha256": "<64 hex or null>", "expected_sha256": "<catalog's or null>",
+     "size": 123456789, "created": "2025-01-01T12:00:00+00:00"}
+
+so a download resumed after a restart appends only to the same remote file
+(a different etag or size restarts from byte 0). Only complete files whose
+sha256 matches the Hub's LFS sha256 (and the catalog's, when given) and whose
+GGUF header reads are renamed (atomically) to their final name.
+
+Metadata comes from huggingface_hub (``get_hf_file_metadata``); the bytes are
+streamed with httpx2 from the commit-pinned resolve URL (redirects followed),
+resumed with ``Range`` requests, hashed as they arrive, retried with capped
+exponential backoff after a dropped connection or a stall. Progress goes to a
+plain callback (no terminal needed).
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import logging
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import BinaryIO
+
+try:
+    import httpx2
+except ImportError:  # huggingface_hub 1.x is built on httpx; the API is the same
+    import httpx as httpx2  # type: ignore[no-redef]
+from huggingface_hub import get_hf_file_metadata, hf_hub_url
+from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HFValidationError, HfHubHTTPError,
+                                    OfflineModeIsEnabled, RepositoryNotFoundError, RevisionNotFoundError)
+from huggingface_hub.utils import build_hf_headers
+
+from ..errors import (ChecksumMismatch, DownloadCancelled, DownloadError, DownloadIncomplete, HubError, HubOffline,
+                      ModelError, ModelInvalid, NotEnoughDisk, RemoteFileNotFound, RepoNotFound, UnsafeFileName)
+from ..filehash import sha256_file
+from ..gguf_file import read_gguf_info
+from ..library import format_bytes
+from ..paths import paths
+from ..sampling import CancelToken
+from .config import hub_endpoint
+from .names import check_filename, check_repo_id, local_target, repo_folder_name
+from .partials import (PartialDownload, claim, discard_partial, list_partial_downloads, part_paths, read_sidecar,
+                       write_sidecar)
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20                    # bytes per read/write/hash step; cancel is checked between chunks
+CONNECT_TIMEOUT_S = 5.0            # an unreachable hub fails this fast
+METADATA_TIMEOUT_S = 10.0
+BACKOFF_BASE_S = 1.0               # retry delays: 1, 2, 4, 8 … seconds, capped
+BACKOFF_CAP_S = 30.0
+PROGRESS_INTERVAL_S = 0.1          # at most ~10 progress reports a second while bytes flow
+RATE_WINDOW_S = 5.0                # bytes_per_s is averaged over this window
+PROGRESS_RESETS_RETRIES = 1 << 20  # an attempt that brought at least this much resets the retry count
+DISK_MARGIN_MIN = 100 * 1000 ** 2  # keep 100 MB (or 1 %) free beyond the bytes still to download
+DISK_MARGIN_FRACTION = 0.01
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report; ``done_bytes`` counts bytes of ``filename`` on disk (or hashed, when checking)."""
+
+    filename: str
+    done_bytes: int
+    total_bytes: int
+    bytes_per_s: float
+    eta_s: float | None
+    state: str  # "checking" | "downloading" | "retrying" | "verifying" | "done"
+
+
+@dataclass(frozen=True)
+class _Remote:
+    """What the Hub says about one file."""
+
+    repo_id: str
+    filename: str
+    size: int
+    etag: str
+    sha256: str | None       # the LFS sha256; None for a small (non-LFS) git file
+    commit: str
+    url: str                 # the resolve URL pinned to ``commit``
+
+
+def model_folder(repo_id: str, models_dir: Path | None = None) -> Path:
+    """Where :func:`download_model` puts a repository's files by default."""
+    return (models_dir or paths().models) / repo_folder_name(repo_id)
+
+
+def download_model(repo_id: str, filenames: Sequence[str], *, dest: Path | None = None,
+                   progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
+                   expected_sha256: Mapping[str, str] | None = None, stall_timeout_s: float = 30.0,
+                   max_retries: int = 5) -> list[Path]:
+    """Download ``filenames`` of ``repo_id`` (the parts of one model and its projector) and verify them.
+
+    Returns the final paths, in the order given. Files already complete and matching the Hub's
+    sha256 are not downloaded again; a ``.part`` left by an earlier attempt is resumed.
+    ``expected_sha256`` maps remote file names (or basenames) to the catalog's sha256.
+    Raises UnsafeFileName, HubOffline, RepoNotFound, RemoteFileNotFound, NotEnoughDisk,
+    ChecksumMismatch, DownloadIncomplete (the part is kept), DownloadCancelled (likewise).
+    """
+    check_repo_id(repo_id)
+    if isinstance(filenames, str) or not filenames:
+        raise ValueError("filenames must be a non-empty list of file names")
+    names = [check_filename(f) for f in filenames]
+    folder = Path(dest) if dest is not None else model_folder(repo_id)
+    targets = [local_target(folder, f) for f in names]
+    if len(set(targets)) != len(targets):
+        raise UnsafeFileName(f"Refused {', '.join(names)}: two of them would be saved as the same file.")
+    wanted = {k.lower(): v.lower() for k, v in (expected_sha256 or {}).items()}
+    if any(not _HEX64.match(v) for v in wanted.values()):
+        raise ValueError("expected_sha256 values must be 64 hex digits")
+    endpoint = hub_endpoint()
+    remotes = [_metadata(repo_id, name, endpoint) for name in names]
+    report = _Reporter(progress)
+    jobs = [(r, t) for r, t in zip(remotes, targets) if not _already_there(r, t, report)]
+    _check_disk(folder, jobs)
+    folder.mkdir(parents=True, exist_ok=True)
+    timeout = httpx2.Timeout(stall_timeout_s, connect=CONNECT_TIMEOUT_S)
+    with httpx2.Client(timeout=timeout, follow_redirects=True, headers=build_hf_headers()) as client:
+        for remote, target in jobs:
+            expected = wanted.get(remote.filename.lower()) or wanted.get(target.name.lower())
+            _FileJob(client, remote, target, expected=expected, report=report, cancel=cancel,
+                     max_retries=max_retries).run()
+    return targets
+
+
+# --- metadata and errors ---------------------------------------------------------------------
+
+def _metadata(repo_id: str, filename: str, endpoint: str) -> _Remote:
+    with _hub_errors(repo_id, filename, endpoint):
+        meta = get_hf_file_metadata(hf_hub_url(repo_id, filename, endpoint=endpoint), endpoint=endpoint,
+                                    timeout=httpx2.Timeout(METADATA_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+    if meta.size is None or not meta.etag or not meta.commit_hash:
+        raise HubError(f"The model hub sent incomplete metadata for {filename} in {repo_id}.")
+    etag = meta.etag.lower()
+    return _Remote(repo_id, filename, meta.size, etag, etag if _HEX64.match(etag) else None, meta.commit_hash,
+                   hf_hub_url(repo_id, filename, revision=meta.commit_hash, endpoint=endpoint))
+
+
+@contextmanager
+def _hub_errors(repo_id: str, filename: str, endpoint: str) -> Iterator[None]:
+    """huggingface_hub's and httpx2's errors as Hearth's HubError family."""
+    try:
+        yield
+    except GatedRepoError as exc:
+        raise RepoNotFound(f"{repo_id} is a gated repository: {filename} needs a login and accepted conditions.",
+                           hint="Open the repository on huggingface.co, accept its conditions and log in, "
+                                "or pick another repository.") from exc
+    except (RepositoryNotFoundError, RevisionNotFoundError, HFValidationError) as exc:
+        raise RepoNotFound(f"The repository {repo_id} (for {filename}) was not found on the model hub.") from exc
+    except EntryNotFoundError as exc:
+        raise RemoteFileNotFound(f"{filename} is not in the repository {repo_id}.", path=filename) from exc
+    except HfHubHTTPError as exc:
+        status = exc.response.status_code if getattr(exc, "response", None) is not None else "an error"
+        raise HubError(f"The model hub answered {status} for {filename} in {repo_id}.") from exc
+    except (OfflineModeIsEnabled, httpx2.TransportError, ConnectionError, TimeoutError) as exc:
+        log.info("hub unreachable for %s/%s: %r", repo_id, filename, exc)
+        raise HubOffline(f"The model hub ({endpoint}) cannot be reached to download {filename}: "
+                         f"{exc or type(exc).__name__}.") from exc
+
+
+# --- plan: what is already there, what is left, does it fit -------------------------------------
+
+def _already_there(remote: _Remote, target: Path, report: _Reporter) -> bool:
+    """True if ``target`` is complete and matches the Hub's sha256 (a stale one is replaced on success)."""
+    if not remote.sha256 or not target.is_file() or target.stat().st_size != remote.size:
+        return False
+    report(remote.filename, 0, remote.size, "checking", force=True)
+    if sha256_file(target, paths().cache) != remote.sha256:
+        log.info("%s exists but differs from the hub's; downloading it again", target)
+        return False
+    report(remote.filename, remote.size, remote.size, "done", force=True)
+    return True
+
+
+def _resumable_bytes(remote: _Remote, part: Path, sidecar: Path) -> int:
+    """Bytes of ``part`` that belong to this very remote file (0 when there is none or it is another one)."""
+    data = read_sidecar(sidecar)
+    try:
+        size = part.stat().st_size
+    except OSError:
+        return 0
+    if data is None or (data["repo_id"], data["filename"], data["etag"], data["size"]) != \
+            (remote.repo_id, remote.filename, remote.etag, remote.size) or size > remote.size:
+        return 0
+    return size
+
+
+def _check_disk(folder: Path, jobs: list[tuple[_Remote, Path]]) -> None:
+    """NotEnoughDisk, before anything is written, unless the bytes still to fetch (plus a margin) fit."""
+    if not jobs:
+        return
+    needed = sum(r.size - _resumable_bytes(r, *part_paths(t)) for r, t in jobs)
+    probe = folder
+    while not probe.exists() and probe.parent != probe:
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    margin = max(DISK_MARGIN_MIN, int(needed * DISK_MARGIN_FRACTION))
+    if needed + margin > free:
+        names = ", ".join(r.filename for r, _ in jobs)
+        raise NotEnoughDisk(f"Not enough disk space for {names}: {format_bytes(needed)} still to download "
+                            f"(plus {format_bytes(margin)} to spare) but only {format_bytes(free)} is free "
+                            f"in {folder}.", path=folder)
+
+
+# --- one file ------------------------------------------------------------------------------------
+
+class _Transient(Exception):
+    """A failure worth retrying: dropped connection, stall, 5xx/429, short body."""
+
+
+class _FileJob:
+    """Fetch one file into its .part (resuming), verify it, rename it to its final name."""
+
+    def __init__(self, client: httpx2.Client, remote: _Remote, target: Path, *, expected: str | None,
+                 report: _Reporter, cancel: CancelToken | None, max_retries: int) -> None:
+        self.client, self.remote, self.target, self.expected = client, remote, target, expected
+        self.report, self.cancel, self.max_retries = report, cancel, max_retries
+        self.part, self.sidecar = part_paths(target)
+        self.offset = 0
+        self.hasher = hashlib.sha256()
+        self.fh: BinaryIO | None = None
+        self.wake = threading.Event()   # set on cancel: ends a backoff wait at once
+        report.reset()
+
+    def run(self) -> Path:
+        unhook = self.cancel.on_cancel(self.wake.set) if self.cancel else (lambda: None)
+        try:
+            with claim(self.part, self.remote.filename):
+                self._prepare()
+                self._fetch()
+                return self._finish()
+        finally:
+            unhook()
+            if self.fh is not None:
+                self.fh.close()
+
+    # ----- state on disk -----
+    def _prepare(self) -> None:
+        """Resume the .part if its sidecar names this remote file (hashing what is there), else start anew."""
+        r = self.remote
+        with self._disk():
+            done = _resumable_bytes(r, self.part, self.sidecar)
+            if done:
+                with open(self.part, "rb") as f:
+                    while self.offset < done:
+                        self._check_cancel()
+                        block = f.read(min(CHUNK, done - self.offset))
+                        if not block:
+                            break
+                        self.hasher.update(block)
+                        self.offset += len(block)
+                        self.report(r.filename, self.offset, r.size, "checking")
+                log.info("resuming %s at %d of %d bytes", r.filename, self.offset, r.size)
+            else:
+                self._write_sidecar()
+            self.fh = open(self.part, "ab")
+            self.fh.truncate(self.offset)
+
+    def _write_sidecar(self) -> None:
+        r = self.remote
+        write_sidecar(self.sidecar, {
+            "repo_id": r.repo_id, "filename": r.filename, "commit": r.commit, "etag": r.etag, "sha256": r.sha256,
+            "expected_sha256": self.expected, "size": r.size,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+    def _restart(self, why: str) -> None:
+        """Throw away the bytes so far and start again from byte 0."""
+        log.warning("%s: %s; restarting from byte 0", self.remote.filename, why)
+        assert self.fh is not None
+        with self._disk():
+            self.fh.truncate(0)
+            self._write_sidecar()
+        self.offset, self.hasher = 0, hashlib.sha256()
+        self.report.reset()
+
+    def _discard(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+            self.fh = None
+        for p in (self.part, self.sidecar):
+            p.unlink(missing_ok=True)
+
+    @contextmanager
+    def _disk(self) -> Iterator[None]:
+        """A full disk or quota: the part is deleted and NotEnoughDisk raised; other write errors name the file."""
+        try:
+            yield
+        except OSError as exc:
+            if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+                self._discard()
+                raise NotEnoughDisk(f"The disk filled up while downloading {self.remote.filename} "
+                                    f"({format_bytes(self.remote.size)}); the partial file was deleted.",
+                                    path=self.target) from exc
+            raise DownloadError(f"Could not write {self.target.name}: {exc.strerror or exc}.", path=self.target,
+                                hint="Check that the models folder is writable.") from exc
+
+    # ----- the network -----
+    def _fetch(self) -> None:
+        failures, restarts, last = 0, 0, ""
+        while self.offset < self.remote.size:
+            self._check_cancel()
+            before = self.offset
+            try:
+                restarts += self._attempt()
+            except _Transient as exc:
+                last = str(exc)
+                if self.offset - before >= PROGRESS_RESETS_RETRIES:
+                    failures = 0
+                failures += 1
+                if failures > self.max_retries:
+                    raise DownloadIncomplete(
+                        f"The download of {self.remote.filename} stopped at {format_bytes(self.offset)} of "
+                        f"{format_bytes(self.remote.size)} after {failures} failed attempts ({last}). "
+                        f"It can be resumed.", path=self.part) from exc
+                delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))
+                log.warning("%s: %s; retry %d/%d in %.1fs from byte %d", self.remote.filename, last, failures,
+                            self.max_retries, delay, self.offset)
+                self.report(self.remote.filename, self.offset, self.remote.size, "retrying", force=True)
+                self.wake.wait(delay)
+            if restarts > 3:
+                raise DownloadError(f"The model hub keeps sending other bytes for {self.remote.filename} than "
+                                    f"asked for.", hint="Try again later.")
+
+    def _attempt(self) -> int:
+        """One GET from ``offset`` to the end; returns 1 if it had to restart from byte 0, else 0."""
+        r = self.remote
+        headers = {"Range": f"bytes={self.offset}-"} if self.offset else {}
+        try:
+            with self.client.stream("GET", r.url, headers=headers) as resp:
+                self._check_status(resp)
+                restarted = 0
+                if self._changed_remote(resp):
+                    self.remote = r = _metadata(r.repo_id, r.filename, hub_endpoint())
+                    self._restart("the file changed on the hub")
+                    return 1
+                if resp.status_code == 206:
+                    start, total = _content_range(resp.headers.get("Content-Range"))
+                    if start != self.offset or total not in (None, r.size):
+                        self._restart(f"the server sent range {start}-/{total} for bytes={self.offset}-")
+                        return 1
+                elif self.offset:
+                    self._restart("the server ignored the range request")
+                    restarted = 1
+                self._receive(resp)
+                return restarted
+        except (httpx2.TransportError, OSError) as exc:
+            self._check_cancel(exc)
+            if isinstance(exc, OSError) and not isinstance(exc, (ConnectionError, TimeoutError)):
+                raise
+            raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
+
+    def _check_status(self, resp: httpx2.Response) -> None:
+        status, name, repo = resp.status_code, self.remote.filename, self.remote.repo_id
+        if status in (200, 206):
+            return
+        if status in (401, 403):
+            raise RepoNotFound(f"The model hub refused access to {name} in {repo} ({status}).")
+        if status == 404:
+            raise RemoteFileNotFound(f"{name} is not in the repository {repo} (any more).", path=name)
+        if status in (408, 416, 425, 429) or status >= 500:
+            if status == 416:  # our part is longer than the remote file: start over
+                self._restart("the server refused the range")
+            raise _Transient(f"HTTP {status}")
+        raise HubError(f"The model hub answered {status} for {name} in {repo}.")
+
+    def _changed_remote(self, resp: httpx2.Response) -> bool:
+        """True when the Hub now serves another file under this name (its etag differs)."""
+        for step in [*resp.history, resp]:
+            linked = step.headers.get("X-Linked-Etag")
+            if linked:
+                return _normal_etag(linked) != self.remote.etag
+        if not resp.history and resp.headers.get("ETag"):  # a small file served by the Hub itself
+            return _normal_etag(resp.headers["ETag"]) != self.remote.etag
+        return False
+
+    def _receive(self, resp: httpx2.Response) -> None:
+        r = self.remote
+        unhook = self.cancel.on_cancel(lambda: _interrupt(resp)) if self.cancel else (lambda: None)
+        try:
+            for chunk in resp.iter_raw(CHUNK):
+                self._check_cancel()
+                if self.offset + len(chunk) > r.size:
+                    self._restart("the server sent more bytes than the file has")
+                    raise _Transient("too many bytes")
+                with self._disk():
+                    assert self.fh is not None
+                    self.fh.write(chunk)
+                self.hasher.update(chunk)
+                self.offset += len(chunk)
+                self.report(r.filename, self.offset, r.size, "downloading")
+        finally:
+            unhook()
+        if self.offset < r.size:
+            raise _Transient(f"the connection ended at byte {self.offset}")
+
+    def _check_cancel(self, cause: BaseException | None = None) -> None:
+        if self.cancel is not None and self.cancel.cancelled:
+            if self.fh is not None:
+                with self._disk():
+                    self.fh.flush()
+            raise DownloadCancelled(
+                f"The download of {self.remote.filename} was cancelled at {format_bytes(self.offset)} of "
+                f"{format_bytes(self.remote.size)}.", path=self.part) from cause
+
+    # ----- the end -----
+    def _finish(self) -> Path:
+        r = self.remote
+        assert self.fh is not None
+        with self._disk():
+            self.fh.flush()
+            os.fsync(self.fh.fileno())
+            self.fh.close()
+            self.fh = None
+        self.report(r.filename, r.size, r.size, "verifying", force=True)
+        digest = self.hasher.hexdigest()
+        for want, source in ((r.sha256, "the model hub"), (self.expected, "Hearth's catalog")):
+            if want and digest != want:
+                self._discard()
+                raise ChecksumMismatch(f"{r.filename} is corrupt: its sha256 is {digest} but {source} says {want}. "
+                                       f"The file was deleted.", path=r.filename)
+        if not r.sha256 and not self.expected:
+            log.warning("%s: no sha256 to check it against (not an LFS file)", r.filename)
+        if self.target.suffix.lower() == ".gguf":
+            try:
+                read_gguf_info(self.part)
+            except ModelError as exc:
+                self._discard()
+                raise DownloadError(f"{r.filename} was downloaded but is not a usable GGUF model: {exc}. "
+                                    f"The file was deleted.", path=r.filename, hint=ModelInvalid.hint) from exc
+        with self._disk():
+            os.replace(self.part, self.target)
+            self.sidecar.unlink(missing_ok=True)
+        _fsync_dir(self.target.parent)
+        log.info("downloaded %s/%s to %s", r.repo_id, r.filename, self.target)
+        self.report(r.filename, r.size, r.size, "done", force=True)
+        return self.target
+
+
+def _interrupt(resp: httpx2.Response) -> None:
+    """Wake a read blocked on ``resp``'s socket (cancel during a stall): shut the socket down."""
+    stream = resp.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if isinstance(sock, socket.socket):
+        try:
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain method: safe under TLS too
+        except OSError:
+            pass
+
+
+def _content_range(value: str | None) -> tuple[int | None, int | None]:
+    """'bytes 100-199/1000' -> (100, 1000); (None, None) if unreadable."""
+    m = re.match(r"^\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*$", value or "")
+    if not m:
+        return None, None
+    return int(m.group(1)), None if m.group(2) == "*" else int(m.group(2))
+
+
+def _normal_etag(value: str) -> str:
+    return value.strip().removeprefix("W/").strip('"').lower()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class _Reporter:
+    """Turns byte counts into throttled Progress reports with a windowed rate and an ETA."""
+
+    def __init__(self, callback: Callable[[Progress], None] | None) -> None:
+        self.callback = callback
+        self.samples: deque[tuple[float, int]] = deque()
+        self.last = 0.0
+
+    def reset(self) -> None:
+        self.samples.clear()
+
+    def __call__(self, filename: str, done: int, total: int, state: str, *, force: bool = False) -> None:
+        if self.callback is None:
+            return
+        now = time.monotonic()
+        if state == "downloading":
+            self.samples.append((now, done))
+            while len(self.samples) > 2 and now - self.samples[0][0] > RATE_WINDOW_S:
+                self.samples.popleft()
+        else:
+            self.samples.clear()
+        if not force and done < total and now - self.last < PROGRESS_INTERVAL_S:
+            return
+        self.last = now
+        rate = 0.0
+        if len(self.samples) >= 2 and self.samples[-1][0] > self.samples[0][0]:
+            rate = max(0.0, (self.samples[-1][1] - self.samples[0][1]) / (self.samples[-1][0] - self.samples[0][0]))
+        eta = 0.0 if state == "done" else (total - done) / rate if rate > 0 and state == "downloading" else None
+        self.callback(Progress(filename, done, total, rate, eta, state))
+
+
+__all__ = ["Progress", "PartialDownload", "download_model", "list_partial_downloads", "discard_partial",
+           "model_folder"]

@@ -1,0 +1,112 @@
+"""Partial downloads on disk: the ``<name>.part`` file and its ``<name>.part.json`` sidecar.
+
+The sidecar records what the part is a prefix of (repository, remote name, commit,
+etag, sha256, size), so a download resumed after a restart only appends to the same
+remote file, and the app can list unfinished downloads to offer "Resume". See
+:mod:`engine.hub.download` for the format and the folder layout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import DownloadError
+from ..paths import paths
+
+PART_SUFFIX = ".part"
+SIDECAR_SUFFIX = ".part.json"
+SIDECAR_FORMAT = 1
+_SIDECAR_KEYS: dict[str, type] = {"repo_id": str, "filename": str, "etag": str, "size": int}
+_ACTIVE: set[Path] = set()         # .part files being written by this process
+_ACTIVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class PartialDownload:
+    """A download that stopped before the end (cancelled, failed, app closed); ``path`` is the .part file."""
+
+    repo_id: str
+    filename: str       # the remote name, as passed to download_model
+    done_bytes: int
+    total_bytes: int
+    path: Path
+
+    @property
+    def folder(self) -> Path:
+        """Pass as ``dest`` to :func:`engine.hub.download.download_model` to resume it."""
+        return self.path.parent
+
+
+def part_paths(target: Path) -> tuple[Path, Path]:
+    """(``<target>.part``, ``<target>.part.json``)."""
+    return target.with_name(target.name + PART_SUFFIX), target.with_name(target.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> dict[str, Any] | None:
+    """The sidecar's fields, or None if it is missing, unreadable or of another format."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("format") != SIDECAR_FORMAT:
+        return None
+    if not all(isinstance(data.get(k), t) for k, t in _SIDECAR_KEYS.items()):
+        return None
+    return data
+
+
+def write_sidecar(path: Path, data: dict[str, Any]) -> None:
+    """Write the sidecar atomically (a crash leaves the old one or the new one)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"format": SIDECAR_FORMAT, **data}, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextmanager
+def claim(part: Path, filename: str) -> Iterator[None]:
+    """Mark ``part`` as being written by this process; a second download of it is refused meanwhile."""
+    with _ACTIVE_LOCK:
+        if part in _ACTIVE:
+            raise DownloadError(f"{filename} is already being downloaded.",
+                                hint="Wait for that download to finish, or cancel it first.")
+        _ACTIVE.add(part)
+    try:
+        yield
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(part)
+
+
+def list_partial_downloads(models_dir: Path | None = None) -> list[PartialDownload]:
+    """Unfinished downloads, from the sidecars in ``models_dir`` and its repository folders."""
+    root = Path(models_dir) if models_dir is not None else paths().models
+    found: list[PartialDownload] = []
+    for sidecar in sorted([*root.glob("*" + SIDECAR_SUFFIX), *root.glob("*/*" + SIDECAR_SUFFIX)]):
+        data = read_sidecar(sidecar)
+        if data is None:
+            continue
+        part = sidecar.with_name(sidecar.name.removesuffix(".json"))
+        try:
+            done = part.stat().st_size
+        except OSError:
+            done = 0
+        found.append(PartialDownload(data["repo_id"], data["filename"], done, data["size"], part))
+    return found
+
+
+def discard_partial(partial: PartialDownload | Path) -> None:
+    """Delete a partial download (its .part and sidecar); refused while this process is writing it."""
+    part = partial.path if isinstance(partial, PartialDownload) else Path(partial)
+    if not part.name.endswith(PART_SUFFIX):
+        raise ValueError(f"{part} is not a partial download (.part file)")
+    with _ACTIVE_LOCK:
+        if part in _ACTIVE:
+            raise DownloadError(f"{part.name} is being downloaded right now.", hint="Cancel the download first.")
+        part.unlink(missing_ok=True)
+        part.with_name(part.name + ".json").unlink(missing_ok=True)
