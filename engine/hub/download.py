@@ -64,7 +64,7 @@ from .partials import (PartialDownload, claim, discard_partial, list_partial_dow
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20                    # bytes per read/write/hash step; cancel is checked between chunks
+CHUNK = 1 << 20                    # bytes per hashing step when checking a part already on disk
 CONNECT_TIMEOUT_S = 5.0            # an unreachable hub fails this fast
 METADATA_TIMEOUT_S = 10.0
 BACKOFF_BASE_S = 1.0               # retry delays: 1, 2, 4, 8 … seconds, capped
@@ -399,7 +399,7 @@ class _FileJob:
         r = self.remote
         unhook = self.cancel.on_cancel(lambda: _interrupt(resp)) if self.cancel else (lambda: None)
         try:
-            for chunk in resp.iter_raw(CHUNK):
+            for chunk in resp.iter_raw():  # as received: nothing buffered is lost when the connection drops
                 self._check_cancel()
                 if self.offset + len(chunk) > r.size:
                     self._restart("the server sent more bytes than the file has")
