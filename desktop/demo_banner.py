@@ -17,7 +17,9 @@ def recommendation_text() -> str:
     from engine.library import format_bytes
     machine = machine_memory()
     vram = max((gpu.free for gpu in machine.gpus), default=0)
-    found = recommend(load_catalog(), ram_bytes=machine.available_ram, vram_bytes=vram)
+    catalog = load_catalog()
+    exclude = {catalog.starter.entry_id} if catalog.starter is not None else set()
+    found = recommend(catalog, ram_bytes=machine.available_ram, vram_bytes=vram, exclude=exclude)
     if found is None:
         return ""
     entry, file = found

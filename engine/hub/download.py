@@ -26,20 +26,18 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import io
 import logging
 import os
 import re
 import shutil
 import socket
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO
 
 try:
     import httpx2
@@ -59,8 +57,10 @@ from ..paths import paths
 from ..sampling import CancelToken
 from .config import hub_endpoint
 from .names import check_filename, check_repo_id, local_target, repo_folder_name
-from .partials import (PartialDownload, claim, discard_partial, list_partial_downloads, part_paths, read_sidecar,
-                       write_sidecar)
+from .progress import Progress, Reporter
+from .partials import (PartialDownload, claim, discard_partial, list_partial_downloads, fsync_dir, lock_part,
+                       part_paths,
+                       read_sidecar, write_sidecar)
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +70,10 @@ METADATA_TIMEOUT_S = 10.0
 BACKOFF_BASE_S = 1.0               # retry delays: 1, 2, 4, 8 … seconds, capped
 BACKOFF_CAP_S = 30.0
 PROGRESS_INTERVAL_S = 0.1          # at most ~10 progress reports a second while bytes flow
-RATE_WINDOW_S = 5.0                # bytes_per_s is averaged over this window
 PROGRESS_RESETS_RETRIES = 1 << 20  # an attempt that brought at least this much resets the retry count
 DISK_MARGIN_MIN = 100 * 1000 ** 2  # keep 100 MB (or 1 %) free beyond the bytes still to download
 DISK_MARGIN_FRACTION = 0.01
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One progress report; ``done_bytes`` counts bytes of ``filename`` on disk (or hashed, when checking)."""
-
-    filename: str
-    done_bytes: int
-    total_bytes: int
-    bytes_per_s: float
-    eta_s: float | None
-    state: str  # "checking" | "downloading" | "retrying" | "verifying" | "done"
 
 
 @dataclass(frozen=True)
@@ -132,15 +119,15 @@ def download_model(repo_id: str, filenames: Sequence[str], *, dest: Path | None 
         raise ValueError("expected_sha256 values must be 64 hex digits")
     endpoint = hub_endpoint()
     remotes = [_metadata(repo_id, name, endpoint) for name in names]
-    report = _Reporter(progress)
-    jobs = [(r, t) for r, t in zip(remotes, targets) if not _already_there(r, t, report)]
+    report = Reporter(progress, lambda: PROGRESS_INTERVAL_S)
+    expected = [wanted.get(r.filename.lower()) or wanted.get(t.name.lower()) for r, t in zip(remotes, targets)]
+    jobs = [(r, t, e) for r, t, e in zip(remotes, targets, expected) if not _already_there(r, t, e, report)]
     _check_disk(folder, jobs)
     folder.mkdir(parents=True, exist_ok=True)
     timeout = httpx2.Timeout(stall_timeout_s, connect=CONNECT_TIMEOUT_S)
     with httpx2.Client(timeout=timeout, follow_redirects=True, headers=build_hf_headers()) as client:
-        for remote, target in jobs:
-            expected = wanted.get(remote.filename.lower()) or wanted.get(target.name.lower())
-            _FileJob(client, remote, target, expected=expected, report=report, cancel=cancel,
+        for remote, target, want in jobs:
+            _FileJob(client, remote, target, expected=want, report=report, cancel=cancel,
                      max_retries=max_retries).run()
     return targets
 
@@ -178,16 +165,18 @@ def _hub_errors(repo_id: str, filename: str, endpoint: str) -> Iterator[None]:
         log.info("hub unreachable for %s/%s: %r", repo_id, filename, exc)
         raise HubOffline(f"The model hub ({endpoint}) cannot be reached to download {filename}: "
                          f"{exc or type(exc).__name__}.") from exc
+    except httpx2.HTTPError as exc:  # too many redirects, a malformed answer
+        raise HubError(f"The model hub sent an unusable answer for {filename} in {repo_id}: {exc}.") from exc
 
 
 # --- plan: what is already there, what is left, does it fit -------------------------------------
 
-def _already_there(remote: _Remote, target: Path, report: _Reporter) -> bool:
-    """True if ``target`` is complete and matches the Hub's sha256 (a stale one is replaced on success)."""
+def _already_there(remote: _Remote, target: Path, expected: str | None, report: Reporter) -> bool:
+    """True if ``target`` is complete and matches the sha256s (a stale one is replaced after a verified download)."""
     if not remote.sha256 or not target.is_file() or target.stat().st_size != remote.size:
         return False
     report(remote.filename, 0, remote.size, "checking", force=True)
-    if sha256_file(target, paths().cache) != remote.sha256:
+    if sha256_file(target, paths().cache) not in ({remote.sha256} & {expected or remote.sha256}):
         log.info("%s exists but differs from the hub's; downloading it again", target)
         return False
     report(remote.filename, remote.size, remote.size, "done", force=True)
@@ -207,18 +196,18 @@ def _resumable_bytes(remote: _Remote, part: Path, sidecar: Path) -> int:
     return size
 
 
-def _check_disk(folder: Path, jobs: list[tuple[_Remote, Path]]) -> None:
+def _check_disk(folder: Path, jobs: list[tuple[_Remote, Path, str | None]]) -> None:
     """NotEnoughDisk, before anything is written, unless the bytes still to fetch (plus a margin) fit."""
     if not jobs:
         return
-    needed = sum(r.size - _resumable_bytes(r, *part_paths(t)) for r, t in jobs)
+    needed = sum(r.size - _resumable_bytes(r, *part_paths(t)) for r, t, _ in jobs)
     probe = folder
     while not probe.exists() and probe.parent != probe:
         probe = probe.parent
     free = shutil.disk_usage(probe).free
     margin = max(DISK_MARGIN_MIN, int(needed * DISK_MARGIN_FRACTION))
     if needed + margin > free:
-        names = ", ".join(r.filename for r, _ in jobs)
+        names = ", ".join(r.filename for r, _, _ in jobs)
         raise NotEnoughDisk(f"Not enough disk space for {names}: {format_bytes(needed)} still to download "
                             f"(plus {format_bytes(margin)} to spare) but only {format_bytes(free)} is free "
                             f"in {folder}.", path=folder)
@@ -234,13 +223,13 @@ class _FileJob:
     """Fetch one file into its .part (resuming), verify it, rename it to its final name."""
 
     def __init__(self, client: httpx2.Client, remote: _Remote, target: Path, *, expected: str | None,
-                 report: _Reporter, cancel: CancelToken | None, max_retries: int) -> None:
+                 report: Reporter, cancel: CancelToken | None, max_retries: int) -> None:
         self.client, self.remote, self.target, self.expected = client, remote, target, expected
         self.report, self.cancel, self.max_retries = report, cancel, max_retries
         self.part, self.sidecar = part_paths(target)
         self.offset = 0
         self.hasher = hashlib.sha256()
-        self.fh: BinaryIO | None = None
+        self.fh: io.FileIO | None = None  # unbuffered: what was received is on disk (a crash loses nothing)
         self.wake = threading.Event()   # set on cancel: ends a backoff wait at once
         report.reset()
 
@@ -253,29 +242,26 @@ class _FileJob:
                 return self._finish()
         finally:
             unhook()
-            if self.fh is not None:
-                self.fh.close()
+            self._close()
 
     # ----- state on disk -----
     def _prepare(self) -> None:
         """Resume the .part if its sidecar names this remote file (hashing what is there), else start anew."""
         r = self.remote
         with self._disk():
+            self.fh = open(self.part, "ab", buffering=0)
+            lock_part(self.fh, r.filename)
             done = _resumable_bytes(r, self.part, self.sidecar)
             if done:
                 with open(self.part, "rb") as f:
-                    while self.offset < done:
+                    while self.offset < done and (block := f.read(min(CHUNK, done - self.offset))):
                         self._check_cancel()
-                        block = f.read(min(CHUNK, done - self.offset))
-                        if not block:
-                            break
                         self.hasher.update(block)
                         self.offset += len(block)
                         self.report(r.filename, self.offset, r.size, "checking")
                 log.info("resuming %s at %d of %d bytes", r.filename, self.offset, r.size)
             else:
                 self._write_sidecar()
-            self.fh = open(self.part, "ab")
             self.fh.truncate(self.offset)
 
     def _write_sidecar(self) -> None:
@@ -295,10 +281,17 @@ class _FileJob:
         self.offset, self.hasher = 0, hashlib.sha256()
         self.report.reset()
 
-    def _discard(self) -> None:
+    def _close(self) -> None:
+        """Close the part file; a flush failing here (disk full) has already been or will be reported."""
         if self.fh is not None:
-            self.fh.close()
-            self.fh = None
+            fh, self.fh = self.fh, None
+            try:
+                fh.close()
+            except OSError as exc:
+                log.warning("closing %s: %s", self.part, exc)
+
+    def _discard(self) -> None:
+        self._close()
         for p in (self.part, self.sidecar):
             p.unlink(missing_ok=True)
 
@@ -365,11 +358,12 @@ class _FileJob:
                     restarted = 1
                 self._receive(resp)
                 return restarted
-        except (httpx2.TransportError, OSError) as exc:
+        except (httpx2.TransportError, ConnectionError, TimeoutError) as exc:
             self._check_cancel(exc)
-            if isinstance(exc, OSError) and not isinstance(exc, (ConnectionError, TimeoutError)):
-                raise
             raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc
+        except httpx2.HTTPError as exc:
+            self._check_cancel(exc)
+            raise HubError(f"The model hub sent an unusable answer for {r.filename}: {exc}.") from exc
 
     def _check_status(self, resp: httpx2.Response) -> None:
         status, name, repo = resp.status_code, self.remote.filename, self.remote.repo_id
@@ -406,7 +400,9 @@ class _FileJob:
                     raise _Transient("too many bytes")
                 with self._disk():
                     assert self.fh is not None
-                    self.fh.write(chunk)
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[self.fh.write(view) or 0:]
                 self.hasher.update(chunk)
                 self.offset += len(chunk)
                 self.report(r.filename, self.offset, r.size, "downloading")
@@ -417,9 +413,6 @@ class _FileJob:
 
     def _check_cancel(self, cause: BaseException | None = None) -> None:
         if self.cancel is not None and self.cancel.cancelled:
-            if self.fh is not None:
-                with self._disk():
-                    self.fh.flush()
             raise DownloadCancelled(
                 f"The download of {self.remote.filename} was cancelled at {format_bytes(self.offset)} of "
                 f"{format_bytes(self.remote.size)}.", path=self.part) from cause
@@ -429,10 +422,8 @@ class _FileJob:
         r = self.remote
         assert self.fh is not None
         with self._disk():
-            self.fh.flush()
             os.fsync(self.fh.fileno())
-            self.fh.close()
-            self.fh = None
+            self._close()
         self.report(r.filename, r.size, r.size, "verifying", force=True)
         digest = self.hasher.hexdigest()
         for want, source in ((r.sha256, "the model hub"), (self.expected, "Hearth's catalog")):
@@ -452,7 +443,7 @@ class _FileJob:
         with self._disk():
             os.replace(self.part, self.target)
             self.sidecar.unlink(missing_ok=True)
-        _fsync_dir(self.target.parent)
+        fsync_dir(self.target.parent)
         log.info("downloaded %s/%s to %s", r.repo_id, r.filename, self.target)
         self.report(r.filename, r.size, r.size, "done", force=True)
         return self.target
@@ -481,50 +472,6 @@ def _normal_etag(value: str) -> str:
     return value.strip().removeprefix("W/").strip('"').lower()
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-class _Reporter:
-    """Turns byte counts into throttled Progress reports with a windowed rate and an ETA."""
-
-    def __init__(self, callback: Callable[[Progress], None] | None) -> None:
-        self.callback = callback
-        self.samples: deque[tuple[float, int]] = deque()
-        self.last = 0.0
-
-    def reset(self) -> None:
-        self.samples.clear()
-
-    def __call__(self, filename: str, done: int, total: int, state: str, *, force: bool = False) -> None:
-        if self.callback is None:
-            return
-        now = time.monotonic()
-        if state == "downloading":
-            self.samples.append((now, done))
-            while len(self.samples) > 2 and now - self.samples[0][0] > RATE_WINDOW_S:
-                self.samples.popleft()
-        else:
-            self.samples.clear()
-        if not force and done < total and now - self.last < PROGRESS_INTERVAL_S:
-            return
-        self.last = now
-        rate = 0.0
-        if len(self.samples) >= 2 and self.samples[-1][0] > self.samples[0][0]:
-            rate = max(0.0, (self.samples[-1][1] - self.samples[0][1]) / (self.samples[-1][0] - self.samples[0][0]))
-        eta = 0.0 if state == "done" else (total - done) / rate if rate > 0 and state == "downloading" else None
-        self.callback(Progress(filename, done, total, rate, eta, state))
 
 
 __all__ = ["Progress", "PartialDownload", "download_model", "list_partial_downloads", "discard_partial",

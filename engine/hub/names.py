@@ -58,7 +58,7 @@ def check_filename(filename: str, *, gguf_only: bool = True) -> str:
 def check_repo_id(repo_id: str) -> str:
     """``repo_id`` if it is a well-formed ``owner/name`` (or legacy ``name``); else UnsafeFileName."""
     parts = repo_id.split("/") if isinstance(repo_id, str) else []
-    if not 1 <= len(parts) <= 2 or not all(_REPO_PART.match(p) and ".." not in p and "--" not in p for p in parts):
+    if not 1 <= len(parts) <= 2 or not all(_REPO_PART.fullmatch(p) and ".." not in p and "--" not in p for p in parts):
         raise UnsafeFileName(f"Refused the repository name {repo_id!r}: it is not a valid owner/name.",
                              hint=_REPO_HINT)
     return repo_id

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..errors import DownloadError
 from ..paths import paths
@@ -81,6 +81,37 @@ def claim(part: Path, filename: str) -> Iterator[None]:
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE.discard(part)
+
+
+def lock_part(fh: BinaryIO, filename: str) -> None:
+    """Hold an exclusive lock on an open .part file (POSIX), so a second Hearth process cannot write it too."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: only the in-process claim() guards a part
+        return
+    try:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise DownloadError(f"{filename} is being downloaded by another Hearth process.",
+                            hint="Wait for that download to finish, or cancel it there first.") from None
+    except OSError:  # a file system without locks: go on unguarded
+        pass
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; best effort)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def list_partial_downloads(models_dir: Path | None = None) -> list[PartialDownload]:
