@@ -63,6 +63,7 @@ class DownloadRow:
     repo_id: str
     filenames: list[str]
     sha256: str | None
+    dest: Path | None = None  # where a resumed partial download lives
     cancel: CancelToken = field(default_factory=CancelToken)
     widget: QWidget | None = None
     bar: QProgressBar | None = None
@@ -317,7 +318,7 @@ class ModelManager(QDialog):
                 self.downloader.post(lambda _v: self._show_progress(row, p), None)
 
         def work() -> list[Path]:
-            return download_model(row.repo_id, row.filenames, progress=progress, cancel=row.cancel)
+            return download_model(row.repo_id, row.filenames, dest=row.dest, progress=progress, cancel=row.cancel)
         self.downloader.submit(work, lambda files: self._downloaded(row, files),
                                lambda exc: self._download_failed(row, exc))
 
@@ -387,7 +388,8 @@ class ModelManager(QDialog):
 
     def _show_partials(self, partials: list[PartialDownload]) -> None:
         for part in partials:
-            row = DownloadRow(part.repo_id, [part.filename], None, state="cancelled")
+            row = DownloadRow(part.repo_id, list(part.group or (part.filename,)), None, dest=part.folder,
+                              state="cancelled")
             self._add_download_widget(row, part.filename)
             self.downloads.append(row)
             if row.bar is not None and part.total_bytes:

@@ -9,7 +9,8 @@ with a sidecar ``<name>.part.json`` that says what is being downloaded::
     {"format": 1, "repo_id": "owner/name", "filename": "remote/name.gguf",
      "commit": "<40 hex>", "etag": "<Hub etag: the sha256 for LFS files>",
      "sha256": "<64 hex or null>", "expected_sha256": "<catalog's or null>",
-     "size": 123456789, "created": "2025-01-01T12:00:00+00:00"}
+     "size": 123456789, "group": ["every remote name of that download_model call"],
+     "created": "2025-01-01T12:00:00+00:00"}
 
 so a download resumed after a restart appends only to the same remote file
 (a different etag or size restarts from byte 0). Only complete files whose
@@ -128,7 +129,7 @@ def download_model(repo_id: str, filenames: Sequence[str], *, dest: Path | None 
     with httpx2.Client(timeout=timeout, follow_redirects=True, headers=build_hf_headers()) as client:
         for remote, target, want in jobs:
             _FileJob(client, remote, target, expected=want, report=report, cancel=cancel,
-                     max_retries=max_retries).run()
+                     max_retries=max_retries, group=names).run()
     return targets
 
 
@@ -223,9 +224,9 @@ class _FileJob:
     """Fetch one file into its .part (resuming), verify it, rename it to its final name."""
 
     def __init__(self, client: httpx2.Client, remote: _Remote, target: Path, *, expected: str | None,
-                 report: Reporter, cancel: CancelToken | None, max_retries: int) -> None:
+                 report: Reporter, cancel: CancelToken | None, max_retries: int, group: list[str]) -> None:
         self.client, self.remote, self.target, self.expected = client, remote, target, expected
-        self.report, self.cancel, self.max_retries = report, cancel, max_retries
+        self.report, self.cancel, self.max_retries, self.group = report, cancel, max_retries, group
         self.part, self.sidecar = part_paths(target)
         self.offset = 0
         self.hasher = hashlib.sha256()
@@ -253,6 +254,9 @@ class _FileJob:
             lock_part(self.fh, r.filename)
             done = _resumable_bytes(r, self.part, self.sidecar)
             if done:
+                earlier = (read_sidecar(self.sidecar) or {}).get("expected_sha256")
+                if self.expected is None and isinstance(earlier, str) and _HEX64.match(earlier):
+                    self.expected = earlier  # the catalog's hash given when the download started still applies
                 with open(self.part, "rb") as f:
                     while self.offset < done and (block := f.read(min(CHUNK, done - self.offset))):
                         self._check_cancel()
@@ -260,15 +264,15 @@ class _FileJob:
                         self.offset += len(block)
                         self.report(r.filename, self.offset, r.size, "checking")
                 log.info("resuming %s at %d of %d bytes", r.filename, self.offset, r.size)
-            else:
+            self.fh.truncate(self.offset)  # before a new sidecar: it must never describe someone else's bytes
+            if not done:
                 self._write_sidecar()
-            self.fh.truncate(self.offset)
 
     def _write_sidecar(self) -> None:
         r = self.remote
         write_sidecar(self.sidecar, {
             "repo_id": r.repo_id, "filename": r.filename, "commit": r.commit, "etag": r.etag, "sha256": r.sha256,
-            "expected_sha256": self.expected, "size": r.size,
+            "expected_sha256": self.expected, "size": r.size, "group": self.group,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
     def _restart(self, why: str) -> None:
@@ -337,13 +341,12 @@ class _FileJob:
                                     f"asked for.", hint="Try again later.")
 
     def _attempt(self) -> int:
-        """One GET from ``offset`` to the end; returns 1 if it had to restart from byte 0, else 0."""
+        """One GET from ``offset`` to the end; 1 if the hub sent other bytes than asked for (restarted), else 0."""
         r = self.remote
         headers = {"Range": f"bytes={self.offset}-"} if self.offset else {}
         try:
             with self.client.stream("GET", r.url, headers=headers) as resp:
                 self._check_status(resp)
-                restarted = 0
                 if self._changed_remote(resp):
                     self.remote = r = _metadata(r.repo_id, r.filename, hub_endpoint())
                     self._restart("the file changed on the hub")
@@ -353,11 +356,10 @@ class _FileJob:
                     if start != self.offset or total not in (None, r.size):
                         self._restart(f"the server sent range {start}-/{total} for bytes={self.offset}-")
                         return 1
-                elif self.offset:
+                elif self.offset:  # legitimate (a server without range support): not counted
                     self._restart("the server ignored the range request")
-                    restarted = 1
                 self._receive(resp)
-                return restarted
+                return 0
         except (httpx2.TransportError, ConnectionError, TimeoutError) as exc:
             self._check_cancel(exc)
             raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from exc

@@ -36,6 +36,7 @@ class PartialDownload:
     done_bytes: int
     total_bytes: int
     path: Path
+    group: tuple[str, ...] = ()   # every file of that download (split parts, projector): resume them together
 
     @property
     def folder(self) -> Path:
@@ -127,7 +128,10 @@ def list_partial_downloads(models_dir: Path | None = None) -> list[PartialDownlo
             done = part.stat().st_size
         except OSError:
             done = 0
-        found.append(PartialDownload(data["repo_id"], data["filename"], done, data["size"], part))
+        group = data.get("group")
+        if not isinstance(group, list) or not all(isinstance(g, str) for g in group) or data["filename"] not in group:
+            group = [data["filename"]]
+        found.append(PartialDownload(data["repo_id"], data["filename"], done, data["size"], part, tuple(group)))
     return found
 
 
