@@ -24,6 +24,7 @@ import os
 import socket
 import sys
 import threading
+import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -166,6 +167,8 @@ class _Fault:
 
 class FakeHub:
     """The fake Hub: add repos and files, start(), point the client at ``url``."""
+
+    rate_limit: float | None = None  # bytes per second for files served from disk (benchmarks); None: as fast as possible
 
     def __init__(self, page_size: int = 1000) -> None:
         self.repos: dict[str, Repo] = {}
@@ -598,13 +601,19 @@ class _Handler(BaseHTTPRequestHandler):
                 self._copy(src, f.filename, length, fault)
 
     def _sendfile(self, src: BinaryIO, filename: str, offset: int, length: int) -> None:
+        """Send from disk; with ``hub.rate_limit`` (bytes/s) paced like a link of that speed."""
         sock, hub = self.connection, self.server.hub
+        rate, began, sent = hub.rate_limit, time.monotonic(), 0
         while length > 0:
-            n = sock.sendfile(src, offset, min(length, 16 * CHUNK)) or 0
+            n = sock.sendfile(src, offset, min(length, CHUNK if rate else 16 * CHUNK)) or 0
             if n == 0:
                 raise BrokenPipeError
             hub._count(filename, n)
-            offset, length = offset + n, length - n
+            offset, length, sent = offset + n, length - n, sent + n
+            if rate:
+                ahead = sent / rate - (time.monotonic() - began)
+                if ahead > 0:
+                    time.sleep(ahead)
 
     def _copy(self, src: BinaryIO, filename: str, length: int, fault: _Fault | None) -> None:
         """Send length bytes from src in 1 MiB writes, applying a fault if one is due."""

@@ -84,7 +84,7 @@ def test_cancel_then_resume_after_reopening(qtbot, app: HearthApp, smollm2_hub: 
     app.window.model_manager.shutdown()
     app.window.model_manager.deleteLater()
     app.window.model_manager = None
-    manager = open_manager(qtbot, app)
+    manager = app.window.open_model_manager()
     qtbot.waitUntil(lambda: len(manager.downloads) == 1)
     paused = manager.downloads[0]
     assert paused.state == "cancelled" and paused.bar.value() > 200
