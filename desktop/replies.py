@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
+from PySide6.QtCore import QCoreApplication
+
 from engine import CancelToken, Chat, ContextTrimmed, Piece, ReplyFinished, ReplyStarted, UserSaved, errors
 
 from .chat_view import LiveReply
 from .tasks import Loaded, Loading, StreamEvent
+
+# Strings here are translated in the main window's context ("MainWindow"): this is its mixin.
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -71,7 +75,7 @@ class RepliesMixin:
     def stop(self: "MainWindow") -> None:
         if self.generation is not None:
             self.generation.cancel.cancel()
-            self.status.showMessage(self.tr("Stopping…"), 2000)
+            self.status.showMessage(QCoreApplication.translate("MainWindow", "Stopping…"), 2000)
 
     def _set_generating(self: "MainWindow", generating: bool) -> None:
         self.composer.set_generating(generating)
@@ -81,9 +85,9 @@ class RepliesMixin:
     def _update_can_send(self: "MainWindow") -> None:
         gen = self.generation
         if not self.models:
-            self.composer.set_can_send(False, self.tr("Add a model first"))
+            self.composer.set_can_send(False, QCoreApplication.translate("MainWindow", "Add a model first"))
         elif gen is not None and (self.conversation is None or gen.conversation_id != self.conversation.id):
-            self.composer.set_can_send(False, self.tr("A reply is being written in another conversation"))
+            self.composer.set_can_send(False, QCoreApplication.translate("MainWindow", "A reply is being written in another conversation"))
         else:
             self.composer.set_can_send(True)
 
@@ -110,8 +114,7 @@ class RepliesMixin:
             if showing:
                 self.chat_view.begin_live(gen.live)
         elif isinstance(event, ContextTrimmed):
-            self.status.showMessage(self.tr("%n older message(s) left out to fit the context", "",
-                                            len(event.dropped_ids)), 8000)
+            self.status.show_dropped(len(event.dropped_ids))
         elif isinstance(event, ReplyFinished):
             self.status.show_speed(event.message)
         elif isinstance(event, Loading):

@@ -42,6 +42,10 @@ class StatusBar(QStatusBar):
         self._state = "crashed"
         self.retranslate()
 
+    def show_dropped(self, count: int) -> None:
+        """Older messages were left out of the prompt being sent."""
+        self.showMessage(self.tr("%n older message(s) left out to fit the context", "", count), 8000)
+
     def show_speed(self, message: Message) -> None:
         self._speed = (message.ttft_ms, message.tokens_per_s)
         self.retranslate()

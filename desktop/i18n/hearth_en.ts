@@ -24,17 +24,6 @@
     </message>
 </context>
 <context>
-    <name>MainWindow</name>
-    <message numerus="yes">
-        <location filename="../main_window.py" line="512"/>
-        <source>%n older message(s) left out to fit the context</source>
-        <translation>
-            <numerusform>%n older message left out to fit the context</numerusform>
-            <numerusform>%n older messages left out to fit the context</numerusform>
-        </translation>
-    </message>
-</context>
-<context>
     <name>MessageWidget</name>
     <message numerus="yes">
         <location filename="../message_widget.py" line="415"/>
@@ -54,9 +43,28 @@
     </message>
 </context>
 <context>
+    <name>ModelManager</name>
+    <message numerus="yes">
+        <location filename="../model_manager.py" line="239"/>
+        <source>%n repositories</source>
+        <translation>
+            <numerusform>%n repository</numerusform>
+            <numerusform>%n repositories</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="63"/>
+        <location filename="../status_bar.py" line="47"/>
+        <source>%n older message(s) left out to fit the context</source>
+        <translation>
+            <numerusform>%n older message left out to fit the context</numerusform>
+            <numerusform>%n older messages left out to fit the context</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../status_bar.py" line="68"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

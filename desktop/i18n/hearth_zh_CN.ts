@@ -166,6 +166,24 @@
     </message>
 </context>
 <context>
+    <name>DemoBanner</name>
+    <message>
+        <location filename="../demo_banner.py" line="57"/>
+        <source>You are chatting with SmolLM2 135M, a tiny demo model: quick anywhere, but too small for real work.</source>
+        <translation>你正在使用 SmolLM2 135M，这是一个很小的演示模型：在哪里都很快，但不适合正式使用。</translation>
+    </message>
+    <message>
+        <location filename="../demo_banner.py" line="60"/>
+        <source>Recommended for this computer: %1.</source>
+        <translation>推荐这台电脑使用：%1。</translation>
+    </message>
+    <message>
+        <location filename="../demo_banner.py" line="62"/>
+        <source>Find models…</source>
+        <translation>查找模型…</translation>
+    </message>
+</context>
+<context>
     <name>ErrorDialog</name>
     <message>
         <location filename="../errors_ui.py" line="22"/>
@@ -236,116 +254,114 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="206"/>
+        <location filename="../main_window.py" line="205"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207"/>
+        <location filename="../main_window.py" line="206"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352"/>
+        <location filename="../main_window.py" line="363"/>
         <source>Stop the reply before deleting this conversation.</source>
         <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413"/>
+        <location filename="../main_window.py" line="424"/>
         <source>New chats will start with these settings.</source>
         <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="430"/>
+        <location filename="../main_window.py" line="441"/>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431"/>
+        <location filename="../main_window.py" line="442"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="435"/>
+        <location filename="../main_window.py" line="446"/>
         <source>Saved %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="473"/>
-        <source>Stopping…</source>
-        <translation>正在停止…</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="483"/>
-        <source>Add a model first</source>
-        <translation>请先添加模型</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="485"/>
-        <source>A reply is being written in another conversation</source>
-        <translation>另一个对话正在生成回复</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../main_window.py" line="512"/>
-        <source>%n older message(s) left out to fit the context</source>
-        <translation>
-            <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
-        </translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="581"/>
+        <location filename="../main_window.py" line="480"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="582"/>
+        <location filename="../main_window.py" line="481"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="583"/>
+        <location filename="../main_window.py" line="482"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="584"/>
+        <location filename="../main_window.py" line="483"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="585"/>
+        <location filename="../main_window.py" line="484"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="586"/>
+        <location filename="../main_window.py" line="485"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587"/>
+        <location filename="../main_window.py" line="486"/>
+        <source>Models…</source>
+        <translation>模型…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="487"/>
         <source>Export chat as Markdown…</source>
         <translation>将对话导出为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588"/>
+        <location filename="../main_window.py" line="488"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589"/>
+        <location filename="../main_window.py" line="489"/>
         <source>Model and settings panel</source>
         <translation>模型与设置面板</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590"/>
+        <location filename="../main_window.py" line="490"/>
         <source>Use this chat&apos;s settings for new chats</source>
         <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591"/>
+        <location filename="../main_window.py" line="491"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../replies.py" line="78"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location filename="../replies.py" line="88"/>
+        <source>Add a model first</source>
+        <translation>请先添加模型</translation>
+    </message>
+    <message>
+        <location filename="../replies.py" line="90"/>
+        <source>A reply is being written in another conversation</source>
+        <translation>另一个对话正在生成回复</translation>
     </message>
 </context>
 <context>
@@ -501,6 +517,249 @@
         <location filename="../message_widget.py" line="442"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
+    </message>
+</context>
+<context>
+    <name>ModelManager</name>
+    <message>
+        <location filename="../model_manager.py" line="155"/>
+        <source>Delete model</source>
+        <translation>删除模型</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="156"/>
+        <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
+        <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="167"/>
+        <source>Import a model</source>
+        <translation>导入模型</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="168"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="230"/>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../model_manager.py" line="239"/>
+        <source>%n repositories</source>
+        <translation>
+            <numerusform>%n 个仓库</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="240"/>
+        <source>No GGUF models match.</source>
+        <translation>没有匹配的 GGUF 模型。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="249"/>
+        <source>Reading %1 and checking what fits this computer…</source>
+        <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="268"/>
+        <source>fits</source>
+        <translation>合适</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="268"/>
+        <source>tight</source>
+        <translation>勉强</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="268"/>
+        <source>too big</source>
+        <translation>太大</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="275"/>
+        <source>vision</source>
+        <translation>视觉</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="283"/>
+        <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
+        <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="285"/>
+        <source>This repository has no GGUF models.</source>
+        <translation>这个仓库没有 GGUF 模型。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="289"/>
+        <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
+        <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="312"/>
+        <source>Waiting…</source>
+        <translation>等待中…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="345"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="345"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="358"/>
+        <source>Checking the part already downloaded…</source>
+        <translation>正在检查已下载的部分…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="359"/>
+        <source>Connection lost, retrying…</source>
+        <translation>连接中断，正在重试…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="359"/>
+        <source>Verifying…</source>
+        <translation>正在校验…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="362"/>
+        <source>, %1 s left</source>
+        <translation>，剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="371"/>
+        <location filename="../model_manager.py" line="406"/>
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="379"/>
+        <source>Paused; the part downloaded so far is kept</source>
+        <translation>已暂停；已下载的部分会保留</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="382"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="397"/>
+        <source>Paused at %1</source>
+        <translation>暂停于 %1</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="405"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="407"/>
+        <source>Find models</source>
+        <translation>查找模型</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="409"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="409"/>
+        <source>Parameters</source>
+        <translation>参数量</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="409"/>
+        <location filename="../model_manager.py" line="412"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="409"/>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="409"/>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="410"/>
+        <source>Vision</source>
+        <translation>视觉</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="410"/>
+        <source>Path</source>
+        <translation>路径</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="412"/>
+        <location filename="../model_manager.py" line="421"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="412"/>
+        <source>Memory needed</source>
+        <translation>所需内存</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="412"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="413"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="414"/>
+        <source>Import a .gguf…</source>
+        <translation>导入 .gguf…</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="415"/>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="416"/>
+        <source>Show in folder</source>
+        <translation>在文件夹中显示</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="417"/>
+        <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
+        <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="418"/>
+        <source>Most downloaded</source>
+        <translation>下载最多</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="418"/>
+        <source>Most liked</source>
+        <translation>最受欢迎</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="418"/>
+        <source>Recently updated</source>
+        <translation>最近更新</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="420"/>
+        <source>Search</source>
+        <translation>搜索</translation>
     </message>
 </context>
 <context>
@@ -719,45 +978,52 @@
 </context>
 <context>
     <name>StatusBar</name>
+    <message numerus="yes">
+        <location filename="../status_bar.py" line="47"/>
+        <source>%n older message(s) left out to fit the context</source>
+        <translation>
+            <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../status_bar.py" line="51"/>
+        <location filename="../status_bar.py" line="56"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="53"/>
+        <location filename="../status_bar.py" line="58"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="55"/>
+        <location filename="../status_bar.py" line="60"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="58"/>
+        <location filename="../status_bar.py" line="63"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="63"/>
+        <location filename="../status_bar.py" line="68"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="65"/>
+        <location filename="../status_bar.py" line="70"/>
         <source>%1 · %2/%3 layers on the GPU</source>
         <translation>%1 · %2/%3 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="74"/>
+        <location filename="../status_bar.py" line="79"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="76"/>
+        <location filename="../status_bar.py" line="81"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
@@ -765,27 +1031,32 @@
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../welcome.py" line="60"/>
+        <location filename="../welcome.py" line="64"/>
         <source>Welcome to Hearth</source>
         <translation>欢迎使用 Hearth</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="62"/>
+        <location filename="../welcome.py" line="66"/>
         <source>&lt;p&gt;Hearth runs language models on this computer. Your chats and documents never leave it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;To begin, add a model.&lt;/b&gt; Models are &lt;i&gt;.gguf&lt;/i&gt; files. Add one you already have with &lt;b&gt;Add a model file…&lt;/b&gt;, or copy it into the models folder:&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most computers; larger ones need more memory and are slower without a graphics card.&lt;/p&gt;</source>
         <translation>&lt;p&gt;Hearth 在这台电脑上运行语言模型。你的对话和文档始终留在这台电脑上。&lt;/p&gt;&lt;p&gt;&lt;b&gt;首先，请添加一个模型。&lt;/b&gt;模型是 &lt;i&gt;.gguf&lt;/i&gt; 文件。如果已有模型文件，请点击&lt;b&gt;添加模型文件…&lt;/b&gt;，或将它复制到模型文件夹：&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;小模型（约 1–4 GB，例如 Q4_K_M 量化的 1B–3B “Instruct”模型）在大多数电脑上都能流畅运行；更大的模型需要更多内存，没有显卡时速度也更慢。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="68"/>
+        <location filename="../welcome.py" line="72"/>
+        <source>Find a model…</source>
+        <translation>查找模型…</translation>
+    </message>
+    <message>
+        <location filename="../welcome.py" line="73"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="69"/>
+        <location filename="../welcome.py" line="74"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="70"/>
+        <location filename="../welcome.py" line="75"/>
         <source>Look again</source>
         <translation>重新扫描</translation>
     </message>
