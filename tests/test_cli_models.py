@@ -46,3 +46,18 @@ def test_list_import_and_remove(capsys: pytest.CaptureFixture[str], gemma3_path:
     assert code == 0 and "file kept" in out and gemma3_path.exists()
     code, _, err = run(capsys, "rm", "gemma-3-270m")
     assert code == 1 and "No installed model" in err
+
+
+def test_pull_downloads_verifies_and_lists(capsys: pytest.CaptureFixture[str], smollm2_hub: FakeHub) -> None:
+    smollm2_hub.drop_after(SMOLLM2_FILE, 40_000_000)  # the connection drops once; pull resumes by itself
+    code, out, err = run(capsys, "pull", SMOLLM2_REPO, SMOLLM2_FILE)
+    assert code == 0, err
+    path = Path(out.strip().splitlines()[-1])
+    assert path.name == SMOLLM2_FILE and path.stat().st_size == 98_362_432
+    assert "retrying" in err and "done" in err
+    ranges = [r.range for r in smollm2_hub.gets(SMOLLM2_FILE)]
+    assert any(r and r.startswith("bytes=") and r != "bytes=0-" for r in ranges), ranges
+    code, out, _ = run(capsys, "list")
+    assert str(path) in out
+    code, out, _ = run(capsys, "rm", str(path))
+    assert code == 0 and not path.exists()
