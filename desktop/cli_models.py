@@ -11,9 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from engine import Store, paths
 from engine.library import InstalledModel, format_bytes, format_parameters
+from engine.paths import paths
 from engine.sampling import CancelToken
+
+
+def _store() -> Any:
+    """The database, opened on demand (a spawned model worker re-imports this module: keep it light)."""
+    from engine.store import Store
+    return Store(paths().database)
 
 
 def add_parser(sub: Any) -> None:
@@ -46,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _list(_args: argparse.Namespace) -> int:
     from engine.models import installed_models
-    with Store(paths().database) as store:
+    with _store() as store:
         result = installed_models(store, paths().models)
     vision_dirs = {p.path.parent for p in result.projectors}
     rows = [(m.name, format_parameters(m.parameters), m.quantization, format_bytes(m.size_bytes),
@@ -135,7 +141,7 @@ def _pull(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         print(file=sys.stderr)
-    with Store(paths().database) as store:
+    with _store() as store:
         record_download(store, files[0], repo_id=args.repo,
                         sha256=choice.files[0].sha256 if choice else None)
     for path in files:
@@ -145,7 +151,7 @@ def _pull(args: argparse.Namespace) -> int:
 
 def _find_installed(name: str) -> InstalledModel | None:
     from engine.models import installed_models
-    with Store(paths().database) as store:
+    with _store() as store:
         models = installed_models(store, paths().models).models
     for model in models:
         if name in (model.name, str(model.path), model.path.name):
@@ -161,7 +167,7 @@ def _rm(args: argparse.Namespace) -> int:
     if model is None and not target.exists():
         raise errors.ModelNotFound(f"No installed model is called {args.name!r}.",
                                    hint="See `hearth models list` for names and paths.")
-    with Store(paths().database) as store:
+    with _store() as store:
         deleted = remove_model(store, target, paths().models)
     print(f"removed {target}" + (f" (deleted {len(deleted)} file(s))" if deleted else " (file kept)"))
     return 0
@@ -169,7 +175,7 @@ def _rm(args: argparse.Namespace) -> int:
 
 def _import(args: argparse.Namespace) -> int:
     from engine.models import import_model
-    with Store(paths().database) as store:
+    with _store() as store:
         model = import_model(store, args.path)
     print(f"imported {model.label()}  ({model.path})")
     return 0

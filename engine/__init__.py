@@ -1,20 +1,49 @@
 """Hearth's engine: models, the llama.cpp worker, conversations. Never imports Qt.
 
 This is the front door: the desktop app and the terminal import from here.
+Names are loaded on first use (PEP 562), so a process that needs one part
+(the llama.cpp worker imports only ``engine.runtime.native``) does not load
+the rest: the worker must not pull in the database layer, whose optional
+imports (pandas, pyarrow) crash llama.cpp's CUDA loader when present.
 """
 from __future__ import annotations
 
-from .budget import Budget
-from .chat import CURRENT, Chat, ChatEvent, ContextTrimmed, Piece, ReplyFinished, ReplyStarted, UserSaved
-from .errors import HearthError
-from .library import InstalledModel, describe_model, scan_models
-from .paths import Paths, paths
-from .runtime.client import Done, ModelInfo, Runtime
-from .sampling import CancelToken, Sampling
-from .store import Conversation, Message, Store
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = [
-    "Budget", "CURRENT", "CancelToken", "Chat", "ChatEvent", "ContextTrimmed", "Conversation", "Done",
-    "HearthError", "InstalledModel", "Message", "ModelInfo", "Paths", "Piece", "ReplyFinished", "ReplyStarted",
-    "Runtime", "Sampling", "Store", "UserSaved", "describe_model", "paths", "scan_models",
-]
+# Small and safe everywhere; loaded now so that the function ``paths`` is not
+# shadowed by the submodule of the same name when that gets imported later.
+from .errors import HearthError
+from .paths import Paths, paths
+from .sampling import CancelToken, Sampling
+
+_WHERE = {
+    "Budget": ".budget",
+    "CURRENT": ".chat", "Chat": ".chat", "ChatEvent": ".chat", "ContextTrimmed": ".chat", "Piece": ".chat",
+    "ReplyFinished": ".chat", "ReplyStarted": ".chat", "UserSaved": ".chat",
+    "InstalledModel": ".library", "describe_model": ".library", "scan_models": ".library",
+    "Done": ".runtime.client", "ModelInfo": ".runtime.client", "Runtime": ".runtime.client",
+    "Conversation": ".store", "Message": ".store", "Store": ".store",
+}
+
+__all__ = sorted([*_WHERE, "CancelToken", "HearthError", "Paths", "Sampling", "paths"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        try:  # a submodule such as engine.errors
+            return import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            raise AttributeError(f"module 'engine' has no attribute {name!r}") from None
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .budget import Budget
+    from .chat import CURRENT, Chat, ChatEvent, ContextTrimmed, Piece, ReplyFinished, ReplyStarted, UserSaved
+    from .library import InstalledModel, describe_model, scan_models
+    from .runtime.client import Done, ModelInfo, Runtime
+    from .store import Conversation, Message, Store
