@@ -9,6 +9,11 @@ own ``llama-bench`` for the upper bound. Writes JSON.
 """
 from __future__ import annotations
 
+# llama.cpp first: numpy's own BLAS, loaded before ggml's CUDA libraries, made model loading
+# segfault on an H100 host (numpy comes in with sqlite-utils below). The worker process is safe
+# by construction (it imports only engine.runtime.native); this process loads a bare baseline too.
+from .runtime import native  # noqa: F401  (isort: skip)
+
 import json
 import platform
 import statistics
