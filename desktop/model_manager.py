@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QWidget)
 
 from engine import Paths, errors
+from engine.hub.catalog import estimated_bytes, load_catalog, recommend
 from engine.hub.download import PartialDownload, Progress, download_model, list_partial_downloads
 from engine.hub.fit import estimate_memory, fit_label, read_remote_header, recommend_choice
 from engine.hub.machine import machine_memory
@@ -99,6 +100,7 @@ class ModelManager(QDialog):
         self.retranslate()
         self.refresh_installed()
         self._offer_partial_downloads()
+        self.show_catalog()
 
     # --- installed --------------------------------------------------------------------------------
     def _installed_tab(self) -> QWidget:
@@ -224,9 +226,47 @@ class ModelManager(QDialog):
         layout.addWidget(split, 1)
         return page
 
+    def show_catalog(self) -> None:
+        """Hearth's curated catalog, biggest that fits this computer first (★: the recommendation)."""
+        n_ctx = self.n_ctx
+
+        def work() -> list[tuple[str, str, bool]]:
+            catalog = load_catalog()
+            machine = machine_memory()
+            budget = 0.75 * (machine.available_ram + machine.gpu_free)
+            best = recommend(catalog, ram_bytes=machine.available_ram, vram_bytes=machine.gpu_free, n_ctx=n_ctx,
+                             exclude={catalog.starter.entry_id} if catalog.starter else set())
+            rows = []
+            for entry in sorted(catalog.entries, key=lambda e: -e.parameters):
+                fitting = [f for f in entry.files if estimated_bytes(entry, f, n_ctx) <= budget]
+                if not fitting:
+                    continue
+                file = fitting[-1]
+                kinds = " · ".join(c for c in entry.capabilities if c != "chat") or "chat"
+                text = (f"{entry.name}  ({kinds}, {format_parameters(entry.parameters)}, "
+                        f"~{format_bytes(file.total_bytes or int((file.approx_size_gb or 0) * 1e9))})\n{entry.repo}")
+                rows.append((text, entry.repo, best is not None and best[0].id == entry.id))
+            rows.sort(key=lambda row: not row[2])
+            return rows
+        self.hub.submit(work, self._show_catalog, self._hub_error)
+
+    def _show_catalog(self, rows: list[tuple[str, str, bool]]) -> None:
+        if self.search_box.text().strip():
+            return  # the user searched meanwhile
+        self.results.clear()
+        for text, repo, recommended in rows:
+            item = QListWidgetItem(("★ " if recommended else "") + text)
+            item.setData(Qt.ItemDataRole.UserRole, repo)
+            self.results.addItem(item)
+        self.hub_status.setText(self.tr("Recommended models that fit this computer. Search to find others."))
+
     def search(self) -> None:
         query = self.search_box.text().strip()
+        if not query:
+            self.show_catalog()
+            return
         sort = str(self.sort_box.currentData())
+        self.results.clear()
         self.hub_status.setText(self.tr("Searching…"))
         self.hub.submit(lambda: search_repos(query, sort=sort, limit=40), self._show_results, self._hub_error)
 

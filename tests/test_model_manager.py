@@ -40,7 +40,8 @@ def find_and_pick(qtbot, manager: ModelManager, query: str) -> None:
     manager.tabs.setCurrentIndex(1)
     manager.search_box.setText(query)
     qtbot.keyClick(manager.search_box, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: manager.results.count() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: manager.results.count() > 0 and "Searching" not in manager.hub_status.text()
+                    and manager.results.item(0).text().startswith(SMOLLM2_REPO), timeout=10_000)
     manager.results.setCurrentRow(0)
     qtbot.waitUntil(lambda: manager.files_table.rowCount() > 0, timeout=20_000)
 
@@ -118,3 +119,12 @@ def test_the_starter_shows_the_demo_banner_with_a_recommendation(qtbot) -> None:
         assert hearth.window.model_manager is not None and hearth.window.model_manager.isVisible()
     finally:
         close_app(hearth)
+
+
+def test_the_catalog_is_listed_with_the_recommendation_first(qtbot, app: HearthApp) -> None:
+    manager = open_manager(qtbot, app)
+    qtbot.waitUntil(lambda: manager.results.count() > 3, timeout=10_000)
+    first = manager.results.item(0).text()
+    assert first.startswith("★ ") and "/" in first.splitlines()[-1]
+    assert sum(manager.results.item(i).text().startswith("★") for i in range(manager.results.count())) == 1
+    assert "Recommended" in manager.hub_status.text()

@@ -45,7 +45,7 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../model_manager.py" line="239"/>
+        <location filename="../model_manager.py" line="279"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>

@@ -522,242 +522,247 @@
 <context>
     <name>ModelManager</name>
     <message>
-        <location filename="../model_manager.py" line="155"/>
+        <location filename="../model_manager.py" line="157"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="156"/>
+        <location filename="../model_manager.py" line="158"/>
         <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
         <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="167"/>
+        <location filename="../model_manager.py" line="169"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="168"/>
+        <location filename="../model_manager.py" line="170"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="230"/>
+        <location filename="../model_manager.py" line="261"/>
+        <source>Recommended models that fit this computer. Search to find others.</source>
+        <translation>适合这台电脑的推荐模型。搜索可查找其他模型。</translation>
+    </message>
+    <message>
+        <location filename="../model_manager.py" line="270"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../model_manager.py" line="239"/>
+        <location filename="../model_manager.py" line="279"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="240"/>
+        <location filename="../model_manager.py" line="280"/>
         <source>No GGUF models match.</source>
         <translation>没有匹配的 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="249"/>
+        <location filename="../model_manager.py" line="289"/>
         <source>Reading %1 and checking what fits this computer…</source>
         <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="268"/>
+        <location filename="../model_manager.py" line="308"/>
         <source>fits</source>
         <translation>合适</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="268"/>
+        <location filename="../model_manager.py" line="308"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="268"/>
+        <location filename="../model_manager.py" line="308"/>
         <source>too big</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="275"/>
+        <location filename="../model_manager.py" line="315"/>
         <source>vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="283"/>
+        <location filename="../model_manager.py" line="323"/>
         <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
         <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="285"/>
+        <location filename="../model_manager.py" line="325"/>
         <source>This repository has no GGUF models.</source>
         <translation>这个仓库没有 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="289"/>
+        <location filename="../model_manager.py" line="329"/>
         <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
         <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="312"/>
+        <location filename="../model_manager.py" line="352"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="345"/>
+        <location filename="../model_manager.py" line="385"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="345"/>
+        <location filename="../model_manager.py" line="385"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="358"/>
+        <location filename="../model_manager.py" line="398"/>
         <source>Checking the part already downloaded…</source>
         <translation>正在检查已下载的部分…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="359"/>
+        <location filename="../model_manager.py" line="399"/>
         <source>Connection lost, retrying…</source>
         <translation>连接中断，正在重试…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="359"/>
+        <location filename="../model_manager.py" line="399"/>
         <source>Verifying…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="362"/>
+        <location filename="../model_manager.py" line="402"/>
         <source>, %1 s left</source>
         <translation>，剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="371"/>
-        <location filename="../model_manager.py" line="406"/>
+        <location filename="../model_manager.py" line="411"/>
+        <location filename="../model_manager.py" line="446"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="379"/>
+        <location filename="../model_manager.py" line="419"/>
         <source>Paused; the part downloaded so far is kept</source>
         <translation>已暂停；已下载的部分会保留</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="382"/>
+        <location filename="../model_manager.py" line="422"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="397"/>
+        <location filename="../model_manager.py" line="437"/>
         <source>Paused at %1</source>
         <translation>暂停于 %1</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="405"/>
+        <location filename="../model_manager.py" line="445"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="407"/>
+        <location filename="../model_manager.py" line="447"/>
         <source>Find models</source>
         <translation>查找模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="409"/>
+        <location filename="../model_manager.py" line="449"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="409"/>
+        <location filename="../model_manager.py" line="449"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="409"/>
-        <location filename="../model_manager.py" line="412"/>
+        <location filename="../model_manager.py" line="449"/>
+        <location filename="../model_manager.py" line="452"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="409"/>
+        <location filename="../model_manager.py" line="449"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="409"/>
+        <location filename="../model_manager.py" line="449"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="410"/>
+        <location filename="../model_manager.py" line="450"/>
         <source>Vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="410"/>
+        <location filename="../model_manager.py" line="450"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="412"/>
-        <location filename="../model_manager.py" line="421"/>
+        <location filename="../model_manager.py" line="452"/>
+        <location filename="../model_manager.py" line="461"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="412"/>
+        <location filename="../model_manager.py" line="452"/>
         <source>Memory needed</source>
         <translation>所需内存</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="412"/>
+        <location filename="../model_manager.py" line="452"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="413"/>
+        <location filename="../model_manager.py" line="453"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="414"/>
+        <location filename="../model_manager.py" line="454"/>
         <source>Import a .gguf…</source>
         <translation>导入 .gguf…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="415"/>
+        <location filename="../model_manager.py" line="455"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="416"/>
+        <location filename="../model_manager.py" line="456"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="417"/>
+        <location filename="../model_manager.py" line="457"/>
         <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
         <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="418"/>
+        <location filename="../model_manager.py" line="458"/>
         <source>Most downloaded</source>
         <translation>下载最多</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="418"/>
+        <location filename="../model_manager.py" line="458"/>
         <source>Most liked</source>
         <translation>最受欢迎</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="418"/>
+        <location filename="../model_manager.py" line="458"/>
         <source>Recently updated</source>
         <translation>最近更新</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="420"/>
+        <location filename="../model_manager.py" line="460"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
