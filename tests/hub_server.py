@@ -381,6 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.rel_path = unquote(split.path)
         self.query = parse_qs(split.query)
         self.status = 0
+        self._logged = False
         try:
             length = int(self.headers.get("Content-Length") or 0)
             self.body = self.rfile.read(length) if length else b""  # always drained: keep-alive stays in sync
@@ -408,12 +409,16 @@ class _Handler(BaseHTTPRequestHandler):
             if not self.status:
                 self._json({"error": "fake hub crashed"}, 500)
         finally:
-            hub._log(self.command, self.rel_path, self.headers.get("Range"), self.status)
+            if not self._logged:  # no response was started (connection gone)
+                hub._log(self.command, self.rel_path, self.headers.get("Range"), self.status)
 
     do_GET = do_HEAD = do_POST = _dispatch
 
     def _send_head(self, status: int, headers: dict[str, str]) -> None:
         self.status = status
+        if not self._logged:  # before the client can see the response, so a test never races the log
+            self._logged = True
+            self.server.hub._log(self.command, self.rel_path, self.headers.get("Range"), status)
         self.send_response(status)
         for key, value in headers.items():
             self.send_header(key, value)
