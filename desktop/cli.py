@@ -20,6 +20,9 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Chat with language models on your own computer.")
     parser.add_argument("--quit-after-paint", action="store_true",
                         help="open the window, print 'painted' once it is drawn, and quit (start-up timing)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window, load a model, generate a few tokens, print a JSON report")
+    parser.add_argument("--model", dest="self_test_model", help="with --self-test: the .gguf model to use")
     sub = parser.add_subparsers(dest="command")
 
     shot = sub.add_parser("screenshot", help="save a PNG of the window with a real conversation")
@@ -77,6 +80,9 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    if args.self_test:
+        from .self_test import run_self_test
+        return run_self_test(args.self_test_model)
     if args.command is None:
         from .app import run
         return run(quit_after_paint=args.quit_after_paint)
