@@ -42,7 +42,7 @@ def _default_model() -> str | None:
 
 
 def _window(report: dict[str, Any], home: Any, timeout_s: float) -> None:
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
     from .app import HearthApp, _FirstPaint
@@ -55,15 +55,23 @@ def _window(report: dict[str, Any], home: Any, timeout_s: float) -> None:
     hearth = HearthApp(home)
     painted: dict[str, float] = {}
 
+    # A local event loop and a timer we own: the application's own loop and quit() are left
+    # alone, so the self-test can also run inside a process that keeps using Qt (the tests).
+    loop = QEventLoop()
+
     def on_paint() -> None:
         painted["at"] = _since_process_start()
-        app.quit()
+        loop.quit()
 
     probe = _FirstPaint(on_paint)
     app.installEventFilter(probe)
-    QTimer.singleShot(int(timeout_s * 1000), app.quit)
+    deadline = QTimer()
+    deadline.setSingleShot(True)
+    deadline.timeout.connect(loop.quit)
+    deadline.start(int(timeout_s * 1000))
     hearth.window.show()
-    app.exec()
+    loop.exec()
+    deadline.stop()
     app.removeEventFilter(probe)
     hearth.window.close()
     hearth.shutdown()
