@@ -75,24 +75,14 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _files(args: argparse.Namespace) -> int:
-    from engine.hub.fit import estimate_memory, fit_label, read_remote_header, recommend_choice
+    from engine.hub.fit import plan_repo
     from engine.hub.machine import machine_memory
-    from engine.hub.search import list_model_files
-    choices = list_model_files(args.repo)
     machine = machine_memory()
-    estimates = {}
-    if choices:
-        # one header serves every quantization of the same model: the shapes are the same
-        header = read_remote_header(args.repo, choices[0].files[0].filename)
-        for choice in choices:
-            estimates[choice] = estimate_memory(header.info, file_size=choice.size_bytes, n_ctx=args.ctx)
-    best = recommend_choice(choices, estimates, machine)
     rows = []
-    for choice in choices:
-        label = fit_label(estimates[choice], machine)
-        mark = "★" if best is not None and choice == best else ""
-        rows.append((mark, choice.quantization, format_bytes(choice.size_bytes),
-                     format_bytes(estimates[choice].total_bytes), label.replace("_", " "),
+    for row in plan_repo(args.repo, n_ctx=args.ctx, machine=machine):
+        choice = row.choice
+        rows.append(("★" if row.recommended else "", choice.quantization, format_bytes(choice.size_bytes),
+                     format_bytes(row.estimate.total_bytes), row.fit.replace("_", " "),
                      choice.files[0].filename + (f" (+{len(choice.files) - 1} parts)" if len(choice.files) > 1 else "")
                      + (" + mmproj" if choice.mmproj else "")))
     print(f"This machine: {format_bytes(machine.available_ram)} of {format_bytes(machine.total_ram)} RAM free"

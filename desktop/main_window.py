@@ -234,8 +234,7 @@ class MainWindow(RepliesMixin, QMainWindow):
         wanted = self._wanted(conv)
         if wanted is None or self.generation is not None:
             return
-        info = self.info
-        if info is not None and info.path == str(Path(wanted.path).resolve()) and wanted.n_ctx in (None, info.n_ctx):
+        if wanted.is_loaded(self.info):
             self.refresh_budget()
             return
         self.status.show_loading(Path(wanted.path).name)

@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
 from engine import Paths, errors
 from engine.hub.catalog import estimated_bytes, load_catalog, recommend
 from engine.hub.download import PartialDownload, Progress, download_model, list_partial_downloads
-from engine.hub.fit import estimate_memory, fit_label, read_remote_header, recommend_choice
+from engine.hub.fit import PlannedChoice, plan_repo
 from engine.hub.machine import machine_memory
-from engine.hub.search import ModelChoice, RepoSummary, list_model_files, search_repos
+from engine.hub.search import RepoSummary, search_repos
 from engine.library import ScanResult, format_bytes, format_parameters
 from engine.models import import_model, installed_models, record_download, remove_model
 from engine.sampling import CancelToken
@@ -47,16 +47,6 @@ class HubThread(JobThread):
 
     def submit(self, work: Any, on_result: Any, on_error: Any) -> None:
         self._submit(work, on_result, on_error)
-
-
-@dataclass
-class FileRow:
-    """One choice in the files table, with what it needs here."""
-
-    choice: ModelChoice
-    needs: int
-    fit: str                  # fits | tight | too_big
-    recommended: bool = False
 
 
 @dataclass
@@ -84,7 +74,7 @@ class ModelManager(QDialog):
         self.hub = HubThread()
         self.downloader = HubThread("hearth-downloads")
         self.downloads: list[DownloadRow] = []
-        self.file_rows: list[FileRow] = []
+        self.file_rows: list[PlannedChoice] = []
         self.repo_id: str | None = None
         self.tabs = QTabWidget()
         self.tabs.addTab(self._installed_tab(), "")
@@ -289,19 +279,10 @@ class ModelManager(QDialog):
         self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…").replace("%1", repo_id))
         n_ctx = self.n_ctx
 
-        def work() -> list[FileRow]:
-            choices = list_model_files(repo_id)
-            if not choices:
-                return []
-            header = read_remote_header(repo_id, choices[0].files[0].filename)  # one header: same shapes
-            machine = machine_memory()
-            estimates = {c: estimate_memory(header.info, file_size=c.size_bytes, n_ctx=n_ctx) for c in choices}
-            best = recommend_choice(choices, estimates, machine)
-            return [FileRow(c, estimates[c].total_bytes, fit_label(estimates[c], machine), c == best)
-                    for c in choices]
-        self.hub.submit(work, lambda rows: self._show_files(repo_id, rows), self._hub_error)
+        self.hub.submit(lambda: plan_repo(repo_id, n_ctx=n_ctx, machine=machine_memory()),
+                        lambda rows: self._show_files(repo_id, rows), self._hub_error)
 
-    def _show_files(self, repo_id: str, rows: list[FileRow]) -> None:
+    def _show_files(self, repo_id: str, rows: list[PlannedChoice]) -> None:
         if repo_id != self.repo_id:
             return
         self.file_rows = rows
@@ -314,7 +295,7 @@ class ModelManager(QDialog):
             if choice.mmproj is not None:
                 name += " + " + self.tr("vision")
             cells = ("★" if row.recommended else "", choice.quantization, format_bytes(choice.size_bytes),
-                     format_bytes(row.needs), fit_text.get(row.fit, row.fit), name)
+                     format_bytes(row.estimate.total_bytes), fit_text.get(row.fit, row.fit), name)
             for column, text in enumerate(cells):
                 table.setItem(index, column, QTableWidgetItem(text))
             if row.recommended:

@@ -127,6 +127,11 @@ class ModelWanted:
     path: str
     n_ctx: int | None
 
+    def is_loaded(self, info: ModelInfo | None) -> bool:
+        """Whether ``info`` is this model at this context size (None: any size) already."""
+        return (info is not None and info.path == str(Path(self.path).expanduser().resolve())
+                and self.n_ctx in (None, info.n_ctx))
+
 
 @dataclass(frozen=True)
 class StreamEvent:
@@ -173,13 +178,10 @@ class EngineThread(JobThread):
     def _ensure(self, wanted: ModelWanted | None, notify: Callable[[object], None]) -> ModelInfo | None:
         """Load ``wanted`` unless it is what is loaded already (same file, same context)."""
         info = self.runtime.info
-        if wanted is None:
+        if wanted is None or wanted.is_loaded(info):
             return info
-        resolved = str(Path(wanted.path).expanduser().resolve())
-        if info is not None and info.path == resolved and (wanted.n_ctx in (None, info.n_ctx)):
-            return info
-        notify(Loading(resolved))
-        info = self.runtime.load(resolved, n_ctx=wanted.n_ctx)
+        notify(Loading(wanted.path))
+        info = self.runtime.load(wanted.path, n_ctx=wanted.n_ctx)
         notify(Loaded(info))
         return info
 

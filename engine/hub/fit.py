@@ -292,3 +292,27 @@ def recommend_choice(choices: Sequence[ModelChoice],
     if not fitting:
         return None
     return max(fitting, key=lambda c: (c.size_bytes, c.filename))
+
+
+@dataclass(frozen=True)
+class PlannedChoice:
+    """One choice of a repository, with what it needs on this machine."""
+
+    choice: ModelChoice
+    estimate: MemoryEstimate
+    fit: FitLabel
+    recommended: bool
+
+
+def plan_repo(repo_id: str, *, n_ctx: int, machine: MachineMemory) -> list[PlannedChoice]:
+    """A repository's choices with memory, fit label and the best that fits marked.
+
+    One remote header serves every quantization of the same model: their shapes are the same.
+    """
+    choices = search.list_model_files(repo_id)
+    if not choices:
+        return []
+    header = read_remote_header(repo_id, choices[0].files[0].filename)
+    estimates = {c: estimate_memory(header.info, file_size=c.size_bytes, n_ctx=n_ctx) for c in choices}
+    best = recommend_choice(choices, estimates, machine)
+    return [PlannedChoice(c, estimates[c], fit_label(estimates[c], machine), c == best) for c in choices]
