@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
@@ -48,12 +49,14 @@ class _FirstPaint(QObject):
 class HearthApp:
     """The pieces of a running app, so tests can build and tear down the real thing."""
 
-    def __init__(self, home: Paths | None = None, *, runtime: Runtime | None = None) -> None:
-        """``runtime``: the model runtime to use (default: a real llama.cpp worker process)."""
+    def __init__(self, home: Paths | None = None, *, runtime: Runtime | None = None,
+                 embedder: str | Path | None = None) -> None:
+        """``runtime``: the model runtime to use (default: a real llama.cpp worker process);
+        ``embedder``: the knowledge base's embedding model (default: engine.kb.embedders.default_embedder)."""
         self.paths = home or paths()
         self.prefs = Prefs(self.paths)
         self.db = DbThread(self.paths.database)
-        self.engine = EngineThread(self.paths.database, runtime=runtime, after=self.db.ready)
+        self.engine = EngineThread(self.paths.database, runtime=runtime, after=self.db.ready, embedder=embedder)
         self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
         self.db.submit(lambda _store: markdown.warm_up())  # lexers load off the GUI thread
 

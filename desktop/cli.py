@@ -1,7 +1,8 @@
 """The ``hearth`` command: the window with no arguments, the engine in a terminal otherwise.
 
 ``hearth chat`` streams a reply and stores it, ``hearth history`` lists,
-shows, searches and exports conversations, ``hearth bench`` measures. Qt is
+shows, searches and exports conversations, ``hearth kb`` and ``hearth ask``
+index and question the user's documents, ``hearth bench`` measures. Qt is
 imported only when the window opens, so the terminal commands start fast.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
-from . import cli_models
+from . import cli_kb, cli_models
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -62,6 +63,7 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     cli_models.add_parser(sub)
+    cli_kb.add_parser(sub)
 
     bench = sub.add_parser("bench", help="benchmarks that write JSON")
     bsub = bench.add_subparsers(dest="suite", required=True)
@@ -104,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _history(args)
         if args.command == "models":
             return cli_models.run(args)
+        if args.command in ("kb", "ask"):
+            return cli_kb.run(args)
         if args.command == "bench":
             from engine.bench import run_engine_bench
             result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,

@@ -119,7 +119,7 @@ class ContextMeter(QWidget):
             "system": self.tr("System prompt"),
             "history": self.tr("Earlier messages"),
             "attachments": self.tr("Attachments"),
-            "knowledge": self.tr("Knowledge"),
+            "knowledge": self.tr("Knowledge (up to)"),
             "draft": self.tr("Your message"),
             "reserve": self.tr("Kept for the reply"),
             "free": self.tr("Free"),

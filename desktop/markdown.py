@@ -6,10 +6,13 @@ tables, links, emphasis, strikethrough, inline code, blockquotes and fenced
 code blocks highlighted by Pygments with inline styles (Qt has no stylesheet
 classes for that). Each code block gets a header row with its language and a
 "Copy" link whose href is ``hearth-copy:N``; the sources are returned in
-``Rendered.code_blocks`` so the view can copy block N.
+``Rendered.code_blocks`` so the view can copy block N. A reply that used the
+knowledge base cites its sources as [1], [2, 3]: given how many sources the
+reply had, each cited number that exists becomes a ``hearth-source:N`` link.
 
 Safety: the view never fetches anything. Images become text ("[image: alt]"),
-raw HTML is escaped, and only http, https and mailto links become anchors.
+raw HTML is escaped, and only http, https and mailto links become anchors
+(besides our own copy links and the citations of sources that exist).
 The renderer is called on every streamed token of a partial reply, so it never
 raises: on an unexpected error it falls back to escaped plain text.
 """
@@ -33,11 +36,17 @@ from pygments.token import Text
 from pygments.util import ClassNotFound
 from PySide6.QtCore import QCoreApplication
 
-__all__ = ["Rendered", "render_code", "render_markdown", "copy_index", "is_safe_link", "COPY_SCHEME"]
+__all__ = ["Rendered", "render_code", "render_markdown", "copy_index", "source_number", "is_safe_link",
+           "COPY_SCHEME", "SOURCE_SCHEME"]
 
 COPY_SCHEME = "hearth-copy"
+SOURCE_SCHEME = "hearth-source"
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _COPY_RE = re.compile(r"hearth-copy:(0|[1-9][0-9]{0,8})")
+_SOURCE_RE = re.compile(r"hearth-source:([1-9][0-9]{0,2})")
+# Citations as engine/kb/prompting.py finds them: [1], [2, 3], [1，2]
+_CITE_RE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
+_CITE_SPLIT_RE = re.compile(r"(\d{1,3})")
 # Bare URLs in text (no linkify-it-py): ASCII URL characters only, so a URL
 # followed directly by CJK text or punctuation stops where it should.
 _BARE_URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
@@ -78,6 +87,15 @@ def copy_index(href: str) -> int | None:
     """The code block index of a Copy link ("hearth-copy:3" -> 3); None for any other href."""
     match = _COPY_RE.fullmatch(href.strip()) if isinstance(href, str) else None
     return int(match.group(1)) if match else None
+
+
+def source_number(href: str, count: int) -> int | None:
+    """The source a citation link points at ("hearth-source:2" -> 2) if 1 <= n <= ``count``; else None."""
+    match = _SOURCE_RE.fullmatch(href.strip()) if isinstance(href, str) else None
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number if 1 <= number <= count else None
 
 
 def is_safe_link(href: str) -> bool:
@@ -166,7 +184,35 @@ def _anchor_open(href: str, theme: _Theme) -> str:
     return f'<a href="{html.escape(href)}" style="color:{theme.link}">'
 
 
-def _linkify(text: str, theme: _Theme) -> str:
+def _cite_group(group: str, sources: int, theme: _Theme) -> str:
+    """One bracketed citation ("[1]", "[2, 3]") with each existing source number as a link."""
+    numbers = [int(n) for n in _CITE_SPLIT_RE.findall(group)]
+    if not numbers or not all(1 <= n <= sources for n in numbers):
+        return html.escape(group, quote=False)
+    if len(numbers) == 1:
+        return f'{_anchor_open(f"{SOURCE_SCHEME}:{numbers[0]}", theme)}{html.escape(group, quote=False)}</a>'
+    out = []
+    for piece in _CITE_SPLIT_RE.split(group):
+        if piece.isdigit():
+            out.append(f'{_anchor_open(f"{SOURCE_SCHEME}:{int(piece)}", theme)}{piece}</a>')
+        else:
+            out.append(html.escape(piece, quote=False))
+    return "".join(out)
+
+
+def _cite(text: str, sources: int, theme: _Theme) -> str:
+    """Escape text, turning citations of sources 1..``sources`` into ``hearth-source:N`` links."""
+    out: list[str] = []
+    pos = 0
+    for match in _CITE_RE.finditer(text):
+        out.append(html.escape(text[pos:match.start()], quote=False))
+        out.append(_cite_group(match.group(0), sources, theme))
+        pos = match.end()
+    out.append(html.escape(text[pos:], quote=False))
+    return "".join(out)
+
+
+def _linkify(text: str, theme: _Theme, sources: int = 0) -> str:
     """Escape text, turning bare http(s) URLs into anchors."""
     out: list[str] = []
     pos = 0
@@ -176,10 +222,10 @@ def _linkify(text: str, theme: _Theme) -> str:
             url = url[:-1]
         if not is_safe_link(url):
             continue
-        out.append(html.escape(text[pos:match.start()], quote=False))
+        out.append(_cite(text[pos:match.start()], sources, theme))
         out.append(f"{_anchor_open(url, theme)}{html.escape(url, quote=False)}</a>")
         pos = match.start() + len(url)
-    out.append(html.escape(text[pos:], quote=False))
+    out.append(_cite(text[pos:], sources, theme))
     return "".join(out)
 
 
@@ -228,9 +274,12 @@ class _Renderer:
     @staticmethod
     def text(self: Any, tokens: _Tokens, idx: int, options: Any, env: _Env) -> str:
         content = tokens[idx].content
-        if env["links"] or "://" not in content:
+        if env["links"]:
             return html.escape(content, quote=False)
-        return _linkify(content, env["theme"])
+        sources = env["sources"] if "[" in content else 0
+        if "://" not in content:
+            return _cite(content, sources, env["theme"]) if sources else html.escape(content, quote=False)
+        return _linkify(content, env["theme"], sources)
 
     @staticmethod
     def table_open(self: Any, tokens: _Tokens, idx: int, options: Any, env: _Env) -> str:
@@ -258,10 +307,12 @@ def _make_parser() -> MarkdownIt:
 _MD = _make_parser()
 
 
-def render_markdown(text: str, *, dark: bool = False) -> Rendered:
-    """Render Markdown (possibly a partial, still-streaming reply) as Qt rich text."""
+def render_markdown(text: str, *, dark: bool = False, sources: int = 0) -> Rendered:
+    """Render Markdown (possibly a partial, still-streaming reply) as Qt rich text.
+
+    ``sources``: how many numbered sources the reply had; citations of them become links."""
     text = text if isinstance(text, str) else str(text)
-    env: dict[str, Any] = {"theme": _THEMES[bool(dark)], "blocks": [], "links": []}
+    env: dict[str, Any] = {"theme": _THEMES[bool(dark)], "blocks": [], "links": [], "sources": max(0, int(sources))}
     try:
         body = _MD.render(text, env)
     except Exception:  # never let a half-written reply break the view

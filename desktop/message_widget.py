@@ -4,14 +4,17 @@ A reply shows its reasoning as a collapsed block above the answer, a notice
 when older turns were left out of its prompt, and a notice with "Reload
 model" when the model crashed while writing it. Every message has Copy; a
 reply has Regenerate, a user message has Edit (which opens an editor in
-place); both show ‹ 2/3 › when the message has siblings.
+place); both show ‹ 2/3 › when the message has siblings. A reply that used
+the knowledge base links its citations [1] to its sources, listed under it
+(desktop/sources_view.py); one that found nothing in documents-only mode
+shows that, translated.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette, QResizeEvent
@@ -21,7 +24,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPus
 from engine import Message
 
 from .blocks import code_chunks, fenced, split_blocks
-from .markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown
+from .markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
+from .sources_view import SourcesView, not_found_text
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class MessageText(QTextBrowser):
     """A read-only Markdown view as tall as its content; never loads anything remote."""
 
     copy_block = Signal(int)
+    source_clicked = Signal(int)   # a citation [n] of a source that exists
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,13 +74,15 @@ class MessageText(QTextBrowser):
         self._source = ""
         self._rendered = False
         self.copy_override: str | None = None   # what Copy copies when this is one chunk of a longer block
+        self.sources = 0                        # how many sources citations may link to
+        self._linked = 0
 
     def set_markdown(self, text: str) -> None:
-        if text == self._source and self._rendered:
+        if text == self._source and self._rendered and self._linked == self.sources:
             return
         self._rendered = True
-        self._source = text
-        rendered = render_markdown(text, dark=is_dark(self))
+        self._source, self._linked = text, self.sources
+        rendered = render_markdown(text, dark=is_dark(self), sources=self.sources)
         self._blocks = rendered.code_blocks
         self.setHtml(rendered.html)
         self._fit()
@@ -117,7 +124,10 @@ class MessageText(QTextBrowser):
                 QGuiApplication.clipboard().setText(self._blocks[index])
                 self.copy_block.emit(index)
             return
-        if is_safe_link(href):
+        number = source_number(href, self.sources)
+        if number is not None:
+            self.source_clicked.emit(number)
+        elif is_safe_link(href):
             QDesktopServices.openUrl(url)
 
     def _fit(self) -> None:
@@ -143,6 +153,8 @@ class SegmentedText(QWidget):
     changed, which while streaming is just the last one.
     """
 
+    source_clicked = Signal(int)
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._layout = QVBoxLayout(self)
@@ -150,6 +162,17 @@ class SegmentedText(QWidget):
         self._layout.setSpacing(0)
         self._segments: list[MessageText] = []
         self._source: str | None = None
+        self._sources = 0
+
+    def set_sources(self, count: int) -> None:
+        """How many numbered sources the text may cite; [n] of one of them becomes a link."""
+        if count != self._sources:
+            self._sources = count
+            for segment in self._segments:
+                segment.sources = count
+            text, self._source = self._source, None
+            if text is not None:
+                self.set_markdown(text)
 
     def set_markdown(self, text: str) -> None:
         if text == self._source:
@@ -183,6 +206,8 @@ class SegmentedText(QWidget):
         if index == len(self._segments):
             segment = MessageText()
             segment.setObjectName("messageSegment")
+            segment.sources = self._sources
+            segment.source_clicked.connect(self.source_clicked)
             self._layout.addWidget(segment)
             self._segments.append(segment)
         return self._segments[index]
@@ -241,6 +266,8 @@ class MessageWidget(QFrame):
         self.reasoning_text.setVisible(False)
         self.text = SegmentedText()
         self.text.setObjectName("messageText")
+        self.sources = SourcesView()
+        self.text.source_clicked.connect(self.sources.show_source)
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("messageEditor")
         self.editor.setVisible(False)
@@ -304,6 +331,7 @@ class MessageWidget(QFrame):
         layout.addWidget(self.text)
         layout.addWidget(self.editor)
         layout.addWidget(self.edit_row)
+        layout.addWidget(self.sources)
         layout.addWidget(self.error_box)
         layout.addLayout(actions)
         self.set_item(item)
@@ -323,14 +351,29 @@ class MessageWidget(QFrame):
     def set_item(self, item: ThreadItem) -> None:
         self.item = item
         message = item.message
-        self.text.set_markdown(message.content)
+        knowledge = self.knowledge()
+        self.text.set_sources(len(knowledge.get("sources") or []))
+        self.text.set_markdown(self._shown(message.content))
+        self.sources.set_knowledge(knowledge or None, streaming=message.status == "streaming")
         self.set_reasoning(message.reasoning)
         self.retranslate()
 
     def set_live_text(self, answer: str, reasoning: str) -> None:
         """While streaming: the text so far (rendered on the view's timer, not per token)."""
-        self.text.set_markdown(answer)
+        self.text.set_markdown(self._shown(answer))
         self.set_reasoning(reasoning)
+
+    def knowledge(self) -> dict[str, Any]:
+        """The reply's ``record["knowledge"]`` (empty when it used no collection)."""
+        found = self.item.message.record.get("knowledge") if self.item.message.role == "assistant" else None
+        return found if isinstance(found, dict) else {}
+
+    def _shown(self, content: str) -> str:
+        """What the text shows: a documents-only reply that found nothing says so in the interface's language."""
+        knowledge = self.knowledge()
+        if knowledge.get("not_found"):
+            return not_found_text([str(n) for n in knowledge.get("collections") or []])
+        return content
 
     def set_reasoning(self, reasoning: str) -> None:
         has = bool(reasoning.strip())
@@ -372,7 +415,7 @@ class MessageWidget(QFrame):
             self.edit_submitted.emit(self.item.message.id, text)
 
     def _copy(self) -> None:
-        QGuiApplication.clipboard().setText(self.item.message.content)
+        QGuiApplication.clipboard().setText(self._shown(self.item.message.content))
 
     def _step(self, delta: int) -> None:
         index = self.item.sibling_index + delta
@@ -441,6 +484,8 @@ class MessageWidget(QFrame):
         if message.tokens_per_s:
             stats.append(self.tr("%1 tokens/s").replace("%1", f"{message.tokens_per_s:.1f}"))
         self.stats_label.setText(" · ".join(stats))
+        if self.knowledge().get("not_found"):
+            self.text.set_markdown(self._shown(message.content))
         self._label_reasoning()
         self._update_actions()
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Callable, Iterator
 
 from PySide6.QtCore import QCoreApplication
 
-from engine import CancelToken, Chat, ContextTrimmed, Piece, ReplyFinished, ReplyStarted, UserSaved, errors
+from engine import (CancelToken, Chat, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted,
+                    UserSaved, errors)
 
 from .chat_view import LiveReply
+from .sources_view import searched_text
 from .tasks import Loaded, Loading, StreamEvent
 
 # Strings here are translated in the main window's context ("MainWindow"): this is its mixin.
@@ -108,7 +110,13 @@ class RepliesMixin:
             gen.user_saved = True
             if showing:
                 self.chat_view.add_message(event.message)
+                if self.settings.uses_knowledge():
+                    searching = QCoreApplication.translate("MainWindow", "Searching your documents…")
+                    self.status.showMessage(searching, 30000)
             self.refresh_conversations()
+        elif isinstance(event, KnowledgeRetrieved):
+            if showing:
+                self.status.showMessage(searched_text(event.searched, len(event.sources)), 8000)
         elif isinstance(event, ReplyStarted):
             gen.live = LiveReply(gen.conversation_id, event.message)
             if showing:

@@ -5,7 +5,10 @@ The panel never writes anything itself. It shows a conversation with
 ``changed`` as a dict of conversation fields (``model_path``, ``system_prompt``,
 ``sampling`` -- always the full sampling dict -- and ``ctx_size``). Sliders and
 spin boxes are coalesced on a short timer, the system prompt on a longer
-debounce; ``flush()`` sends whatever is still pending at once.
+debounce; ``flush()`` sends whatever is still pending at once. The "Knowledge"
+group (desktop/knowledge_choice.py) is the exception: given the database
+thread, it saves the collections a conversation uses itself, then emits
+``knowledge_changed``.
 """
 from __future__ import annotations
 
@@ -17,13 +20,14 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
     QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desktop.context_meter import format_count
+from desktop.knowledge_choice import KnowledgeChoice, Submitter
 from engine import Conversation, InstalledModel, Sampling
 from engine.library import format_bytes
 
@@ -48,9 +52,12 @@ class SettingsPanel(QWidget):
     """One conversation's model and settings; emits ``changed`` with the fields to store."""
 
     changed = Signal(dict)
+    knowledge_changed = Signal()   # the conversation's collections (or documents-only) were stored
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, db: Submitter | None = None) -> None:
+        """``db``: the database thread, for the Knowledge group (without it the group only shows its hint)."""
         super().__init__(parent)
+        self._db = db
         self._models: list[InstalledModel] = []
         self._conversation: Conversation | None = None
         self._model_path: str | None = None
@@ -98,6 +105,12 @@ class SettingsPanel(QWidget):
                                             textChanged=self._prompt_edited)
         self.system_prompt.installEventFilter(self)
         form.addRow(self.system_prompt)
+
+        self._heading(form, "knowledge")
+        self.knowledge = KnowledgeChoice(self._db)
+        self.knowledge.setObjectName("knowledgeChoice")
+        self.knowledge.changed.connect(self.knowledge_changed)
+        form.addRow(self.knowledge)
 
         self._heading(form, "replies")
         self.temperature_slider = QSlider(Qt.Orientation.Horizontal, objectName="temperatureSlider", pageStep=4,
@@ -207,6 +220,7 @@ class SettingsPanel(QWidget):
             self._fill_models()
             self._update_context_range()
             self._show_sampling(self._sampling)
+        self.knowledge.show_conversation(conv.id)
         self._content.setEnabled(True)
 
     def flush(self) -> None:
@@ -228,6 +242,14 @@ class SettingsPanel(QWidget):
             self._show_sampling(self._sampling)
         self._queue({"sampling": self._sampling.to_dict()}, now=True)
 
+    def refresh_collections(self) -> None:
+        """Collections were created, renamed or deleted: list them again."""
+        self.knowledge.refresh()
+
+    def uses_knowledge(self) -> bool:
+        """Whether the shown conversation answers from any collection."""
+        return self.knowledge.uses_knowledge()
+
     def selected_model(self) -> InstalledModel | None:
         """The installed model the conversation uses, if it is installed."""
         return next((m for m in self._models if str(m.path) == self._model_path), None)
@@ -238,6 +260,7 @@ class SettingsPanel(QWidget):
 
     def retranslate(self) -> None:
         for key, text in (("title", self.tr("Conversation settings")), ("prompt", self.tr("System prompt")),
+                          ("knowledge", self.tr("Knowledge")),
                           ("replies", self.tr("Replies")),
                           ("advanced", self.tr("Advanced sampling"))):
             self._headings[key].setText(text)
@@ -287,6 +310,10 @@ class SettingsPanel(QWidget):
         self._show_context_text()
 
     # -- Qt overrides ------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.knowledge.refresh()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.system_prompt and event.type() == QEvent.Type.FocusOut and self._prompt_timer.isActive():

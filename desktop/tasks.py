@@ -2,9 +2,11 @@
 
 ``DbThread`` owns a ``Store`` (a SQLite connection belongs to one thread) and
 runs short jobs in order. ``EngineThread`` owns the ``Runtime`` and its own
-``Store`` for the ``Chat`` service; it runs loads, token counts and whole
-generations. Both post results back as ordinary queued signals, so callbacks
-always run on the GUI thread; nothing ever blocks the event loop.
+``Store`` for the ``Chat`` service and its ``KnowledgeBase`` (whose embedding
+model loads into the same worker process, and only when a conversation uses
+a collection); it runs loads, token counts and whole generations. Both post
+results back as ordinary queued signals, so callbacks always run on the GUI
+thread; nothing ever blocks the event loop.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine import CancelToken, Chat, HearthError, ModelInfo, Runtime, Store
+from engine import CancelToken, Chat, HearthError, KnowledgeBase, ModelInfo, Runtime, Store
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +157,12 @@ class EngineThread(JobThread):
     """The model's thread: owns the Runtime, a Store for the Chat service, and the generation."""
 
     def __init__(self, database: Path, *, runtime: Runtime | None = None,
-                 after: threading.Event | None = None) -> None:
-        """``after``: wait for it before opening the database (the database thread migrates first)."""
+                 after: threading.Event | None = None, embedder: str | Path | None = None) -> None:
+        """``after``: wait for it before opening the database (the database thread migrates first);
+        ``embedder``: the embedding model's GGUF (default: the knowledge base's default embedder)."""
         self._database = database
         self._after = after
+        self.embedder = embedder
         self.runtime = runtime or Runtime()
         self.chat: Chat | None = None
         self._budget_lock = threading.Lock()
@@ -168,7 +172,9 @@ class EngineThread(JobThread):
     def _setup(self) -> None:
         if self._after is not None:
             self._after.wait(30)
-        self.chat = Chat(Store(self._database), self.runtime)
+        store = Store(self._database)
+        knowledge = KnowledgeBase(store, self.runtime, embedder=self.embedder)  # type: ignore[arg-type]
+        self.chat = Chat(store, self.runtime, knowledge=knowledge)
 
     def _teardown(self) -> None:
         if self.chat is not None:

@@ -20,7 +20,8 @@ from .sampling import CancelToken, Sampling
 _WHERE = {
     "Budget": ".budget",
     "CURRENT": ".chat", "Chat": ".chat", "ChatEvent": ".chat", "ContextTrimmed": ".chat", "Piece": ".chat",
-    "ReplyFinished": ".chat", "ReplyStarted": ".chat", "UserSaved": ".chat",
+    "ReplyFinished": ".chat", "ReplyStarted": ".chat", "UserSaved": ".chat", "KnowledgeRetrieved": ".chat",
+    "KnowledgeBase": ".kb.knowledge", "Hit": ".kb.records", "Progress": ".kb.indexer",
     "InstalledModel": ".library", "describe_model": ".library", "scan_models": ".library",
     "Done": ".runtime.client", "ModelInfo": ".runtime.client", "Runtime": ".runtime.client",
     "Conversation": ".store", "Message": ".store", "Store": ".store",
@@ -43,7 +44,11 @@ def __getattr__(name: str) -> Any:
 
 if TYPE_CHECKING:
     from .budget import Budget
-    from .chat import CURRENT, Chat, ChatEvent, ContextTrimmed, Piece, ReplyFinished, ReplyStarted, UserSaved
+    from .chat import (CURRENT, Chat, ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished,
+                       ReplyStarted, UserSaved)
+    from .kb.indexer import Progress
+    from .kb.knowledge import KnowledgeBase
+    from .kb.records import Hit
     from .library import InstalledModel, describe_model, scan_models
     from .runtime.client import Done, ModelInfo, Runtime
     from .store import Conversation, Message, Store

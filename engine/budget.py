@@ -28,7 +28,7 @@ class Budget:
     system: int        # the system prompt, with its template overhead
     history: int       # the earlier turns that would be sent (after dropping)
     attachments: int   # 0 for now (reserved for attached documents)
-    knowledge: int     # 0 for now (reserved for retrieved passages)
+    knowledge: int     # kept for passages retrieved from the conversation's collections
     draft: int         # the message being typed, with its template overhead and the generation prompt
     reserve: int       # kept free for the reply
     dropped_ids: tuple[int, ...]   # message ids of earlier turns that would be left out
@@ -46,10 +46,11 @@ class Budget:
 
 def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], draft: str, *,
                    render: Render, count: Callable[[str], int], n_ctx: int, reserve: int,
-                   policy: str) -> Budget:
+                   policy: str, knowledge: int = 0) -> Budget:
     """The budget of sending ``draft`` after ``history`` ((id, role, content) tuples, oldest first).
 
-    ``render`` is a chat template's render (``ChatTemplate.render``); ``count`` counts tokens.
+    ``render`` is a chat template's render (``ChatTemplate.render``); ``count`` counts tokens;
+    ``knowledge`` is the room kept for retrieved passages (they are chosen when the message is sent).
     Never raises ContextError: a prompt that cannot fit gives ``over=True``, with every turn
     dropped when even the draft alone is too long (policy ``drop_oldest``), none under ``refuse``.
     """
@@ -59,7 +60,7 @@ def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], 
     tail = [{"role": "user", "content": draft}]
     try:
         fitted = fit_prompt(system_prompt, hist, tail[0], render=render, count=count,
-                            n_ctx=n_ctx, reserve=reserve, policy=policy)
+                            n_ctx=n_ctx, reserve=reserve + knowledge, policy=policy)
         dropped, total, over = set(fitted.dropped), fitted.tokens, False
     except ContextError as exc:
         everything = isinstance(exc, MessageTooLong) and policy != "refuse"
@@ -98,6 +99,6 @@ def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], 
             saved = without(head + tail)
             upto_history = system + (saved if saved is not None else sum(count(m["content"]) for m in kept))
     upto_history = min(max(upto_history, system), total)
-    return Budget(n_ctx=n_ctx, system=system, history=upto_history - system, attachments=0, knowledge=0,
+    return Budget(n_ctx=n_ctx, system=system, history=upto_history - system, attachments=0, knowledge=knowledge,
                   draft=total - upto_history, reserve=reserve,
                   dropped_ids=tuple(ids[i] for i in sorted(dropped)), over=over)

@@ -170,3 +170,45 @@ class DownloadCancelled(DownloadError):
     """The user stopped a download; the partial file is kept for a later resume."""
 
     hint = "The partial file is kept: start the download again to resume it, or discard it to free the space."
+
+
+# --- documents and the knowledge base ------------------------------------------
+
+class KnowledgeError(HearthError):
+    """Something went wrong with a knowledge collection or one of its documents."""
+
+
+class CollectionNotFound(KnowledgeError, KeyError):
+    hint = "Check the name with `hearth kb list`, or create it with `hearth kb create NAME`."
+
+
+class CollectionExists(KnowledgeError):
+    hint = "Pick another name, or add files to the existing collection."
+
+
+class DocumentError(KnowledgeError):
+    """One document could not be read; indexing goes on with the others."""
+
+    hint = "The other documents are indexed. Fix or convert this file, then re-index."
+
+
+class DocumentUnsupported(DocumentError):
+    hint = "Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these."
+
+
+class DocumentUnreadable(DocumentError):
+    """Corrupt, encrypted, or not what its name says."""
+
+    hint = "The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index."
+
+
+class DocumentTimeout(DocumentError):
+    hint = "Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text)."
+
+
+class DocumentTooLarge(DocumentError):
+    hint = "Reading this file needed more memory than allowed and was stopped. Split it into smaller files."
+
+
+class EmbeddingModelMissing(KnowledgeError):
+    hint = "Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh."

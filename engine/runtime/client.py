@@ -3,7 +3,9 @@
 ``Runtime`` starts a worker process that owns llama.cpp. Every wait on the
 worker also watches the process itself, so a segfault, abort or ``kill -9``
 raises ``ModelCrashed`` at once instead of hanging. After a crash the next
-call starts a fresh worker and reloads the same model.
+call starts a fresh worker and reloads the same model. The same worker can
+also hold an embedding model (``load_embedder``, ``embed``) beside the chat
+model; each is reloaded on its next use after a crash.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from .. import errors
 from ..filehash import sha256_file
@@ -23,6 +25,9 @@ from ..paths import paths
 from ..sampling import CancelToken, Sampling
 from ..templates import ChatTemplate, builtin_template, choose_template
 from . import worker
+
+if TYPE_CHECKING:
+    import numpy
 
 _ERRORS: dict[str, type[errors.HearthError]] = {
     "ModelLoadFailed": errors.ModelLoadFailed,
@@ -74,6 +79,28 @@ class ModelInfo:
                 f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}")
 
 
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """The embedding model the worker holds."""
+
+    path: str
+    name: str
+    dim: int
+    n_ctx_train: int
+    n_ctx: int          # the most tokens of one text; longer texts are truncated
+    pooling: str        # mean | cls | last
+    sha256: str
+    backend: str
+    load_seconds: float
+
+
+@dataclass(frozen=True)
+class EmbedRequest:
+    path: str
+    n_threads: int | None = None
+    n_gpu_layers: int | str = "auto"
+
+
 @dataclass
 class Done:
     """The end of a generation: the worker's statistics."""
@@ -96,6 +123,11 @@ class Runtime:
         self._flag = self._ctx.RawValue("b", 0)
         self._request: LoadRequest | None = None
         self.info: ModelInfo | None = None
+        self._model_proc: Any = None      # the worker process the chat model was loaded into
+        self._embed_request: EmbedRequest | None = None
+        self.embedder: EmbedderInfo | None = None
+        self._embedder_proc: Any = None   # the worker process the embedder was loaded into
+        self.last_embed_stats: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._streaming = False
 
@@ -188,6 +220,7 @@ class Runtime:
         args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
                 "n_gpu_layers": -1 if gpu == "auto" else int(gpu)}
         facts = self._call("load", args)
+        self._model_proc = self._proc
         hasher.join()
         self.info = ModelInfo(
             path=request.path, name=gguf.name, architecture=gguf.architecture,
@@ -200,7 +233,8 @@ class Runtime:
 
     def _ready(self) -> ModelInfo:
         """The loaded model; after a crash, a fresh worker with the same model."""
-        if self.info is not None and self._proc is not None and self._proc.is_alive():
+        if self.info is not None and self._proc is not None and self._proc.is_alive() \
+                and self._model_proc is self._proc:
             return self.info
         if self._request is None:
             raise errors.NoModelLoaded("No model is loaded.")
@@ -254,6 +288,87 @@ class Runtime:
             except errors.ModelCrashed:
                 self._streaming = False
 
+    # --- embeddings ---------------------------------------------------------------
+    def load_embedder(self, path: str | os.PathLike[str], *, n_threads: int | None = None,
+                      n_gpu_layers: int | str = "auto") -> EmbedderInfo:
+        """Load an embedding model into the worker, beside the chat model (if any)."""
+        request = EmbedRequest(str(Path(path).expanduser().resolve()), n_threads, n_gpu_layers)
+        with self._lock:
+            return self._load_embedder(request)
+
+    def _load_embedder(self, request: EmbedRequest) -> EmbedderInfo:
+        gguf = read_gguf_info(request.path)  # bad files never reach llama.cpp
+        digest: dict[str, str] = {}
+        hasher = threading.Thread(target=lambda: digest.update(sha256=sha256_file(request.path, self._cache_dir)),
+                                  name="hearth-sha256", daemon=True)
+        hasher.start()
+        self._embed_request = request
+        self.embedder = None
+        self._ensure_worker()
+        gpu = request.n_gpu_layers
+        args = {"path": request.path, "n_threads": request.n_threads or default_threads(), "n_ctx": None,
+                "n_gpu_layers": -1 if gpu == "auto" else int(gpu)}
+        try:
+            facts = self._call("load_embedder", args)
+        except errors.ModelCrashed as exc:
+            raise self._embedder_crashed(exc) from None
+        finally:
+            hasher.join()
+        self._embedder_proc = self._proc
+        self.embedder = EmbedderInfo(
+            path=request.path, name=gguf.name, dim=facts["dim"], n_ctx_train=facts["n_ctx_train"],
+            n_ctx=facts["n_ctx"], pooling=facts["pooling"], sha256=digest.get("sha256", ""),
+            backend=facts["backend"], load_seconds=facts["load_seconds"])
+        return self.embedder
+
+    def embed(self, texts: list[str]) -> "numpy.ndarray":
+        """One L2-normalised float32 row per text, shape ``(len(texts), dim)``.
+
+        Texts longer than the model's context are truncated; ``last_embed_stats``
+        counts them, with the tokens embedded and the seconds taken.
+        """
+        import numpy
+
+        with self._lock:
+            info = self._embedder_ready()
+            if not texts:
+                return numpy.zeros((0, info.dim), dtype=numpy.float32)
+            try:
+                reply = self._call("embed", {"texts": list(texts)})
+            except errors.ModelCrashed as exc:
+                raise self._embedder_crashed(exc) from None
+            self.last_embed_stats = reply["stats"]
+            return numpy.frombuffer(reply["data"], dtype=numpy.float32).reshape(len(texts), reply["dim"]).copy()
+
+    def _embedder_ready(self) -> EmbedderInfo:
+        """The loaded embedder; after a crash or a restart, a fresh worker with the same embedder."""
+        if self.embedder is not None and self._proc is not None and self._proc.is_alive() \
+                and self._embedder_proc is self._proc:
+            return self.embedder
+        if self._embed_request is None:
+            raise errors.EmbeddingModelMissing("No embedding model is loaded.")
+        return self._load_embedder(self._embed_request)
+
+    def _embedder_crashed(self, exc: errors.ModelCrashed) -> errors.ModelCrashed:
+        """The same crash, named after the embedding model."""
+        path = self._embed_request.path if self._embed_request else None
+        name = Path(path).name if path else "the embedding model"
+        exitcode = getattr(exc, "exitcode", None)
+        return errors.ModelCrashed(
+            f"The process running {name} stopped unexpectedly ({errors.ModelCrashed.describe_exit(exitcode)}).",
+            exitcode=exitcode, path=path)
+
+    def unload_embedder(self) -> None:
+        with self._lock:
+            if self._proc is not None and self._proc.is_alive() and self._embedder_proc is self._proc:
+                try:
+                    self._call("unload_embedder")
+                except errors.ModelError:
+                    pass
+            self.embedder = None
+            self._embed_request = None
+            self._embedder_proc = None
+
     def cancel(self) -> None:
         """Stop the current generation before its next token (any thread)."""
         self._flag.value = 1
@@ -279,6 +394,7 @@ class Runtime:
                     pass
             self._drop_worker()
             self.info = None
+            self.embedder = None
 
     def __enter__(self) -> "Runtime":
         return self

@@ -4,7 +4,9 @@ Everything native lives here, so a segfault or abort in llama.cpp kills only
 this process. Requests are ``(op, args)`` tuples; replies are ``("ok", value)``,
 ``("tok", text)`` while generating, ``("done", stats)`` and
 ``("error", kind, message)``. Cancel arrives through shared memory, read
-between tokens, never through the request queue.
+between tokens, never through the request queue. Beside the chat model the
+worker may hold one embedding model (``load_embedder``, ``embed``), which
+answers ``("ok", {"data": float32 bytes, "dim": n, "stats": {...}})``.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
     from .native import GenerationStats, NativeError, NativeModel
 
     model: NativeModel | None = None
+    held: dict[str, Any] = {}  # "embedder": a NativeEmbedder, imported on first use
     cancelled = lambda: cancel_flag.value != 0  # noqa: E731 - read per token, keep it cheap
     send = conn.send
     while True:
@@ -62,6 +65,8 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
             elif op == "exit":
                 send(("ok", None))
                 return
+            elif op in ("load_embedder", "embed", "unload_embedder"):
+                _embedder_op(op, args, held, send)
             elif model is None:
                 send(("error", "NoModelLoaded", "No model is loaded."))
             elif op == "count":
@@ -83,3 +88,22 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
             send(("error", exc.kind, str(exc)))
         except Exception as exc:  # report, keep serving
             send(("error", "ModelError", f"{type(exc).__name__}: {exc}"))
+
+
+def _embedder_op(op: str, args: dict[str, Any], held: dict[str, Any], send: Any) -> None:
+    """Serve one embedding request; ``held["embedder"]`` is the embedding model, if any."""
+    if op == "load_embedder":
+        from .native_embed import NativeEmbedder
+        old = held.pop("embedder", None)
+        if old is not None:
+            old.close()
+        held["embedder"] = NativeEmbedder(**args)
+        send(("ok", held["embedder"].describe()))
+    elif "embedder" not in held:
+        send(("error", "NoModelLoaded", "No embedding model is loaded."))
+    elif op == "embed":
+        data, dim, stats = held["embedder"].embed(args["texts"])
+        send(("ok", {"data": data, "dim": dim, "stats": stats}))
+    else:  # unload_embedder
+        held.pop("embedder").close()
+        send(("ok", None))

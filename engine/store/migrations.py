@@ -112,7 +112,108 @@ def m002_models(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_models]
+def m003_knowledge(db: Database) -> None:
+    """Knowledge collections: their sources, files, chunks (with embeddings), job queue, and use by conversations."""
+    db.executescript(
+        """
+        CREATE TABLE kb_collections (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            created_at REAL NOT NULL,
+            embed_model TEXT,
+            embed_dim INTEGER,
+            vectors_version INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'idle' CHECK (state IN ('idle', 'indexing', 'paused'))
+        );
+        CREATE TABLE kb_sources (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES kb_collections(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            is_dir INTEGER NOT NULL,
+            added_at REAL NOT NULL,
+            UNIQUE (collection_id, path)
+        );
+        CREATE TABLE kb_files (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES kb_collections(id) ON DELETE CASCADE,
+            path TEXT NOT NULL,
+            size INTEGER,
+            mtime_ns INTEGER,
+            sha256 TEXT,
+            kind TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'indexed', 'failed', 'skipped')),
+            reason TEXT,
+            pages INTEGER,
+            chunks INTEGER NOT NULL DEFAULT 0,
+            seconds REAL,
+            indexed_at REAL,
+            UNIQUE (collection_id, path)
+        );
+        CREATE INDEX kb_files_status ON kb_files(collection_id, status);
+        CREATE TABLE kb_chunks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            file_id INTEGER NOT NULL REFERENCES kb_files(id) ON DELETE CASCADE,
+            collection_id INTEGER NOT NULL REFERENCES kb_collections(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            heading TEXT NOT NULL DEFAULT '',
+            page INTEGER,
+            line_start INTEGER NOT NULL,
+            line_end INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            embedding BLOB
+        );
+        CREATE INDEX kb_chunks_file ON kb_chunks(file_id);
+        CREATE INDEX kb_chunks_collection ON kb_chunks(collection_id);
+        CREATE TABLE kb_chunk_removals (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            collection_id INTEGER NOT NULL,
+            chunk_id INTEGER NOT NULL
+        );
+        CREATE TRIGGER kb_chunks_removed AFTER DELETE ON kb_chunks BEGIN
+            INSERT INTO kb_chunk_removals(collection_id, chunk_id) VALUES (old.collection_id, old.id);
+        END;
+        CREATE TABLE kb_jobs (
+            id INTEGER PRIMARY KEY,
+            collection_id INTEGER NOT NULL REFERENCES kb_collections(id) ON DELETE CASCADE,
+            file_id INTEGER NOT NULL UNIQUE REFERENCES kb_files(id) ON DELETE CASCADE,
+            queued_at REAL NOT NULL
+        );
+        CREATE INDEX kb_jobs_collection ON kb_jobs(collection_id, id);
+        CREATE TABLE conversation_knowledge (
+            conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            collection_id INTEGER NOT NULL REFERENCES kb_collections(id) ON DELETE CASCADE,
+            PRIMARY KEY (conversation_id, collection_id)
+        );
+        ALTER TABLE conversations ADD COLUMN documents_only INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+    if not trigram_supported():
+        return  # keyword search falls back to LIKE
+    db.executescript(
+        """
+        CREATE VIRTUAL TABLE kb_chunks_fts USING fts5(
+            text, heading,
+            content='kb_chunks', content_rowid='id',
+            tokenize='trigram'
+        );
+        CREATE TRIGGER kb_chunks_fts_insert AFTER INSERT ON kb_chunks BEGIN
+            INSERT INTO kb_chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
+        END;
+        CREATE TRIGGER kb_chunks_fts_delete AFTER DELETE ON kb_chunks BEGIN
+            INSERT INTO kb_chunks_fts(kb_chunks_fts, rowid, text, heading)
+            VALUES ('delete', old.id, old.text, old.heading);
+        END;
+        CREATE TRIGGER kb_chunks_fts_update AFTER UPDATE OF text, heading ON kb_chunks BEGIN
+            INSERT INTO kb_chunks_fts(kb_chunks_fts, rowid, text, heading)
+            VALUES ('delete', old.id, old.text, old.heading);
+            INSERT INTO kb_chunks_fts(rowid, text, heading) VALUES (new.id, new.text, new.heading);
+        END;
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge]
 
 
 def applied(db: Database) -> list[str]:

