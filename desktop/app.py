@@ -64,6 +64,7 @@ class HearthApp:
         """Cancel any reply (it is kept as interrupted), stop the threads and the model process."""
         if self.window.generation is not None:
             self.window.generation.cancel.cancel()
+        self.window.stop_threads()
         self.engine.stop(timeout=30)
         self.db.stop()
 

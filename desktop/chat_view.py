@@ -9,12 +9,14 @@ the view sticks to the bottom only if the user has not scrolled up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from engine import Conversation, Message, Store
 
+from .attachment_view import attachment_thumbnail
 from .message_widget import MessageWidget, ThreadItem
 
 RENDER_INTERVAL_MS = 33
@@ -32,7 +34,8 @@ def first_words(text: str, limit: int = 40) -> str:
 
 
 def load_thread(store: Store, conversation_id: int) -> ThreadData:
-    """The conversation's current branch with sibling ids and dropped-turn summaries (database thread)."""
+    """The conversation's current branch with sibling ids, dropped-turn summaries and the user's attachments
+    (database thread; image thumbnails are decoded here, not on the GUI thread)."""
     conversation = store.conversation(conversation_id)
     thread = store.thread(conversation_id)
     by_id = {m.id: m for m in thread}
@@ -43,11 +46,15 @@ def load_thread(store: Store, conversation_id: int) -> ThreadData:
     children: dict[int | None, list[int]] = {}
     for row in rows:
         children.setdefault(row["parent_id"], []).append(row["id"])
+    attached = store.attachments_of([m.id for m in thread if m.role == "user"])
     items = []
     for message, parent in zip(thread, parents):
         dropped_ids = (message.record.get("dropped") or []) if message.role == "assistant" else []
         dropped = tuple(first_words(by_id[i].content) for i in dropped_ids if i in by_id)
-        items.append(ThreadItem(message, tuple(children.get(parent, [message.id])), dropped))
+        attachments = tuple(attached.get(message.id, ()))
+        for attachment in attachments:
+            attachment_thumbnail(attachment)
+        items.append(ThreadItem(message, tuple(children.get(parent, [message.id])), dropped, attachments))
     return ThreadData(conversation, tuple(items))
 
 
@@ -164,12 +171,12 @@ class ChatView(QScrollArea):
         return items
 
     # --- streaming -----------------------------------------------------------------
-    def add_message(self, message: Message) -> None:
+    def add_message(self, message: Message, *, attachments: tuple[Any, ...] = ()) -> None:
         """A message just stored (the user's, or a reply starting) joins the branch after its parent."""
         if message.conversation_id != self.conversation_id:
             return
         items = self._truncate_after(message.parent_id)
-        items.append(ThreadItem(message, (message.id,)))
+        items.append(ThreadItem(message, (message.id,), attachments=attachments))
         self._set_items(items)
         self._stick = True
         self._scroll_to_end()

@@ -36,6 +36,9 @@ def _build_parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="send a message and stream the reply")
     chat.add_argument("prompt", help="the message to send")
     chat.add_argument("--model", help="path to a .gguf model (default: the conversation's model)")
+    chat.add_argument("--mmproj", help="the model's image projector (.gguf; default: paired automatically)")
+    chat.add_argument("--attach", action="append", default=[], metavar="FILE",
+                      help="attach an image or a document (repeatable)")
     chat.add_argument("--conversation", type=int, help="continue this conversation (default: a new one)")
     chat.add_argument("--system", help="system prompt for a new conversation")
     chat.add_argument("--temperature", type=float)
@@ -73,6 +76,15 @@ def _build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--threads", type=int)
     engine.add_argument("--tokens", type=int, default=128)
     engine.add_argument("--llama-bench", help="path to llama.cpp's llama-bench binary, to compare with")
+    kbb = bsub.add_parser("kb", help="knowledge base: ingest and embedding rate against raw llama.cpp, re-index, "
+                                     "retrieval latency at 10k/100k/1M chunks")
+    kbb.add_argument("--json", required=True, help="file to write the results to")
+    kbb.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+    kbb.add_argument("--corpus", help="a folder to ingest (default: licence texts and part of Python's library)")
+    kbb.add_argument("--reindex-files", type=int, default=10_000, help="files in the unchanged re-index test")
+    kbb.add_argument("--scales", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    kbb.add_argument("--keyword-max-size", type=int, help="measure larger scales vector-only")
+    kbb.add_argument("--threads", type=int)
     gui = bsub.add_parser("gui", help="window start-up time and event-loop stalls while a reply streams")
     gui.add_argument("--model", required=True)
     gui.add_argument("--json", required=True, help="file to write the results to")
@@ -108,6 +120,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cli_models.run(args)
         if args.command in ("kb", "ask"):
             return cli_kb.run(args)
+        if args.command == "bench" and args.suite == "kb":
+            from engine.kb.bench import run_kb_bench
+            result = run_kb_bench(Path(args.json), embedder=args.embedder, corpus=args.corpus and Path(args.corpus),
+                                  reindex_files=args.reindex_files, scales=args.scales,
+                                  keyword_max_size=args.keyword_max_size, threads=args.threads)
+            print(json.dumps(result, indent=2))
+            return 0
         if args.command == "bench":
             from engine.bench import run_engine_bench
             result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,
@@ -121,9 +140,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from engine import Chat, ContextTrimmed, Piece, ReplyFinished, Runtime, Sampling, Store, paths
+    from engine import Chat, ContextTrimmed, Piece, ReplyFinished, Runtime, Sampling, Store, UserSaved, paths
+    from engine.attachments import prepare
     from engine.sampling import CancelToken
 
+    attachments = [prepare(path) for path in args.attach]   # a refused file stops here, before anything is stored
     home = paths()
     store = Store(home.database)
     if args.conversation is not None:
@@ -150,12 +171,19 @@ def _chat(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     gpu = args.gpu_layers if args.gpu_layers == "auto" else int(args.gpu_layers)
     with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
-        runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads)
-        if runtime.info and runtime.info.template.fallback_reason:
-            print(f"[{runtime.info.template.fallback_reason}]", file=sys.stderr)
+        runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
+        info = runtime.info
+        if info and info.template.fallback_reason:
+            print(f"[{info.template.fallback_reason}]", file=sys.stderr)
+        if info and info.vision_error:
+            print(f"[image projector not loaded: {info.vision_error}]", file=sys.stderr)
         in_reasoning = False
-        for event in Chat(store, runtime).send(conv.id, args.prompt, sampling=sampling, cancel=cancel):
-            if isinstance(event, ContextTrimmed):
+        for event in Chat(store, runtime).send(conv.id, args.prompt, attachments=attachments, sampling=sampling,
+                                               cancel=cancel):
+            if isinstance(event, UserSaved) and event.attachments:
+                print("[attached: " + ", ".join(f"{a.name} ({a.kind})" for a in event.attachments) + "]",
+                      file=sys.stderr)
+            elif isinstance(event, ContextTrimmed):
                 print(f"[context full: left out {len(event.dropped_ids)} older messages "
                       f"({event.dropped_tokens} tokens) to fit {event.n_ctx} tokens]", file=sys.stderr)
             elif isinstance(event, Piece):
@@ -171,6 +199,11 @@ def _chat(args: argparse.Namespace) -> int:
             elif isinstance(event, ReplyFinished):
                 sys.stdout.write("\n")
                 m = event.message
+                seen = m.record.get("attachments", {})
+                if seen.get("images_sent") or seen.get("document_tokens"):
+                    print(f"[prompt {event.stats.get('prompt_tokens', m.prompt_tokens)} tokens: "
+                          f"{len(seen.get('images_sent', []))} images ({seen.get('image_tokens', 0)} tokens), "
+                          f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
                 print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · "
                       f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
                       f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)

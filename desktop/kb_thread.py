@@ -21,18 +21,21 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import CancelToken, HearthError, KnowledgeBase, Progress, Runtime, Store, paths
+from engine import CancelToken, HearthError, Runtime, Store, errors, paths
 from engine.kb import library
-from engine.kb.library import CollectionStatus
-from engine.kb.records import Hit
-from engine.kb.scan import SKIPPED_DIRS
 
 from .kb_watch import FolderWatcher
 from .tasks import Callback, JobThread
+
+if TYPE_CHECKING:  # the knowledge base itself is imported on its thread, keeping the app's start quick
+    from engine.kb.indexer import Progress
+    from engine.kb.knowledge import KnowledgeBase
+    from engine.kb.library import CollectionStatus
+    from engine.kb.records import Hit
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.1   # at most ~10 progress updates a second reach the window
@@ -57,10 +60,12 @@ class _Run:
     cancel: CancelToken = field(default_factory=CancelToken)
     steps: Iterator[Progress] | None = None
     collection_id: int | None = None
+    held_by_user: bool = False    # paused by the user (not by the app quitting): stays paused
 
 
 def waiting(name: str, state: str = "queued") -> Progress:
     """A progress with nothing done yet (a run waiting its turn, or one that stopped before starting)."""
+    from engine.kb.indexer import Progress
     return Progress(name, state, 0, 0, 0, 0, 0, 0, 0.0)
 
 
@@ -100,6 +105,7 @@ class KnowledgeThread(JobThread):
     def _setup(self) -> None:
         if self._after is not None:
             self._after.wait(30)
+        from engine.kb.knowledge import KnowledgeBase
         runtime = self._runtime or Runtime(log_path=paths().runtime_log, cache_dir=paths().cache)
         self._runtime = runtime
         self.kb = KnowledgeBase(Store(self._database), runtime, embedder=self._embedder)
@@ -131,7 +137,7 @@ class KnowledgeThread(JobThread):
                 try:
                     job = self._jobs.get(block=not busy)
                 except queue.Empty:
-                    self._step()
+                    self._safe_step()
                     continue
                 if job is None:
                     break
@@ -162,8 +168,8 @@ class KnowledgeThread(JobThread):
                     run.pause.set()
                     for _ in run.steps:
                         pass
-                coll = self.kb.collection(run.name)
-                library.set_state(self.kb.conn, coll.id, "indexing")
+                if not run.held_by_user and (run.steps is not None or not run.quiet):
+                    library.set_state(self.kb.conn, self.kb.collection(run.name).id, "indexing")
             except Exception:
                 log.exception("could not leave %s ready to resume", run.name)
         with self._lock:
@@ -182,8 +188,18 @@ class KnowledgeThread(JobThread):
                     return
             self._queue.append(run)
             behind = self._active is not None or len(self._queue) > 1
+        self._jobs.put(_wake)  # the thread may be asleep waiting for a job
         if behind and not run.quiet:
             self.post(self.events.progress.emit, waiting(run.name))
+
+    def _safe_step(self) -> None:
+        try:
+            self._step()
+        except Exception as exc:  # a bug must not end the thread: drop the run, say so
+            log.exception("indexing step failed")
+            with self._lock:
+                self._active = None
+            self.post(self.events.failed.emit, exc)
 
     def _step(self) -> None:
         """Start the next run or take one more step of the current one."""
@@ -202,7 +218,10 @@ class KnowledgeThread(JobThread):
             assert run.steps is not None
             progress = next(run.steps, None)
         except Exception as exc:
-            self._failed(run, exc)
+            if run.quiet and isinstance(exc, errors.CollectionNotFound):
+                self._finish(run, None)  # the watcher asked for a collection deleted meanwhile
+            else:
+                self._failed(run, exc)
             return
         if progress is None:
             self._finish(run, None)
@@ -237,6 +256,12 @@ class KnowledgeThread(JobThread):
         return True
 
     def _finish(self, run: _Run, last: Progress | None) -> None:
+        if self._quitting.is_set() and not run.held_by_user and last is not None and last.state == "paused":
+            assert self.kb is not None and run.collection_id is not None
+            library.set_state(self.kb.conn, run.collection_id, "indexing")  # stopped by the quit: resume at start
+            with self._lock:
+                self._active = None
+            return
         with self._lock:
             self._active = None
             again = run.name in self._again and (last is None or last.state == "done")
@@ -267,13 +292,14 @@ class KnowledgeThread(JobThread):
         self._post_statuses()
 
     def _hold(self, name: str, how: str) -> bool:
-        """On the thread: stop ``name``'s run now (``how``: pause or cancel); True if one was running."""
+        """On the thread: stop ``name``'s run now (``how``: pause or cancel); True if one was running or waiting."""
         with self._lock:
             run = self._active if self._active is not None and self._active.name == name else None
+            queued = any(r.name == name for r in self._queue)
             self._queue = deque(r for r in self._queue if r.name != name)
             self._again.discard(name)
         if run is None:
-            return False
+            return queued
         (run.pause.set if how == "pause" else run.cancel.cancel)()
         last = None
         for last in run.steps or ():
@@ -297,7 +323,11 @@ class KnowledgeThread(JobThread):
 
     def _post_folders(self) -> None:
         assert self.kb is not None
-        folders = {c.name: list(watched_folders(c.sources, self._watch_limit + 1)) for c in self.kb.collections()}
+        try:
+            folders = {c.name: list(watched_folders(c.sources, self._watch_limit + 1)) for c in self.kb.collections()}
+        except Exception:
+            log.exception("could not list the folders to watch")
+            return
         self.post(self.events.folders.emit, folders)
 
     def _remember(self, progress: Progress) -> None:
@@ -390,6 +420,7 @@ class KnowledgeThread(JobThread):
         """Pause now (between batches); the queued files stay in the database until Resume."""
         with self._lock:
             if self._active is not None and self._active.name == name:
+                self._active.held_by_user = True
                 self._active.pause.set()
                 return
             queued = [r for r in self._queue if r.name == name]
@@ -425,12 +456,17 @@ class KnowledgeThread(JobThread):
             return self._active.name if self._active is not None else None
 
 
+def _wake() -> None:
+    """An empty job: wakes the thread so it looks at the run queue."""
+
+
 def _exists(kb: KnowledgeBase, name: str) -> bool:
     return any(c.name == " ".join(name.split()) for c in kb.collections())
 
 
 def watched_folders(sources: Iterable[str], limit: int) -> Iterator[str]:
     """The sources and the folders under them that indexing visits (at most ``limit``)."""
+    from engine.kb.scan import SKIPPED_DIRS
     count = 0
     for source in sources:
         stack = [source]

@@ -6,6 +6,7 @@ window talks to the knowledge thread.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
@@ -16,6 +17,7 @@ from engine import Hit, Progress
 from engine.kb.library import CollectionStatus
 
 BAR_STEPS = 1000
+_ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]+: ")   # "DocumentUnreadable: …" as the indexer records it
 
 
 def eta_text(seconds: float) -> str:
@@ -80,7 +82,7 @@ class ProgressRow(QWidget):
         """What the collection is doing: ``progress`` is this session's latest report, if any."""
         stored = status.collection.state
         state = progress.state if progress is not None else stored
-        if state in ("done", "cancelled") and stored == "indexing":
+        if state in ("done", "cancelled", "paused") and stored == "indexing":
             state = "indexing"   # a new run has started; its first report is on its way
         self.state = state
         running = state in ("indexing", "queued")
@@ -136,7 +138,7 @@ class ProblemsTable(QTableWidget):
             name = QTableWidgetItem(Path(problem.path).name)
             name.setToolTip(problem.path)
             name.setData(Qt.ItemDataRole.UserRole, problem.path)
-            reason = QTableWidgetItem(problem.reason)
+            reason = QTableWidgetItem(_ERROR_NAME.sub("", problem.reason))  # the class name stays in the tooltip
             reason.setToolTip(problem.reason)
             self.setItem(row, 0, name)
             self.setItem(row, 1, QTableWidgetItem(words.get(problem.status, problem.status)))

@@ -176,8 +176,9 @@ class KnowledgeWindow(QDialog):
     # --- collections --------------------------------------------------------------------------------
     def show_statuses(self, statuses: list[CollectionStatus]) -> None:
         self.statuses = {s.collection.name: s for s in statuses}
-        wanted = self._select_next if self._select_next in self.statuses else self.current
-        self._select_next = None
+        wanted = self.current
+        if self._select_next in self.statuses:  # a collection just made or renamed: show it
+            wanted, self._select_next = self._select_next, None
         if wanted not in self.statuses:
             wanted = statuses[0].collection.name if statuses else None
         table = self.table
@@ -206,11 +207,11 @@ class KnowledgeWindow(QDialog):
     def _state_text(self, status: CollectionStatus) -> str:
         progress = self.knowledge.latest.get(status.collection.name)
         state = status.collection.state
-        if progress is not None and progress.state == "queued" and state != "paused":
+        if progress is not None and progress.state == "queued":
             return self.tr("Waiting")
         if state == "indexing":
             if progress is not None and progress.state == "indexing" and progress.total:
-                return self.tr("Indexing %1 %").replace("%1", str(round(100 * progress.fraction)))
+                return self.tr("Indexing %1%").replace("%1", str(round(100 * progress.fraction)))
             return self.tr("Indexing")
         if state == "paused":
             return self.tr("Paused")
@@ -283,7 +284,7 @@ class KnowledgeWindow(QDialog):
 
     def create(self, name: str) -> None:
         self._select_next = " ".join(name.split())
-        self.knowledge.create(name, None, self._error)
+        self.knowledge.create(name, None, self._not_made)
 
     def ask_rename(self) -> QInputDialog | None:
         if self.current is None:
@@ -297,7 +298,7 @@ class KnowledgeWindow(QDialog):
 
     def rename(self, old: str, new: str) -> None:
         self._select_next = " ".join(new.split())
-        self.knowledge.rename(old, new, None, self._error)
+        self.knowledge.rename(old, new, None, self._not_made)
 
     def _name_dialog(self, title: str, label: str, text: str) -> QInputDialog:
         dialog = QInputDialog(self)
@@ -346,7 +347,7 @@ class KnowledgeWindow(QDialog):
             return
         name = Path(items[0]).name or self.tr("Documents")
         self._select_next = name
-        self.knowledge.add(name, items, None, self._error, create=True)
+        self.knowledge.add(name, items, None, self._not_made, create=True)
 
     def remove_selected_source(self) -> None:
         items = self.sources.selectedItems()
@@ -428,6 +429,10 @@ class KnowledgeWindow(QDialog):
         QDesktopServices.openUrl(hit_url(hit))
 
     # --- the rest -----------------------------------------------------------------------------------------
+    def _not_made(self, exc: object) -> None:
+        self._select_next = None
+        self._error(exc)
+
     def _error(self, exc: object) -> None:
         if isinstance(exc, BaseException):
             show_error(self, exc)

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
@@ -23,6 +23,7 @@ from engine.models import import_model, installed_models
 from engine.starter import is_starter
 
 from . import i18n
+from .attach_flow import AttachmentsMixin
 from .chat_view import ChatView, ThreadData, load_thread
 from .composer import Composer
 from .conversation_list import ConversationList
@@ -36,12 +37,14 @@ from .tasks import DbThread, EngineThread, ModelWanted
 from .welcome import WelcomePage
 
 if TYPE_CHECKING:
+    from .kb_thread import KnowledgeThread
+    from .knowledge_panel import KnowledgeWindow
     from .model_manager import ModelManager
 
 log = logging.getLogger(__name__)
 
 
-class MainWindow(RepliesMixin, QMainWindow):
+class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
     def __init__(self, *, paths: Paths, prefs: Prefs, db: DbThread, engine: EngineThread) -> None:
         super().__init__()
         self.paths, self.prefs, self.db, self.engine = paths, prefs, db, engine
@@ -55,7 +58,10 @@ class MainWindow(RepliesMixin, QMainWindow):
         self._models_scanned = False
         self._creating: list[Callable[[ThreadData], None]] | None = None
         self.model_manager: ModelManager | None = None
+        self.knowledge_window: KnowledgeWindow | None = None
+        self._knowledge: KnowledgeThread | None = None
         self._recommended = False
+        self._threads_stopped = False
 
         self.conversations = ConversationList()
         self.chat_view = ChatView()
@@ -88,6 +94,7 @@ class MainWindow(RepliesMixin, QMainWindow):
 
         self._build_actions()
         self._connect()
+        self._setup_attachments()
         self._restore_state()
         self.retranslate()
         self.refresh_conversations(open_id=self.prefs.last_conversation, starting=True)
@@ -102,9 +109,12 @@ class MainWindow(RepliesMixin, QMainWindow):
         self.act_add_model = QAction(self, triggered=self.add_model_file)
         self.act_models_folder = QAction(self, triggered=self.open_models_folder)
         self.act_manager = QAction(self, shortcut=QKeySequence("Ctrl+M"), triggered=self.open_model_manager)
+        self.act_knowledge = QAction(self, shortcut=QKeySequence("Ctrl+K"), triggered=self.open_knowledge)
+        self.act_attach = QAction(self, triggered=self.choose_attachments)
         self.act_export = QAction(self, triggered=self.export_conversation)
         self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for action in (self.act_new, self.act_manager, self.act_add_model, self.act_models_folder, self.act_export):
+        for action in (self.act_new, self.act_attach, self.act_manager, self.act_knowledge, self.act_add_model,
+                       self.act_models_folder, self.act_export):
             self.menu_file.addAction(action)
         self.menu_file.addSeparator()
         self.menu_file.addAction(self.act_quit)
@@ -150,6 +160,19 @@ class MainWindow(RepliesMixin, QMainWindow):
         self.welcome.rescan.connect(self.rescan_models)
         self.welcome.find_models.connect(self.open_model_manager)
         self.demo_banner.find_models.connect(self.open_model_manager)
+        # Collections resume an interrupted indexing run and are watched while the app runs: start
+        # their thread soon after the window is up, but only when there are collections at all.
+        QTimer.singleShot(1000, self, self._start_knowledge_if_used)
+
+    def _start_knowledge_if_used(self) -> None:
+        def count(store: Any) -> int:
+            return store.db.conn.execute("SELECT count(*) FROM kb_collections").fetchone()[0]
+
+        def start(n: int) -> None:
+            if n and not self._threads_stopped:
+                self.knowledge_thread()
+        if not self._threads_stopped:
+            self.db.submit(count, start, self.show_error)
 
     def _restore_state(self) -> None:
         geometry = self.prefs.geometry()
@@ -226,6 +249,27 @@ class MainWindow(RepliesMixin, QMainWindow):
         self.model_manager.show()
         self.model_manager.raise_()
         return self.model_manager
+
+    def knowledge_thread(self) -> "KnowledgeThread":
+        """The knowledge base's thread (started on first use: it has its own worker process)."""
+        if self._knowledge is None:
+            from .kb_thread import KnowledgeThread
+            self._knowledge = KnowledgeThread(self.paths.database, embedder=self.engine.embedder, after=self.db.ready)
+            self._knowledge.events.statuses.connect(lambda _statuses: self.settings.knowledge.refresh())
+        return self._knowledge
+
+    def open_knowledge(self) -> "KnowledgeWindow":
+        """The knowledge window (File → Knowledge…), raised."""
+        from .knowledge_panel import open_knowledge
+        self.knowledge_window = open_knowledge(self, self.knowledge_thread(), self.knowledge_window)
+        return self.knowledge_window
+
+    def stop_threads(self) -> None:
+        """The window's own threads (the app stops the database and model threads)."""
+        self._threads_stopped = True
+        self.stop_attachments()
+        if self._knowledge is not None:
+            self._knowledge.stop()
 
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))
@@ -454,11 +498,12 @@ class MainWindow(RepliesMixin, QMainWindow):
         text = self.composer.text() if draft is None else draft
         conversation_id = conv.id
         meter = self.composer.meter
+        attachments = self.composer.attachments()
 
         def apply(budget: object) -> None:
             if self.conversation is not None and self.conversation.id == conversation_id:
                 meter.set_budget(budget)  # type: ignore[arg-type]
-        self.engine.budget(lambda chat: chat.budget(conversation_id, text), apply)
+        self.engine.budget(lambda chat: chat.budget(conversation_id, text, attachments=attachments), apply)
 
     # --- language and window state -----------------------------------------------------------------------
     def set_language(self, code: str) -> None:
@@ -484,6 +529,8 @@ class MainWindow(RepliesMixin, QMainWindow):
         self.act_add_model.setText(self.tr("Add a model file…"))
         self.act_models_folder.setText(self.tr("Open the models folder"))
         self.act_manager.setText(self.tr("Models…"))
+        self.act_knowledge.setText(self.tr("Knowledge…"))
+        self.act_attach.setText(self.tr("Attach files…"))
         self.act_export.setText(self.tr("Export chat as Markdown…"))
         self.act_quit.setText(self.tr("Quit"))
         self.act_panel.setText(self.tr("Model and settings panel"))

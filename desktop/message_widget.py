@@ -7,14 +7,15 @@ reply has Regenerate, a user message has Edit (which opens an editor in
 place); both show ‹ 2/3 › when the message has siblings. A reply that used
 the knowledge base links its citations [1] to its sources, listed under it
 (desktop/sources_view.py); one that found nothing in documents-only mode
-shows that, translated.
+shows that, translated. A user message shows its attachments (thumbnails and
+document chips that open the stored copy) above its text.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette, QResizeEvent
@@ -23,9 +24,13 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPus
 
 from engine import Message
 
+from .attachment_view import AttachmentStrip
 from .blocks import code_chunks, fenced, split_blocks
 from .markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
 from .sources_view import SourcesView, not_found_text
+
+if TYPE_CHECKING:
+    from engine.attachments import Attachment
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,7 @@ class ThreadItem:
     message: Message
     sibling_ids: tuple[int, ...] = ()   # this message and its siblings, oldest first
     dropped: tuple[str, ...] = ()       # first words of the turns left out of this reply's prompt
+    attachments: tuple["Attachment", ...] = ()   # a user message's images and documents
 
     @property
     def sibling_count(self) -> int:
@@ -261,6 +267,7 @@ class MessageWidget(QFrame):
         self.reasoning_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.reasoning_toggle.setAutoRaise(True)
         self.reasoning_toggle.clicked.connect(self._toggle_reasoning)
+        self.attachment_strip = AttachmentStrip(removable=False)
         self.reasoning_text = SegmentedText()
         self.reasoning_text.setObjectName("reasoningText")
         self.reasoning_text.setVisible(False)
@@ -328,6 +335,7 @@ class MessageWidget(QFrame):
         layout.addWidget(self.dropped_label)
         layout.addWidget(self.reasoning_toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.reasoning_text)
+        layout.addWidget(self.attachment_strip)
         layout.addWidget(self.text)
         layout.addWidget(self.editor)
         layout.addWidget(self.edit_row)
@@ -351,6 +359,7 @@ class MessageWidget(QFrame):
     def set_item(self, item: ThreadItem) -> None:
         self.item = item
         message = item.message
+        self.attachment_strip.set_attachments(item.attachments)
         knowledge = self.knowledge()
         self.text.set_sources(len(knowledge.get("sources") or []))
         self.text.set_markdown(self._shown(message.content))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from PySide6.QtCore import QCoreApplication
 
@@ -37,6 +37,8 @@ class Generation:
     live: LiveReply | None = None
     user_saved: bool = False
     draft: str = ""
+    attachments: tuple[Any, ...] = ()          # engine.attachments.Attachment, sent with the draft
+    sources: tuple[str | None, ...] = ()       # the files they came from (to give the chips back)
 
 
 class RepliesMixin:
@@ -48,9 +50,13 @@ class RepliesMixin:
         if self.conversation is None:
             self._create_conversation(lambda _data: self.send(text))
             return
+        attachments = self.composer.attachments()
+        if self.cannot_see(attachments):
+            return  # told why; the draft and its attachments stay
         conversation_id = self.conversation.id
         self.settings.flush()
-        self._start(lambda chat, cancel: chat.send(conversation_id, text, cancel=cancel), draft=text)
+        self._start(lambda chat, cancel: chat.send(conversation_id, text, attachments=attachments, cancel=cancel),
+                    draft=text, attachments=attachments, sources=self.composer.strip.sources())
         self.composer.accept_sent()
 
     def regenerate(self: "MainWindow", reply_id: int) -> None:
@@ -59,7 +65,8 @@ class RepliesMixin:
     def edit(self: "MainWindow", message_id: int, text: str) -> None:
         self._start(lambda chat, cancel: chat.edit(message_id, text, cancel=cancel))
 
-    def _start(self: "MainWindow", start: Callable[[Chat, CancelToken], Iterator[object]], *, draft: str = "") -> None:
+    def _start(self: "MainWindow", start: Callable[[Chat, CancelToken], Iterator[object]], *, draft: str = "",
+               attachments: list[Any] | None = None, sources: list[str | None] | None = None) -> None:
         conv = self.conversation
         if conv is None or self.generation is not None:
             return
@@ -69,7 +76,8 @@ class RepliesMixin:
                 "No model is installed.", hint="Add a model file (File → Add a model file…), then send again."))
             return
         self._gen_counter += 1
-        gen = Generation(self._gen_counter, conv.id, draft=draft)
+        gen = Generation(self._gen_counter, conv.id, draft=draft, attachments=tuple(attachments or ()),
+                         sources=tuple(sources or ()))
         self.generation = gen
         self._set_generating(True)
         self.engine.generate(gen.gen_id, wanted, start, gen.cancel, self._on_event, self._on_done, self._on_error)
@@ -109,7 +117,7 @@ class RepliesMixin:
         elif isinstance(event, UserSaved):
             gen.user_saved = True
             if showing:
-                self.chat_view.add_message(event.message)
+                self.chat_view.add_message(event.message, attachments=event.attachments)
                 if self.settings.uses_knowledge():
                     searching = QCoreApplication.translate("MainWindow", "Searching your documents…")
                     self.status.showMessage(searching, 30000)
@@ -151,6 +159,10 @@ class RepliesMixin:
             return
         if not gen.user_saved and gen.draft and not self.composer.text():
             self.composer.input.setPlainText(gen.draft)  # nothing was stored: give the text back
+        if not gen.user_saved and gen.attachments and not self.composer.attachments():
+            self.composer.set_attachments(list(gen.attachments), list(gen.sources))
+        if not gen.user_saved and self.send_refused(exc, gen.attachments):
+            return
         if isinstance(exc, errors.ModelCrashed):
             self.info = None
             self.status.show_crashed()

@@ -18,6 +18,7 @@ from .paths import Paths, paths
 from .sampling import CancelToken, Sampling
 
 _WHERE = {
+    "Attachment": ".attachments", "prepare_attachment": ".attachments",
     "Budget": ".budget",
     "CURRENT": ".chat", "Chat": ".chat", "ChatEvent": ".chat", "ContextTrimmed": ".chat", "Piece": ".chat",
     "ReplyFinished": ".chat", "ReplyStarted": ".chat", "UserSaved": ".chat", "KnowledgeRetrieved": ".chat",
@@ -43,6 +44,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
+    from .attachments import Attachment, prepare_attachment
     from .budget import Budget
     from .chat import (CURRENT, Chat, ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished,
                        ReplyStarted, UserSaved)

@@ -27,7 +27,7 @@ class Budget:
     n_ctx: int
     system: int        # the system prompt, with its template overhead
     history: int       # the earlier turns that would be sent (after dropping)
-    attachments: int   # 0 for now (reserved for attached documents)
+    attachments: int   # the draft's attached documents and images (carved out of the draft's tokens)
     knowledge: int     # kept for passages retrieved from the conversation's collections
     draft: int         # the message being typed, with its template overhead and the generation prompt
     reserve: int       # kept free for the reply
@@ -46,11 +46,12 @@ class Budget:
 
 def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], draft: str, *,
                    render: Render, count: Callable[[str], int], n_ctx: int, reserve: int,
-                   policy: str, knowledge: int = 0) -> Budget:
+                   policy: str, knowledge: int = 0, attachments: int = 0) -> Budget:
     """The budget of sending ``draft`` after ``history`` ((id, role, content) tuples, oldest first).
 
     ``render`` is a chat template's render (``ChatTemplate.render``); ``count`` counts tokens;
-    ``knowledge`` is the room kept for retrieved passages (they are chosen when the message is sent).
+    ``knowledge`` is the room kept for retrieved passages (they are chosen when the message is sent);
+    ``attachments`` is the part of the draft's tokens that its attachments take (reported apart).
     Never raises ContextError: a prompt that cannot fit gives ``over=True``, with every turn
     dropped when even the draft alone is too long (policy ``drop_oldest``), none under ``refuse``.
     """
@@ -99,6 +100,7 @@ def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], 
             saved = without(head + tail)
             upto_history = system + (saved if saved is not None else sum(count(m["content"]) for m in kept))
     upto_history = min(max(upto_history, system), total)
-    return Budget(n_ctx=n_ctx, system=system, history=upto_history - system, attachments=0, knowledge=knowledge,
-                  draft=total - upto_history, reserve=reserve,
+    attached = min(max(attachments, 0), total - upto_history)
+    return Budget(n_ctx=n_ctx, system=system, history=upto_history - system, attachments=attached,
+                  knowledge=knowledge, draft=total - upto_history - attached, reserve=reserve,
                   dropped_ids=tuple(ids[i] for i in sorted(dropped)), over=over)

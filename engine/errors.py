@@ -212,3 +212,45 @@ class DocumentTooLarge(DocumentError):
 
 class EmbeddingModelMissing(KnowledgeError):
     hint = "Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh."
+
+
+# --- attachments: images and documents sent with a message ----------------------
+
+class AttachmentError(HearthError):
+    """A file cannot be attached to a message (its message names the file)."""
+
+    hint = ("Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, "
+            "source code).")
+
+
+class ImageRejected(AttachmentError):
+    """Not an allowed image format, too many pixels (a decompression bomb), or damaged."""
+
+    hint = "Save the image as PNG or JPEG, at most 40 megapixels, and attach it again."
+
+
+class VisionUnsupported(AttachmentError):
+    """The loaded model has no image projector: images cannot reach it."""
+
+    def __init__(self, message: str, *, suggestions: list[str] | None = None, hint: str = "",
+                 path: str | Path | None = None) -> None:
+        self.suggestions = list(suggestions or [])
+        if not hint:
+            models = f" ({', '.join(self.suggestions)})" if self.suggestions else ""
+            hint = (f"Choose a vision model{models}, or load this model's image projector (its mmproj file). "
+                    "Or remove the images and send the text alone.")
+        super().__init__(message, hint=hint, path=path)
+
+
+class AttachmentTooLarge(AttachmentError):
+    """Attached documents do not fit in the context; nothing was sent or cut."""
+
+    hint = ("Add the document to a knowledge base instead: Hearth then sends only the passages that answer "
+            "each question. Or load the model with a larger context.")
+
+    def __init__(self, message: str, *, names: list[str] | None = None, tokens: int = 0, room: int = 0,
+                 hint: str = "", path: str | Path | None = None) -> None:
+        super().__init__(message, hint=hint, path=path)
+        self.names = list(names or [])   # the documents, largest first
+        self.tokens = tokens             # what they need
+        self.room = room                 # what the context leaves them

@@ -38,6 +38,11 @@ class Paths:
         return self.home / "cache"
 
     @property
+    def attachments(self) -> Path:
+        """Copies of the files attached to messages, by content: ``attachments/ab/<sha256><suffix>``."""
+        return self.home / "attachments"
+
+    @property
     def settings(self) -> Path:
         """The window's preferences (an INI file written by Qt)."""
         return self.home / "settings.ini"

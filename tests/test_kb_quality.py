@@ -123,7 +123,7 @@ def test_kb_search_json_and_ask_cites_the_right_file(hearth_home: Path, tmp_path
                    "--seed", "1", "--max-tokens", "48", "How long does the Zephyr kettle take to boil water?")
     assert asked.returncode == 0, asked.stderr
     answer, _, sources = asked.stdout.partition("\nSources:\n")
-    assert answer.strip(), asked.stdout
+    assert "97" in answer, asked.stdout  # even the 135M model reads the number from the source
     first = sources.strip("\n").splitlines()[0]
     assert re.match(r"^[ *]\[1\] .*kettle\.md, lines \d+–\d+ \(score ", first), sources
     assert "bike.md" not in first

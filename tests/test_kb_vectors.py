@@ -167,8 +167,9 @@ def test_bad_shapes_are_refused() -> None:
 
 def test_nbytes_and_shrink(rng: np.random.Generator) -> None:
     index = VectorIndex(DIM)
-    index.add(np.arange(1500), unit(rng, 1500))
-    assert index.capacity >= 1500
+    index.add(np.arange(1000), unit(rng, 1000))
+    index.add(np.arange(1000, 1500), unit(rng, 500))     # doubles the capacity
+    assert index.capacity == 2048
     grown = index.nbytes
     index.shrink()
     assert index.capacity == 1500
@@ -211,3 +212,24 @@ def test_from_rows_in_several_batches(monkeypatch: pytest.MonkeyPatch, rng: np.r
     assert len(index) == 1000
     np.testing.assert_array_equal(index.vectors()[5], vecs[0])
     np.testing.assert_array_equal(index.vectors()[999], vecs[999])
+
+
+@pytest.mark.parametrize("mmap", [False, True])
+def test_save_and_load(tmp_path: Path, rng: np.random.Generator, mmap: bool) -> None:
+    vecs = unit(rng, 500)
+    index = VectorIndex(DIM)
+    index.add(np.arange(3, 503), vecs)
+    index.remove([10, 11, 12])
+    index.save(tmp_path / "cache")
+    loaded = VectorIndex.load(tmp_path / "cache", mmap=mmap)
+    assert loaded.ids.tolist() == index.ids.tolist()
+    np.testing.assert_array_equal(loaded.vectors(), index.vectors())
+    q = unit(rng, 1)[0]
+    assert loaded.search(q, 7)[0].tolist() == index.search(q, 7)[0].tolist()
+    # Changes after loading work, and never write into the cache files.
+    loaded.add([20], vecs[:1])
+    loaded.add([9_999], vecs[1:2])
+    loaded.remove([30])
+    assert len(loaded) == len(index)
+    assert VectorIndex.load(tmp_path / "cache").ids.tolist() == index.ids.tolist()
+    np.testing.assert_array_equal(VectorIndex.load(tmp_path / "cache").vectors(), index.vectors())

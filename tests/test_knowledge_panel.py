@@ -90,8 +90,16 @@ def row(window: KnowledgeWindow, name: str) -> list[str]:
 
 
 def wait_ready(qtbot, window: KnowledgeWindow, name: str, files: str, timeout: int = WAIT) -> None:
-    qtbot.waitUntil(lambda: any(window.table.item(r, 0).text() == name for r in range(window.table.rowCount()))
-                    and row(window, name)[1] == files and row(window, name)[3] == "Ready", timeout=timeout)
+    """Until the collection shows ``files`` indexed files and is Ready."""
+    def ready() -> bool:
+        names = [window.table.item(r, 0).text() for r in range(window.table.rowCount())]
+        return name in names and row(window, name)[1] == files and row(window, name)[3] == "Ready"
+    try:
+        qtbot.waitUntil(ready, timeout=timeout)
+    except qtbot.TimeoutError:
+        shown = [[window.table.item(r, c).text() for c in range(4)] for r in range(window.table.rowCount())]
+        raise AssertionError(f"{name} never showed {files} files and Ready: {shown}, "
+                             f"{window.progress.label.text()!r}, {window.knowledge.latest}") from None
 
 
 def new_collection(qtbot, window: KnowledgeWindow, name: str) -> None:
@@ -159,7 +167,8 @@ def test_drop_a_folder_index_see_problems_and_test_retrieval(qtbot, knowledge: K
 
     problems = {r[0]: r for r in window.problems.rows()}
     assert set(problems) == {"broken.docx", "budget.xlsx"}
-    assert problems["broken.docx"][1] == "failed" and "DocumentUnreadable" in problems["broken.docx"][2]
+    assert problems["broken.docx"][1] == "failed" and "damaged" in problems["broken.docx"][2]
+    assert "DocumentUnreadable" in window.problems.item(0, 2).toolTip()
     assert problems["budget.xlsx"][1] == "skipped" and ".xlsx" in problems["budget.xlsx"][2]
     assert window.tabs.tabText(1) == "Problems (2)" and window.retry_button.isEnabled()
 
@@ -303,8 +312,8 @@ def test_a_killed_app_resumes_indexing_at_start(qtbot, tmp_path: Path, hearth_ho
                                                 minilm_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
-    for i in range(150):
-        (folder / f"doc{i:03}.md").write_text(f"# Document {i}\n\n" + f"Paragraph about topic {i}. " * 40)
+    for i in range(200):
+        (folder / f"doc{i:03}.md").write_text(f"# Document {i}\n\n" + f"Paragraph about topic {i}. " * 12)
     env = {**os.environ, "HEARTH_HOME": str(hearth_home)}
     cmd = [sys.executable, "-m", "desktop.cli", "kb", "add", "Corpus", str(folder), "--embedder", str(minilm_path)]
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -321,12 +330,12 @@ def test_a_killed_app_resumes_indexing_at_start(qtbot, tmp_path: Path, hearth_ho
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     jobs, state = jobs_and_state("Corpus")
-    assert state == "indexing" and 0 < jobs < 150
+    assert state == "indexing" and 0 < jobs < 200
 
     knowledge = KnowledgeThread(embedder=minilm_path)  # the app starts again; nobody clicks anything
     try:
         window = open_window(qtbot, knowledge)
-        wait_ready(qtbot, window, "Corpus", "150")
+        wait_ready(qtbot, window, "Corpus", "200")
         assert jobs_and_state("Corpus") == (0, "idle")
     finally:
         knowledge.stop(timeout=60)
@@ -362,3 +371,62 @@ def test_dropping_something_that_is_not_a_file_is_refused(qtbot, knowledge: Know
                             Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert not enter.isAccepted()
+
+
+def test_one_run_at_a_time_others_wait_and_cancel_stops(qtbot, knowledge: KnowledgeThread, tmp_path: Path) -> None:
+    big, small = tmp_path / "big", tmp_path / "small"
+    big.mkdir()
+    small.mkdir()
+    for i in range(300):
+        (big / f"b{i:03}.txt").write_text(f"Big note {i}: the tide table for day {i}.\n")
+    (small / "tea.txt").write_text(DOCS["tea.txt"])
+    window = open_window(qtbot, knowledge)
+    window.add_paths([str(big)])
+    qtbot.waitUntil(lambda: window.current == "big" and window.progress.state == "indexing", timeout=WAIT)
+    new_collection(qtbot, window, "small")
+    window.add_paths([str(small)])
+    qtbot.waitUntil(lambda: row(window, "small")[3] == "Waiting", timeout=30_000)
+    assert row(window, "big")[3].startswith("Indexing")
+    assert window.progress.label.text() == "Waiting for another collection to finish indexing…"
+
+    window.table.selectRow(0)  # "big"
+    qtbot.waitUntil(lambda: window.current == "big" and window.progress.cancel_button.isVisible())
+    window.progress.cancel_button.click()
+    wait_ready(qtbot, window, "small", "1")  # the waiting one runs once the first stops
+    jobs, state = jobs_and_state("big")
+    assert (jobs, state) == (0, "idle") and row(window, "big")[3] == "Ready"
+    assert 0 < int(row(window, "big")[1]) < 300
+    assert window.progress.label.text().startswith("Up to date") or "Cancelled" in window.progress.label.text()
+
+    window.progress.resume_button.click()  # "Index now" picks up the files never reached
+    assert window.progress.resume_button.text() == "Index now"
+    wait_ready(qtbot, window, "big", "300")
+
+
+def test_the_watcher_debounces_and_falls_back_to_rescans_past_its_limit(qtbot, tmp_path: Path) -> None:
+    from desktop.kb_watch import FolderWatcher
+    folders = [tmp_path / name for name in ("a", "a/b", "a/b/c", "a/d")]
+    for folder in folders:
+        folder.mkdir(parents=True)
+    watcher = FolderWatcher(limit=10, debounce_ms=300, rescan_ms=200)
+    watcher.set_folders({"A": [str(f) for f in folders]})
+    assert watcher.watched() == sorted(str(f) for f in folders) and not watcher.overflowing
+    seen: list[str] = []
+    watcher.changed.connect(seen.append)
+    for i in range(5):
+        (folders[2] / f"f{i}.txt").write_text("x")
+        (folders[0] / f"g{i}.txt").write_text("x")
+    qtbot.waitUntil(lambda: seen == ["A"], timeout=5000)
+    qtbot.wait(600)
+    assert seen == ["A"]  # ten changes, one re-index
+
+    small = FolderWatcher(limit=2, rescan_ms=200)
+    small.set_folders({"A": [str(f) for f in folders], "B": [str(folders[0])]})
+    assert small.watched() == [str(folders[0]), str(folders[1])] and small.overflowing == {"A"}
+    with qtbot.waitSignals([small.changed, small.changed], timeout=3000):
+        pass  # the rescan timer asks again and again
+    small.set_folders({"B": [str(folders[0])]})
+    assert small.watched() == [str(folders[0])] and not small.overflowing
+    small.stop()
+    watcher.stop()
+    assert watcher.watched() == []

@@ -21,10 +21,12 @@ import gc
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -154,7 +156,7 @@ class Corpus:
 
 def _build_db(
     path: Path, corpus: Corpus, vectors: Callable[[int, int], np.ndarray], n: int, fts_fill: str,
-    fts_budget_s: float,
+    fts_budget_s: float, optimize: bool,
 ) -> tuple[Any, dict[str, Any]]:
     from engine.store import Store
 
@@ -219,6 +221,11 @@ def _build_db(
                 for sql in triggers:
                     conn.execute(sql)
             times["fts_rebuild_s"] = time.perf_counter() - t0
+            if optimize:
+                t0 = time.perf_counter()
+                with conn:
+                    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+                times["fts_optimize_s"] = time.perf_counter() - t0
         except sqlite3.OperationalError:
             times["fts_rebuild_s"] = None
             times["fts_timed_out_after_s"] = fts_budget_s
@@ -229,21 +236,23 @@ def _build_db(
     return store, times
 
 
-def _percentiles(samples: Sequence[float]) -> dict[str, float]:
-    arr = np.asarray(samples) * 1000.0
-    return {"p50_ms": round(float(np.percentile(arr, 50)), 2), "p95_ms": round(float(np.percentile(arr, 95)), 2),
-            "max_ms": round(float(arr.max()), 2)}
+def _percentiles(samples: tuple[list[float], list[float]]) -> dict[str, float]:
+    """Wall-clock p50/p95/max, and the median CPU time of this process (all its threads)."""
+    wall, cpu = (np.asarray(part) * 1000.0 for part in samples)
+    return {"p50_ms": round(float(np.percentile(wall, 50)), 2), "p95_ms": round(float(np.percentile(wall, 95)), 2),
+            "max_ms": round(float(wall.max()), 2), "cpu_p50_ms": round(float(np.percentile(cpu, 50)), 2)}
 
 
-def _timed(fn: Callable[[Any], Any], inputs: Sequence[Any], warmup: int = 5) -> list[float]:
+def _timed(fn: Callable[[Any], Any], inputs: Sequence[Any], warmup: int = 5) -> tuple[list[float], list[float]]:
     for item in inputs[:warmup]:
         fn(item)
-    out = []
+    wall, cpu = [], []
     for item in inputs:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn(item)
-        out.append(time.perf_counter() - t0)
-    return out
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
 def _fetch(conn: sqlite3.Connection, ids: list[int]) -> list[Any]:
@@ -260,7 +269,7 @@ def _fetch(conn: sqlite3.Connection, ids: list[int]) -> list[Any]:
 
 def bench_size(
     n: int, dim: int, queries: int, with_keyword: bool, workdir: Path, seed: int, fts_fill: str,
-    fts_budget_s: float = 300.0,
+    fts_budget_s: float = 300.0, optimize: bool = True,
 ) -> dict[str, Any]:
     rng = np.random.default_rng(seed + n)
     corpus = Corpus(seed)
@@ -275,7 +284,7 @@ def bench_size(
     store = None
     if with_keyword:
         path = workdir / f"bench-{n}.db"
-        store, times = _build_db(path, corpus, vectors, n, fts_fill, fts_budget_s)
+        store, times = _build_db(path, corpus, vectors, n, fts_fill, fts_budget_s, optimize)
         result["build"] = {k: round(v, 2) if isinstance(v, float) else v for k, v in times.items()}
         result["build"]["fts_fill"] = fts_fill
         conn = store.conn
@@ -291,6 +300,12 @@ def bench_size(
             count = min(BATCH * 5, n - start)
             index.add(np.arange(start + 1, start + count + 1), vectors(start, count))
         result["build"] = {"index_build_s": round(time.perf_counter() - t0, 2)}
+    cache = workdir / f"index-{n}"
+    index.save(cache)
+    t0 = time.perf_counter()
+    index = VectorIndex.load(cache)
+    result["build"]["index_load_from_npy_s"] = round(time.perf_counter() - t0, 2)
+    shutil.rmtree(cache, ignore_errors=True)
     result["index_bytes"] = index.nbytes
     result["index_bytes_per_100k"] = int(index.nbytes * 100_000 / n)
 
@@ -324,7 +339,19 @@ def bench_size(
         return _fetch(conn, [chunk_id for chunk_id, _ in fused[:TOP]])
 
     result["hybrid"] = _percentiles(_timed(hybrid, list(range(queries))))
-    slow = sorted(zip(_timed(lambda q: keyword_search(conn, collections, q, CANDIDATES), questions[:40], 0),
+
+    # The same, with the vector scan in a worker thread while this thread (the
+    # connection's owner) runs the keyword search: numpy and SQLite both release the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        def overlapped(i: int) -> list[Any]:
+            future = pool.submit(index.search, qvecs[i], CANDIDATES)
+            words = keyword_search(conn, collections, questions[i], CANDIDATES)
+            ids, _ = future.result()
+            fused = rrf([ids.tolist(), [chunk_id for chunk_id, _ in words]])
+            return _fetch(conn, [chunk_id for chunk_id, _ in fused[:TOP]])
+
+        result["hybrid_overlapped"] = _percentiles(_timed(overlapped, list(range(queries))))
+    slow = sorted(zip(_timed(lambda q: keyword_search(conn, collections, q, CANDIDATES), questions[:40], 0)[0],
                       questions[:40]), reverse=True)[:3]
     result["keyword_slowest"] = [{"ms": round(s * 1000, 1), "question": q} for s, q in slow]
     result["load_average_after"] = os.getloadavg()[0]
@@ -343,6 +370,7 @@ def bench_retrieval(
     fts_fill: str = "rebuild",
     keyword_max_size: int | None = None,
     fts_budget_s: float = 300.0,
+    optimize: bool = True,
     keep_files: bool = False,
 ) -> dict[str, Any]:
     """Build and measure each size; returns a JSON-ready dict.
@@ -351,7 +379,9 @@ def bench_retrieval(
     dropped, then rebuilds the index in one step and restores the triggers
     (much faster for a bulk load); "triggers" inserts through the triggers,
     as the indexer does. Sizes above ``keyword_max_size``, and those whose
-    FTS rebuild takes longer than ``fts_budget_s``, are measured vector-only.
+    FTS rebuild (and ``optimize``, merging the index into one segment as
+    the indexer should after a bulk load) takes longer than ``fts_budget_s``,
+    are measured vector-only.
     """
     import platform
     import tempfile
@@ -365,13 +395,13 @@ def bench_retrieval(
                     "numpy": np.__version__, "sqlite": sqlite3.sqlite_version},
         "settings": {"dim": dim, "queries": queries, "candidates": CANDIDATES, "top": TOP,
                      "words_per_chunk": WORDS_PER_CHUNK, "chinese_share": CHINESE_SHARE,
-                     "fts_fill": fts_fill, "seed": seed},
+                     "fts_fill": fts_fill, "fts_optimize": optimize, "seed": seed},
         "sizes": [],
     }
     for n in sizes:
         keyword = with_keyword and (keyword_max_size is None or n <= keyword_max_size)
         log.info("Measuring %d chunks (keyword: %s)", n, keyword)
-        entry = bench_size(n, dim, queries, keyword, workdir, seed, fts_fill, fts_budget_s)
+        entry = bench_size(n, dim, queries, keyword, workdir, seed, fts_fill, fts_budget_s, optimize)
         if with_keyword and not keyword:
             entry["note"] = f"keyword side skipped above {keyword_max_size} chunks"
         report["sizes"].append(entry)
@@ -391,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--keyword-max-size", type=int)
     parser.add_argument("--fts-fill", choices=("rebuild", "triggers"), default="rebuild")
     parser.add_argument("--fts-budget", type=float, default=300.0, help="seconds allowed for the FTS rebuild")
+    parser.add_argument("--no-optimize", action="store_true", help="leave the FTS index unmerged")
     parser.add_argument("--workdir", type=Path)
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--out", type=Path)
@@ -398,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     report = bench_retrieval(args.sizes, args.dim, args.queries, not args.no_keyword, args.workdir,
                              fts_fill=args.fts_fill, keyword_max_size=args.keyword_max_size,
-                             fts_budget_s=args.fts_budget, keep_files=args.keep)
+                             fts_budget_s=args.fts_budget, optimize=not args.no_optimize, keep_files=args.keep)
     text = json.dumps(report, indent=2, ensure_ascii=False)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")

@@ -106,13 +106,13 @@ def installed_embedders(store: Store | None = None) -> list[Path]:
 
 
 def default_embedder(store: Store | None = None) -> Path:
-    """The embedding model a collection uses unless told otherwise: the first installed one
-    (by name) other than the starter, else the starter. Raises ``EmbeddingModelMissing`` when there is none."""
-    found = installed_embedders(store)
+    """The embedding model collections use unless told otherwise: the starter when installed (so that
+    downloading another model never silently re-embeds every collection), else the first installed one
+    by name. Raises ``EmbeddingModelMissing`` when there is none."""
     starter = starter_embedder()
-    others = [p for p in found if p != starter]
-    if others:
-        return others[0]
+    if starter is not None:
+        return starter
+    found = installed_embedders(store)
     if found:
         return found[0]
     raise EmbeddingModelMissing("No embedding model is installed; the knowledge base needs one to index documents.")

@@ -59,6 +59,7 @@ class KnowledgeBase:
         return self.store.db.conn
 
     def close(self) -> None:
+        self._retriever.close()
         if self._own_runtime:
             self.runtime.close()
 

@@ -10,6 +10,7 @@ connection.
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
@@ -42,6 +43,12 @@ class Retriever:
         self.conn = conn
         self.embed_query = embed_query
         self._loaded: dict[int, _Loaded] = {}
+        self._scanner: ThreadPoolExecutor | None = None  # vector scans overlap the keyword query (numpy frees the GIL)
+
+    def close(self) -> None:
+        if self._scanner is not None:
+            self._scanner.shutdown(wait=False)
+            self._scanner = None
 
     def refresh(self, coll: library.Collection) -> VectorIndex | None:
         """The collection's index, brought up to date incrementally (None before anything is embedded)."""
@@ -80,20 +87,30 @@ class Retriever:
         """
         if not collections or not query.strip():
             return []
-        vector_ranked: list[tuple[int, float]] = []
+        indexes: list[VectorIndex] = []
+        q = np.zeros(0, np.float32)
         if self.embed_query is not None and any(c.embed_dim for c in collections):
             q = np.asarray(self.embed_query(query), dtype=np.float32).reshape(-1)
             for coll in collections:
                 if embed_model is not None and coll.embed_model != embed_model:
                     continue
-                index = self.refresh(coll)
-                if index is None or len(index) == 0 or index.dim != q.shape[0]:
-                    continue
+                index = self.refresh(coll)  # reads the database: this thread
+                if index is not None and len(index) and index.dim == q.shape[0]:
+                    indexes.append(index)
+
+        def scan() -> list[tuple[int, float]]:
+            ranked: list[tuple[int, float]] = []
+            for index in indexes:
                 ids, scores = index.search(q, candidates)
-                vector_ranked += zip(ids.tolist(), scores.tolist())
-            vector_ranked.sort(key=lambda pair: -pair[1])
-            vector_ranked = vector_ranked[:candidates]
+                ranked += zip(ids.tolist(), scores.tolist())
+            ranked.sort(key=lambda pair: -pair[1])
+            return ranked[:candidates]
+
+        if self._scanner is None:
+            self._scanner = ThreadPoolExecutor(1, thread_name_prefix="hearth-vectors")
+        scanning = self._scanner.submit(scan)
         keyword_ranked = keyword_search(self.conn, [c.id for c in collections], query, candidates)
+        vector_ranked = scanning.result()
         fused = rrf([[i for i, _ in vector_ranked], [i for i, _ in keyword_ranked]])[:k]
         vec = {cid: (rank, score) for rank, (cid, score) in enumerate(vector_ranked, 1)}
         kw = {cid: (rank, score) for rank, (cid, score) in enumerate(keyword_ranked, 1)}

@@ -1,16 +1,23 @@
 """A collection's embeddings as one float32 matrix in memory, searched by brute force.
 
 Exact search is simple and fast enough for a desktop knowledge base: the
-scan is one matrix-vector product (BLAS), done in blocks so the scores
-never need more than ``BLOCK_ROWS`` floats at a time, then ``argpartition``
-for the top k. Vectors are L2-normalised by whoever embeds them, so the dot
-product is the cosine similarity.
+scan is one matrix-vector product (BLAS) over the packed rows, then
+``argpartition`` for the top k. Its only temporary is the scores, 4 bytes
+a chunk (4 MB at 1M, next to the matrix's 1.5 GB); past ``BLOCK_ROWS`` rows
+the product is written into that array a block at a time, so no BLAS call
+needs scratch space for the whole matrix. The scan reads every vector, so it
+is bound by memory bandwidth: about 120 ms for 1M × 384 on one idle core
+here. Vectors are L2-normalised by whoever embeds them, so the dot product
+is the cosine similarity.
 
 Memory, for 384-dimensional embeddings (``dim * 4`` bytes a chunk):
 
 - per 100k chunks: 153.6 MB of vectors + 0.8 MB of chunk ids + about
   0.8 MB for the position table = about 155 MB (1,556 bytes a chunk);
 - 1M chunks: about 1.55 GB. 768 dimensions double the vector part.
+
+Loading 1M embeddings from SQLite takes 10–20 s; ``save``/``load`` keep a
+``.npy`` copy that loads in 1–2 s (or is memory-mapped).
 
 Appends double the capacity, so right after growing up to half the rows
 may be empty; ``shrink()`` gives that back, and ``from_rows`` sizes the
@@ -25,14 +32,16 @@ An index belongs to one thread at a time; nothing here locks.
 """
 from __future__ import annotations
 
+import os
 from itertools import islice
+from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
 
 FLOAT = np.float32
 ID = np.int64
-BLOCK_ROWS = 1 << 18          # rows scored per matrix-vector product: 1 MB of scores
+BLOCK_ROWS = 1 << 18          # rows per matrix-vector product in a long scan
 LOAD_BATCH = 1 << 16          # rows joined into one buffer by from_rows
 _MIN_CAPACITY = 1024
 _DENSE_SLACK = 1 << 20        # a position table may span this many ids beyond 4 × the rows
@@ -168,7 +177,8 @@ class VectorIndex:
         """The ``k`` ids most similar to ``query``, best first, with their scores.
 
         ``allowed`` limits the search to those chunk ids (absent ones are
-        ignored). Equal scores come in row order. Returns int64 ids and float32 scores.
+        ignored). Equal scores among those returned come in row order. Returns
+        int64 ids and float32 scores.
         """
         q = np.asarray(query, dtype=FLOAT).reshape(-1)
         if q.shape[0] != self.dim:
@@ -231,6 +241,37 @@ class VectorIndex:
             buffer = b"".join(blobs)
             vecs = np.frombuffer(buffer, dtype=FLOAT).reshape(len(ids), index.dim)
             index.add(np.array(ids, dtype=ID), vecs)
+        return index
+
+    def save(self, folder: str | Path) -> None:
+        """Write ``vectors.npy`` and ``ids.npy`` into ``folder``: a cache that loads in 1–2 s at 1M.
+
+        Reading 1M embeddings back from SQLite takes 10–20 s (the blobs sit
+        between the chunks' text); whoever keeps this cache decides when it
+        is stale (e.g. by the chunk count and largest chunk id it was made from).
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, array in (("vectors", self._mat[: self._n]), ("ids", self._ids[: self._n])):
+            part = folder / f"{name}.npy.part"
+            with open(part, "wb") as handle:
+                np.save(handle, array)
+            os.replace(part, folder / f"{name}.npy")
+
+    @classmethod
+    def load(cls, folder: str | Path, *, mmap: bool = False) -> "VectorIndex":
+        """An index from ``save``'s files. ``mmap`` maps the vectors copy-on-write instead of reading them."""
+        folder = Path(folder)
+        mat = np.load(folder / "vectors.npy", mmap_mode="c" if mmap else None)
+        ids = np.load(folder / "ids.npy")
+        if mat.ndim != 2 or mat.dtype != FLOAT or ids.shape != (mat.shape[0],):
+            raise ValueError(f"{folder} does not hold a vector index")
+        index = cls(mat.shape[1])
+        index._mat, index._ids = mat, ids.astype(ID, copy=False)
+        index._n = mat.shape[0]
+        if index._n and (np.unique(index._ids).size != index._n):
+            raise ValueError(f"{folder} holds repeated chunk ids")
+        index._assign(index._ids, np.arange(index._n, dtype=ID))
         return index
 
     # --- internals ------------------------------------------------------------

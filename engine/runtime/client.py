@@ -6,6 +6,12 @@ raises ``ModelCrashed`` at once instead of hanging. After a crash the next
 call starts a fresh worker and reloads the same model. The same worker can
 also hold an embedding model (``load_embedder``, ``embed``) beside the chat
 model; each is reloaded on its next use after a crash.
+
+A chat model may come with an image projector (``load(..., mmproj=...)``, or
+paired automatically by :func:`engine.vision.find_mmproj`); the projector
+runs in the worker too, so one that crashes llama.cpp takes down only the
+worker (``ModelCrashed``). ``generate(..., images=...)`` sends decoded images
+with a prompt holding one media marker per image.
 """
 from __future__ import annotations
 
@@ -13,10 +19,10 @@ import multiprocessing as mp
 import os
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from .. import errors
 from ..filehash import sha256_file
@@ -31,6 +37,9 @@ if TYPE_CHECKING:
 
 _ERRORS: dict[str, type[errors.HearthError]] = {
     "ModelLoadFailed": errors.ModelLoadFailed,
+    "ModelInvalid": errors.ModelInvalid,
+    "ModelNotFound": errors.ModelNotFound,
+    "VisionUnsupported": errors.VisionUnsupported,
     "ModelError": errors.ModelError,
     "NoModelLoaded": errors.NoModelLoaded,
     "MessageTooLong": errors.MessageTooLong,
@@ -52,6 +61,8 @@ class LoadRequest:
     n_gpu_layers: int | str = "auto"     # "auto": all layers when a GPU backend exists
     n_threads: int | None = None
     template: str | None = None          # a built-in template name to use instead of the model's own
+    mmproj: str = ""                     # the image projector to load with it ("": none)
+    mmproj_required: bool = True         # False when paired automatically: a failing projector leaves text only
 
 
 @dataclass(frozen=True)
@@ -73,10 +84,14 @@ class ModelInfo:
     sha256: str
     load_seconds: float
     template: ChatTemplate = field(repr=False)
+    vision: bool = False                 # an image projector is loaded: the model can see images
+    mmproj: str | None = None            # that projector's path
+    vision_error: str = ""               # why a projector found beside the model could not be loaded
 
     def summary(self) -> str:
         return (f"{self.name} · {self.parameters / 1e6:.0f}M · {self.quantization} · "
-                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}")
+                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}"
+                + (" · vision" if self.vision else ""))
 
 
 @dataclass(frozen=True)
@@ -130,6 +145,7 @@ class Runtime:
         self.last_embed_stats: dict[str, Any] = {}
         self._lock = threading.RLock()
         self._streaming = False
+        self._image_tokens: dict[tuple[int, int], int] = {}   # (width, height) -> positions, for this projector
 
     # --- process management ---------------------------------------------------
     @property
@@ -193,19 +209,43 @@ class Runtime:
 
     def _error(self, kind: str, message: str) -> errors.HearthError:
         cls = _ERRORS.get(kind, errors.ModelError)
+        if cls is errors.VisionUnsupported:
+            from ..vision import vision_model_names
+            return errors.VisionUnsupported(message, suggestions=vision_model_names(),
+                                            path=self._request.path if self._request else None)
         return cls(message, path=self._request.path if self._request else None)
 
     # --- public API -------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, n_ctx: int | None = None, n_gpu_layers: int | str = "auto",
-             n_threads: int | None = None, template: str | None = None) -> ModelInfo:
-        """Validate the file, pick its chat template, load it in the worker."""
-        request = LoadRequest(str(Path(path).expanduser().resolve()), n_ctx, n_gpu_layers, n_threads, template)
+             n_threads: int | None = None, template: str | None = None,
+             mmproj: str | os.PathLike[str] | None = None) -> ModelInfo:
+        """Validate the file, pick its chat template, load it in the worker.
+
+        ``mmproj`` is the image projector to load with the model; None pairs one automatically
+        (:func:`engine.vision.find_mmproj`: the catalog's, or a fitting ``*mmproj*.gguf`` beside the
+        model), "" loads none. A chosen projector that fails fails the load; a paired one that fails
+        leaves the model text-only, with the reason in ``info.vision_error``.
+        """
+        resolved = str(Path(path).expanduser().resolve())
+        gguf = read_gguf_info(resolved)
+        if mmproj is None:
+            from ..vision import find_mmproj
+            found = find_mmproj(resolved, model=gguf)
+            projector, required = (str(found) if found else ""), False
+        else:
+            projector = str(Path(mmproj).expanduser().resolve()) if os.fspath(mmproj) else ""
+            required = True
+        if projector and required:
+            from ..vision import check_projector
+            check_projector(projector, gguf)
+        request = LoadRequest(resolved, n_ctx, n_gpu_layers, n_threads, template, projector, required)
         with self._lock:
             return self._load(request)
 
     def _load(self, request: LoadRequest) -> ModelInfo:
         gguf = read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
         chat_template = _template_for(gguf, request)
+        self._image_tokens.clear()
         n_ctx = request.n_ctx or min(4096, gguf.context_length or 4096)
         threads = request.n_threads or default_threads()
         digest: dict[str, str] = {}
@@ -218,8 +258,21 @@ class Runtime:
         gpu = request.n_gpu_layers
         # "auto" offloads every layer; a CPU-only build of llama.cpp ignores it.
         args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
-                "n_gpu_layers": -1 if gpu == "auto" else int(gpu)}
-        facts = self._call("load", args)
+                "n_gpu_layers": -1 if gpu == "auto" else int(gpu),
+                "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required}
+        try:
+            facts = self._call("load", args)
+        except errors.ModelCrashed as exc:
+            if not request.mmproj or request.mmproj_required:
+                raise
+            # a projector found beside the model crashed llama.cpp: load the model without it
+            hasher.join()
+            crash = (f"The image projector {request.mmproj} crashed llama.cpp "
+                     f"({errors.ModelCrashed.describe_exit(exc.exitcode)}); the model was loaded without it.")
+            info = self._load(LoadRequest(request.path, request.n_ctx, request.n_gpu_layers, request.n_threads,
+                                          request.template, "", True))
+            self.info = replace(info, vision_error=crash)
+            return self.info
         self._model_proc = self._proc
         hasher.join()
         self.info = ModelInfo(
@@ -228,7 +281,8 @@ class Runtime:
             size_bytes=gguf.file_size or facts["size_bytes"], n_ctx_train=facts["n_ctx_train"],
             n_ctx=facts["n_ctx"], n_layers=facts["n_layers"], backend=facts["backend"],
             gpu_layers=facts["gpu_layers"], threads=facts["threads"], sha256=digest.get("sha256", ""),
-            load_seconds=facts["load_seconds"], template=chat_template)
+            load_seconds=facts["load_seconds"], template=chat_template, vision=bool(facts.get("vision")),
+            mmproj=request.mmproj if facts.get("vision") else None, vision_error=facts.get("vision_error", ""))
         return self.info
 
     def _ready(self) -> ModelInfo:
@@ -245,9 +299,26 @@ class Runtime:
             self._ready()
             return int(self._call("count", {"text": text}))
 
-    def generate(self, prompt: str, sampling: Sampling, *, cancel: CancelToken | None = None,
-                 reuse_prefix: bool = True) -> Iterator[str | Done]:
-        """Yield text pieces as they are generated, then one ``Done``."""
+    def image_tokens(self, sizes: Sequence[tuple[int, int]]) -> list[int]:
+        """Context positions an image of each ``(width, height)`` (as sent, see ``engine.images.fit_size``)
+        takes with the loaded projector; the worker preprocesses a blank image of that size once per size."""
+        with self._lock:
+            info = self._ready()
+            if not info.vision:
+                from ..vision import vision_model_names
+                raise errors.VisionUnsupported(f"{info.name} cannot see images.", suggestions=vision_model_names())
+            missing = sorted({(int(w), int(h)) for w, h in sizes} - set(self._image_tokens))
+            if missing:
+                self._image_tokens.update(zip(missing, self._call("image_tokens", {"sizes": missing})))
+            return [self._image_tokens[(int(w), int(h))] for w, h in sizes]
+
+    def generate(self, prompt: str, sampling: Sampling, *, images: Sequence[tuple[int, int, bytes]] = (),
+                 cancel: CancelToken | None = None, reuse_prefix: bool = True) -> Iterator[str | Done]:
+        """Yield text pieces as they are generated, then one ``Done``.
+
+        ``images`` are ``(width, height, rgb_bytes)``, one per media marker in ``prompt`` (in order);
+        they need a model loaded with a projector.
+        """
         with self._lock:
             self._ready()
             self._flag.value = 0
@@ -255,7 +326,8 @@ class Runtime:
             try:
                 try:
                     self._conn.send(("generate", {"prompt": prompt, "sampling": sampling.to_dict(),
-                                                  "reuse_prefix": reuse_prefix}))
+                                                  "reuse_prefix": reuse_prefix,
+                                                  "images": [(int(w), int(h), bytes(b)) for w, h, b in images]}))
                 except (BrokenPipeError, OSError):
                     raise self._crashed() from None
                 self._streaming = True

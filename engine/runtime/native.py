@@ -180,6 +180,10 @@ class NativeModel:
             limit = min(len(self.cached), len(prompt) - 1)  # at least one token must be evaluated
             while keep < limit and self.cached[keep] == prompt[keep]:
                 keep += 1
+        return self.truncate_cache(keep)
+
+    def truncate_cache(self, keep: int) -> int:
+        """Drop the KV cache past its first ``keep`` positions; return how many remain (0 if it had to be cleared)."""
         if keep < len(self.cached):
             if not llama_cpp.llama_memory_seq_rm(self.memory, -1, keep, -1):
                 llama_cpp.llama_memory_clear(self.memory, True)
@@ -225,6 +229,14 @@ class NativeModel:
             self._decode(prompt[i:i + PROMPT_CHUNK])
         st.prompt_seconds = time.perf_counter() - started
         yield from self._sample_loop(sampling, cancelled, st, started)
+
+    # --- continuing after a prompt evaluated elsewhere (native_vision) --------
+    def generate_after(self, sampling: Sampling, *, cancelled: Callable[[], bool],
+                       stats: GenerationStats | None = None, started: float | None = None) -> Iterator[str]:
+        """Yield a reply to a prompt someone else evaluated into sequence 0 (images, through
+        ``native_vision``), who kept ``cached`` at one entry per position."""
+        st = stats if stats is not None else GenerationStats()
+        yield from self._sample_loop(sampling, cancelled, st, started if started is not None else time.perf_counter())
 
     def _sample_loop(self, sampling: Sampling, cancelled: Callable[[], bool],
                      st: GenerationStats, started: float) -> Iterator[str]:

@@ -7,6 +7,13 @@ this process. Requests are ``(op, args)`` tuples; replies are ``("ok", value)``,
 between tokens, never through the request queue. Beside the chat model the
 worker may hold one embedding model (``load_embedder``, ``embed``), which
 answers ``("ok", {"data": float32 bytes, "dim": n, "stats": {...}})``.
+
+``load`` may name an image projector (``mmproj``): a ``VisionProjector`` is
+then made for the model (imported only then). With ``mmproj_required`` false
+(a projector found by pairing, not chosen) a projector that fails to load
+leaves the text model loaded and says why in ``vision_error``. ``generate``
+takes ``images``, ``(width, height, rgb_bytes)`` for each media marker in the
+prompt; ``image_tokens`` says how many positions images of given sizes take.
 """
 from __future__ import annotations
 
@@ -15,6 +22,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+NO_PROJECTOR = "The loaded model has no image projector: it cannot see images."
 
 def _redirect_output(log_path: str | None) -> None:
     """Send native stdout/stderr (llama.cpp's log) to the log file."""
@@ -47,7 +55,7 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
     from .native import GenerationStats, NativeError, NativeModel
 
     model: NativeModel | None = None
-    held: dict[str, Any] = {}  # "embedder": a NativeEmbedder, imported on first use
+    held: dict[str, Any] = {}  # "embedder": a NativeEmbedder; "projector": a VisionProjector (imported on first use)
     cancelled = lambda: cancel_flag.value != 0  # noqa: E731 - read per token, keep it cheap
     send = conn.send
     while True:
@@ -57,11 +65,25 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
             return
         try:
             if op == "load":
+                _close_projector(held)
                 if model is not None:
                     model.close()
                     model = None
+                mmproj, required = args.pop("mmproj", None), args.pop("mmproj_required", True)
                 model = NativeModel(**args)
-                send(("ok", model.describe()))
+                facts = model.describe()
+                facts["vision"], facts["vision_error"] = False, ""
+                if mmproj:
+                    try:
+                        _load_projector(model, mmproj, args, held)
+                        facts["vision"] = True
+                    except NativeError as exc:
+                        if required:
+                            model.close()
+                            model = None
+                            raise
+                        facts["vision_error"] = str(exc)
+                send(("ok", facts))
             elif op == "exit":
                 send(("ok", None))
                 return
@@ -73,12 +95,28 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
                 send(("ok", len(model.tokenize(args["text"]))))
             elif op == "generate":
                 stats = GenerationStats()
-                for piece in model.generate(args["prompt"], Sampling.from_dict(args["sampling"]),
-                                            cancelled=cancelled, reuse_prefix=args.get("reuse_prefix", True),
-                                            stats=stats):
+                images = args.get("images") or []
+                sampling = Sampling.from_dict(args["sampling"])
+                reuse = args.get("reuse_prefix", True)
+                if images and "projector" not in held:
+                    send(("error", "VisionUnsupported", NO_PROJECTOR))
+                    continue
+                if images:
+                    pieces = held["projector"].generate(args["prompt"], images, sampling, cancelled=cancelled,
+                                                        reuse_prefix=reuse, stats=stats)
+                else:
+                    pieces = model.generate(args["prompt"], sampling, cancelled=cancelled, reuse_prefix=reuse,
+                                            stats=stats)
+                for piece in pieces:
                     send(("tok", piece))
                 send(("done", stats.to_dict()))
+            elif op == "image_tokens":
+                if "projector" not in held:
+                    send(("error", "VisionUnsupported", NO_PROJECTOR))
+                    continue
+                send(("ok", [held["projector"].image_tokens(w, h) for w, h in args["sizes"]]))
             elif op == "unload":
+                _close_projector(held)
                 model.close()
                 model = None
                 send(("ok", None))
@@ -88,6 +126,19 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
             send(("error", exc.kind, str(exc)))
         except Exception as exc:  # report, keep serving
             send(("error", "ModelError", f"{type(exc).__name__}: {exc}"))
+
+
+def _load_projector(model: Any, mmproj: str, args: dict[str, Any], held: dict[str, Any]) -> None:
+    from .native_vision import VisionProjector
+    held["projector"] = VisionProjector(model, mmproj, n_threads=args["n_threads"],
+                                        use_gpu=args["n_gpu_layers"] != 0)
+
+
+def _close_projector(held: dict[str, Any]) -> None:
+    """The projector goes before its model (libmtmd holds a pointer to it)."""
+    projector = held.pop("projector", None)
+    if projector is not None:
+        projector.close()
 
 
 def _embedder_op(op: str, args: dict[str, Any], held: dict[str, Any], send: Any) -> None:

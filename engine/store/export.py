@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from engine.store.records import Conversation, Message
+
+if TYPE_CHECKING:
+    from engine.attachments import Attachment
 
 JSON_FORMAT = "hearth.conversation"
 JSON_VERSION = 1
@@ -17,8 +20,9 @@ def _when(timestamp: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
 
 
-def to_markdown(conversation: Conversation, thread: Sequence[Message]) -> str:
-    """Title, model, system prompt, then each message under its role."""
+def to_markdown(conversation: Conversation, thread: Sequence[Message],
+                attachments: Mapping[int, Sequence["Attachment"]] | None = None) -> str:
+    """Title, model, system prompt, then each message under its role (with the names of its attachments)."""
     lines: list[str] = [f"# {conversation.title or 'Untitled conversation'}", ""]
     lines.append(f"- Model: `{conversation.model_path}`" if conversation.model_path else "- Model: (none)")
     lines.append(f"- Created: {_when(conversation.created_at)}")
@@ -38,6 +42,9 @@ def to_markdown(conversation: Conversation, thread: Sequence[Message]) -> str:
                 "",
             ]
         lines += [message.content, ""]
+        attached = (attachments or {}).get(message.id, ())
+        if attached:
+            lines += ["*Attached: " + ", ".join(f"{a.name} ({a.kind})" for a in attached) + "*", ""]
         if message.status == "interrupted":
             lines += ["*(interrupted)*", ""]
         elif message.status == "error":
@@ -45,15 +52,27 @@ def to_markdown(conversation: Conversation, thread: Sequence[Message]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _attachment_dict(att: "Attachment") -> dict[str, Any]:
+    """An attachment without its local path (the file itself is ``attachments/<sha256[:2]>/<file>``)."""
+    data = {k: v for k, v in dataclasses.asdict(att).items() if k != "stored"}
+    data["file"] = f"attachments/{att.sha256[:2]}/{att.stored.name}"
+    return data
+
+
 def to_json(
-    conversation: Conversation, messages: Sequence[Message], thread_ids: Sequence[int]
+    conversation: Conversation, messages: Sequence[Message], thread_ids: Sequence[int],
+    attachments: Mapping[int, Sequence["Attachment"]] | None = None,
 ) -> dict[str, Any]:
-    """Every message (all branches), plus the ids of the selected branch."""
+    """Every message (all branches) with its attachments (documents with their text), plus the ids
+    of the selected branch."""
+    attached = attachments or {}
     return {
         "format": JSON_FORMAT,
         "version": JSON_VERSION,
         "exported_at": time.time(),
         "conversation": dataclasses.asdict(conversation),
-        "messages": [dataclasses.asdict(message) for message in messages],
+        "messages": [{**dataclasses.asdict(message),
+                      "attachments": [_attachment_dict(a) for a in attached.get(message.id, ())]}
+                     for message in messages],
         "thread": list(thread_ids),
     }

@@ -213,7 +213,33 @@ def m003_knowledge(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge]
+def m004_attachments(db: Database) -> None:
+    """Files attached to messages: images and documents (their text kept), in order; the bytes live in
+    content-addressed files beside the database (``attachments/ab/<sha256><suffix>``)."""
+    db.executescript(
+        """
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            ord INTEGER NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('image', 'document')),
+            name TEXT NOT NULL,
+            mime TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            width INTEGER,
+            height INTEGER,
+            pages INTEGER,
+            text TEXT NOT NULL DEFAULT '',
+            tokens INTEGER,
+            UNIQUE (message_id, ord)
+        );
+        CREATE INDEX attachments_sha256 ON attachments(sha256);
+        """
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge, m004_attachments]
 
 
 def applied(db: Database) -> list[str]:

@@ -10,14 +10,17 @@ A Store's connection belongs to the thread that opened it.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from sqlite_utils import Database
+
+from engine.attachments import KINDS, Attachment, copy_into, stored_path
 
 from engine.errors import ConversationNotFound, MessageNotFound, StoreError
 from engine.store import export, migrations, search as _search
@@ -343,6 +346,65 @@ class Store:
                 return current
             current = int(child)
 
+    # --- attachments ----------------------------------------------------------
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attached files are kept: ``attachments`` beside the database (``paths().attachments``)."""
+        return self.path.parent / "attachments"
+
+    def add_attachments(self, message_id: int, atts: Sequence[Attachment], *,
+                        tokens: Sequence[int | None] | None = None) -> list[Attachment]:
+        """Attach files to a message, after those it has; ``tokens`` are what each takes of the context.
+
+        A file whose copy is not in this store's folder yet is copied there first. Returns the
+        attachments as stored (with their ``id``).
+        """
+        self.message(message_id)
+        if tokens is not None and len(tokens) != len(atts):
+            raise ValueError("tokens must give one count per attachment")
+        for att in atts:
+            if att.kind not in KINDS:
+                raise ValueError(f"kind must be one of {KINDS}, not {att.kind!r}")
+        copies = [copy_into(att, self.attachments_dir) for att in atts]
+        stored: list[Attachment] = []
+        with self.db.atomic():
+            start = self.conn.execute("SELECT coalesce(max(ord) + 1, 0) FROM attachments WHERE message_id = ?",
+                                      (message_id,)).fetchone()[0]
+            for i, att in enumerate(copies):
+                cursor = self.conn.execute(
+                    "INSERT INTO attachments (message_id, ord, kind, name, mime, sha256, size, width, height, "
+                    "pages, text, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (message_id, start + i, att.kind, att.name, att.mime, att.sha256, att.size, att.width,
+                     att.height, att.pages, att.text, None if tokens is None else tokens[i]))
+                stored.append(dataclasses.replace(att, id=int(cursor.lastrowid or 0)))
+        return stored
+
+    def attachments(self, message_id: int) -> list[Attachment]:
+        """The files attached to a message, in the order they were attached."""
+        return self.attachments_of([message_id]).get(message_id, [])
+
+    def attachments_of(self, message_ids: Sequence[int]) -> dict[int, list[Attachment]]:
+        """Attachments of several messages at once: message id -> its attachments (messages with none left out)."""
+        found: dict[int, list[Attachment]] = {}
+        ids = list(dict.fromkeys(message_ids))
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            rows = self.conn.execute(
+                f"SELECT * FROM attachments WHERE message_id IN ({', '.join('?' * len(part))}) "
+                "ORDER BY message_id, ord", part).fetchall()
+            for row in rows:
+                found.setdefault(row["message_id"], []).append(self._attachment(row))
+        return found
+
+    def _attachment(self, row: sqlite3.Row) -> Attachment:
+        return Attachment(kind=row["kind"], name=row["name"], sha256=row["sha256"], size=row["size"],
+                          mime=row["mime"],
+                          stored=stored_path(self.attachments_dir, row["sha256"], row["kind"], row["name"],
+                                             row["mime"]),
+                          width=row["width"], height=row["height"], text=row["text"], pages=row["pages"],
+                          id=row["id"])
+
     # --- search and export --------------------------------------------------
 
     def search(self, query: str, *, limit: int = 50) -> list[SearchHit]:
@@ -350,11 +412,15 @@ class Store:
         return _search.search(self.conn, query, limit=limit, use_fts=self._use_fts)
 
     def export_markdown(self, conversation_id: int, leaf_id: int | None = None) -> str:
-        return export.to_markdown(self.conversation(conversation_id), self.thread(conversation_id, leaf_id))
+        thread = self.thread(conversation_id, leaf_id)
+        return export.to_markdown(self.conversation(conversation_id), thread,
+                                  self.attachments_of([m.id for m in thread]))
 
     def export_json(self, conversation_id: int, leaf_id: int | None = None) -> dict[str, Any]:
         thread_ids = [message.id for message in self.thread(conversation_id, leaf_id)]
-        return export.to_json(self.conversation(conversation_id), self.messages(conversation_id), thread_ids)
+        messages = self.messages(conversation_id)
+        return export.to_json(self.conversation(conversation_id), messages, thread_ids,
+                              self.attachments_of([m.id for m in messages]))
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
