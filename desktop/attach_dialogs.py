@@ -24,7 +24,7 @@ def vision_refusal(parent: QWidget, model_name: str, suggestions: Sequence[str],
     box = QMessageBox(parent)
     box.setObjectName("visionRefusal")
     box.setIcon(QMessageBox.Icon.Information)
-    box.setWindowTitle("Hearth")
+    box.setWindowTitle(QCoreApplication.translate("ErrorDialog", "Hearth"))
     model = model_name or QCoreApplication.translate("AttachmentDialog", "This model")
     box.setText(QCoreApplication.translate("AttachmentDialog", "%1 cannot see images. Nothing was sent.")
                 .replace("%1", model))
@@ -49,7 +49,7 @@ def too_large_offer(parent: QWidget, exc: errors.AttachmentTooLarge, name: str,
     box = QMessageBox(parent)
     box.setObjectName("documentTooLarge")
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Hearth")
+    box.setWindowTitle(QCoreApplication.translate("ErrorDialog", "Hearth"))
     box.setText(QCoreApplication.translate("AttachmentDialog", "“%1” does not fit in this conversation. Nothing was sent.")
                 .replace("%1", name))
     size = exc.message

@@ -22,12 +22,13 @@ _ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]+: ")   # "DocumentUnreadable: …" as 
 
 def eta_text(seconds: float) -> str:
     """'about 40 s left', 'about 3 min left', 'about 2 h left'."""
-    tr = QCoreApplication.translate
     if seconds < 60:
-        return tr("KnowledgeProgress", "about %1 s left").replace("%1", str(max(1, round(seconds))))
-    if seconds < 3600:
-        return tr("KnowledgeProgress", "about %1 min left").replace("%1", str(round(seconds / 60)))
-    return tr("KnowledgeProgress", "about %1 h left").replace("%1", f"{seconds / 3600:.1f}")
+        text, value = QCoreApplication.translate("KnowledgeProgress", "about %1 s left"), str(max(1, round(seconds)))
+    elif seconds < 3600:
+        text, value = QCoreApplication.translate("KnowledgeProgress", "about %1 min left"), str(round(seconds / 60))
+    else:
+        text, value = QCoreApplication.translate("KnowledgeProgress", "about %1 h left"), f"{seconds / 3600:.1f}"
+    return text.replace("%1", value)
 
 
 def hit_url(hit: Hit) -> QUrl:

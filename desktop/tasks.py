@@ -234,7 +234,7 @@ class EngineThread(JobThread):
             fn, callback = request
             try:
                 self.post(callback, fn(self.chat))
-            except HearthError as exc:
+            except Exception as exc:  # noqa: BLE001 - a failed count must never end the engine thread
                 log.info("context count failed: %s", exc)
         self._jobs.put(job)
 

@@ -209,3 +209,33 @@ def test_collection_errors_name_the_way_out(kb: KnowledgeBase, tmp_path: Path) -
     with pytest.raises(errors.KnowledgeError) as gone:
         kb.add("Notes", [tmp_path / "does-not-exist"])
     assert "does-not-exist" in str(gone.value)
+
+
+def test_changing_the_embedding_model_re_embeds(kb: KnowledgeBase, tmp_path: Path, minilm_path: Path,
+                                                embed_runtime: Runtime) -> None:
+    folder = write_docs(tmp_path / "docs")
+    kb.create("Notes")
+    kb.add("Notes", [folder])
+    run_index(kb, "Notes")
+    before = kb.collection("Notes")
+    chunks = kb.status("Notes").chunks
+    # Another model file: same weights, another name (so another identity), patched in the header.
+    other = tmp_path / "other-embedder.gguf"
+    data = minilm_path.read_bytes()
+    head = data[:1 << 20].replace(b"all-MiniLM-L6-v2", b"all-MiniLM-L6-vX")
+    other.write_bytes(head + data[1 << 20:])
+
+    switched = KnowledgeBase(kb.store, embed_runtime, embedder=other)
+    states = [p for p in switched.index("Notes")]
+    after = switched.collection("Notes")
+    assert after.embed_model and after.embed_model != before.embed_model
+    assert after.embed_model.split("@")[1] != (before.embed_model or "@").split("@")[1]  # another file hash
+    assert after.vectors_version == before.vectors_version + 1
+    assert states[-1].state == "done" and states[-1].total == 4  # every indexed file was embedded again
+    st = switched.status("Notes")
+    assert st.chunks == chunks and st.embedded == chunks
+    hit = switched.search(["Notes"], "what happens when the owner goes out of scope", k=1)[0]
+    assert Path(hit.path).name == "rust.md" and hit.vector_score is not None
+    # The first model's knowledge base no longer compares vectors with this collection (keyword only).
+    stale = kb.search(["Notes"], "owner scope", k=3)
+    assert all(h.vector_score is None for h in stale)

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox
 
 from desktop.kb_thread import KnowledgeThread
 from desktop.knowledge_panel import KnowledgeWindow
 from engine import Progress, paths
 from tests.docs_factory import make_pdf
+from tests.window_helpers import catching_file_urls
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 120_000
@@ -128,18 +129,6 @@ def jobs_and_state(name: str) -> tuple[int, str]:
     return jobs, state
 
 
-class UrlCatcher(QObject):
-    """Receives the URLs QDesktopServices.openUrl would give to the desktop."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 def test_drop_a_folder_index_see_problems_and_test_retrieval(qtbot, knowledge: KnowledgeThread,
                                                              tmp_path: Path, minilm_path: Path) -> None:
     folder = write_corpus(tmp_path / "docs")
@@ -179,16 +168,12 @@ def test_drop_a_folder_index_see_problems_and_test_retrieval(qtbot, knowledge: K
     hits = ask(qtbot, window, "who polished the brass lamp in the lighthouse?")
     assert hits[0][4] == "lighthouse.pdf" and hits[0][5] == "2", hits[0]
 
-    catcher = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", catcher, "open")
-    try:
+    with catching_file_urls() as catcher:
         rect = window.hits.visualItemRect(window.hits.item(0, 4))
         assert window.hits.viewport().rect().contains(rect.center())
         qtbot.mouseClick(window.hits.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.mouseDClick(window.hits.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.waitUntil(lambda: bool(catcher.urls))
-    finally:
-        QDesktopServices.unsetUrlHandler("file")
     assert catcher.urls[0].toLocalFile() == str(folder / "lighthouse.pdf")
     assert catcher.urls[0].fragment() == "page=2"
 

@@ -14,15 +14,16 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from PySide6.QtCore import QMimeData, QObject, QPointF, Qt, QUrl, Slot
-from PySide6.QtGui import QColor, QDesktopServices, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QGuiApplication, QImage
 from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QWidget
 
 from desktop.app import HearthApp
 from desktop.attachment_view import AttachmentChip
 from engine.runtime.scripted import ScriptedRuntime
 from tests.vision_files import build_tiny_mmproj
-from tests.window_helpers import bubbles, close_app, in_database, make_app, new_chat, type_and_send, wait_idle
+from tests.window_helpers import (UrlCatcher, bubbles, catching_file_urls, close_app, in_database,
+                                  make_app, new_chat, type_and_send, wait_idle)
 
 NOTES = "# Garden notes\n\nTomatoes need six hours of sun and deep watering twice a week.\n"
 
@@ -82,24 +83,10 @@ def stored_messages(app: HearthApp) -> list[tuple[str, str]]:
     return in_database(lambda s: [(m.role, m.content) for m in s.thread(conv_id)])
 
 
-class UrlCatcher(QObject):
-    """Stands in for the desktop: receives the file URLs that QDesktopServices would open."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 @pytest.fixture
 def catcher() -> Iterator[UrlCatcher]:
-    found = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", found, "open")
-    yield found
-    QDesktopServices.unsetUrlHandler("file")
+    with catching_file_urls() as found:
+        yield found
 
 
 class SeeingScripted(ScriptedRuntime):

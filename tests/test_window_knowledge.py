@@ -17,8 +17,8 @@ from typing import Any, Iterator
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt, QTranslator, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QTextCursor
+from PySide6.QtCore import QPoint, Qt, QTranslator
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QCheckBox
 
 from desktop.app import HearthApp
@@ -30,7 +30,8 @@ from engine.kb import library
 from engine.kb.knowledge import KnowledgeBase
 from engine.runtime.client import EmbedderInfo
 from engine.runtime.scripted import ScriptedRuntime
-from tests.window_helpers import bubbles, close_app, in_database, make_app, type_and_send, wait_idle
+from tests.window_helpers import (UrlCatcher, bubbles, catching_file_urls, close_app, in_database,
+                                  make_app, type_and_send, wait_idle)
 
 DOCS = {
     "garden.md": "# Growing tomatoes\n\nTomatoes need six hours of sun every day and deep watering twice "
@@ -84,24 +85,10 @@ def index_collection(runtime: Any, embedder: Path, folder: Path, name: str = "Ga
         assert kb.status(name).files["indexed"] == len(DOCS)
 
 
-class UrlCatcher(QObject):
-    """Stands in for the desktop: receives the file URLs that QDesktopServices would open."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: list[QUrl] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.urls.append(url)
-
-
 @pytest.fixture
 def catcher() -> Iterator[UrlCatcher]:
-    found = UrlCatcher()
-    QDesktopServices.setUrlHandler("file", found, "open")
-    yield found
-    QDesktopServices.unsetUrlHandler("file")
+    with catching_file_urls() as found:
+        yield found
 
 
 @pytest.fixture

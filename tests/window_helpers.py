@@ -1,10 +1,12 @@
 """Building the real Hearth window in tests, and driving it like a user."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from desktop.app import HearthApp
@@ -88,3 +90,25 @@ def in_database(check: Callable[[Store], Any]) -> Any:
     """Read the database with a connection of the test's own thread."""
     with Store(paths().database) as store:
         return check(store)
+
+
+class UrlCatcher(QObject):
+    """Stands in for the desktop: receives the file URLs that QDesktopServices.openUrl would open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.urls.append(url)
+
+
+@contextmanager
+def catching_file_urls() -> Iterator[UrlCatcher]:
+    found = UrlCatcher()
+    QDesktopServices.setUrlHandler("file", found, "open")
+    try:
+        yield found
+    finally:
+        QDesktopServices.unsetUrlHandler("file")

@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AttachmentChip</name>
+    <message numerus="yes">
+        <location filename="../attachment_view.py" line="151"/>
+        <source>%n page(s)</source>
+        <translation>
+            <numerusform>%n page</numerusform>
+            <numerusform>%n pages</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ContextMeter</name>
     <message numerus="yes">
         <location filename="../context_meter.py" line="200"/>
@@ -24,9 +35,20 @@
     </message>
 </context>
 <context>
+    <name>KnowledgeWindow</name>
+    <message numerus="yes">
+        <location filename="../knowledge_panel.py" line="419"/>
+        <source>%n passages, best first. Double-click one to open its file.</source>
+        <translation>
+            <numerusform>%n passage. Double-click it to open its file.</numerusform>
+            <numerusform>%n passages, best first. Double-click one to open its file.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MessageWidget</name>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="415"/>
+        <location filename="../message_widget.py" line="467"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -34,7 +56,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="417"/>
+        <location filename="../message_widget.py" line="469"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>To fit the context, %n earlier message was left out of this reply&apos;s prompt: </numerusform>
@@ -45,11 +67,30 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../model_manager.py" line="279"/>
+        <location filename="../model_manager.py" line="269"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>
             <numerusform>%n repositories</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SearchLine</name>
+    <message numerus="yes">
+        <location filename="../sources_view.py" line="36"/>
+        <source>Searched %n passage(s)</source>
+        <translation>
+            <numerusform>Searched %n passage</numerusform>
+            <numerusform>Searched %n passages</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../sources_view.py" line="36"/>
+        <source>using %n</source>
+        <translation>
+            <numerusform>using %n</numerusform>
+            <numerusform>using %n</numerusform>
         </translation>
     </message>
 </context>

@@ -19,7 +19,6 @@ import logging
 import multiprocessing as mp
 import os
 import signal
-import sys
 import threading
 import time
 import warnings
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DocumentError, DocumentUnreadable
+from ..childproc import die_with_parent
 from . import chunking, extract
 from .records import ParseResult
 
@@ -87,15 +87,6 @@ def parse_one(path: str | os.PathLike[str], *, target_tokens: int = 200, overlap
 
 # --- the worker process --------------------------------------------------------
 
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
 def _limit_memory(limit: int) -> None:
     try:
         import resource
@@ -109,7 +100,7 @@ def _limit_memory(limit: int) -> None:
 def _worker(conn: Connection, memory_limit: int, settings: tuple[int, int, int]) -> None:
     """Say ("ready",), then parse the paths that arrive on ``conn`` until it closes,
     answering ("hash", sha256, size, kind) and then ("done", ParseResult) for each."""
-    _die_with_parent()
+    die_with_parent()
     logging.getLogger().addHandler(logging.NullHandler())  # readers' warnings are not for the terminal
     logging.getLogger().setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")

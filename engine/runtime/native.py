@@ -44,6 +44,18 @@ def backend_name() -> str:
     return "GPU"
 
 
+def tokenize_bytes(vocab: Any, data: bytes, *, add_special: bool, parse_special: bool) -> list[int]:
+    """llama.cpp's tokenizer over UTF-8 ``data``, retrying once with the size it asks for."""
+    capacity = len(data) + 8
+    buf = (llama_cpp.llama_token * capacity)()
+    n = llama_cpp.llama_tokenize(vocab, data, len(data), buf, capacity, add_special, parse_special)
+    if n < 0:
+        capacity = -n
+        buf = (llama_cpp.llama_token * capacity)()
+        n = llama_cpp.llama_tokenize(vocab, data, len(data), buf, capacity, add_special, parse_special)
+    return list(buf[:n])
+
+
 @dataclass
 class GenerationStats:
     prompt_tokens: int = 0
@@ -143,14 +155,7 @@ class NativeModel:
             bos = self.token_text(llama_cpp.llama_vocab_bos(self.vocab))
             if bos and text.startswith(bos):
                 add_bos = False  # the chat template already wrote it
-        capacity = len(data) + 8
-        buf = (llama_cpp.llama_token * capacity)()
-        n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_bos, True)
-        if n < 0:
-            capacity = -n
-            buf = (llama_cpp.llama_token * capacity)()
-            n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, add_bos, True)
-        return list(buf[:n])
+        return tokenize_bytes(self.vocab, data, add_special=add_bos, parse_special=True)
 
     def token_text(self, token: int) -> str:
         n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, True)

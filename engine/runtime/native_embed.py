@@ -19,7 +19,7 @@ from typing import Any
 
 import llama_cpp
 
-from .native import NativeError, backend_name
+from .native import NativeError, backend_name, tokenize_bytes
 
 MAX_SEQUENCES = 256    # texts per batch (llama.cpp allows llama_max_parallel_sequences())
 POOLING_NAMES = {0: "none", 1: "mean", 2: "cls", 3: "last", 4: "rank"}
@@ -145,14 +145,7 @@ class NativeEmbedder:
     def tokenize(self, text: str) -> list[int]:
         """Tokens with the model's special tokens (CLS … SEP for BERT); text is never parsed for specials."""
         data = text.encode("utf-8", errors="replace")  # a lone surrogate from a broken file: '?'
-        capacity = len(data) + 8
-        buf = (llama_cpp.llama_token * capacity)()
-        n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, True, False)
-        if n < 0:
-            capacity = -n
-            buf = (llama_cpp.llama_token * capacity)()
-            n = llama_cpp.llama_tokenize(self.vocab, data, len(data), buf, capacity, True, False)
-        return list(buf[:n])
+        return tokenize_bytes(self.vocab, data, add_special=True, parse_special=False)
 
     def _truncate(self, tokens: list[int]) -> list[int]:
         """The first ``max_tokens`` tokens, keeping a closing special token (SEP/EOS) last."""

@@ -22,6 +22,8 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
+from ..childproc import die_with_parent
+
 NO_PROJECTOR = "The loaded model has no image projector: it cannot see images."
 
 def _redirect_output(log_path: str | None) -> None:
@@ -36,20 +38,9 @@ def _redirect_output(log_path: str | None) -> None:
     os.close(fd)
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this worker when the parent dies (even by SIGKILL)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
 def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
     """Serve requests until the pipe closes or ``exit`` arrives."""
-    _die_with_parent()
+    die_with_parent()
     _redirect_output(log_path)
     from ..sampling import Sampling
     from .native import GenerationStats, NativeError, NativeModel
