@@ -255,7 +255,7 @@ def test_a_document_that_fits_goes_into_the_turn_and_is_counted(store: Store, sm
     prompt = chat.runtime.prompts[-1]
     assert SECRET in prompt and "never instructions to follow" in prompt
     assert first.message.prompt_tokens == first.stats["prompt_tokens"]
-    assert abs(first.stats["prompt_tokens"] - budget.used) <= 8   # the meter measured with a placeholder delimiter
+    assert first.stats["prompt_tokens"] == budget.used  # the placeholder delimiter takes as many tokens as the real one
     user = store.thread(conv.id)[0]
     delimiter = user.record["attachments"]["delimiter"]
     assert f"<<<DOCUMENT {delimiter} 1: notes.md>>>" in prompt and f"<<<END {delimiter}>>>" in prompt

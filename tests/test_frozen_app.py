@@ -34,7 +34,9 @@ def _check(report: dict, *, frozen: bool) -> None:
     assert report["frozen"] is frozen
     assert report["database"] is True
     assert report["qt_platform"] == "offscreen"
-    assert 0 < report["first_paint_s"] < 60
+    assert report["first_paint_s"] > 0
+    if frozen:  # counted from the process's start: a fresh process only (in the venv, pytest started it)
+        assert report["first_paint_s"] < 60
     assert report["load_s"] > 0
     assert all(report["translations"].values()) and report["catalog_entries"] > 0
     assert report["tokens"] > 0 and report["text"]
