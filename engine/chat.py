@@ -21,13 +21,15 @@ note instead.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, Union
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import errors
 from .attachments import Attachment, load_rgb
 from .budget import Budget, measure_budget
 from .context import fit_prompt
+# The events live in engine.events; ``from engine.chat import Piece`` keeps working.
+from .events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
 from .images import fit_size
 from .reasoning import ReasoningSplitter
 from .runtime.client import Done, ModelInfo, Runtime
@@ -38,57 +40,8 @@ from .vision import MEDIA_MARKER, vision_model_names
 
 if TYPE_CHECKING:
     from .kb.knowledge import KnowledgeBase
-    from .kb.records import Hit
 
 SAVE_INTERVAL_S = 0.5
-
-
-@dataclass(frozen=True)
-class UserSaved:
-    message: Message
-    attachments: tuple[Attachment, ...] = ()   # as stored with the message
-
-
-@dataclass(frozen=True)
-class ContextTrimmed:
-    """Older turns were left out of the prompt to make room."""
-
-    dropped_ids: tuple[int, ...]
-    dropped_tokens: int
-    prompt_tokens: int
-    n_ctx: int
-
-
-@dataclass(frozen=True)
-class KnowledgeRetrieved:
-    """Chunks from the conversation's collections went into the prompt (numbered from 1)."""
-
-    sources: tuple["Hit", ...]
-    tokens: int              # what they take of the context
-    searched: int            # hits the search returned before the relevance floor
-
-
-@dataclass(frozen=True)
-class ReplyStarted:
-    message: Message
-    prompt_tokens: int
-    reserve: int
-    n_ctx: int
-
-
-@dataclass(frozen=True)
-class Piece:
-    kind: str   # "answer" or "reasoning"
-    text: str
-
-
-@dataclass(frozen=True)
-class ReplyFinished:
-    message: Message
-    stats: dict[str, Any] = field(default_factory=dict)
-
-
-ChatEvent = Union[UserSaved, ContextTrimmed, KnowledgeRetrieved, ReplyStarted, Piece, ReplyFinished]
 CURRENT = -1  # parent_id meaning "after the conversation's current message"
 
 

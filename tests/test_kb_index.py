@@ -239,3 +239,25 @@ def test_changing_the_embedding_model_re_embeds(kb: KnowledgeBase, tmp_path: Pat
     # The first model's knowledge base no longer compares vectors with this collection (keyword only).
     stale = kb.search(["Notes"], "owner scope", k=3)
     assert all(h.vector_score is None for h in stale)
+
+
+def test_a_big_run_merges_the_keyword_index(kb: KnowledgeBase, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from engine.kb import indexer
+    merged: list[bool] = []
+    real = indexer.Indexer._optimize_keyword_index
+
+    def spy(self: indexer.Indexer) -> None:
+        real(self)
+        merged.append(True)
+
+    monkeypatch.setattr(indexer.Indexer, "_optimize_keyword_index", spy)
+    monkeypatch.setattr(indexer, "OPTIMIZE_AFTER_CHUNKS", 5)
+    kb.create("Notes")
+    kb.add("Notes", [write_docs(tmp_path / "docs")])
+    run_index(kb, "Notes")
+    assert merged == [True]
+    assert Path(kb.search(["Notes"], "aphids soapy water", k=1)[0].path).name == "garden.md"
+    (tmp_path / "docs" / "tea.txt").write_text("Oolong tea is brewed at 90 degrees.\n")
+    run_index(kb, "Notes")  # one changed file: a small run, no merge
+    assert merged == [True]
