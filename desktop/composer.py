@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeyEvent
+from PySide6.QtCore import QEvent, QMimeData, QPointF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QImage, QKeyEvent, QPainter, QPainterPath, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from .attachment_view import AttachmentStrip, DropFilter, dropped_files, dropped_image
@@ -75,7 +75,8 @@ class Composer(QWidget):
         self.stop_button.setVisible(False)
         self.attach_button = QToolButton()
         self.attach_button.setObjectName("attachButton")
-        self.attach_button.setText("📎")
+        self.attach_button.setIcon(paperclip_icon(self.palette().color(QPalette.ColorRole.ButtonText)))
+        self.attach_button.setIconSize(QSize(20, 20))
         self.attach_button.setAutoRaise(True)
         self.attach_button.clicked.connect(self.attach_requested)
         self.strip = AttachmentStrip(removable=True)
@@ -168,3 +169,26 @@ class Composer(QWidget):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+
+def paperclip_icon(color: object, size: int = 40) -> QIcon:
+    """A paperclip drawn with QPainter (the emoji is missing from many Linux fonts)."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(color, size / 14, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
+    painter.translate(size / 2, size / 2)
+    painter.rotate(40)
+    u = size / 40
+    path = QPainterPath(QPointF(3 * u, -4 * u))       # inner leg, open end
+    path.lineTo(3 * u, 10 * u)
+    path.arcTo(-3 * u, 7 * u, 6 * u, 6 * u, 0, -180)  # inner bottom bend
+    path.lineTo(-3 * u, -12 * u)
+    path.arcTo(-3 * u, -17 * u, 10 * u, 10 * u, 180, -180)  # top bend
+    path.lineTo(7 * u, 10 * u)
+    path.arcTo(-7 * u, 3 * u, 14 * u, 14 * u, 0, -180)  # outer bottom bend
+    path.lineTo(-7 * u, -6 * u)
+    painter.drawPath(path)
+    painter.end()
+    return QIcon(pixmap)

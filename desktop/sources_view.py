@@ -62,6 +62,11 @@ def _number(value: object, digits: int) -> str:
     return "–" if value is None else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
 
 
+def _significant(value: object) -> str:
+    """bm25 spans many magnitudes (about -1e-6 in a tiny collection): three significant digits."""
+    return "–" if value is None else f"{float(value):.3g}"  # type: ignore[arg-type]
+
+
 class SourceCard(QFrame):
     """One numbered source of a reply."""
 
@@ -129,7 +134,7 @@ class SourceCard(QFrame):
         self.cited_mark.setToolTip(self.tr("The reply cites this source."))
         self.scores.setText(self.tr("Score %1 · cosine %2 · bm25 %3").replace("%1", _number(s.get("score"), 4))
                             .replace("%2", _number(s.get("vector_score"), 2))
-                            .replace("%3", _number(s.get("keyword_score"), 2)))
+                            .replace("%3", _significant(s.get("keyword_score"))))
         self.scores.setToolTip(self.tr(
             "Score: both searches fused by rank (higher is better). Cosine: how close the meaning is (0 to 1). "
             "bm25: how well the words match (lower is better); – when that search did not find it."))

@@ -324,7 +324,7 @@ def test_source_card_opens_a_pdf_at_its_page(qtbot, tmp_path: Path, catcher: Url
     view.show_source(2)
     card = view.cards()[0]
     assert card.title.text() == "[2] paper.pdf · page 4 · lines 3–9 — Results"
-    assert card.scores.text() == "Score 0.0325 · cosine 0.71 · bm25 -2.50" and card.cited_mark.isHidden()
+    assert card.scores.text() == "Score 0.0325 · cosine 0.71 · bm25 -2.5" and card.cited_mark.isHidden()
     card.open_button.click()
     assert catcher.urls[0].toLocalFile() == str(pdf) and catcher.urls[0].fragment() == "page=4"
     pdf.unlink()

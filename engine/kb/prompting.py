@@ -84,4 +84,4 @@ def source_record(n: int, hit: Hit) -> dict[str, object]:
             "page": hit.page, "line_start": hit.line_start, "line_end": hit.line_end, "heading": hit.heading,
             "text": hit.text, "score": round(hit.score, 6),
             "vector_score": None if hit.vector_score is None else round(hit.vector_score, 4),
-            "keyword_score": None if hit.keyword_score is None else round(hit.keyword_score, 4)}
+            "keyword_score": None if hit.keyword_score is None else float(f"{hit.keyword_score:.4g}")}
