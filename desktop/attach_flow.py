@@ -22,8 +22,7 @@ from engine import errors
 
 from .attach_dialogs import too_large_offer, vision_refusal
 from .attachment_view import DropFilter, attachment_thumbnail
-from .errors_ui import show_error
-from .tasks import Callback, JobThread
+from .tasks import WorkThread
 
 if TYPE_CHECKING:
     from engine.attachments import Attachment
@@ -34,17 +33,6 @@ IMAGES = "*.png *.jpg *.jpeg *.webp *.gif *.bmp"
 DOCS = "*.txt *.md *.markdown *.rst *.pdf *.docx *.html *.htm *.csv *.tsv *.json *.py"
 
 # Strings here are translated in the main window's context ("MainWindow"): this is its mixin.
-
-
-
-class AttachThread(JobThread):
-    """Prepares attachments one at a time, off the GUI thread (a document runs a parser subprocess)."""
-
-    def __init__(self) -> None:
-        super().__init__("hearth-attach")
-
-    def submit(self, work: Any, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
-        self._submit(work, on_result, on_error)
 
 
 def _prepare_file(path: str) -> "Attachment":
@@ -70,7 +58,8 @@ class AttachmentsMixin:
     """Attaching, checking before sending, and the knowledge-base offer, for ``MainWindow``."""
 
     def _setup_attachments(self: "MainWindow") -> None:
-        self.attach_thread = AttachThread()
+        # prepares attachments one at a time, off the GUI thread (a document runs a parser subprocess)
+        self.attach_thread = WorkThread("hearth-attach")
         composer = self.composer
         composer.attach_requested.connect(self.choose_attachments)
         composer.files_given.connect(self.attach_files)
@@ -112,11 +101,9 @@ class AttachmentsMixin:
 
     def _attach_failed(self: "MainWindow", key: int, name: str, exc: object) -> None:
         self.composer.strip.remove(key)
-        self._last_error = exc
-        if isinstance(exc, BaseException):
-            box = show_error(self, exc)
-            if name not in box.informativeText():
-                box.setInformativeText(f"{name}\n\n{box.informativeText()}")
+        box = self.show_error(exc)
+        if box is not None and name not in box.informativeText():
+            box.setInformativeText(f"{name}\n\n{box.informativeText()}")
 
     # --- before and after sending ---------------------------------------------------------------------
     def cannot_see(self: "MainWindow", attachments: Sequence["Attachment"]) -> bool:
@@ -133,7 +120,7 @@ class AttachmentsMixin:
     def refuse_images(self: "MainWindow", model_name: str, suggestions: Sequence[str] | None) -> None:
         """Show the refusal; without ``suggestions``, the catalog's vision models are looked up first."""
         if suggestions is not None:
-            self.vision_box = vision_refusal(self, model_name, list(suggestions), self.open_model_manager)
+            vision_refusal(self, model_name, list(suggestions), self.open_model_manager)
             return
 
         def names(_store: object) -> list[str]:
@@ -154,7 +141,7 @@ class AttachmentsMixin:
             document = next((a for name in exc.names for a in documents if a.name == name),
                             documents[0] if documents else None)
             name = document.name if document is not None else ""
-            self.too_large_box = too_large_offer(self, exc, name, lambda: self.offer_knowledge(document))
+            too_large_offer(self, exc, name, lambda: self.offer_knowledge(document))
             return True
         return False
 
@@ -199,7 +186,7 @@ class AttachmentsMixin:
             for chip in strip.chips():
                 if chip.attachment == document:
                     strip.remove(chip.key)
-            self.settings.knowledge.refresh()
+            self.settings.refresh_collections()
             self.refresh_budget()
             done = QCoreApplication.translate("MainWindow", "“%1” is being added to “%2”; this chat now answers "
                                                             "from it. Send your message again.")

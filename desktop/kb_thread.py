@@ -352,17 +352,9 @@ class KnowledgeThread(JobThread):
         self._submit(job, on_result, on_error)
 
     # --- the API, called on the GUI thread ------------------------------------------------------------
-    def submit(self, work: Callable[[KnowledgeBase], Any], on_result: Callback | None = None,
-               on_error: Callback | None = None) -> None:
-        """Run ``work(kb)`` on the thread."""
-        self._do(work, on_result, on_error)
-
     def refresh(self) -> None:
         """Post every collection's status (``events.statuses``)."""
         self._jobs.put(self._post_statuses)
-
-    def status(self, name: str, on_result: Callback, on_error: Callback | None = None) -> None:
-        self._do(lambda kb: kb.status(name), on_result, on_error)
 
     def create(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
         self._do(lambda kb: kb.create(name), on_result, on_error, refresh=True)
@@ -449,11 +441,6 @@ class KnowledgeThread(JobThread):
     def search(self, name: str, query: str, k: int, on_result: Callable[[list[Hit]], None],
                on_error: Callback | None = None) -> None:
         self._do(lambda kb: kb.search([name], query, k=k), on_result, on_error)  # type: ignore[arg-type]
-
-    def running(self) -> str | None:
-        """The collection being indexed now, if any (any thread)."""
-        with self._lock:
-            return self._active.name if self._active is not None else None
 
 
 def _wake() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QWidget)
 
@@ -31,15 +31,7 @@ def eta_text(seconds: float) -> str:
     return text.replace("%1", value)
 
 
-def hit_url(hit: Hit) -> QUrl:
-    """The file of a hit; a PDF opens at the hit's page (viewers read ``#page=N``)."""
-    url = QUrl.fromLocalFile(hit.path)
-    if hit.page is not None and hit.path.lower().endswith(".pdf"):
-        url.setFragment(f"page={hit.page}")
-    return url
-
-
-def _set_up(table: QTableWidget, name: str, stretch: int) -> None:
+def set_up_table(table: QTableWidget, name: str, stretch: int) -> None:
     """Read-only rows, one selected at a time, the ``stretch`` column taking the rest of the width."""
     table.setObjectName(name)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -129,7 +121,7 @@ class ProblemsTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, 3)
-        _set_up(self, "kbProblems", 2)
+        set_up_table(self, "kbProblems", 2)
         self.retranslate()
 
     def show_status(self, status: CollectionStatus) -> None:
@@ -163,7 +155,7 @@ class HitsTable(QTableWidget):
 
     def __init__(self) -> None:
         super().__init__(0, self.COLUMNS)
-        _set_up(self, "kbHits", self.COLUMNS - 1)
+        set_up_table(self, "kbHits", self.COLUMNS - 1)
         self.hits: list[Hit] = []
         self.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
         self.retranslate()

@@ -97,6 +97,8 @@ class KnowledgeChoice(QWidget):
 
     # --- showing -------------------------------------------------------------------
     def _show(self, collections: list[Collection], chosen: set[int], only: bool) -> None:
+        if collections == self._collections and chosen == set(self.chosen_ids()) and only == self.only.isChecked():
+            return  # nothing changed (statuses arrive every few seconds while a collection indexes)
         for box in self._boxes.values():
             self._list.removeWidget(box)
             box.deleteLater()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QStackedWidget, QStyle, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -26,7 +26,8 @@ from engine.kb.library import Collection, CollectionStatus
 
 from .errors_ui import show_error
 from .kb_thread import KnowledgeThread
-from .kb_widgets import HitsTable, ProblemsTable, ProgressRow, hit_url
+from .kb_widgets import HitsTable, ProblemsTable, ProgressRow, set_up_table
+from .sources_view import file_url
 
 log = logging.getLogger(__name__)
 HITS = 10
@@ -65,12 +66,7 @@ class KnowledgeWindow(QDialog):
     def _collections_side(self) -> QWidget:
         side = QWidget()
         self.table = QTableWidget(0, 4)
-        self.table.setObjectName("kbCollections")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        set_up_table(self.table, "kbCollections", 0)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.new_button = QPushButton(objectName="kbNew")
         self.rename_button = QPushButton(objectName="kbRename")
@@ -426,7 +422,7 @@ class KnowledgeWindow(QDialog):
         self.knowledge.search(name, query, HITS, show, failed)
 
     def open_hit(self, hit: Hit) -> None:
-        QDesktopServices.openUrl(hit_url(hit))
+        QDesktopServices.openUrl(file_url(hit.path, hit.page))
 
     # --- the rest -----------------------------------------------------------------------------------------
     def _not_made(self, exc: object) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QSplitter, QStackedWidget,
+from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from engine import Conversation, ModelInfo, Paths, Sampling
@@ -193,10 +193,9 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
     def _db(self, work: Callable[[Any], Any], then: Callable[[Any], None] | None = None) -> None:
         self.db.submit(work, then, self.show_error)
 
-    def show_error(self, exc: object) -> None:
+    def show_error(self, exc: object) -> QMessageBox | None:
         self._last_error = exc
-        if isinstance(exc, BaseException):
-            show_error(self, exc)
+        return show_error(self, exc) if isinstance(exc, BaseException) else None
 
     def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
         """The model (and context size) a conversation uses; for none, what a new chat would use."""
@@ -255,7 +254,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         if self._knowledge is None:
             from .kb_thread import KnowledgeThread
             self._knowledge = KnowledgeThread(self.paths.database, embedder=self.engine.embedder, after=self.db.ready)
-            self._knowledge.events.statuses.connect(lambda _statuses: self.settings.knowledge.refresh())
+            self._knowledge.events.statuses.connect(lambda _statuses: self.settings.refresh_collections())
         return self._knowledge
 
     def open_knowledge(self) -> "KnowledgeWindow":

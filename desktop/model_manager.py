@@ -13,7 +13,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
@@ -33,20 +32,17 @@ from engine.models import import_model, installed_models, record_download, remov
 from engine.sampling import CancelToken
 
 from .errors_ui import show_error
-from .tasks import DbThread, JobThread
+from .tasks import DbThread, WorkThread
 
 log = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.1
 
 
-class HubThread(JobThread):
+class HubThread(WorkThread):
     """Network jobs (search, file lists, remote headers) in order, off the GUI thread."""
 
     def __init__(self, name: str = "hearth-hub") -> None:
         super().__init__(name)
-
-    def submit(self, work: Any, on_result: Any, on_error: Any) -> None:
-        self._submit(work, on_result, on_error)
 
 
 @dataclass

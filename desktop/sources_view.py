@@ -49,13 +49,17 @@ def not_found_text(collections: list[str]) -> str:
     ).replace("%1", names)
 
 
-def source_url(source: dict[str, Any]) -> QUrl:
-    """The file of a source as a URL; a PDF's opens at the page (``#page=N``)."""
-    url = QUrl.fromLocalFile(str(source.get("path") or ""))
-    page = source.get("page")
-    if page and str(source.get("path", "")).lower().endswith(".pdf"):
+def file_url(path: str, page: int | None) -> QUrl:
+    """A local file as a URL; a PDF opens at ``page`` (viewers read ``#page=N``)."""
+    url = QUrl.fromLocalFile(path)
+    if page and path.lower().endswith(".pdf"):
         url.setFragment(f"page={int(page)}")
     return url
+
+
+def source_url(source: dict[str, Any]) -> QUrl:
+    """The file of a source (a reply's ``record["knowledge"]["sources"]`` item) as a URL."""
+    return file_url(str(source.get("path") or ""), source.get("page"))
 
 
 def _number(value: object, digits: int) -> str:

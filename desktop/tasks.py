@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine import CancelToken, Chat, HearthError, KnowledgeBase, ModelInfo, Runtime, Store
+from engine import CancelToken, Chat, HearthError, ModelInfo, Runtime, Store
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,14 @@ class JobThread:
     @property
     def thread(self) -> threading.Thread:
         return self._thread
+
+
+class WorkThread(JobThread):
+    """Plain jobs in order on a thread of their own: ``submit(work, on_result, on_error)``."""
+
+    def submit(self, work: Callable[[], Any], on_result: Callback | None = None,
+               on_error: Callback | None = None) -> None:
+        self._submit(work, on_result, on_error)
 
 
 def _log_only(exc: object) -> None:
@@ -172,6 +180,7 @@ class EngineThread(JobThread):
     def _setup(self) -> None:
         if self._after is not None:
             self._after.wait(30)
+        from engine.kb.knowledge import KnowledgeBase  # imported here, off the GUI thread's start-up
         store = Store(self._database)
         knowledge = KnowledgeBase(store, self.runtime, embedder=self.embedder)  # type: ignore[arg-type]
         self.chat = Chat(store, self.runtime, knowledge=knowledge)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from . import errors
@@ -58,7 +59,21 @@ class _Plan:
     image_tokens: list[int]
     image_turn: int | None              # the earlier message whose images are re-sent (None: the new turn's)
     documents: list[Attachment]         # the new turn's documents
-    document_tokens: list[int]          # each one's block, counted alone
+    delimiter: str                      # the new turn's ("": not drawn yet, measured with PLACEHOLDER)
+
+    @cached_property
+    def document_tokens(self) -> list[int]:
+        """Each document's block, counted alone (on first use: the context meter never needs it)."""
+        token = self.delimiter or PLACEHOLDER
+        return [self.count(document_block(n, a, token)) for n, a in enumerate(self.documents, 1)]
+
+    def tokens_of(self, att: Attachment) -> int | None:
+        """What one of this plan's documents or images takes of the context (None for any other)."""
+        for items, tokens in ((self.documents, self.document_tokens), (self.images, self.image_tokens)):
+            for item, n in zip(items, tokens):
+                if item is att:
+                    return n
+        return None
 
     def images_sent(self, prompt: str) -> list[Attachment]:
         """The images a fitted prompt carries: all of ``images``, or none when their turn was dropped."""
@@ -193,10 +208,7 @@ class Chat:
             else:
                 used = without.tokens
             raise self._too_large(plan, info.n_ctx, reserve, info.n_ctx - reserve - used) from None
-        tokens = dict(zip((id(a) for a in plan.documents), plan.document_tokens))
-        if plan.image_turn is None:
-            tokens.update(zip((id(a) for a in plan.images), plan.image_tokens))
-        return [tokens.get(id(a)) for a in atts]
+        return [plan.tokens_of(a) for a in atts]
 
     @staticmethod
     def _can_see(info: ModelInfo, atts: Sequence[Attachment]) -> None:
@@ -250,10 +262,7 @@ class Chat:
             image_tokens = self.runtime.image_tokens([fit_size(a.width or 1, a.height or 1) for a in images])
             count = image_counter(count, image_tokens, self.runtime.count_tokens(MEDIA_MARKER))
         documents = [a for a in atts if a.kind == "document"]
-        doc_tokens = [self.runtime.count_tokens(document_block(n, a, delimiter or PLACEHOLDER))
-                      for n, a in enumerate(documents, 1)]
-        return _Plan(history, messages, turn, reserve, count, images, image_tokens, image_turn, documents,
-                     doc_tokens)
+        return _Plan(history, messages, turn, reserve, count, images, image_tokens, image_turn, documents, delimiter)
 
     def _collections(self, conversation_id: int) -> list[Any]:
         if self.knowledge is None:
@@ -273,7 +282,7 @@ class Chat:
         delimiter = str(user.record.get("attachments", {}).get("delimiter", ""))
         plan = self._plan(info, self.store.thread(conv.id, user.id)[:-1], user.content, atts, delimiter, settings)
         history, reserve = plan.history, plan.reserve
-        record = _record(info, settings, ())
+        record = _record(info, settings)
         turn = plan.turn
         collections = self._collections(conv.id)
         if collections:
@@ -352,9 +361,7 @@ class Chat:
             self.store.update_message(reply.id, content=splitter.answer, reasoning=splitter.reasoning, **fields)
 
         try:
-            pieces = self.runtime.generate(prompt, settings, images=images, cancel=cancel) if images else \
-                self.runtime.generate(prompt, settings, cancel=cancel)
-            for item in pieces:
+            for item in self.runtime.generate(prompt, settings, images=images, cancel=cancel):
                 if isinstance(item, Done):
                     stats = item.stats
                     break
@@ -391,15 +398,13 @@ class Chat:
 
 def _attachments_record(atts: Sequence[Attachment], plan: _Plan, sent: list[Attachment]) -> dict[str, Any]:
     """What a reply's record keeps of the attachments: the turn's files, and the images the model saw."""
-    tokens = dict(zip((id(a) for a in plan.documents), plan.document_tokens))
-    image_tokens = dict(zip((id(a) for a in plan.images), plan.image_tokens))
     return {
-        "files": [{"id": a.id, "name": a.name, "kind": a.kind, "sha256": a.sha256,
-                   "tokens": tokens.get(id(a), image_tokens.get(id(a)))} for a in atts],
-        "images_sent": [{"id": a.id, "name": a.name, "sha256": a.sha256, "tokens": image_tokens.get(id(a))}
+        "files": [{"id": a.id, "name": a.name, "kind": a.kind, "sha256": a.sha256, "tokens": plan.tokens_of(a)}
+                  for a in atts],
+        "images_sent": [{"id": a.id, "name": a.name, "sha256": a.sha256, "tokens": plan.tokens_of(a)}
                         for a in sent],
         "images_from": plan.image_turn,   # an earlier message whose images were re-sent (None: this turn's)
-        "image_tokens": sum(image_tokens.get(id(a), 0) for a in sent),
+        "image_tokens": sum(plan.tokens_of(a) or 0 for a in sent),
         "document_tokens": sum(plan.document_tokens),
     }
 
@@ -409,7 +414,7 @@ def knowledge_allowance(n_ctx: int, reserve: int) -> int:
     return max(0, min(2000, (n_ctx - reserve) // 2))
 
 
-def _record(info: ModelInfo, settings: Sampling, dropped: tuple[int, ...]) -> dict[str, Any]:
+def _record(info: ModelInfo, settings: Sampling) -> dict[str, Any]:
     """Everything needed to reproduce a reply."""
     return {
         "sampling": settings.to_dict(),
@@ -417,7 +422,7 @@ def _record(info: ModelInfo, settings: Sampling, dropped: tuple[int, ...]) -> di
                   "quantization": info.quantization, "backend": info.backend, "gpu_layers": info.gpu_layers},
         "template": {"name": info.template.name, "hash": info.template.hash},
         "n_ctx": info.n_ctx,
-        "dropped": list(dropped),
+        "dropped": [],
     }
 
 

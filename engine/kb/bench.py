@@ -16,17 +16,15 @@ from __future__ import annotations
 # llama.cpp is not loaded in this process (the worker and the raw side are separate processes).
 import json
 import os
-import pickle
 import platform
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from engine.kb.bench_embed import raw_rate_in_subprocess
 from engine.kb.knowledge import KnowledgeBase
 from engine.runtime.client import Runtime, default_threads
 from engine.store import Store
@@ -47,19 +45,6 @@ def default_corpus(into: Path) -> Path:
             shutil.copytree(stdlib / name, corpus / "python" / name,
                             ignore=shutil.ignore_patterns("__pycache__", "test*"))
     return corpus
-
-
-def _raw_side(embedder: Path, batches: list[list[str]], threads: int, workdir: Path,
-              flash_attn: bool) -> dict[str, Any]:
-    """Raw llama.cpp on the same batches, in its own process (llama.cpp before numpy, and no shared state)."""
-    data = workdir / "batches.pickle"
-    data.write_bytes(pickle.dumps(batches))
-    code = ("import json, pickle, sys; from engine.kb.bench_embed import raw_llama_embed_rate; "
-            "b = pickle.load(open(sys.argv[2], 'rb')); "
-            "print(json.dumps(raw_llama_embed_rate(sys.argv[1], b, int(sys.argv[3]), flash_attn=sys.argv[4] == '1')))")
-    out = subprocess.run([sys.executable, "-c", code, str(embedder), str(data), str(threads), str(int(flash_attn))],
-                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def bench_ingest(kb: KnowledgeBase, corpus: Path, workdir: Path, embedder: Path, threads: int) -> dict[str, Any]:
@@ -91,7 +76,8 @@ def bench_ingest(kb: KnowledgeBase, corpus: Path, workdir: Path, embedder: Path,
         n += 1
     ours_same = sum(tokens[:n]) / sum(seconds[:n]) if seconds else 0.0
     # Both of Llama's flash-attention settings; the ratio is taken against the faster one.
-    raws = [_raw_side(embedder, batches[:n], threads, workdir, flash) for flash in (False, True)]
+    raws = [raw_rate_in_subprocess(embedder, batches[:n], threads, workdir, flash_attn=flash)
+            for flash in (False, True)]
     raw = max(raws, key=lambda r: r.get("tokens_per_s", 0.0))
     return {
         "files": st.files, "chunks": st.chunks, "bytes": st.bytes_indexed, "seconds": round(wall, 2),

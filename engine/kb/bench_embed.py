@@ -2,8 +2,8 @@
 
 Both sides embed the same batches of texts with the same model and thread
 count and report tokens per second. ``raw_llama_embed_rate`` loads llama.cpp
-in the calling process, so run it in a subprocess of its own (the caller
-decides; ``python -m engine.kb.bench_embed MODEL`` does that for both sides).
+in the calling process, so run it in a process of its own: ``raw_rate_in_subprocess``
+does that (``hearth bench kb`` and ``python -m engine.kb.bench_embed MODEL`` use it).
 Importing this module loads nothing.
 
 llama-cpp-python's high-level ``Llama`` has no parameter for llama.cpp's
@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,17 @@ def raw_llama_embed_rate(path: str | Path, batches: list[list[str]], n_threads: 
             "texts": sum(len(b) for b in batches)}
 
 
+def raw_rate_in_subprocess(path: str | Path, batches: list[list[str]], n_threads: int, workdir: Path, *,
+                           flash_attn: bool) -> dict[str, Any]:
+    """``raw_llama_embed_rate`` in a fresh process (llama.cpp before numpy, and no shared state)."""
+    data = Path(workdir) / "batches.json"
+    data.write_text(json.dumps(batches), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "engine.kb.bench_embed", "--raw", str(path), str(data),
+                          str(n_threads), str(int(flash_attn))],
+                         capture_output=True, text=True, check=True, cwd=Path(__file__).resolve().parents[2])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def hearth_embed_rate(runtime: Any, batches: list[list[str]]) -> dict[str, Any]:
     """Embed ``batches`` through a :class:`~engine.runtime.client.Runtime` with an embedder loaded."""
     runtime.embed(batches[0][:2])  # warm up
@@ -104,14 +116,11 @@ def compare(path: str | Path, *, n_threads: int, n_texts: int = 200, per_batch: 
 
     batches = sample_batches(n_texts, per_batch)
     runs: dict[str, list[dict[str, Any]]] = {}
-    with Runtime() as runtime:
+    with Runtime() as runtime, tempfile.TemporaryDirectory(prefix="hearth-bench-embed-") as tmp:
         runtime.load_embedder(path, n_threads=n_threads)
         for _ in range(rounds):
-            for flash in ("0", "1"):
-                raw = subprocess.run([sys.executable, "-m", "engine.kb.bench_embed", "--raw", str(path),
-                                      str(n_threads), str(n_texts), str(per_batch), flash],
-                                     capture_output=True, text=True, check=True)
-                row = json.loads(raw.stdout.strip().splitlines()[-1])
+            for flash in (False, True):
+                row = raw_rate_in_subprocess(path, batches, n_threads, Path(tmp), flash_attn=flash)
                 runs.setdefault(row["side"], []).append(row)
             row = hearth_embed_rate(runtime, batches)
             runs.setdefault(row["side"], []).append(row)
@@ -125,10 +134,9 @@ def compare(path: str | Path, *, n_threads: int, n_texts: int = 200, per_batch: 
 
 
 def main(argv: list[str]) -> int:
-    if argv and argv[0] == "--raw":
-        path, threads, n_texts, per_batch = argv[1], int(argv[2]), int(argv[3]), int(argv[4])
-        flash = len(argv) > 5 and argv[5] == "1"
-        print(json.dumps(raw_llama_embed_rate(path, sample_batches(n_texts, per_batch), threads, flash_attn=flash)))
+    if argv and argv[0] == "--raw":  # raw_rate_in_subprocess's child: MODEL BATCHES.json THREADS FLASH
+        batches = json.loads(Path(argv[2]).read_text(encoding="utf-8"))
+        print(json.dumps(raw_llama_embed_rate(argv[1], batches, int(argv[3]), flash_attn=argv[4] == "1")))
         return 0
     if not argv:
         print("usage: python -m engine.kb.bench_embed MODEL.gguf [THREADS [ROUNDS]]", file=sys.stderr)

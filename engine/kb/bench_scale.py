@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from engine.kb.fusion import rrf
-from engine.kb.keyword import FTS_TABLE, keyword_search
+from engine.kb.keyword import FTS_TABLE, has_fts, keyword_search
 from engine.kb.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -165,9 +165,6 @@ def _build_db(
     store = Store(path)
     conn = store.conn
     conn.execute("PRAGMA cache_size = -262144")          # 256 MB while building
-    has_fts = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE name = ?", (FTS_TABLE,)
-    ).fetchone() is not None
     now = time.time()
     with conn:
         conn.executemany(
@@ -180,12 +177,12 @@ def _build_db(
             [(f + 1, f % COLLECTIONS + 1, f"/bench/docs/file{f + 1}.md", CHUNKS_PER_FILE) for f in range(files)],
         )
     triggers: list[str] = []
-    if has_fts and fts_fill == "rebuild":
-        triggers = [row[0] for row in conn.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'kb_chunks'")]
+    if has_fts(conn) and fts_fill == "rebuild":
+        found = conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'kb_chunks'").fetchall()
+        triggers = [sql for _, sql in found]
         with conn:
-            for (name,) in conn.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'kb_chunks'").fetchall():
+            for name, _ in found:
                 conn.execute(f"DROP TRIGGER {name}")
     times: dict[str, Any] = {}
     started = time.perf_counter()

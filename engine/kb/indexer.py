@@ -133,7 +133,7 @@ class Indexer:
                 if pending and (result is None or waiting >= EMBED_BATCH_CHUNKS or len(pending) >= BATCH_FILES):
                     batch = list(pending)
                     pending.clear()
-                    wrote = self._write(batch, ids)
+                    wrote = self._write(coll.id, batch, ids)
                     done += len(batch)
                     failed += sum(not r.ok for r in batch)
                     chunks += wrote
@@ -155,13 +155,13 @@ class Indexer:
             library.set_state(self.conn, coll.id, "idle")
             yield progress("done")
 
-    def _write(self, batch: Sequence[ParseResult], ids: dict[str, tuple[int, int]]) -> int:
+    def _write(self, coll_id: int, batch: Sequence[ParseResult], ids: dict[str, tuple[int, int]]) -> int:
         """Embed the batch's chunks (skipping unchanged files) and store everything in one transaction."""
         todo = [r for r in batch if not (r.ok and self._unchanged(ids[r.path][0], r.sha256))]
         redo = {id(r) for r in todo}
         now = time.time()
         texts = [self.ident.document_prefix + _embed_text(c.heading, c.text) for r in todo if r.ok for c in r.chunks]
-        vectors = self.embed(texts) if texts else np.zeros((0, self.ident.dim), np.float32)
+        vectors = np.asarray(self.embed(texts), np.float32) if texts else np.zeros((0, self.ident.dim), np.float32)
         wrote = 0
         row = 0
         with self.conn:
@@ -177,12 +177,11 @@ class Indexer:
                                       "seconds = ?, indexed_at = ? WHERE id = ?",
                                       (f"{r.error}: {r.reason}", r.sha256, r.seconds, now, file_id))
                     continue
-                coll_id = self.conn.execute("SELECT collection_id FROM kb_files WHERE id = ?", (file_id,)).fetchone()[0]
                 self.conn.execute("DELETE FROM kb_chunks WHERE file_id = ?", (file_id,))
                 rows = []
                 for ord_, c in enumerate(r.chunks):
                     rows.append((file_id, coll_id, ord_, c.text, c.heading, c.page, c.line_start, c.line_end,
-                                 c.tokens, vectors[row].astype(np.float32).tobytes()))
+                                 c.tokens, vectors[row].tobytes()))
                     row += 1
                 self.conn.executemany(
                     "INSERT INTO kb_chunks (file_id, collection_id, ord, text, heading, page, line_start, line_end, "

@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from engine.store.search import fts_query, like_pattern
+
 log = logging.getLogger(__name__)
 
 FTS_TABLE = "kb_chunks_fts"
@@ -147,7 +149,7 @@ def query_terms(text: str) -> QueryTerms:
 
 def quote(term: str) -> str:
     """``term`` as an FTS5 string: searched for literally, never parsed."""
-    return '"' + term.replace('"', '""') + '"'
+    return fts_query([term])
 
 
 def keyword_query(text: str) -> str | None:
@@ -290,12 +292,6 @@ def _count_score(body: str, heading: str, terms: Sequence[str]) -> float:
         if term in heading:
             score += HEADING_WEIGHT
     return -score
-
-
-def like_pattern(term: str) -> str:
-    """``%term%`` with LIKE's wildcards escaped (escape character ``\\``)."""
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def _search_like(

@@ -122,14 +122,15 @@ class KnowledgeBase:
             self.scan(name)
         ident = self.embedder()
         coll = library.get(self.conn, name)
-        adopt_embedder(self.conn, coll, ident)
+        adopt_embedder(self.conn, coll, ident)  # changes the model and version only; run() needs the id and name
         indexer = Indexer(self.conn, self.embed, ident, **limits)  # type: ignore[arg-type]
-        yield from indexer.run(library.get(self.conn, name), cancel=cancel, pause=pause)
+        yield from indexer.run(coll, cancel=cancel, pause=pause)
 
     # --- search -------------------------------------------------------------------
     def search(self, names: Sequence[str] | Sequence[Collection], query: str, *, k: int = 6) -> list[Hit]:
-        colls = [n if isinstance(n, Collection) else library.get(self.conn, n) for n in names]
-        fresh = [library.by_id(self.conn, c.id) for c in colls]  # versions may have moved on
+        # read afresh: a collection passed in may be stale (its vectors' version may have moved on)
+        fresh = [library.by_id(self.conn, n.id) if isinstance(n, Collection) else library.get(self.conn, n)
+                 for n in names]
         key = self.embedder().key if any(c.embed_dim for c in fresh) else None
         return self._retriever.search(fresh, query, k=k, embed_model=key)
 

@@ -14,7 +14,7 @@ RLIMIT_AS to the memory limit and dies with its parent (PR_SET_PDEATHSIG).
 """
 from __future__ import annotations
 
-import hashlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..errors import DocumentError, DocumentUnreadable
 from ..childproc import die_with_parent
+from ..filehash import sha256_file
 from . import chunking, extract
 from .records import ParseResult
 
@@ -38,17 +39,12 @@ Report = Callable[[str, int, "str | None"], None]
 
 
 def _sha256(path: str) -> tuple[str, int]:
-    digest = hashlib.sha256()
-    size = 0
+    """The file's sha256 and size."""
     try:
-        with open(path, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
+        return sha256_file(path), os.stat(path).st_size
     except OSError as exc:
         raise DocumentUnreadable(f"{Path(path).name} could not be read ({exc.strerror or exc}).",
                                  path=path) from exc
-    return digest.hexdigest(), size
 
 
 def _parse(path: str, target: int, overlap: int, limit: int, report: Report | None = None) -> ParseResult:
@@ -105,7 +101,7 @@ def _worker(conn: Connection, memory_limit: int, settings: tuple[int, int, int])
     logging.getLogger().setLevel(logging.CRITICAL)
     warnings.simplefilter("ignore")
     try:  # loaded before the limit, so that a small limit is left for the documents themselves
-        import pypdf  # noqa: F401
+        importlib.import_module("pypdf")
     except ImportError:
         pass
     _limit_memory(memory_limit)

@@ -1,20 +1,21 @@
 """Retrieved chunks in a prompt: numbered, fenced by a random delimiter, treated as data.
 
 The user's turn carries the sources between ``<<<SOURCES x>>>`` and
-``<<<END x>>>`` where ``x`` is fresh random hex for every request, so text
-in a document cannot close the block early or pose as the user; the
-lines around the block say that everything inside is material to read,
+``<<<END x>>>`` where ``x`` is fresh random digits for every request
+(``engine.turns.new_delimiter``, as for attached documents), so text in a
+document cannot close the block early or pose as the user; the lines
+around the block say that everything inside is material to read,
 never instructions. The question comes last. Sources are numbered so the reply can cite them
 as [1], [2]; :func:`cited` finds which it did.
 """
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from engine.kb.records import Hit
+from engine.turns import new_delimiter
 
 NOT_FOUND = "I could not find this in your documents ({names}), so I won't answer from memory."
 
@@ -39,10 +40,7 @@ def _block(n: int, hit: Hit) -> str:
 def compose(question: str, hits: Sequence[Hit], *, documents_only: bool, count: Callable[[str], int],
             budget_tokens: int) -> KnowledgePrompt:
     """The user turn with as many of ``hits`` (best first) as fit in ``budget_tokens``."""
-    while True:
-        token = secrets.token_hex(6)
-        if not any(token in h.text for h in hits) and token not in question:
-            break
+    token = new_delimiter([question, *(h.text for h in hits)])
     opening, closing = f"<<<SOURCES {token}>>>", f"<<<END {token}>>>"
     intro = INTRO.format(open=opening, close=closing)
     ask = ASK + (ONLY_DOCUMENTS if documents_only else "")

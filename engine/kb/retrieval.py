@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
@@ -33,7 +33,6 @@ class _Loaded:
     version: int
     last_chunk: int = 0
     last_removal: int = 0
-    names: dict[int, str] = field(default_factory=dict)
 
 
 class Retriever:

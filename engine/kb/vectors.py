@@ -162,13 +162,6 @@ class VectorIndex:
         self._n = new_n
         return count
 
-    def clear(self) -> None:
-        """Remove everything and give the memory back."""
-        self._mat = np.empty((0, self.dim), dtype=FLOAT)
-        self._ids = np.empty(0, dtype=ID)
-        self._n = 0
-        self._pos, self._pos_dict = np.full(0, -1, dtype=ID), None
-
     # --- search ---------------------------------------------------------------
 
     def search(

@@ -180,10 +180,7 @@ class Runtime:
             proc.join(timeout=2)
             code = proc.exitcode
         self._drop_worker()
-        name = Path(self._request.path).name if self._request else "the model"
-        return errors.ModelCrashed(
-            f"The process running {name} stopped unexpectedly ({errors.ModelCrashed.describe_exit(code)}).",
-            exitcode=code, path=self._request.path if self._request else None)
+        return _crash_error(self._request.path if self._request else None, code, "the model")
 
     def _recv(self) -> tuple[Any, ...]:
         conn, proc = self._conn, self._proc
@@ -215,6 +212,14 @@ class Runtime:
                                             path=self._request.path if self._request else None)
         return cls(message, path=self._request.path if self._request else None)
 
+    def _hash(self, path: str) -> tuple[threading.Thread, dict[str, str]]:
+        """Start hashing a model file beside its load; ``digest["sha256"]`` is set once the thread ends."""
+        digest: dict[str, str] = {}
+        hasher = threading.Thread(target=lambda: digest.update(sha256=sha256_file(path, self._cache_dir)),
+                                  name="hearth-sha256", daemon=True)
+        hasher.start()
+        return hasher, digest
+
     # --- public API -------------------------------------------------------------
     def load(self, path: str | os.PathLike[str], *, n_ctx: int | None = None, n_gpu_layers: int | str = "auto",
              n_threads: int | None = None, template: str | None = None,
@@ -240,25 +245,20 @@ class Runtime:
             check_projector(projector, gguf)
         request = LoadRequest(resolved, n_ctx, n_gpu_layers, n_threads, template, projector, required)
         with self._lock:
-            return self._load(request)
+            return self._load(request, gguf)
 
-    def _load(self, request: LoadRequest) -> ModelInfo:
-        gguf = read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
+    def _load(self, request: LoadRequest, gguf: GGUFInfo | None = None) -> ModelInfo:
+        gguf = gguf or read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
         chat_template = _template_for(gguf, request)
         self._image_tokens.clear()
         n_ctx = request.n_ctx or min(4096, gguf.context_length or 4096)
         threads = request.n_threads or default_threads()
-        digest: dict[str, str] = {}
-        hasher = threading.Thread(target=lambda: digest.update(sha256=sha256_file(request.path, self._cache_dir)),
-                                  name="hearth-sha256", daemon=True)
-        hasher.start()
+        hasher, digest = self._hash(request.path)
         self._request = request
         self.info = None
         self._ensure_worker()
-        gpu = request.n_gpu_layers
-        # "auto" offloads every layer; a CPU-only build of llama.cpp ignores it.
         args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
-                "n_gpu_layers": -1 if gpu == "auto" else int(gpu),
+                "n_gpu_layers": _gpu_layers(request.n_gpu_layers),
                 "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required}
         try:
             facts = self._call("load", args)
@@ -269,8 +269,7 @@ class Runtime:
             hasher.join()
             crash = (f"The image projector {request.mmproj} crashed llama.cpp "
                      f"({errors.ModelCrashed.describe_exit(exc.exitcode)}); the model was loaded without it.")
-            info = self._load(LoadRequest(request.path, request.n_ctx, request.n_gpu_layers, request.n_threads,
-                                          request.template, "", True))
+            info = self._load(replace(request, mmproj="", mmproj_required=True), gguf)
             self.info = replace(info, vision_error=crash)
             return self.info
         self._model_proc = self._proc
@@ -370,16 +369,12 @@ class Runtime:
 
     def _load_embedder(self, request: EmbedRequest) -> EmbedderInfo:
         gguf = read_gguf_info(request.path)  # bad files never reach llama.cpp
-        digest: dict[str, str] = {}
-        hasher = threading.Thread(target=lambda: digest.update(sha256=sha256_file(request.path, self._cache_dir)),
-                                  name="hearth-sha256", daemon=True)
-        hasher.start()
+        hasher, digest = self._hash(request.path)
         self._embed_request = request
         self.embedder = None
         self._ensure_worker()
-        gpu = request.n_gpu_layers
         args = {"path": request.path, "n_threads": request.n_threads or default_threads(), "n_ctx": None,
-                "n_gpu_layers": -1 if gpu == "auto" else int(gpu)}
+                "n_gpu_layers": _gpu_layers(request.n_gpu_layers)}
         try:
             facts = self._call("load_embedder", args)
         except errors.ModelCrashed as exc:
@@ -423,12 +418,8 @@ class Runtime:
 
     def _embedder_crashed(self, exc: errors.ModelCrashed) -> errors.ModelCrashed:
         """The same crash, named after the embedding model."""
-        path = self._embed_request.path if self._embed_request else None
-        name = Path(path).name if path else "the embedding model"
-        exitcode = getattr(exc, "exitcode", None)
-        return errors.ModelCrashed(
-            f"The process running {name} stopped unexpectedly ({errors.ModelCrashed.describe_exit(exitcode)}).",
-            exitcode=exitcode, path=path)
+        return _crash_error(self._embed_request.path if self._embed_request else None,
+                            getattr(exc, "exitcode", None), "the embedding model")
 
     def unload_embedder(self) -> None:
         with self._lock:
@@ -473,6 +464,19 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _gpu_layers(value: int | str) -> int:
+    """The worker's ``n_gpu_layers``: "auto" offloads every layer (-1); a CPU-only llama.cpp ignores it."""
+    return -1 if value == "auto" else int(value)
+
+
+def _crash_error(path: str | None, exitcode: int | None, unnamed: str) -> errors.ModelCrashed:
+    """The worker died while it ran the model at ``path`` (``unnamed`` when there is none)."""
+    name = Path(path).name if path else unnamed
+    return errors.ModelCrashed(
+        f"The process running {name} stopped unexpectedly ({errors.ModelCrashed.describe_exit(exitcode)}).",
+        exitcode=exitcode, path=path)
 
 
 def _template_for(gguf: GGUFInfo, request: LoadRequest) -> ChatTemplate:

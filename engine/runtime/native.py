@@ -44,6 +44,34 @@ def backend_name() -> str:
     return "GPU"
 
 
+def init_backend() -> None:
+    """llama.cpp's backend, initialised once per process (chat and embedding models alike)."""
+    global _backend_ready
+    if not _backend_ready:
+        llama_cpp.llama_backend_init()
+        _backend_ready = True
+
+
+def load_model(path: str, n_gpu_layers: int) -> Any:
+    """A ``llama_model*`` read from ``path``; raises NativeError when llama.cpp refuses it."""
+    mparams = llama_cpp.llama_model_default_params()
+    mparams.n_gpu_layers = n_gpu_layers
+    # llama.cpp's AMX weight repacking (an "extra buffer type") segfaults on
+    # CPUs that report AMX (llama.cpp issue 20824): never use extra buffers.
+    mparams.use_extra_bufts = False
+    model = llama_cpp.llama_model_load_from_file(os.fsencode(path), mparams)
+    if not model:
+        raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.")
+    return model
+
+
+def model_meta(model: Any, key: str) -> str | None:
+    """A metadata value of a loaded model, as text; None when the file has no such key."""
+    buf = ctypes.create_string_buffer(4096)
+    n = llama_cpp.llama_model_meta_val_str(model, key.encode(), buf, len(buf))
+    return buf.value.decode(errors="replace") if n >= 0 else None
+
+
 def tokenize_bytes(vocab: Any, data: bytes, *, add_special: bool, parse_special: bool) -> list[int]:
     """llama.cpp's tokenizer over UTF-8 ``data``, retrying once with the size it asks for."""
     capacity = len(data) + 8
@@ -83,19 +111,9 @@ class NativeModel:
 
     def __init__(self, path: str, *, n_ctx: int, n_gpu_layers: int, n_threads: int,
                  n_batch: int = 512) -> None:
-        global _backend_ready
-        if not _backend_ready:
-            llama_cpp.llama_backend_init()
-            _backend_ready = True
-        mparams = llama_cpp.llama_model_default_params()
-        mparams.n_gpu_layers = n_gpu_layers
-        # llama.cpp's AMX weight repacking (an "extra buffer type") segfaults on
-        # CPUs that report AMX (llama.cpp issue 20824): never use extra buffers.
-        mparams.use_extra_bufts = False
+        init_backend()
         started = time.perf_counter()
-        self.model = llama_cpp.llama_model_load_from_file(os.fsencode(path), mparams)
-        if not self.model:
-            raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.")
+        self.model = load_model(path, n_gpu_layers)
         self.n_ctx_train = int(llama_cpp.llama_model_n_ctx_train(self.model))
         cparams = llama_cpp.llama_context_default_params()
         cparams.n_ctx = n_ctx
@@ -125,9 +143,7 @@ class NativeModel:
 
     # --- facts ---------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        buf = ctypes.create_string_buffer(4096)
-        n = llama_cpp.llama_model_meta_val_str(self.model, key.encode(), buf, len(buf))
-        return buf.value.decode(errors="replace") if n >= 0 else None
+        return model_meta(self.model, key)
 
     def describe(self) -> dict[str, Any]:
         offloaded = min(max(self.n_gpu_layers, 0), self.n_layers + 1) if self.n_gpu_layers >= 0 else self.n_layers + 1
@@ -149,13 +165,14 @@ class NativeModel:
 
     # --- tokens --------------------------------------------------------------
     def tokenize(self, text: str) -> list[int]:
-        data = text.encode("utf-8")
-        add_bos = bool(llama_cpp.llama_vocab_get_add_bos(self.vocab))
-        if add_bos:
-            bos = self.token_text(llama_cpp.llama_vocab_bos(self.vocab))
-            if bos and text.startswith(bos):
-                add_bos = False  # the chat template already wrote it
-        return tokenize_bytes(self.vocab, data, add_special=add_bos, parse_special=True)
+        return tokenize_bytes(self.vocab, text.encode("utf-8"), add_special=self.adds_bos(text), parse_special=True)
+
+    def adds_bos(self, text: str) -> bool:
+        """Whether tokenizing ``text`` adds BOS: the vocabulary wants one and the template did not write it."""
+        if not llama_cpp.llama_vocab_get_add_bos(self.vocab):
+            return False
+        bos = self.token_text(llama_cpp.llama_vocab_bos(self.vocab))
+        return not (bos and text.startswith(bos))
 
     def token_text(self, token: int) -> str:
         n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, True)
@@ -180,12 +197,14 @@ class NativeModel:
 
     def _reuse_prefix(self, prompt: list[int], reuse: bool) -> int:
         """Keep the longest common prefix of the cache and the prompt; return its length."""
-        keep = 0
-        if reuse:
-            limit = min(len(self.cached), len(prompt) - 1)  # at least one token must be evaluated
-            while keep < limit and self.cached[keep] == prompt[keep]:
-                keep += 1
-        return self.truncate_cache(keep)
+        return self.truncate_cache(self.cached_prefix(prompt) if reuse else 0)
+
+    def cached_prefix(self, keys: list[int]) -> int:
+        """How many leading ``keys`` the cache already holds, leaving at least one to evaluate."""
+        keep, limit = 0, min(len(self.cached), len(keys) - 1)
+        while keep < limit and self.cached[keep] == keys[keep]:
+            keep += 1
+        return keep
 
     def truncate_cache(self, keep: int) -> int:
         """Drop the KV cache past its first ``keep`` positions; return how many remain (0 if it had to be cleared)."""

@@ -19,11 +19,10 @@ from typing import Any
 
 import llama_cpp
 
-from .native import NativeError, backend_name, tokenize_bytes
+from .native import NativeError, backend_name, init_backend, load_model, model_meta, tokenize_bytes
 
 MAX_SEQUENCES = 256    # texts per batch (llama.cpp allows llama_max_parallel_sequences())
 POOLING_NAMES = {0: "none", 1: "mean", 2: "cls", 3: "last", 4: "rank"}
-_backend_ready = False
 
 
 class NativeEmbedder:
@@ -33,17 +32,9 @@ class NativeEmbedder:
                  batch_tokens: int = 2048) -> None:
         """``n_ctx``: the most tokens of one text (default and ceiling: the trained context; by default
         also at most ``batch_tokens``); longer texts are truncated."""
-        global _backend_ready
-        if not _backend_ready:
-            llama_cpp.llama_backend_init()
-            _backend_ready = True
+        init_backend()
         started = time.perf_counter()
-        mparams = llama_cpp.llama_model_default_params()
-        mparams.n_gpu_layers = n_gpu_layers
-        mparams.use_extra_bufts = False  # llama.cpp's AMX repacking segfaults (see native.py)
-        self.model = llama_cpp.llama_model_load_from_file(os.fsencode(path), mparams)
-        if not self.model:
-            raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.")
+        self.model = load_model(path, n_gpu_layers)
         self.ctx = None
         self.path = path
         self.n_ctx_train = int(llama_cpp.llama_model_n_ctx_train(self.model))
@@ -122,9 +113,7 @@ class NativeEmbedder:
 
     # --- facts ---------------------------------------------------------------
     def meta(self, key: str) -> str | None:
-        buf = ctypes.create_string_buffer(4096)
-        n = llama_cpp.llama_model_meta_val_str(self.model, key.encode(), buf, len(buf))
-        return buf.value.decode(errors="replace") if n >= 0 else None
+        return model_meta(self.model, key)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -37,6 +37,7 @@ import llama_cpp.mtmd_cpp as mtmd
 from ..errors import ModelError
 from ..gguf_file import read_gguf_info
 from ..sampling import Sampling
+from ..vision import is_projector
 from .native import PROMPT_CHUNK, GenerationStats, NativeError, NativeModel
 
 
@@ -201,7 +202,7 @@ class VisionProjector:
             for image in images:
                 bitmaps.append(self._bitmap(image))
             data = prompt.encode("utf-8")
-            text = mtmd.mtmd_input_text(data, len(data), self._add_special(prompt), True)
+            text = mtmd.mtmd_input_text(data, len(data), self.model.adds_bos(prompt), True)
             array = (mtmd.mtmd_bitmap_p_ctypes * max(len(bitmaps), 1))(*bitmaps)
             rc = mtmd.mtmd_tokenize(self.ctx, chunks, ctypes.byref(text), array, len(bitmaps))
         except BaseException:
@@ -228,14 +229,6 @@ class VisionProjector:
         mtmd.mtmd_bitmap_set_id(bitmap, b"%x" % -self._image_key(image))  # every chunk of the image carries it
         return bitmap
 
-    def _add_special(self, prompt: str) -> bool:
-        """BOS as NativeModel.tokenize adds it: when the vocabulary wants one and the template did not write it."""
-        vocab = self.model.vocab
-        if not llama_cpp.llama_vocab_get_add_bos(vocab):
-            return False
-        bos = self.model.token_text(llama_cpp.llama_vocab_bos(vocab))
-        return not (bos and prompt.startswith(bos))
-
     def _chunks(self, chunks_ptr: Any) -> list[_Chunk]:
         out: list[_Chunk] = []
         for i in range(mtmd.mtmd_input_chunks_size(chunks_ptr)):
@@ -260,10 +253,7 @@ class VisionProjector:
     def _reusable(self, chunks: list[_Chunk], keys: list[int]) -> int:
         """The longest prefix of ``keys`` already in the cache that ends outside an image, and leaves
         at least one position to evaluate (its logits start the reply)."""
-        cached = self.model.cached
-        keep, limit = 0, min(len(cached), len(keys) - 1)
-        while keep < limit and cached[keep] == keys[keep]:
-            keep += 1
+        keep = self.model.cached_prefix(keys)
         start = 0
         for chunk in chunks:
             end = start + len(chunk.keys)
@@ -296,9 +286,7 @@ def _check_projector_file(path: str) -> None:
     except ModelError as exc:
         kind = "ModelNotFound" if isinstance(exc, FileNotFoundError) else "ModelInvalid"
         raise NativeError(kind, f"The image projector {exc}") from exc
-    meta = info.metadata
-    if meta.get("clip.has_vision_encoder") is not True or not isinstance(
-            meta.get("clip.projector_type", meta.get("clip.vision.projector_type")), str):
+    if not is_projector(info):
         raise NativeError("ModelInvalid", f"{path} is not an image projector (mmproj) file.")
 
 
