@@ -1,4 +1,4 @@
-"""Start the Hearth window: the application, its language, its two job threads.
+"""Start the Hearth window: the application, its language, its database and engine threads.
 
 ``run()`` is what ``hearth`` with no arguments calls. With
 ``quit_after_paint`` it prints "painted" once the window has been drawn and
@@ -15,11 +15,14 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from engine import Paths, Runtime, paths
+from engine.home import Home
 
-from . import i18n, markdown
-from .main_window import MainWindow
-from .prefs import Prefs
-from .tasks import DbThread, EngineThread
+from desktop import languages as i18n
+from desktop.main import markdown
+from desktop.main.window import MainWindow
+from desktop.prefs import Prefs
+from desktop.background.database import DbThread
+from desktop.background.engine import EngineThread
 
 
 STYLE = """
@@ -52,11 +55,12 @@ class HearthApp:
     def __init__(self, home: Paths | None = None, *, runtime: Runtime | None = None,
                  embedder: str | Path | None = None) -> None:
         """``runtime``: the model runtime to use (default: a real llama.cpp worker process);
-        ``embedder``: the knowledge base's embedding model (default: engine.kb.embedders.default_embedder)."""
+        ``embedder``: the knowledge base's embedding model (default: engine.models.embedders.default_embedder)."""
         self.paths = home or paths()
+        self.home = Home(self.paths, Path(embedder) if embedder else None)
         self.prefs = Prefs(self.paths)
-        self.db = DbThread(self.paths.database)
-        self.engine = EngineThread(self.paths.database, runtime=runtime, after=self.db.ready, embedder=embedder)
+        self.db = DbThread(self.home)
+        self.engine = EngineThread(self.home, runtime=runtime, after=self.db.ready)
         self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
         self.db.submit(lambda _store: markdown.warm_up())  # lexers load off the GUI thread
 

@@ -1,56 +1,54 @@
-"""Hearth's engine: models, the llama.cpp worker, conversations. Never imports Qt.
+"""Hearth's engine: models, the llama.cpp worker, conversations, knowledge. Never imports Qt.
 
-This is the front door: the desktop app and the terminal import from here.
-Names are loaded on first use (PEP 562), so a process that needs one part
-(the llama.cpp worker imports only ``engine.runtime.native``) does not load
-the rest: the worker must not pull in the database layer, whose optional
-imports (pandas, pyarrow) crash llama.cpp's CUDA loader when present.
+This is the front door: the desktop app and the terminal import from here
+(or from a feature's own front door: ``engine.chat``, ``engine.knowledge``,
+``engine.models``, ``engine.hub``, ``engine.store``). Names are loaded on
+first use (:mod:`engine.lazy`), so the llama.cpp worker, which imports only
+``engine.runtime.native``, never pulls in the database layer.
+
+The layers, enforced by the import-linter contract in ``pyproject.toml``:
+``home`` → ``chat`` → ``knowledge`` → ``hub`` / ``runtime`` → ``models`` →
+``store`` → the leaves (errors, paths, sampling, child processes, hashing,
+images, machine).
 """
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 # Small and safe everywhere; loaded now so that the function ``paths`` is not
 # shadowed by the submodule of the same name when that gets imported later.
 from .errors import HearthError
+from .lazy import front_door
 from .paths import Paths, paths
 from .sampling import CancelToken, Sampling
 
 _WHERE = {
-    "Attachment": ".attachments", "prepare_attachment": ".attachments",
-    "Budget": ".budget",
-    "CURRENT": ".chat", "Chat": ".chat", "ChatEvent": ".chat", "ContextTrimmed": ".chat", "Piece": ".chat",
-    "ReplyFinished": ".chat", "ReplyStarted": ".chat", "UserSaved": ".chat", "KnowledgeRetrieved": ".chat",
-    "KnowledgeBase": ".kb.knowledge", "Hit": ".kb.records", "Progress": ".kb.indexer",
-    "InstalledModel": ".library", "describe_model": ".library", "scan_models": ".library",
+    "Home": ".home", "open_home": ".home",
+    "Attachment": ".store.attachment_files", "prepare_attachment": ".chat.attachments",
+    "Budget": ".chat.meter",
+    "CURRENT": ".chat.service", "Chat": ".chat.service", "ChatEvent": ".chat.events",
+    "ContextTrimmed": ".chat.events", "Piece": ".chat.events", "ReplyFinished": ".chat.events",
+    "ReplyStarted": ".chat.events", "UserSaved": ".chat.events", "KnowledgeRetrieved": ".chat.events",
+    "KnowledgeBase": ".knowledge.base", "Hit": ".knowledge.records", "IndexProgress": ".knowledge.indexer",
+    "InstalledModel": ".models.files", "describe_model": ".models.files", "scan_models": ".models.files",
     "Done": ".runtime.client", "ModelInfo": ".runtime.client", "Runtime": ".runtime.client",
     "Conversation": ".store", "Message": ".store", "Store": ".store",
 }
 
 __all__ = sorted([*_WHERE, "CancelToken", "HearthError", "Paths", "Sampling", "paths"])
-
-
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        try:  # a submodule such as engine.errors
-            return import_module(f".{name}", __name__)
-        except ModuleNotFoundError:
-            raise AttributeError(f"module 'engine' has no attribute {name!r}") from None
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
+__getattr__ = front_door(__name__, _WHERE, globals())
 
 if TYPE_CHECKING:
-    from .attachments import Attachment, prepare_attachment
-    from .budget import Budget
-    from .chat import (CURRENT, Chat, ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished,
-                       ReplyStarted, UserSaved)
-    from .kb.indexer import Progress
-    from .kb.knowledge import KnowledgeBase
-    from .kb.records import Hit
-    from .library import InstalledModel, describe_model, scan_models
+    from .chat.attachments import prepare_attachment
+    from .chat.events import (ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted,
+                              UserSaved)
+    from .chat.meter import Budget
+    from .chat.service import CURRENT, Chat
+    from .home import Home, open_home
+    from .knowledge.base import KnowledgeBase
+    from .knowledge.indexer import IndexProgress
+    from .knowledge.records import Hit
+    from .models.files import InstalledModel, describe_model, scan_models
     from .runtime.client import Done, ModelInfo, Runtime
     from .store import Conversation, Message, Store
+    from .store.attachment_files import Attachment

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
-from .errors import ImageRejected
+from engine.errors import ImageRejected
 
 MAX_PIXELS = 40_000_000          # 40 megapixels: more than any camera photo, far less than a bomb
 MAX_SIDE = 2048                  # the long side of the RGB image handed to the model

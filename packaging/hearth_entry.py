@@ -6,5 +6,5 @@ if __name__ == "__main__":
     # First: in a frozen app the llama.cpp worker (a "spawn" child) is this executable
     # re-run with multiprocessing's arguments; freeze_support() runs the child and exits.
     multiprocessing.freeze_support()
-    from desktop.cli import main
+    from desktop.cli.main import main
     sys.exit(main())

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.hub.bench import run_download_bench  # noqa: E402
+from engine.bench.hub import run_download_bench  # noqa: E402
 from engine.hub.fit import estimate_memory, fit_label, read_remote_header  # noqa: E402
-from engine.hub.machine import machine_memory  # noqa: E402
+from engine.machine import machine_memory  # noqa: E402
 from tests import model_files  # noqa: E402
 from tests.hub_server import SMOLLM2_FILE, SMOLLM2_REPO, FakeHub  # noqa: E402
 

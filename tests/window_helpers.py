@@ -10,11 +10,11 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QWidget
 
 from desktop.app import HearthApp
-from desktop.message_widget import MessageWidget
+from desktop.main.message_widget import MessageWidget
 from desktop.prefs import Prefs
 from engine import Store, paths
-from engine.models import import_model, remove_model
-from engine.starter import starter_model
+from engine.models.installed import import_model, remove_model
+from engine.models.starter import starter_model
 
 
 def make_app(qtbot: Any, model: Path | None, *, runtime: Any = None, starter: bool = False,

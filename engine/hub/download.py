@@ -20,7 +20,7 @@ GGUF header reads are renamed (atomically) to their final name.
 Metadata comes from huggingface_hub (``get_hf_file_metadata``); the bytes are
 streamed with httpx2 from the commit-pinned resolve URL (redirects followed),
 resumed with ``Range`` requests, hashed as they arrive, retried with capped
-exponential backoff after a dropped connection or a stall. Progress goes to a
+exponential backoff after a dropped connection or a stall. DownloadProgress goes to a
 plain callback (no terminal needed).
 """
 from __future__ import annotations
@@ -49,17 +49,17 @@ from huggingface_hub.errors import (EntryNotFoundError, GatedRepoError, HFValida
                                     OfflineModeIsEnabled, RepositoryNotFoundError, RevisionNotFoundError)
 from huggingface_hub.utils import build_hf_headers
 
-from ..errors import (ChecksumMismatch, DownloadCancelled, DownloadError, DownloadIncomplete, HubError, HubOffline,
+from engine.errors import (ChecksumMismatch, DownloadCancelled, DownloadError, DownloadIncomplete, HubError, HubOffline,
                       ModelError, ModelInvalid, NotEnoughDisk, RemoteFileNotFound, RepoNotFound, UnsafeFileName)
-from ..filehash import sha256_file
-from ..gguf_file import read_gguf_info
-from ..library import format_bytes
-from ..paths import paths
-from ..sampling import CancelToken
-from .config import hub_endpoint
-from .names import check_filename, check_repo_id, local_target, repo_folder_name
-from .progress import Progress, Reporter
-from .partials import (PartialDownload, claim, discard_partial, list_partial_downloads, fsync_dir, lock_part,
+from engine.filehash import sha256_file
+from engine.models.gguf import read_gguf_info
+from engine.models.files import format_bytes
+from engine.paths import paths
+from engine.sampling import CancelToken
+from engine.hub.config import hub_endpoint
+from engine.models.names import check_filename, check_repo_id, local_target, repo_folder_name
+from engine.hub.progress import DownloadProgress, Reporter
+from engine.hub.partials import (PartialDownload, claim, discard_partial, list_partial_downloads, fsync_dir, lock_part,
                        part_paths,
                        read_sidecar, write_sidecar)
 
@@ -96,7 +96,7 @@ def model_folder(repo_id: str, models_dir: Path | None = None) -> Path:
 
 
 def download_model(repo_id: str, filenames: Sequence[str], *, dest: Path | None = None,
-                   progress: Callable[[Progress], None] | None = None, cancel: CancelToken | None = None,
+                   progress: Callable[[DownloadProgress], None] | None = None, cancel: CancelToken | None = None,
                    expected_sha256: Mapping[str, str] | None = None, stall_timeout_s: float = 30.0,
                    max_retries: int = 5) -> list[Path]:
     """Download ``filenames`` of ``repo_id`` (the parts of one model and its projector) and verify them.
@@ -476,5 +476,5 @@ def _normal_etag(value: str) -> str:
 
 
 
-__all__ = ["Progress", "PartialDownload", "download_model", "list_partial_downloads", "discard_partial",
+__all__ = ["DownloadProgress", "PartialDownload", "download_model", "list_partial_downloads", "discard_partial",
            "model_folder"]

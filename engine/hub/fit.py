@@ -4,7 +4,7 @@
 requests (256 KiB first, each further request twice the last, 64 MiB at most), and
 parses it with the same bounded parser used for local files.
 ``estimate_memory`` turns a header into the memory llama.cpp will use at a given
-context size; ``fit_label`` compares that with :func:`engine.hub.machine.machine_memory`;
+context size; ``fit_label`` compares that with :func:`engine.machine.machine_memory`;
 ``recommend_choice`` picks the best quantization that fits.
 
 The estimate (checked against the real worker process, see tests/test_hub_fit.py):
@@ -12,7 +12,7 @@ The estimate (checked against the real worker process, see tests/test_hub_fit.py
 * weights: the file size. llama.cpp maps the file and reads every weight at load,
   so the whole file becomes resident (or moves to the GPU for offloaded layers).
 * KV cache: f16 keys and values for ``n_ctx`` tokens in every layer,
-  :meth:`engine.library.InstalledModel.kv_cache_bytes` (key/value head sizes from the metadata).
+  :meth:`engine.models.files.InstalledModel.kv_cache_bytes` (key/value head sizes from the metadata).
 * compute: ``16 MiB + 160 B × vocabulary + 512 × embedding_length × 32 B``: llama.cpp's
   context, threads and graph (fixed part); the vocabulary tables, token-to-piece cache
   and one row of logits (per token of the vocabulary); and the activations of one
@@ -38,14 +38,14 @@ from urllib.parse import urljoin, urlsplit
 from huggingface_hub import hf_hub_url
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from ..errors import HubError, ModelInvalid
-from ..gguf_file import ArrayInfo, GGUFInfo, parse_gguf_header
-from ..library import InstalledModel
-from ..library import _int as _meta_int
-from .config import hub_endpoint
-from .machine import MachineMemory
-from . import search
-from .search import ModelChoice, check_filename, check_repo_id, hub_errors
+from engine.errors import HubError, ModelInvalid
+from engine.models.gguf import ArrayInfo, GGUFInfo, parse_gguf_header
+from engine.models.files import InstalledModel
+from engine.models.files import _int as _meta_int
+from engine.hub.config import hub_endpoint
+from engine.machine import MachineMemory
+from engine.hub import search
+from engine.hub.search import ModelChoice, check_filename, check_repo_id, hub_errors
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..errors import DownloadError
-from ..paths import paths
+from engine.errors import DownloadError
+from engine.paths import paths
 
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"

@@ -1,4 +1,4 @@
-"""Download progress: the :class:`Progress` reports and the reporter that throttles them.
+"""Download progress: the :class:`DownloadProgress` reports and the reporter that throttles them.
 
 Reports go to a plain callback (a GUI signal, a terminal line): nothing here needs
 a terminal, and nothing prints. While bytes flow, at most one report per
@@ -15,7 +15,7 @@ RATE_WINDOW_S = 5.0     # bytes_per_s is averaged over this window
 
 
 @dataclass(frozen=True)
-class Progress:
+class DownloadProgress:
     """One progress report; ``done_bytes`` counts bytes of ``filename`` on disk (or hashed, when checking)."""
 
     filename: str
@@ -27,9 +27,9 @@ class Progress:
 
 
 class Reporter:
-    """Turns byte counts into throttled Progress reports with a windowed rate and an ETA."""
+    """Turns byte counts into throttled DownloadProgress reports with a windowed rate and an ETA."""
 
-    def __init__(self, callback: Callable[[Progress], None] | None, interval: Callable[[], float]) -> None:
+    def __init__(self, callback: Callable[[DownloadProgress], None] | None, interval: Callable[[], float]) -> None:
         self.callback = callback
         self.interval = interval            # read at each report (tests shorten it)
         self.samples: deque[tuple[float, int]] = deque()
@@ -56,4 +56,4 @@ class Reporter:
             (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
             rate = max(0.0, (d1 - d0) / (t1 - t0)) if t1 > t0 else 0.0
         eta = 0.0 if state == "done" else (total - done) / rate if rate > 0 else None
-        self.callback(Progress(filename, done, total, rate, eta, state))
+        self.callback(DownloadProgress(filename, done, total, rate, eta, state))

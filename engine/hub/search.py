@@ -4,7 +4,7 @@
 repository's files into :class:`ModelChoice` items: one model at one
 quantization, with every part of a split model and the multimodal projector
 (``mmproj``) that goes with it. Every remote file name is checked before it can
-become a choice, by the same rules the downloader applies (:mod:`engine.hub.names`:
+become a choice, by the same rules the downloader applies (:mod:`engine.models.names`:
 no paths outside the models folder, no control characters, ``.gguf`` only).
 
 All calls go through huggingface_hub's shared HTTP client with the endpoint read
@@ -35,9 +35,9 @@ from huggingface_hub.errors import (
 from huggingface_hub.hf_api import ModelInfo
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from ..errors import HubError, HubOffline, RemoteFileNotFound, RepoNotFound, UnsafeFileName
-from . import names
-from .config import hub_endpoint
+from engine.errors import HubError, HubOffline, RemoteFileNotFound, RepoNotFound, UnsafeFileName
+from engine.models import names
+from engine.hub.config import hub_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +149,7 @@ def hub_errors(repo_id: str | None = None, filename: str | None = None) -> Itera
 
 
 def check_repo_id(repo_id: str) -> str:
-    """``repo_id`` if it is a well-formed ``owner/name`` (rules in :mod:`engine.hub.names`); else RepoNotFound."""
+    """``repo_id`` if it is a well-formed ``owner/name`` (rules in :mod:`engine.models.names`); else RepoNotFound."""
     try:
         return names.check_repo_id(repo_id)
     except UnsafeFileName as exc:
@@ -201,7 +201,8 @@ def _model_name(filename: str, repo_id: str) -> str:
     return re.sub(r"[-_.]gguf$", "", repo_name, flags=re.IGNORECASE) or repo_name
 
 
-def _is_projector(filename: str) -> bool:
+def _named_as_projector(filename: str) -> bool:
+    """A remote file listed as a projector (only its name is known before it is downloaded)."""
     return "mmproj" in filename.split("/")[-1].lower()
 
 
@@ -260,10 +261,10 @@ def list_model_files(repo_id: str) -> list[ModelChoice]:
 
 def group_choices(repo_id: str, files: list[RemoteFile]) -> list[ModelChoice]:
     """Group safe ``.gguf`` files into choices (see :func:`list_model_files`)."""
-    projectors = [f for f in files if _is_projector(f.filename)]
+    projectors = [f for f in files if _named_as_projector(f.filename)]
     groups: dict[tuple[str, str, int], dict[int, RemoteFile]] = {}
     for f in files:
-        if _is_projector(f.filename):
+        if _named_as_projector(f.filename):
             continue
         folder, _, base = f.filename.rpartition("/")
         prefix, number, count = _split_stem(_strip_gguf(base))

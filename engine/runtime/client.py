@@ -8,7 +8,7 @@ also hold an embedding model (``load_embedder``, ``embed``) beside the chat
 model; each is reloaded on its next use after a crash.
 
 A chat model may come with an image projector (``load(..., mmproj=...)``, or
-paired automatically by :func:`engine.vision.find_mmproj`); the projector
+paired automatically by :func:`engine.models.vision.find_mmproj`); the projector
 runs in the worker too, so one that crashes llama.cpp takes down only the
 worker (``ModelCrashed``). ``generate(..., images=...)`` sends decoded images
 with a prompt holding one media marker per image.
@@ -24,13 +24,13 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
-from .. import errors
-from ..filehash import sha256_file
-from ..gguf_file import GGUFInfo, read_gguf_info
-from ..paths import paths
-from ..sampling import CancelToken, Sampling
-from ..templates import ChatTemplate, builtin_template, choose_template
-from . import worker
+from engine import errors
+from engine.filehash import sha256_file
+from engine.models.gguf import GGUFInfo, read_gguf_info
+from engine.paths import paths
+from engine.sampling import CancelToken, Sampling
+from engine.models.templates import ChatTemplate, builtin_template, choose_template
+from engine.runtime import worker
 
 if TYPE_CHECKING:
     import numpy
@@ -207,7 +207,7 @@ class Runtime:
     def _error(self, kind: str, message: str) -> errors.HearthError:
         cls = _ERRORS.get(kind, errors.ModelError)
         if cls is errors.VisionUnsupported:
-            from ..vision import vision_model_names
+            from engine.models.vision import vision_model_names
             return errors.VisionUnsupported(message, suggestions=vision_model_names(),
                                             path=self._request.path if self._request else None)
         return cls(message, path=self._request.path if self._request else None)
@@ -227,21 +227,21 @@ class Runtime:
         """Validate the file, pick its chat template, load it in the worker.
 
         ``mmproj`` is the image projector to load with the model; None pairs one automatically
-        (:func:`engine.vision.find_mmproj`: the catalog's, or a fitting ``*mmproj*.gguf`` beside the
+        (:func:`engine.models.vision.find_mmproj`: the catalog's, or a fitting ``*mmproj*.gguf`` beside the
         model), "" loads none. A chosen projector that fails fails the load; a paired one that fails
         leaves the model text-only, with the reason in ``info.vision_error``.
         """
         resolved = str(Path(path).expanduser().resolve())
         gguf = read_gguf_info(resolved)
         if mmproj is None:
-            from ..vision import find_mmproj
+            from engine.models.vision import find_mmproj
             found = find_mmproj(resolved, model=gguf)
             projector, required = (str(found) if found else ""), False
         else:
             projector = str(Path(mmproj).expanduser().resolve()) if os.fspath(mmproj) else ""
             required = True
         if projector and required:
-            from ..vision import check_projector
+            from engine.models.vision import check_projector
             check_projector(projector, gguf)
         request = LoadRequest(resolved, n_ctx, n_gpu_layers, n_threads, template, projector, required)
         with self._lock:
@@ -304,7 +304,7 @@ class Runtime:
         with self._lock:
             info = self._ready()
             if not info.vision:
-                from ..vision import vision_model_names
+                from engine.models.vision import vision_model_names
                 raise errors.VisionUnsupported(f"{info.name} cannot see images.", suggestions=vision_model_names())
             missing = sorted({(int(w), int(h)) for w, h in sizes} - set(self._image_tokens))
             if missing:

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import llama_cpp
 
-from ..sampling import Sampling
+from engine.sampling import Sampling
 
 PROMPT_CHUNK = 256  # prompt tokens per llama_decode call; cancel is checked between chunks
 _backend_ready = False

@@ -19,7 +19,7 @@ from typing import Any
 
 import llama_cpp
 
-from .native import NativeError, backend_name, init_backend, load_model, model_meta, tokenize_bytes
+from engine.runtime.native import NativeError, backend_name, init_backend, load_model, model_meta, tokenize_bytes
 
 MAX_SEQUENCES = 256    # texts per batch (llama.cpp allows llama_max_parallel_sequences())
 POOLING_NAMES = {0: "none", 1: "mean", 2: "cls", 3: "last", 4: "rank"}

@@ -34,11 +34,11 @@ from typing import Any, Callable, Iterator, Sequence
 import llama_cpp
 import llama_cpp.mtmd_cpp as mtmd
 
-from ..errors import ModelError
-from ..gguf_file import read_gguf_info
-from ..sampling import Sampling
-from ..vision import is_projector
-from .native import PROMPT_CHUNK, GenerationStats, NativeError, NativeModel
+from engine.errors import ModelError
+from engine.models.gguf import read_gguf_info
+from engine.sampling import Sampling
+from engine.models.kinds import usable_projector
+from engine.runtime.native import PROMPT_CHUNK, GenerationStats, NativeError, NativeModel
 
 
 Image = tuple[int, int, bytes]          # width, height, RGB bytes (3 per pixel, row-major)
@@ -286,7 +286,7 @@ def _check_projector_file(path: str) -> None:
     except ModelError as exc:
         kind = "ModelNotFound" if isinstance(exc, FileNotFoundError) else "ModelInvalid"
         raise NativeError(kind, f"The image projector {exc}") from exc
-    if not is_projector(info):
+    if not usable_projector(info):
         raise NativeError("ModelInvalid", f"{path} is not an image projector (mmproj) file.")
 
 

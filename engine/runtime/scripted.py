@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 from typing import Iterator
 
-from .. import errors
-from ..sampling import CancelToken, Sampling
-from ..templates import builtin_template
-from .client import Done, ModelInfo
+from engine import errors
+from engine.sampling import CancelToken, Sampling
+from engine.models.templates import builtin_template
+from engine.runtime.client import Done, ModelInfo
 
 
 class ScriptedRuntime:

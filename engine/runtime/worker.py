@@ -22,7 +22,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..childproc import die_with_parent
+from engine.childproc import die_with_parent
 
 NO_PROJECTOR = "The loaded model has no image projector: it cannot see images."
 
@@ -42,8 +42,8 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
     """Serve requests until the pipe closes or ``exit`` arrives."""
     die_with_parent()
     _redirect_output(log_path)
-    from ..sampling import Sampling
-    from .native import GenerationStats, NativeError, NativeModel
+    from engine.sampling import Sampling
+    from engine.runtime.native import GenerationStats, NativeError, NativeModel
 
     model: NativeModel | None = None
     held: dict[str, Any] = {}  # "embedder": a NativeEmbedder; "projector": a VisionProjector (imported on first use)
@@ -120,7 +120,7 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
 
 
 def _load_projector(model: Any, mmproj: str, args: dict[str, Any], held: dict[str, Any]) -> None:
-    from .native_vision import VisionProjector
+    from engine.runtime.native_vision import VisionProjector
     held["projector"] = VisionProjector(model, mmproj, n_threads=args["n_threads"],
                                         use_gpu=args["n_gpu_layers"] != 0)
 
@@ -135,7 +135,7 @@ def _close_projector(held: dict[str, Any]) -> None:
 def _embedder_op(op: str, args: dict[str, Any], held: dict[str, Any], send: Any) -> None:
     """Serve one embedding request; ``held["embedder"]`` is the embedding model, if any."""
     if op == "load_embedder":
-        from .native_embed import NativeEmbedder
+        from engine.runtime.native_embed import NativeEmbedder
         old = held.pop("embedder", None)
         if old is not None:
             old.close()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 from engine.store.records import Conversation, Message
 
 if TYPE_CHECKING:
-    from engine.attachments import Attachment
+    from engine.store.attachment_files import Attachment
 
 JSON_FORMAT = "hearth.conversation"
 JSON_VERSION = 1

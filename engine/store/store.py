@@ -20,7 +20,7 @@ from typing import Any, Mapping, Sequence
 
 from sqlite_utils import Database
 
-from engine.attachments import KINDS, Attachment, copy_into, stored_path
+from engine.store.attachment_files import KINDS, Attachment, copy_into, stored_path
 
 from engine.errors import ConversationNotFound, MessageNotFound, StoreError
 from engine.store import export, migrations, search as _search

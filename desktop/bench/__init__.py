@@ -1,0 +1,1 @@
+"""``hearth bench gui``: how responsive the window is, written as JSON."""

@@ -1,0 +1,206 @@
+"""``hearth kb …`` and ``hearth ask --kb``: knowledge collections from a terminal.
+
+``kb add`` records folders and files and indexes them at once (Ctrl+C
+pauses; the next ``kb add``, ``kb index`` or ``kb status --index`` resumes
+where it stopped). ``kb search`` prints ranked hits, ``--json`` for
+scripts. ``ask`` answers a question from a collection, with its sources.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from typing import Any
+
+from engine.paths import paths
+
+
+def add_parser(sub: Any) -> None:
+    kb = sub.add_parser("kb", help="knowledge collections: your documents, searchable by the models")
+    ksub = kb.add_subparsers(dest="action", required=True)
+    ksub.add_parser("list", help="collections and their sizes")
+    create = ksub.add_parser("create", help="create an empty collection")
+    create.add_argument("name")
+    add = ksub.add_parser("add", help="add folders or files to a collection and index them")
+    add.add_argument("name")
+    add.add_argument("paths", nargs="+")
+    add.add_argument("--no-index", action="store_true", help="only record them; index later")
+    index = ksub.add_parser("index", help="re-scan a collection's folders and index what changed")
+    index.add_argument("name")
+    index.add_argument("--retry-failed", action="store_true", help="try the files that failed again")
+    status = ksub.add_parser("status", help="files, chunks, failures of a collection")
+    status.add_argument("name")
+    status.add_argument("--json", action="store_true")
+    rm = ksub.add_parser("rm", help="delete a collection (your files are not touched)")
+    rm.add_argument("name")
+    search = ksub.add_parser("search", help="ranked passages for a query")
+    search.add_argument("name")
+    search.add_argument("query")
+    search.add_argument("--k", type=int, default=5)
+    search.add_argument("--json", action="store_true")
+    for p in (add, index, search):
+        p.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+
+    ask = sub.add_parser("ask", help="answer a question from your documents, citing them")
+    ask.add_argument("question")
+    ask.add_argument("--kb", required=True, action="append", help="collection to search (repeatable)")
+    ask.add_argument("--model", help="a .gguf chat model (default: the starter model)")
+    ask.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+    ask.add_argument("--documents-only", action="store_true",
+                     help="say so when the documents do not contain the answer, instead of answering from memory")
+    ask.add_argument("--ctx", type=int, help="context size in tokens")
+    ask.add_argument("--max-tokens", type=int, default=512)
+    ask.add_argument("--seed", type=int)
+    ask.add_argument("--temperature", type=float)
+
+
+def run(args: argparse.Namespace) -> int:
+    from engine.knowledge.base import KnowledgeBase
+    from engine.runtime.client import Runtime
+    from engine.store import Store
+
+    home = paths()
+    store = Store(home.database)
+    if args.command == "ask":
+        try:
+            return _ask(args, store)
+        finally:
+            store.close()
+    runtime = Runtime(log_path=home.runtime_log, cache_dir=home.cache)
+    kb = KnowledgeBase(store, runtime, embedder=getattr(args, "embedder", None))
+    try:
+        return int(_ACTIONS[args.action](args, kb) or 0)
+    finally:
+        runtime.close()
+        store.close()
+
+
+def _list(_args: argparse.Namespace, kb: Any) -> int:
+    for coll in kb.collections():
+        st = kb.status(coll.name)
+        print(f"{coll.name}: {st.files['indexed']} files, {st.chunks} chunks, {st.files['failed']} failed, "
+              f"{st.files['skipped']} skipped, {st.pending} waiting · {', '.join(coll.sources) or 'no folders yet'}")
+    return 0
+
+
+def _create(args: argparse.Namespace, kb: Any) -> int:
+    print(f"Created “{kb.create(args.name).name}”. Add folders with: hearth kb add {json.dumps(args.name)} PATH")
+    return 0
+
+
+def _add(args: argparse.Namespace, kb: Any) -> int:
+    from engine.errors import CollectionNotFound
+    try:
+        kb.collection(args.name)
+    except CollectionNotFound:
+        kb.create(args.name)
+    for path in kb.add(args.name, args.paths):
+        print(f"Added {path}")
+    return 0 if args.no_index else _index(args, kb)
+
+
+def _index(args: argparse.Namespace, kb: Any) -> int:
+    from engine.knowledge.indexer import IndexProgress
+    if getattr(args, "retry_failed", False):
+        kb.retry_failed(args.name)
+    pause = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: pause.set())
+    last: IndexProgress | None = None
+    for progress in kb.index(args.name, pause=pause):
+        last = progress
+        eta = f", about {progress.eta_s:.0f} s left" if progress.eta_s is not None else ""
+        sys.stderr.write(f"\r{progress.done}/{progress.total} files · {progress.chunks} chunks · "
+                         f"{progress.failed} failed{eta}   ")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+    if last is not None and last.state == "paused":
+        print(f"Paused. Run `hearth kb index {json.dumps(args.name)}` to go on.", file=sys.stderr)
+    return _status(argparse.Namespace(name=args.name, json=False), kb)
+
+
+def _status(args: argparse.Namespace, kb: Any) -> int:
+    st = kb.status(args.name)
+    if args.json:
+        print(json.dumps({"name": st.collection.name, "sources": list(st.collection.sources), "files": st.files,
+                          "chunks": st.chunks, "embedded": st.embedded, "pages": st.pages,
+                          "bytes": st.bytes_indexed, "embed_model": st.collection.embed_model,
+                          "state": st.collection.state,
+                          "problems": [p.__dict__ for p in st.problems]}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"{st.collection.name}: {st.files['indexed']} files indexed ({st.chunks} chunks, {st.pages} pages), "
+          f"{st.files['failed']} failed, {st.files['skipped']} skipped, {st.pending} waiting · "
+          f"embeddings: {st.collection.embed_model or 'none yet'}")
+    for problem in st.problems:
+        print(f"  {problem.status}: {problem.path} — {problem.reason}")
+    return 0
+
+
+def _rm(args: argparse.Namespace, kb: Any) -> int:
+    kb.delete(args.name)
+    print(f"Deleted the collection “{args.name}”. Your files were not touched.")
+    return 0
+
+
+def _search(args: argparse.Namespace, kb: Any) -> int:
+    hits = kb.search([args.name], args.query, k=args.k)
+    if args.json:
+        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        return 0
+    if not hits:
+        print("Nothing found.")
+    for n, hit in enumerate(hits, 1):
+        vec = f"{hit.vector_score:.3f}" if hit.vector_score is not None else "-"
+        kw = f"{hit.keyword_score:.2f}" if hit.keyword_score is not None else "-"
+        print(f"[{n}] {hit.path}" + (f" p.{hit.page}" if hit.page else "") +
+              f" lines {hit.line_start}-{hit.line_end} · score {hit.score:.4f} (cosine {vec}, bm25 {kw})")
+        print("    " + " ".join(hit.text.split())[:300])
+    return 0
+
+
+def _ask(args: argparse.Namespace, store: Any) -> int:
+    from engine.chat.service import Chat, KnowledgeRetrieved, Piece, ReplyFinished
+    from engine.knowledge import collections as library
+    from engine.knowledge.base import KnowledgeBase
+    from engine.runtime.client import Runtime
+    from engine.sampling import CancelToken, Sampling
+    from engine.models.starter import starter_model
+
+    model = args.model or starter_model()
+    if not model:
+        print("hearth: no chat model. Use --model PATH, or install one with `hearth models pull`.", file=sys.stderr)
+        return 2
+    home = paths()
+    colls = [library.get(store.db.conn, name) for name in args.kb]
+    sampling = Sampling.from_dict({k: v for k, v in {"max_tokens": args.max_tokens, "seed": args.seed,
+                                                     "temperature": args.temperature}.items() if v is not None})
+    conv = store.create_conversation(model_path=str(model), ctx_size=args.ctx, sampling=sampling.to_dict())
+    library.use_collections(store.db.conn, conv.id, [c.id for c in colls], documents_only=args.documents_only)
+    cancel = CancelToken()
+    signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
+        runtime.load(model, n_ctx=args.ctx)
+        chat = Chat(store, runtime, knowledge=KnowledgeBase(store, runtime, embedder=args.embedder))
+        sources: tuple[Any, ...] = ()
+        for event in chat.send(conv.id, args.question, sampling=sampling, cancel=cancel):
+            if isinstance(event, KnowledgeRetrieved):
+                sources = event.sources
+            elif isinstance(event, Piece) and event.kind == "answer":
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+            elif isinstance(event, ReplyFinished):
+                sys.stdout.write("\n")
+                cited = set(event.message.record.get("knowledge", {}).get("cited", []))
+                if sources:
+                    print("\nSources:")
+                for n, hit in enumerate(sources, 1):
+                    mark = "*" if n in cited else " "
+                    print(f"{mark}[{n}] {hit.path}" + (f", page {hit.page}" if hit.page else "") +
+                          f", lines {hit.line_start}–{hit.line_end} (score {hit.score:.4f})")
+                print(f"[conversation {conv.id} · message {event.message.id}]", file=sys.stderr)
+    return 0
+
+
+_ACTIONS = {"list": _list, "create": _create, "add": _add, "index": _index, "status": _status, "rm": _rm,
+            "search": _search}

@@ -1,0 +1,243 @@
+"""The ``hearth`` command: the window with no arguments, the engine in a terminal otherwise.
+
+``hearth chat`` streams a reply and stores it, ``hearth history`` lists,
+shows, searches and exports conversations, ``hearth kb`` and ``hearth ask``
+index and question the user's documents, ``hearth bench`` measures. Qt is
+imported only when the window opens, so the terminal commands start fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from desktop.cli import kb as cli_kb
+from desktop.cli import models as cli_models
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hearth", description="Chat with language models on your own computer.")
+    parser.add_argument("--quit-after-paint", action="store_true",
+                        help="open the window, print 'painted' once it is drawn, and quit (start-up timing)")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window, load a model, generate a few tokens, print a JSON report")
+    parser.add_argument("--model", dest="self_test_model", help="with --self-test: the .gguf model to use")
+    sub = parser.add_subparsers(dest="command")
+
+    shot = sub.add_parser("screenshot", help="save a PNG of the window with a real conversation")
+    shot.add_argument("output", help="the PNG file to write")
+    shot.add_argument("--model", required=True, help="path to a .gguf chat model")
+    shot.add_argument("--lang", default="en", choices=["en", "zh_CN"])
+    shot.add_argument("--prompt", action="append", default=[], help="a message to send (repeatable)")
+    shot.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+
+    chat = sub.add_parser("chat", help="send a message and stream the reply")
+    chat.add_argument("prompt", help="the message to send")
+    chat.add_argument("--model", help="path to a .gguf model (default: the conversation's model)")
+    chat.add_argument("--mmproj", help="the model's image projector (.gguf; default: paired automatically)")
+    chat.add_argument("--attach", action="append", default=[], metavar="FILE",
+                      help="attach an image or a document (repeatable)")
+    chat.add_argument("--conversation", type=int, help="continue this conversation (default: a new one)")
+    chat.add_argument("--system", help="system prompt for a new conversation")
+    chat.add_argument("--temperature", type=float)
+    chat.add_argument("--top-p", type=float)
+    chat.add_argument("--top-k", type=int)
+    chat.add_argument("--min-p", type=float)
+    chat.add_argument("--repeat-penalty", type=float)
+    chat.add_argument("--ctx", type=int, help="context size in tokens")
+    chat.add_argument("--seed", type=int)
+    chat.add_argument("--max-tokens", type=int)
+    chat.add_argument("--gpu-layers", default="auto", help="'auto' or a number of layers to offload")
+    chat.add_argument("--threads", type=int)
+    chat.add_argument("--policy", choices=["drop_oldest", "refuse"], help="what to do when the context is full")
+
+    history = sub.add_parser("history", help="stored conversations")
+    hsub = history.add_subparsers(dest="action", required=True)
+    hsub.add_parser("list", help="list conversations")
+    show = hsub.add_parser("show", help="print a conversation")
+    show.add_argument("id", type=int)
+    search = hsub.add_parser("search", help="full-text search over all messages")
+    search.add_argument("text")
+    export = hsub.add_parser("export", help="export a conversation")
+    export.add_argument("id", type=int)
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    cli_models.add_parser(sub)
+    cli_kb.add_parser(sub)
+
+    bench = sub.add_parser("bench", help="benchmarks that write JSON")
+    bsub = bench.add_subparsers(dest="suite", required=True)
+    engine = bsub.add_parser("engine", help="engine decode speed, prefix reuse and load time against bare llama.cpp")
+    engine.add_argument("--model", required=True)
+    engine.add_argument("--json", required=True, help="file to write the results to")
+    engine.add_argument("--threads", type=int)
+    engine.add_argument("--tokens", type=int, default=128)
+    engine.add_argument("--llama-bench", help="path to llama.cpp's llama-bench binary, to compare with")
+    kbb = bsub.add_parser("kb", help="knowledge base: ingest and embedding rate against raw llama.cpp, re-index, "
+                                     "retrieval latency at 10k/100k/1M chunks")
+    kbb.add_argument("--json", required=True, help="file to write the results to")
+    kbb.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+    kbb.add_argument("--corpus", help="a folder to ingest (default: licence texts and part of Python's library)")
+    kbb.add_argument("--reindex-files", type=int, default=10_000, help="files in the unchanged re-index test")
+    kbb.add_argument("--scales", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    kbb.add_argument("--keyword-max-size", type=int, help="measure larger scales vector-only")
+    kbb.add_argument("--threads", type=int)
+    gui = bsub.add_parser("gui", help="window start-up time and event-loop stalls while a reply streams")
+    gui.add_argument("--model", required=True)
+    gui.add_argument("--json", required=True, help="file to write the results to")
+    gui.add_argument("--runs", type=int, default=5, help="start-up runs")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    if args.self_test:
+        from desktop.cli.self_test import run_self_test
+        return run_self_test(args.self_test_model)
+    if args.command is None:
+        from desktop.app import run
+        return run(quit_after_paint=args.quit_after_paint)
+    if args.command == "screenshot":
+        from desktop.cli.screenshot import take_screenshot
+        width, height = (int(n) for n in args.size.lower().split("x"))
+        print(take_screenshot(Path(args.output), model=Path(args.model), language=args.lang,
+                              prompts=args.prompt, size=(width, height)))
+        return 0
+    if args.command == "bench" and args.suite == "gui":
+        from desktop.bench.gui import run_gui_bench
+        print(json.dumps(run_gui_bench(Path(args.json), model=Path(args.model), runs=args.runs), indent=2))
+        return 0
+    from engine.errors import HearthError
+    try:
+        if args.command == "chat":
+            return _chat(args)
+        if args.command == "history":
+            return _history(args)
+        if args.command == "models":
+            return cli_models.run(args)
+        if args.command in ("kb", "ask"):
+            return cli_kb.run(args)
+        if args.command == "bench" and args.suite == "kb":
+            from engine.bench.kb import run_kb_bench
+            result = run_kb_bench(Path(args.json), embedder=args.embedder, corpus=args.corpus and Path(args.corpus),
+                                  reindex_files=args.reindex_files, scales=args.scales,
+                                  keyword_max_size=args.keyword_max_size, threads=args.threads)
+            print(json.dumps(result, indent=2))
+            return 0
+        if args.command == "bench":
+            from engine.bench.engine import run_engine_bench
+            result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,
+                                      n_tokens=args.tokens, llama_bench=args.llama_bench)
+            print(json.dumps(result, indent=2))
+            return 0
+    except HearthError as exc:
+        print(f"hearth: {exc.full_text()}", file=sys.stderr)
+        return 1
+    return 2
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from engine import Chat, ContextTrimmed, Piece, ReplyFinished, Runtime, Sampling, Store, UserSaved, paths
+    from engine.chat.attachments import prepare
+    from engine.sampling import CancelToken
+
+    attachments = [prepare(path) for path in args.attach]   # a refused file stops here, before anything is stored
+    home = paths()
+    store = Store(home.database)
+    if args.conversation is not None:
+        conv = store.conversation(args.conversation)
+    else:
+        conv = store.create_conversation(system_prompt=args.system or "", model_path=args.model,
+                                         ctx_size=args.ctx, context_policy=args.policy or "drop_oldest")
+    model = args.model or conv.model_path
+    if not model:
+        print("hearth: no model given. Use --model PATH.", file=sys.stderr)
+        return 2
+    overrides = {k: v for k, v in {
+        "temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k, "min_p": args.min_p,
+        "repeat_penalty": args.repeat_penalty, "seed": args.seed, "max_tokens": args.max_tokens,
+    }.items() if v is not None}
+    sampling = Sampling.from_dict({**Sampling.from_dict(conv.sampling).to_dict(), **overrides})
+    updates = {"model_path": model, "sampling": sampling.to_dict()}
+    if args.policy:
+        updates["context_policy"] = args.policy
+    if args.ctx:
+        updates["ctx_size"] = args.ctx
+    conv = store.update_conversation(conv.id, **updates)
+    cancel = CancelToken()
+    signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+    gpu = args.gpu_layers if args.gpu_layers == "auto" else int(args.gpu_layers)
+    with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
+        runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
+        info = runtime.info
+        if info and info.template.fallback_reason:
+            print(f"[{info.template.fallback_reason}]", file=sys.stderr)
+        if info and info.vision_error:
+            print(f"[image projector not loaded: {info.vision_error}]", file=sys.stderr)
+        in_reasoning = False
+        for event in Chat(store, runtime).send(conv.id, args.prompt, attachments=attachments, sampling=sampling,
+                                               cancel=cancel):
+            if isinstance(event, UserSaved) and event.attachments:
+                print("[attached: " + ", ".join(f"{a.name} ({a.kind})" for a in event.attachments) + "]",
+                      file=sys.stderr)
+            elif isinstance(event, ContextTrimmed):
+                print(f"[context full: left out {len(event.dropped_ids)} older messages "
+                      f"({event.dropped_tokens} tokens) to fit {event.n_ctx} tokens]", file=sys.stderr)
+            elif isinstance(event, Piece):
+                if event.kind == "reasoning":
+                    if not in_reasoning:
+                        sys.stderr.write("[thinking] ")
+                        in_reasoning = True
+                    sys.stderr.write(event.text)
+                    sys.stderr.flush()
+                else:
+                    sys.stdout.write(event.text)
+                    sys.stdout.flush()
+            elif isinstance(event, ReplyFinished):
+                sys.stdout.write("\n")
+                m = event.message
+                seen = m.record.get("attachments", {})
+                if seen.get("images_sent") or seen.get("document_tokens"):
+                    print(f"[prompt {event.stats.get('prompt_tokens', m.prompt_tokens)} tokens: "
+                          f"{len(seen.get('images_sent', []))} images ({seen.get('image_tokens', 0)} tokens), "
+                          f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
+                print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · "
+                      f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
+                      f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)
+    store.close()
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from engine import Store, paths
+    store = Store(paths().database)
+    if args.action == "list":
+        for c in store.conversations():
+            print(f"{c.id:>5}  {_when(c.updated_at)}  {c.title or '(untitled)'}")
+    elif args.action == "show":
+        print(store.export_markdown(args.id))
+    elif args.action == "search":
+        for hit in store.search(args.text):
+            print(f"{hit.conversation_id:>5}:{hit.message_id:<6} {hit.role:<9} {hit.conversation_title}: {hit.snippet}")
+    elif args.action == "export":
+        text = store.export_markdown(args.id) if args.format == "md" else \
+            json.dumps(store.export_json(args.id), ensure_ascii=False, indent=2)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            print(text)
+    store.close()
+    return 0
+
+
+def _when(ts: float) -> str:
+    import datetime
+    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""``hearth models …``: find, check the fit of, download, list, import and remove models.
+
+Plain terminal output; progress goes to standard error as one updating line.
+Everything here calls the engine (``engine.hub``, ``engine.models.installed``); no Qt.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from engine.models.files import InstalledModel, format_bytes, format_parameters
+from engine.paths import paths
+from engine.sampling import CancelToken
+
+
+def _store() -> Any:
+    """The database, opened on demand (a spawned model worker re-imports this module: keep it light)."""
+    from engine.store import Store
+    return Store(paths().database)
+
+
+def add_parser(sub: Any) -> None:
+    models = sub.add_parser("models", help="find, download and manage models")
+    msub = models.add_subparsers(dest="action", required=True)
+    msub.add_parser("list", help="installed models")
+    search = msub.add_parser("search", help="search the Hub for GGUF models")
+    search.add_argument("query")
+    search.add_argument("--sort", choices=["downloads", "likes", "recent"], default="downloads")
+    search.add_argument("--limit", type=int, default=20)
+    files = msub.add_parser("files", help="a repository's models, with sizes and whether they fit here")
+    files.add_argument("repo")
+    files.add_argument("--ctx", type=int, default=4096, help="context size to plan for")
+    fit = msub.add_parser("fit", help="read a remote file's header and estimate its memory here")
+    fit.add_argument("repo")
+    fit.add_argument("file")
+    fit.add_argument("--ctx", type=int, default=4096)
+    pull = msub.add_parser("pull", help="download a model (resumes a partial download)")
+    pull.add_argument("repo")
+    pull.add_argument("file", help="the .gguf file (for a split model, its first part)")
+    rm = msub.add_parser("rm", help="remove an installed model")
+    rm.add_argument("name", help="name or path, as `hearth models list` shows")
+    imp = msub.add_parser("import", help="add a .gguf from elsewhere (by reference)")
+    imp.add_argument("path")
+
+
+def run(args: argparse.Namespace) -> int:
+    return int(_ACTIONS[args.action](args) or 0)
+
+
+def _list(_args: argparse.Namespace) -> int:
+    from engine.models.installed import installed_models
+    with _store() as store:
+        result = installed_models(store, paths().models)
+    vision_dirs = {p.path.parent for p in result.projectors}
+    rows = [(m.name, format_parameters(m.parameters), m.quantization, format_bytes(m.size_bytes),
+             f"{m.context_length:,}", "vision" if m.path.parent in vision_dirs else "", str(m.path))
+            for m in result.models]
+    rows += [(m.name, format_parameters(m.parameters), m.quantization, format_bytes(m.size_bytes), "", "embedding",
+              str(m.path)) for m in result.embedding]
+    _table(("NAME", "PARAMS", "QUANT", "SIZE", "CONTEXT", "", "PATH"), rows)
+    for path, reason in result.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from engine.hub.search import search_repos
+    repos = search_repos(args.query, sort=args.sort, limit=args.limit)
+    _table(("REPOSITORY", "DOWNLOADS", "LIKES", "UPDATED"),
+           [(r.repo_id, f"{r.downloads:,}", f"{r.likes:,}", str(r.last_modified or "")[:10]) for r in repos])
+    return 0
+
+
+def _files(args: argparse.Namespace) -> int:
+    from engine.hub.fit import plan_repo
+    from engine.machine import machine_memory
+    machine = machine_memory()
+    rows = []
+    for row in plan_repo(args.repo, n_ctx=args.ctx, machine=machine):
+        choice = row.choice
+        rows.append(("★" if row.recommended else "", choice.quantization, format_bytes(choice.size_bytes),
+                     format_bytes(row.estimate.total_bytes), row.fit.replace("_", " "),
+                     choice.files[0].filename + (f" (+{len(choice.files) - 1} parts)" if len(choice.files) > 1 else "")
+                     + (" + mmproj" if choice.mmproj else "")))
+    print(f"This machine: {format_bytes(machine.available_ram)} of {format_bytes(machine.total_ram)} RAM free"
+          + "".join(f", {g.name} {format_bytes(g.free)} free" for g in machine.gpus))
+    _table(("", "QUANT", "FILE", f"NEEDS @{args.ctx}", "FIT", "NAME"), rows)
+    return 0
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from engine.hub.fit import estimate_memory, fit_label, read_remote_header
+    from engine.machine import machine_memory
+    from engine.hub.search import list_model_files
+    header = read_remote_header(args.repo, args.file)
+    size = next((c.size_bytes for c in list_model_files(args.repo)
+                 if any(f.filename == args.file for f in c.files)), header.file_size)
+    estimate = estimate_memory(header.info, file_size=size, n_ctx=args.ctx)
+    machine = machine_memory()
+    info = header.info
+    print(f"{args.repo}/{args.file}: {info.architecture}, {info.block_count} layers, "
+          f"{info.head_count_kv} KV heads, trained context {info.context_length:,}")
+    print(f"read {format_bytes(header.bytes_read)} of {format_bytes(size)} in {header.requests} range request(s)")
+    print(f"at context {args.ctx:,}: weights {format_bytes(estimate.weights_bytes)} + KV cache "
+          f"{format_bytes(estimate.kv_cache_bytes)} + compute {format_bytes(estimate.compute_bytes)} = "
+          f"{format_bytes(estimate.total_bytes)}")
+    print(f"this machine: {format_bytes(machine.available_ram)} RAM free → {fit_label(estimate, machine)}")
+    return 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from engine.hub.download import DownloadProgress, download_model
+    from engine.hub.search import list_model_files
+    from engine.models.installed import record_download
+    choice = next((c for c in list_model_files(args.repo) if c.files[0].filename == args.file), None)
+    names = [f.filename for f in choice.files] + ([choice.mmproj.filename] if choice.mmproj else []) \
+        if choice else [args.file]
+    cancel = CancelToken()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
+
+    def show(p: DownloadProgress) -> None:
+        total = max(1, p.total_bytes)
+        eta = f" {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+        print(f"\r{p.filename}: {p.state} {100 * p.done_bytes / total:5.1f}% of {format_bytes(p.total_bytes)} "
+              f"{format_bytes(int(p.bytes_per_s))}/s{eta}   ", end="", file=sys.stderr, flush=True)
+    try:
+        files = download_model(args.repo, names, progress=show, cancel=cancel)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        print(file=sys.stderr)
+    with _store() as store:
+        record_download(store, files[0], repo_id=args.repo,
+                        sha256=choice.files[0].sha256 if choice else None)
+    for path in files:
+        print(path)
+    return 0
+
+
+def _find_installed(name: str) -> InstalledModel | None:
+    from engine.models.installed import installed_models
+    with _store() as store:
+        models = installed_models(store, paths().models).models
+    for model in models:
+        if name in (model.name, str(model.path), model.path.name):
+            return model
+    return None
+
+
+def _rm(args: argparse.Namespace) -> int:
+    from engine import errors
+    from engine.models.installed import remove_model
+    model = _find_installed(args.name)
+    target = model.path if model else Path(args.name)
+    if model is None and not target.exists():
+        raise errors.ModelNotFound(f"No installed model is called {args.name!r}.",
+                                   hint="See `hearth models list` for names and paths.")
+    with _store() as store:
+        deleted = remove_model(store, target, paths().models)
+    print(f"removed {target}" + (f" (deleted {len(deleted)} file(s))" if deleted else " (file kept)"))
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from engine.models.installed import import_model
+    with _store() as store:
+        model = import_model(store, args.path)
+    print(f"imported {model.label()}  ({model.path})")
+    return 0
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    for row in (header, *rows):
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+_ACTIONS = {"list": _list, "search": _search, "files": _files, "fit": _fit, "pull": _pull, "rm": _rm,
+            "import": _import}

@@ -1,0 +1,1 @@
+"""The knowledge window (File → Knowledge…): collections, indexing progress, problems, a retrieval test."""

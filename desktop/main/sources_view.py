@@ -1,0 +1,278 @@
+"""Under a reply that used the knowledge base: where its answer came from.
+
+``SourcesView`` reads a reply's ``record["knowledge"]`` (see engine/chat.py):
+while the reply streams it shows "Searched N passages · using k"; then a
+collapsed "Sources (k)" header that opens a card per source -- its number,
+file, page and lines, its scores (fused, cosine, bm25), the chunk's text, a
+mark when the reply cited it, and "Open" to open the file (at the page, for a
+PDF). A citation link [n] in the reply calls ``show_source(n)``, which opens
+the list, highlights that card and scrolls the chat to it. Cards are built
+on first opening, so a long conversation does not pay for closed lists.
+"""
+from __future__ import annotations
+
+from pathlib import Path, PurePath
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QToolButton, QVBoxLayout, QWidget)
+
+MAX_CHARS = 1200   # of a chunk's text shown on its card (the tooltip has it all)
+
+STYLE = """
+QFrame#sourceCard { border: 1px solid palette(mid); border-radius: 6px; }
+QFrame#sourceCard[highlighted="true"] { border: 2px solid #2e9e6e; }
+QLabel#knowledgeStatus, QLabel#sourceScores { color: palette(mid); }
+QLabel#citedMark { color: #2e9e6e; font-weight: bold; }
+"""
+
+
+class SearchLine(QObject):
+    """The translation context of the search line (lupdate finds plural forms only in ``self.tr``)."""
+
+    def text(self, searched: int, used: int) -> str:
+        return self.tr("Searched %n passage(s)", "", searched) + " · " + self.tr("using %n", "", used)
+
+
+def searched_text(searched: int, used: int) -> str:
+    """ "Searched 8 passages · using 3" (also the status bar's message when sources arrive)."""
+    return SearchLine().text(searched, used)
+
+
+def not_found_text(collections: list[str]) -> str:
+    """The translated meaning of engine.knowledge.prompting.NOT_FOUND (the stored reply is English)."""
+    names = QCoreApplication.translate("SourcesView", ", ").join(collections)
+    return QCoreApplication.translate(
+        "SourcesView", "I could not find this in your documents (%1), so I won't answer from memory."
+    ).replace("%1", names)
+
+
+def file_url(path: str, page: int | None) -> QUrl:
+    """A local file as a URL; a PDF opens at ``page`` (viewers read ``#page=N``)."""
+    url = QUrl.fromLocalFile(path)
+    if page and path.lower().endswith(".pdf"):
+        url.setFragment(f"page={int(page)}")
+    return url
+
+
+def source_url(source: dict[str, Any]) -> QUrl:
+    """The file of a source (a reply's ``record["knowledge"]["sources"]`` item) as a URL."""
+    return file_url(str(source.get("path") or ""), source.get("page"))
+
+
+def _number(value: object, digits: int) -> str:
+    return "–" if value is None else f"{float(value):.{digits}f}"  # type: ignore[arg-type]
+
+
+def _significant(value: object) -> str:
+    """bm25 spans many magnitudes (about -1e-6 in a tiny collection): three significant digits."""
+    return "–" if value is None else f"{float(value):.3g}"  # type: ignore[arg-type]
+
+
+class SourceCard(QFrame):
+    """One numbered source of a reply."""
+
+    def __init__(self, source: dict[str, Any], cited: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.number = int(source.get("n") or 0)
+        self.cited = cited
+        self.setObjectName("sourceCard")
+        self.setProperty("highlighted", False)
+        self.title = QLabel(objectName="sourceTitle", wordWrap=True)
+        font = self.title.font()
+        font.setBold(True)
+        self.title.setFont(font)
+        self.cited_mark = QLabel(objectName="citedMark")
+        self.cited_mark.setVisible(cited)
+        self.open_button = QPushButton(objectName="openSource", clicked=self.open_file)
+        self.open_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.scores = QLabel(objectName="sourceScores", wordWrap=True)
+        text = str(source.get("text") or "").strip()
+        shown = text if len(text) <= MAX_CHARS else text[:MAX_CHARS].rstrip() + "…"
+        self.text = QLabel(shown, objectName="sourceText", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        if shown != text:
+            self.text.setToolTip(text)
+        head = QHBoxLayout()
+        head.setContentsMargins(0, 0, 0, 0)
+        head.addWidget(self.title, 1)
+        head.addWidget(self.cited_mark)
+        head.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(3)
+        layout.addLayout(head)
+        layout.addWidget(self.scores)
+        layout.addWidget(self.text)
+        self.retranslate()
+
+    def file_name(self) -> str:
+        return PurePath(str(self.source.get("path") or "")).name
+
+    def set_highlighted(self, on: bool) -> None:
+        self.setProperty("highlighted", on)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+    def open_file(self) -> None:
+        QDesktopServices.openUrl(source_url(self.source))
+
+    def retranslate(self) -> None:
+        s = self.source
+        parts = [f"[{self.number}] {self.file_name()}"]
+        if s.get("page") is not None:
+            parts.append(self.tr("page %1").replace("%1", str(s["page"])))
+        start, end = s.get("line_start"), s.get("line_end")
+        if start is not None:
+            parts.append(self.tr("lines %1–%2").replace("%1", str(start)).replace("%2", str(end))
+                         if end not in (None, start) else self.tr("line %1").replace("%1", str(start)))
+        title = " · ".join(parts)
+        if s.get("heading"):
+            title += f" — {s['heading']}"
+        self.title.setText(title)
+        self.title.setToolTip(str(s.get("path") or ""))
+        self.cited_mark.setText(self.tr("Cited"))
+        self.cited_mark.setToolTip(self.tr("The reply cites this source."))
+        self.scores.setText(self.tr("Score %1 · cosine %2 · bm25 %3").replace("%1", _number(s.get("score"), 4))
+                            .replace("%2", _number(s.get("vector_score"), 2))
+                            .replace("%3", _significant(s.get("keyword_score"))))
+        self.scores.setToolTip(self.tr(
+            "Score: both searches fused by rank (higher is better). Cosine: how close the meaning is (0 to 1). "
+            "bm25: how well the words match (lower is better); – when that search did not find it."))
+        self.open_button.setText(self.tr("Open"))
+        exists = Path(str(s.get("path") or "")).is_file()
+        self.open_button.setEnabled(exists)
+        self.open_button.setToolTip(self.tr("Open %1").replace("%1", self.file_name()) if exists
+                                    else self.tr("This file is no longer there."))
+
+
+class SourcesView(QFrame):
+    """A reply's knowledge: the search line while it streams, then its sources, collapsed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sourcesView")
+        self.setStyleSheet(STYLE)
+        self._knowledge: dict[str, Any] = {}
+        self._streaming = False
+        self._open = False
+        self._cards: list[SourceCard] = []
+        self.status = QLabel(objectName="knowledgeStatus", wordWrap=True)
+        self.toggle = QToolButton(objectName="sourcesToggle", autoRaise=True, clicked=self.toggle_open)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.body = QWidget(objectName="sourcesBody")
+        self._body_layout = QVBoxLayout(self.body)
+        self._body_layout.setContentsMargins(0, 0, 0, 0)
+        self._body_layout.setSpacing(4)
+        self.body.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.status)
+        layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.body)
+        self.setVisible(False)
+
+    # --- content -------------------------------------------------------------------
+    def set_knowledge(self, knowledge: dict[str, Any] | None, *, streaming: bool) -> None:
+        """Show a reply's ``record["knowledge"]`` (None: the reply used none)."""
+        knowledge = knowledge or {}
+        if knowledge != self._knowledge:
+            self._knowledge = knowledge
+            self._clear_cards()
+        self._streaming = streaming
+        self.setVisible(bool(knowledge))
+        self.retranslate()
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self._knowledge.get("sources") or [])
+
+    def cards(self) -> list[SourceCard]:
+        return list(self._cards)
+
+    def is_open(self) -> bool:
+        return self._open
+
+    def toggle_open(self) -> None:
+        self.set_open(not self._open)
+
+    def set_open(self, on: bool) -> None:
+        self._open = on and bool(self.sources())
+        if self._open and not self._cards:
+            self._build_cards()
+        self.body.setVisible(self._open)
+        self._label_toggle()
+
+    def show_source(self, number: int) -> None:
+        """Open the list, highlight source ``number`` and scroll the chat to it."""
+        self.set_open(True)
+        card = next((c for c in self._cards if c.number == number), None)
+        for other in self._cards:
+            other.set_highlighted(other is card)
+        if card is not None:
+            self._reveal(card)
+            QTimer.singleShot(0, lambda: self._reveal(card))  # again once every layout has settled
+
+    def _reveal(self, card: SourceCard) -> None:
+        area, widget = None, self.parentWidget()
+        chain: list[QWidget] = [card, self.body, self]
+        while widget is not None and area is None:
+            if isinstance(widget, QScrollArea):
+                area = widget
+            else:
+                chain.append(widget)
+                widget = widget.parentWidget()
+        for holder in chain:  # innermost first, so each outer layout sees the new sizes
+            if holder.layout() is not None:
+                holder.layout().activate()
+        if area is not None:
+            area.ensureWidgetVisible(card, 0, 40)
+
+    def _build_cards(self) -> None:
+        cited = set(self._knowledge.get("cited") or [])
+        for source in self.sources():
+            card = SourceCard(source, int(source.get("n") or 0) in cited)
+            self._body_layout.addWidget(card)
+            self._cards.append(card)
+
+    def _clear_cards(self) -> None:
+        for card in self._cards:
+            self._body_layout.removeWidget(card)
+            card.deleteLater()
+        self._cards = []
+        self._open = False
+        self.body.setVisible(False)
+
+    # --- text ----------------------------------------------------------------------
+    def _label_toggle(self) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if self._open else Qt.ArrowType.RightArrow)
+        self.toggle.setText(self.tr("Sources (%1)").replace("%1", str(len(self.sources()))))
+
+    def retranslate(self) -> None:
+        k = self._knowledge
+        sources = self.sources()
+        names = self.tr(", ").join(str(n) for n in k.get("collections") or [])
+        searched = int(k.get("searched") or 0)
+        if self._streaming:
+            status = searched_text(searched, len(sources))
+        elif k and not sources and not k.get("not_found"):
+            status = self.tr("Nothing in %1 matched the question; this reply is from the model alone."
+                             ).replace("%1", names)
+        else:
+            status = ""
+        self.status.setText(status)
+        self.status.setVisible(bool(status))
+        self.toggle.setVisible(bool(sources))
+        self.toggle.setToolTip(self.tr("Passages from %1 that went into the prompt").replace("%1", names)
+                               + "\n" + searched_text(searched, len(sources)))
+        self._label_toggle()
+        for card in self._cards:
+            card.retranslate()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

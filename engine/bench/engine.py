@@ -1,0 +1,157 @@
+"""``hearth bench engine``: Hearth's engine against bare llama.cpp, in one run.
+
+Measures, for the same model and thread count: decode tokens/s through the
+engine (worker process, streaming, storing every reply) and through a bare
+in-process llama.cpp loop; time to first token on turn 1 and on turn 2 of a
+long conversation with and without KV prefix reuse, against the time to
+prefill only the new message; model load time. Optionally runs llama.cpp's
+own ``llama-bench`` for the upper bound. Writes JSON.
+"""
+from __future__ import annotations
+
+# llama.cpp first: numpy's own BLAS, loaded before ggml's CUDA libraries, made model loading
+# segfault on an H100 host (numpy comes in with sqlite-utils below). The worker process is safe
+# by construction (it imports only engine.runtime.native); this process loads a bare baseline too.
+from engine.runtime import native  # noqa: F401  (isort: skip)
+
+import json
+import platform
+import statistics
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from engine.chat.service import Chat, ReplyFinished
+from engine.paths import paths
+from engine.runtime.client import Done, Runtime, default_threads
+from engine.sampling import Sampling
+from engine.store import Store
+
+DECODE_PROMPT = "Count from 1 to 300, separated by commas."
+LONG_TURN = ("Here are some notes about the history of the lighthouse on the northern cape, its keepers, "
+             "the storms it survived and the ships it guided home. ") * 6
+ROUNDS = 3
+
+
+def _bare_decode(model: Any, prompt: str, n_tokens: int) -> dict[str, float]:
+    """The leanest loop: decode one token, sample greedily in C, detokenize."""
+    from engine.runtime.native import GenerationStats
+    stats = GenerationStats()
+    pieces = list(model.generate(prompt, Sampling(temperature=0, repeat_penalty=1.0, max_tokens=n_tokens),
+                                 cancelled=lambda: False, reuse_prefix=False, stats=stats))
+    return {"tokens": stats.completion_tokens, "tokens_per_s": stats.tokens_per_s, "text_chars": len("".join(pieces))}
+
+
+def _engine_decode(chat: Chat, store: Store, n_tokens: int) -> dict[str, float]:
+    conv = store.create_conversation(title="bench")
+    s = Sampling(temperature=0, repeat_penalty=1.0, max_tokens=n_tokens)
+    finished = [e for e in chat.send(conv.id, DECODE_PROMPT, sampling=s) if isinstance(e, ReplyFinished)][0]
+    return {"tokens": finished.stats["completion_tokens"], "tokens_per_s": finished.stats["tokens_per_s"]}
+
+
+def _long_history() -> list[dict[str, str]]:
+    """A system prompt and four long turns: the conversation both turn-2 measurements continue."""
+    history = [{"role": "system", "content": "You are a helpful assistant."}]
+    for i in range(4):
+        history += [{"role": "user", "content": f"Part {i}. {LONG_TURN}"},
+                    {"role": "assistant", "content": f"Thank you for part {i}; I have noted it."}]
+    return history
+
+
+def _turn2_ttft(runtime: Runtime, reuse: bool) -> dict[str, float]:
+    """Turn 1 of a long conversation, then turn 2; TTFT of each as the engine streams them."""
+    template = runtime.info.template  # type: ignore[union-attr]
+    history = _long_history()
+    turn1 = template.render(history + [{"role": "user", "content": "Summarise part 0."}])
+    s = Sampling(temperature=0, max_tokens=16)
+    first = _stats(runtime.generate(turn1, s, reuse_prefix=reuse))
+    reply = "I have summarised it."
+    turn2 = template.render(history + [{"role": "user", "content": "Summarise part 0."},
+                                       {"role": "assistant", "content": reply},
+                                       {"role": "user", "content": "Now list the keepers' names."}])
+    second = _stats(runtime.generate(turn2, s, reuse_prefix=reuse))
+    return {"turn1_ttft_s": first["ttft_seconds"], "turn2_ttft_s": second["ttft_seconds"],
+            "turn2_prompt_tokens": second["prompt_tokens"], "turn2_prompt_evaluated": second["prompt_evaluated"]}
+
+
+def _stats(stream: Any) -> dict[str, Any]:
+    return [item for item in stream if isinstance(item, Done)][0].stats
+
+
+def _prefill_only_new(model: Any, runtime: Runtime) -> float:
+    """Bare llama.cpp: with the history already cached, time to evaluate just the new tokens + 1 sample."""
+    template = runtime.info.template  # type: ignore[union-attr]
+    msgs = _long_history() + [{"role": "user", "content": "Summarise part 0."},
+                              {"role": "assistant", "content": "I have summarised it."}]
+    prefix = template.render(msgs, add_generation_prompt=False)
+    full = template.render(msgs + [{"role": "user", "content": "Now list the keepers' names."}])
+    from engine.runtime.native import GenerationStats
+    list(model.generate(prefix, Sampling(temperature=0, max_tokens=1), cancelled=lambda: False, reuse_prefix=False))
+    st = GenerationStats()
+    list(model.generate(full, Sampling(temperature=0, max_tokens=1), cancelled=lambda: False, stats=st))
+    return st.ttft_seconds
+
+
+def _llama_bench(binary: str, model: Path, threads: int) -> dict[str, Any]:
+    out = subprocess.run([binary, "-m", str(model), "-t", str(threads), "-p", "512", "-n", "128", "-o", "json",
+                          "-r", "3"], capture_output=True, text=True, check=True, timeout=600)
+    rows = json.loads(out.stdout)
+    result: dict[str, Any] = {}
+    for row in rows:
+        key = "tg128_tokens_per_s" if row.get("n_gen") else "pp512_tokens_per_s"
+        result[key] = row.get("avg_ts")
+    return result
+
+
+def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None, n_tokens: int = 128,
+                     llama_bench: str | None = None) -> dict[str, Any]:
+    from engine.runtime.native import NativeModel  # imports llama.cpp into this process: the bare baseline
+    threads = threads or default_threads()
+    home = paths()
+    store = Store(home.database)
+    runtime = Runtime(log_path=home.runtime_log, cache_dir=home.cache)
+    started = time.perf_counter()
+    info = runtime.load(model_path, n_ctx=4096, n_threads=threads)
+    engine_load = time.perf_counter() - started
+    started = time.perf_counter()
+    bare = NativeModel(str(info.path), n_ctx=4096, n_gpu_layers=0 if info.backend == "CPU" else -1, n_threads=threads)
+    bare_load = time.perf_counter() - started
+    prompt = info.template.render([{"role": "user", "content": DECODE_PROMPT}])
+    chat = Chat(store, runtime)
+    bare_runs, engine_runs = [], []
+    _bare_decode(bare, prompt, 16)  # warm up both
+    _engine_decode(chat, store, 16)
+    for _ in range(ROUNDS):  # interleave, so drift affects both alike
+        bare_runs.append(_bare_decode(bare, prompt, n_tokens)["tokens_per_s"])
+        engine_runs.append(_engine_decode(chat, store, n_tokens)["tokens_per_s"])
+    bare_tps, engine_tps = statistics.median(bare_runs), statistics.median(engine_runs)
+    with_reuse = _turn2_ttft(runtime, reuse=True)
+    without_reuse = _turn2_ttft(runtime, reuse=False)
+    prefill_new = statistics.median(_prefill_only_new(bare, runtime) for _ in range(ROUNDS))
+    result: dict[str, Any] = {
+        "model": info.name, "model_path": str(info.path), "quantization": info.quantization,
+        "backend": info.backend, "threads": threads, "n_tokens": n_tokens, "machine": platform.processor() or platform.machine(),
+        "decode_tokens_per_s_engine": engine_tps, "decode_tokens_per_s_bare": bare_tps,
+        "decode_ratio_engine_vs_bare": engine_tps / bare_tps if bare_tps else None,
+        "decode_runs_engine": engine_runs, "decode_runs_bare": bare_runs,
+        "turn1_ttft_s": with_reuse["turn1_ttft_s"],
+        "turn2_ttft_s_with_prefix_reuse": with_reuse["turn2_ttft_s"],
+        "turn2_ttft_s_without_prefix_reuse": without_reuse["turn2_ttft_s"],
+        "turn2_prompt_tokens": with_reuse["turn2_prompt_tokens"],
+        "turn2_prompt_evaluated_with_reuse": with_reuse["turn2_prompt_evaluated"],
+        "prefill_only_new_message_s_bare": prefill_new,
+        "turn2_ttft_ratio_vs_prefill_only_new": with_reuse["turn2_ttft_s"] / prefill_new if prefill_new else None,
+        "load_s_engine_including_worker_start": engine_load, "load_s_bare": bare_load,
+    }
+    if llama_bench:
+        lb = _llama_bench(llama_bench, model_path, threads)
+        result["llama_bench"] = lb
+        if lb.get("tg128_tokens_per_s"):
+            result["decode_ratio_engine_vs_llama_bench"] = engine_tps / lb["tg128_tokens_per_s"]
+    bare.close()
+    runtime.close()
+    store.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    return result

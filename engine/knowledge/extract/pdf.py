@@ -1,0 +1,62 @@
+"""PDF text with pypdf: paragraphs per page, with page numbers and line numbers within the page.
+
+pypdf is imported on first use, so processes that never read a PDF do not load it.
+A page that pypdf cannot read is skipped (and logged); a document whose every
+page fails, or that needs a password, is unreadable.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from engine.errors import DocumentUnreadable
+from engine.knowledge.extract.text import blocks, joined, lines_of
+from engine.knowledge.records import Extracted, Section
+
+log = logging.getLogger(__name__)
+
+
+def read_pdf(path: Path) -> Extracted:
+    """One section per paragraph (a run of lines without a blank line) on each page."""
+    name = path.name
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import DependencyError, FileNotDecryptedError
+    except ImportError as exc:
+        raise DocumentUnreadable(f"{name} cannot be read: the pypdf package is not installed.", path=path) from exc
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise DocumentUnreadable(f"{name} is password-protected.", path=path)
+        pages = list(reader.pages)
+    except DocumentUnreadable:
+        raise
+    except FileNotDecryptedError as exc:
+        raise DocumentUnreadable(f"{name} is password-protected.", path=path) from exc
+    except DependencyError as exc:
+        raise DocumentUnreadable(f"{name} is encrypted in a way Hearth cannot read ({exc}).", path=path) from exc
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as exc:  # pypdf raises many kinds (PdfReadError, ValueError, KeyError...) for broken files
+        raise DocumentUnreadable(f"{name} is damaged or not a PDF ({type(exc).__name__}: {exc}).",
+                                 path=path) from exc
+    sections: list[Section] = []
+    failed = 0
+    for number, page in enumerate(pages, start=1):
+        try:
+            text = page.extract_text() or ""
+        except MemoryError:
+            raise
+        except DependencyError as exc:  # AES-encrypted streams need the cryptography package
+            raise DocumentUnreadable(f"{name} is encrypted in a way Hearth cannot read ({exc}).",
+                                     path=path) from exc
+        except Exception as exc:  # one bad page should not cost the others
+            failed += 1
+            log.warning("%s: page %d could not be read: %s", name, number, exc)
+            continue
+        lines = lines_of(text)
+        sections.extend(Section(joined(lines, a, b), "paragraph", a + 1, b + 1, page=number)
+                        for a, b in blocks(lines))
+    if pages and failed == len(pages):
+        raise DocumentUnreadable(f"{name} is damaged: none of its {len(pages)} pages could be read.", path=path)
+    return Extracted(str(path), "pdf", sections, pages=len(pages))

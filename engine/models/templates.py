@@ -1,0 +1,440 @@
+"""Chat templates: turn a conversation into the prompt text a model expects.
+
+A GGUF file usually carries its own Jinja chat template. That template comes
+from whoever made the file, so it is treated as untrusted code:
+
+* before anything runs, a static scan of its syntax tree refuses templates that
+  reach for Python internals (``__class__``, ``|attr``, ``lipsum`` ...);
+* it renders in Jinja's immutable sandbox, with ``*``, ``**``, ``+`` and ``~``
+  capped so one expression cannot build a gigantic string or number;
+* it renders under a deadline enforced by a trace function.
+
+Files without a template get a built-in one chosen from the vocabulary's
+special tokens or the architecture (:func:`choose_template`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from types import FrameType
+from typing import Any, Callable
+
+import jinja2
+import jinja2.ext
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.filters import do_join
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from engine.errors import TemplateError, TemplateTimeout, UnsafeTemplate
+from engine.chat.reasoning import REASONING_TAGS
+
+__all__ = ["FALLBACK_TEMPLATES", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
+
+MAX_ITEMS = 1_000_000      # longest string or list one operator may build
+MAX_EXPONENT = 1000        # largest exponent of ``**``
+MAX_POWER_BITS = 100_000   # largest integer ``**`` may build
+
+# Names a template may not read: Jinja's default globals that expose Python
+# objects, and names that template-injection payloads go looking for.
+FORBIDDEN_NAMES = frozenset({"lipsum", "cycler", "joiner", "self", "config", "request", "os", "sys", "getattr",
+                             "setattr", "globals", "builtins", "eval", "exec", "open", "subprocess"})
+# Filters whose string arguments name attributes (``map(attribute='...')``).
+ATTRIBUTE_FILTERS = frozenset({"map", "selectattr", "rejectattr", "groupby", "sort", "sum", "unique",
+                               "min", "max", "items"})
+REFUSED_FILTERS = frozenset({"attr"})
+
+
+# --- built-in templates -------------------------------------------------------
+
+_SPLIT_SYSTEM = (
+    "{% if messages and messages[0]['role'] == 'system' %}"
+    "{% set system = messages[0]['content'] %}{% set loop_messages = messages[1:] %}"
+    "{% else %}{% set system = '' %}{% set loop_messages = messages %}{% endif %}"
+)
+
+FALLBACK_TEMPLATES: dict[str, str] = {
+    "chatml": (
+        "{% for message in messages %}"
+        "{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"
+    ),
+    "gemma": (
+        "{{ bos_token }}" + _SPLIT_SYSTEM +
+        "{% if system and not loop_messages %}"
+        "{{ '<start_of_turn>user\\n' + system | trim + '<end_of_turn>\\n' }}{% endif %}"
+        "{% for message in loop_messages %}"
+        "{% set role = 'model' if message['role'] == 'assistant' else message['role'] %}"
+        "{% set content = message['content'] | trim %}"
+        "{% if loop.first and system %}{% set content = system | trim + '\\n\\n' + content %}{% endif %}"
+        "{{ '<start_of_turn>' + role + '\\n' + content + '<end_of_turn>\\n' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"
+    ),
+    "llama3": (
+        "{{ bos_token }}"
+        "{% for message in messages %}"
+        "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'"
+        " + message['content'] | trim + '<|eot_id|>' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{% endif %}"
+    ),
+    "llama2": (
+        _SPLIT_SYSTEM +
+        "{% for message in loop_messages %}"
+        "{% if message['role'] == 'user' %}"
+        "{% set content = message['content'] | trim %}"
+        "{% if loop.first and system %}"
+        "{% set content = '<<SYS>>\\n' + system | trim + '\\n<</SYS>>\\n\\n' + content %}{% endif %}"
+        "{{ bos_token + '[INST] ' + content + ' [/INST]' }}"
+        "{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] | trim + ' ' + eos_token }}"
+        "{% endif %}"
+        "{% endfor %}"
+    ),
+    "mistral": (
+        "{{ bos_token }}" + _SPLIT_SYSTEM +
+        "{% for message in loop_messages %}"
+        "{% if message['role'] == 'user' %}"
+        "{% set content = message['content'] | trim %}"
+        "{% if loop.first and system %}{% set content = system | trim + '\\n\\n' + content %}{% endif %}"
+        "{{ '[INST] ' + content + ' [/INST]' }}"
+        "{% elif message['role'] == 'assistant' %}{{ message['content'] | trim + eos_token }}"
+        "{% endif %}"
+        "{% endfor %}"
+    ),
+    # For base (not instruction-tuned) models: a plain transcript they can continue.
+    "transcript": (
+        "{{ bos_token }}" + _SPLIT_SYSTEM +
+        "{{ (system | trim if system else 'The following is a conversation between a user and a helpful assistant.')"
+        " + '\\n\\n' }}"
+        "{% for message in loop_messages %}"
+        "{{ ('User: ' if message['role'] == 'user' else 'Assistant: ') + message['content'] | trim + '\\n' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}"
+    ),
+    "phi3": (
+        "{% for message in messages %}"
+        "{{ '<|' + message['role'] + '|>\\n' + message['content'] + '<|end|>\\n' }}"
+        "{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% endif %}"
+    ),
+}
+
+_DISPLAY_NAMES = {"chatml": "ChatML", "gemma": "Gemma", "llama3": "Llama 3", "llama2": "Llama 2",
+                  "mistral": "Mistral", "phi3": "Phi-3", "transcript": "plain transcript"}
+
+# Text that ends a reply although the model emits no end-of-turn token.
+STOP_STRINGS: dict[str, tuple[str, ...]] = {"transcript": ("\nUser:", "\nAssistant:")}
+
+# Checked in order: the first marker found in the vocabulary decides.
+_MARKERS: tuple[tuple[str, str], ...] = (
+    ("<start_of_turn>", "gemma"),
+    ("<|start_header_id|>", "llama3"),
+    ("<|im_start|>", "chatml"),
+    ("[INST]", "mistral"),
+    ("<|user|>", "phi3"),
+    ("<|end|>", "phi3"),
+)
+
+_OPEN_REASONING = tuple(open_tag for open_tag, _ in REASONING_TAGS)
+
+
+# --- the sandbox --------------------------------------------------------------
+
+class _SkipGenerationTag(jinja2.ext.Extension):
+    """Pass-through for Hugging Face's ``{% generation %}`` tag (marks assistant text for training)."""
+
+    tags = {"generation"}
+
+    def parse(self, parser: Any) -> list[nodes.Node]:
+        parser.stream.skip(1)
+        return parser.parse_statements(("name:endgeneration",), drop_needle=True)
+
+
+class _Undefined(jinja2.Undefined):
+    """Like Jinja's default, but a value the sandbox withheld fails loudly instead of printing nothing."""
+
+    def _is_unsafe(self) -> bool:
+        return self._undefined_exception is SecurityError
+
+    def __str__(self) -> str:
+        if self._is_unsafe():
+            self._fail_with_undefined_error()
+        return super().__str__()
+
+    def __iter__(self) -> Any:
+        if self._is_unsafe():
+            self._fail_with_undefined_error()
+        return super().__iter__()
+
+    def __bool__(self) -> bool:
+        if self._is_unsafe():
+            self._fail_with_undefined_error()
+        return super().__bool__()
+
+
+class _CheckedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to a length-checked join instead of Jinja's plain ``str_join``."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+class _LimitedEnvironment(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with caps on what one operator may build."""
+
+    intercepted_binops = frozenset({"*", "**", "+"})
+    code_generator_class = _CheckedCodeGenerator
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(trim_blocks=True, lstrip_blocks=True, undefined=_Undefined,
+                         extensions=[jinja2.ext.loopcontrols, _SkipGenerationTag])
+        self.origin = origin
+        for name in ("lipsum", "cycler", "joiner"):
+            self.globals.pop(name, None)
+        self.globals["raise_exception"] = self._raise_exception
+        self.globals["strftime_now"] = _strftime_now
+        self.filters["tojson"] = _tojson
+        self.filters["join"] = self._checked_join
+
+    def _raise_exception(self, message: object) -> None:
+        raise TemplateError(f"The chat template of {self.origin} refused the conversation: {message}",
+                            path=self.origin)
+
+    def _too_big(self, what: str) -> TemplateError:
+        return TemplateError(f"The chat template of {self.origin} tried to build {what}; refused.",
+                             path=self.origin)
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            seq, count = (left, right) if isinstance(right, int) else (right, left)
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_ITEMS:
+                raise self._too_big(f"a sequence of {len(seq) * count:,} items with '*'")
+        elif operator == "+":
+            sized = (str, list, tuple)
+            if isinstance(left, sized) and isinstance(right, sized) and len(left) + len(right) > MAX_ITEMS:
+                raise self._too_big(f"a sequence of {len(left) + len(right):,} items with '+'")
+        elif operator == "**" and isinstance(right, (int, float)) and isinstance(left, (int, float)):
+            if abs(right) > MAX_EXPONENT:
+                raise self._too_big(f"a power with exponent {right}")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_POWER_BITS:
+                raise self._too_big("a power with too many digits")
+        return super().call_binop(context, operator, left, right)
+
+    def checked_concat(self, parts: Iterable[Any]) -> str:
+        texts = [str(part) for part in parts]
+        if sum(len(text) for text in texts) > MAX_ITEMS:
+            raise self._too_big("a string of more than 1,000,000 characters with '~'")
+        return "".join(texts)
+
+    @jinja2.pass_eval_context
+    def _checked_join(self, eval_ctx: Any, value: Iterable[Any], d: str = "",
+                      attribute: str | int | None = None) -> str:
+        items = list(value)
+        if attribute is None and sum(len(str(item)) for item in items) + len(d) * len(items) > MAX_ITEMS:
+            raise self._too_big("a string of more than 1,000,000 characters with '|join'")
+        return do_join(eval_ctx, items, d, attribute)
+
+
+def _strftime_now(fmt: str) -> str:
+    return datetime.now().strftime(fmt)
+
+
+def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
+            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
+    """Like Hugging Face transformers' ``tojson``: non-ASCII text stays as is."""
+    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+
+
+# --- static scan --------------------------------------------------------------
+
+def _private(name: object) -> bool:
+    return isinstance(name, str) and any(part.startswith("_") for part in name.split("."))
+
+
+def _find_unsafe(tree: nodes.Template) -> str | None:
+    """A description of the first construct that reaches for Python internals, or None."""
+    for node in tree.find_all(nodes.Node):
+        if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
+            return f"access to the attribute {node.attr!r}"
+        if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _private(node.arg.value):
+            return f"access to the item {node.arg.value!r}"
+        if isinstance(node, nodes.Name) and node.ctx == "load" and (
+                node.name in FORBIDDEN_NAMES or node.name.startswith("__")):
+            return f"the name {node.name!r}"
+        if isinstance(node, (nodes.Filter, nodes.Test)):
+            if node.name in REFUSED_FILTERS:
+                return f"the filter '|{node.name}'"
+            if node.name in ATTRIBUTE_FILTERS:
+                args = list(node.args) + [kw.value for kw in node.kwargs]
+                for arg in args:
+                    if isinstance(arg, nodes.Const) and _private(arg.value):
+                        return f"the attribute {arg.value!r} in '|{node.name}'"
+    return None
+
+
+# --- the deadline -------------------------------------------------------------
+
+def _render_with_deadline(render: Callable[[], str], timeout_s: float, origin: str) -> str:
+    """Call ``render`` in this thread; a trace function raises TemplateTimeout once ``timeout_s`` passes."""
+    deadline = time.monotonic() + timeout_s
+
+    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
+        if time.monotonic() > deadline:
+            raise TemplateTimeout(f"The chat template of {origin} took longer than {timeout_s:g} s to render.",
+                                  path=origin)
+        # Every call is checked; line by line only in the template's own code, where its loops run.
+        return tracer if frame.f_code.co_filename == "<template>" else None
+
+    previous = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        return render()
+    finally:
+        sys.settrace(previous)
+
+
+# --- the template -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChatTemplate:
+    """A validated chat template; renders conversations in a sandbox under a deadline."""
+
+    source: str
+    name: str
+    origin: str
+    bos_token: str = ""
+    eos_token: str = ""
+    fallback_reason: str = ""
+
+    @property
+    def stop_strings(self) -> tuple[str, ...]:
+        """Strings that end a reply for this format (the transcript has no end-of-turn token)."""
+        return STOP_STRINGS.get(self.name, ())
+
+    @cached_property
+    def hash(self) -> str:
+        """sha256 of the source, hex: identifies the template in caches and logs."""
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+    @cached_property
+    def _compiled(self) -> jinja2.Template:
+        env = _LimitedEnvironment(self.origin)
+        try:
+            return env.from_string(self.source)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"The chat template of {self.origin} is not valid Jinja: {exc}",
+                                path=self.origin) from exc
+
+    def render(self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True,
+               timeout_s: float = 2.0) -> str:
+        """The prompt text for ``messages`` (dicts with 'role' and 'content')."""
+        template = self._compiled
+        variables = {
+            "messages": [dict(message) for message in messages],
+            "add_generation_prompt": add_generation_prompt,
+            "bos_token": self.bos_token,
+            "eos_token": self.eos_token,
+            "tools": None,
+        }
+        try:
+            return _render_with_deadline(lambda: template.render(**variables), timeout_s, self.origin)
+        except TemplateError:
+            raise
+        except SecurityError as exc:
+            raise UnsafeTemplate(f"The chat template of {self.origin} tried something unsafe: {exc}",
+                                 path=self.origin) from exc
+        except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
+            raise TemplateError(f"The chat template of {self.origin} failed: {type(exc).__name__}: {exc}",
+                                path=self.origin) from exc
+
+    @cached_property
+    def generation_starts_in_reasoning(self) -> bool:
+        """True when the generation prompt already opens a reasoning block (Qwen3, DeepSeek-R1 ...)."""
+        try:
+            prompt = self.render([{"role": "user", "content": "Hello"}], add_generation_prompt=True)
+        except TemplateError:
+            return False
+        return prompt.rstrip().endswith(_OPEN_REASONING)
+
+
+def load_template(source: str, *, origin: str, bos_token: str = "", eos_token: str = "",
+                  name: str = "embedded", fallback_reason: str = "") -> ChatTemplate:
+    """Parse and statically check ``source``; nothing in it runs here.
+
+    Raises TemplateError when it does not parse, UnsafeTemplate when it reaches
+    for Python internals.
+    """
+    env = _LimitedEnvironment(origin)
+    try:
+        tree = env.parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"The chat template of {origin} is not valid Jinja (line {exc.lineno}): {exc.message}",
+                            path=origin) from exc
+    found = _find_unsafe(tree)
+    if found is not None:
+        raise UnsafeTemplate(f"The chat template of {origin} uses {found}, which can reach Python internals; "
+                             "it was refused and nothing in it was run.", path=origin)
+    return ChatTemplate(source=source, name=name, origin=origin, bos_token=bos_token, eos_token=eos_token,
+                        fallback_reason=fallback_reason)
+
+
+def builtin_template(name: str, *, origin: str, bos_token: str = "", eos_token: str = "",
+                     reason: str = "") -> ChatTemplate:
+    """One of FALLBACK_TEMPLATES, e.g. when the user picks it in a model's settings."""
+    if name not in FALLBACK_TEMPLATES:
+        raise TemplateError(f"There is no built-in chat template called {name!r}.", path=origin)
+    return load_template(FALLBACK_TEMPLATES[name], origin=origin, bos_token=bos_token, eos_token=eos_token,
+                         name=name, fallback_reason=reason)
+
+
+def _pick_fallback(architecture: str, chat_markers: Collection[str]) -> tuple[str, str]:
+    """(family, why) for a file without a template."""
+    for marker, family in _MARKERS:
+        if marker in chat_markers:
+            return family, f"its vocabulary has {marker}"
+    arch = architecture.lower()
+    if arch.startswith("gemma"):
+        return "gemma", f"architecture {architecture}"
+    if arch == "llama":
+        return ("llama3" if "<|eot_id|>" in chat_markers else "chatml"), f"architecture {architecture}"
+    if arch.startswith("qwen") or arch.startswith("smollm"):
+        return "chatml", f"architecture {architecture}"
+    if arch.startswith("phi3"):
+        return "phi3", f"architecture {architecture}"
+    if arch.startswith("mistral"):
+        return "mistral", f"architecture {architecture}"
+    return "chatml", "nothing in the file suggests another format"
+
+
+def choose_template(embedded: str | None, *, architecture: str, chat_markers: Collection[str], origin: str,
+                    bos_token: str = "", eos_token: str = "", base_model: bool = False) -> ChatTemplate:
+    """The model's own template when it has one, else a built-in one picked from its vocabulary or architecture.
+
+    A base (not instruction-tuned) model without a template gets the plain transcript: chat markers it
+    was never trained to answer make it ramble, while "User: … Assistant:" it continues sensibly.
+    """
+    if embedded and embedded.strip():
+        return load_template(embedded, origin=origin, bos_token=bos_token, eos_token=eos_token)
+    if base_model:
+        reason = (f"{Path(origin).name} has no chat template and looks like a base model, not an "
+                  f"instruction-tuned one (architecture {architecture}); using a plain User/Assistant transcript.")
+        return builtin_template("transcript", origin=origin, bos_token=bos_token, eos_token=eos_token,
+                                reason=reason)
+    family, why = _pick_fallback(architecture, chat_markers)
+    reason = (f"{Path(origin).name} has no chat template; "
+              f"using the built-in {_DISPLAY_NAMES[family]} template ({why}).")
+    return builtin_template(family, origin=origin, bos_token=bos_token, eos_token=eos_token, reason=reason)
