@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-# PyInstaller too: tests/test_frozen_app.py builds the one-folder app and self-tests it (~1 min)
+# PyInstaller too: tests/packaging/test_frozen_app.py builds the one-folder app and self-tests it (~1 min)
 .venv/bin/python -m pip install --quiet -e '.[package]'
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m tests.model_files

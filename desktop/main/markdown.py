@@ -44,7 +44,7 @@ SOURCE_SCHEME = "hearth-source"
 _SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _COPY_RE = re.compile(r"hearth-copy:(0|[1-9][0-9]{0,8})")
 _SOURCE_RE = re.compile(r"hearth-source:([1-9][0-9]{0,2})")
-# Citations as engine/kb/prompting.py finds them: [1], [2, 3], [1，2]
+# Citations as engine/knowledge/prompting.py finds them: [1], [2, 3], [1，2]
 _CITE_RE = re.compile(r"\[(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\]")
 _CITE_SPLIT_RE = re.compile(r"(\d{1,3})")
 # Bare URLs in text (no linkify-it-py): ASCII URL characters only, so a URL

@@ -7,7 +7,7 @@ parses it with the same bounded parser used for local files.
 context size; ``fit_label`` compares that with :func:`engine.machine.machine_memory`;
 ``recommend_choice`` picks the best quantization that fits.
 
-The estimate (checked against the real worker process, see tests/test_hub_fit.py):
+The estimate (checked against the real worker process, see tests/engine/hub/test_fit.py):
 
 * weights: the file size. llama.cpp maps the file and reads every weight at load,
   so the whole file becomes resident (or moves to the GPU for offloaded layers).

@@ -184,7 +184,7 @@ def test_translations_are_chinese_with_chinese_punctuation() -> None:
 # --- the catalogue is current -------------------------------------------------------------------------
 
 def test_ts_has_exactly_the_strings_in_the_code(tmp_path: Path) -> None:
-    sources = sorted(str(p) for p in DESKTOP.glob("*.py"))
+    sources = sorted(str(p) for p in DESKTOP.rglob("*.py"))
     for code in TRANSLATED:
         fresh = tmp_path / f"hearth_{code}.ts"
         run = subprocess.run([tool("pyside6-lupdate"), "-no-obsolete", *sources, "-ts", str(fresh)],
@@ -327,7 +327,7 @@ def visible_literals(tree: ast.AST) -> Iterator[tuple[int, str, str]]:
 
 def test_visible_text_is_never_a_bare_literal() -> None:
     offenders = []
-    for path in sorted(DESKTOP.glob("*.py")):
+    for path in sorted(DESKTOP.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for line, call, text in visible_literals(tree):
             offenders.append(f"{path.relative_to(ROOT)}:{line}: {call}({text!r}) -- wrap it in self.tr()")
@@ -358,7 +358,7 @@ def translation_calls_in_f_strings(tree: ast.AST) -> Iterator[tuple[int, str]]:
 
 def test_no_translation_call_hides_inside_an_f_string() -> None:
     offenders = []
-    for path in sorted(DESKTOP.glob("*.py")):
+    for path in sorted(DESKTOP.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         for line, call in translation_calls_in_f_strings(tree):
             offenders.append(f"{path.relative_to(ROOT)}:{line}: {call} -- lupdate skips f-string expressions; "

@@ -17,13 +17,13 @@ from engine.models import catalog as cat
 from engine.models.catalog import (
     Catalog,
     CatalogError,
-    HubMetadata,
     estimated_bytes,
     load_catalog,
     recommend,
-    refresh,
     save_catalog,
 )
+from engine.hub import catalog_refresh
+from engine.hub.catalog_refresh import HubMetadata, refresh
 from tests.hub_server import FakeHub, hub  # noqa: F401
 
 GB = 10 ** 9
@@ -199,7 +199,7 @@ def test_memory_estimate_prefers_known_sizes_and_falls_back_to_the_rule(shipped:
 
 # --- refresh, save, load ---------------------------------------------------------------------
 
-def _fake_hub_metadata(calls: list[tuple[str, str]]) -> cat.FetchMetadata:
+def _fake_hub_metadata(calls: list[tuple[str, str]]) -> catalog_refresh.FetchMetadata:
     def fetch(repo: str, filename: str) -> tuple[int, str]:
         calls.append((repo, filename))
         return 1000 + len(filename), hashlib.sha256(f"{repo}/{filename}".encode()).hexdigest().upper()
@@ -276,7 +276,7 @@ def test_hub_metadata_reads_lfs_sizes_and_hashes_from_the_hub(hub: FakeHub, tmp_
     for name, data in parts.items():
         hub.add_file("owner/Tiny-GGUF", name, data)
     path = _tiny_catalog(tmp_path)
-    assert cat.main(["refresh", str(path)]) == 0
+    assert catalog_refresh.main(["refresh", str(path)]) == 0
     f = load_catalog(path).entries[0].files[0]
     assert [(p.size_bytes, p.sha256) for p in f.parts] == \
         [(len(d), hashlib.sha256(d).hexdigest()) for d in parts.values()]

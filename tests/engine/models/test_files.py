@@ -160,7 +160,11 @@ def test_split_without_first_part(tmp_path: Path) -> None:
 def test_projectors_embeddings_and_non_models(tmp_path: Path) -> None:
     _write(tmp_path / "chat.gguf", fill=_llama_meta)
     _write(tmp_path / "vision.gguf", "clip", lambda w: (w.add_name("Vision"), w.add_type("mmproj")))
+    # names never decide: a llama GGUF called mmproj-… or …embed… is a chat model
     _write(tmp_path / "mmproj-model-f16.gguf", "llama", lambda w: w.add_name("Projector by name"))
+    _write(tmp_path / "nomic-embed-text.gguf", "llama", lambda w: w.add_name("Embedder by name"))
+    _write(tmp_path / "encoder-proj.gguf", "clip", lambda w: (w.add_bool("clip.has_vision_encoder", True),
+                                                               w.add_string("clip.projector_type", "mlp")))
     _write(tmp_path / "encoder.gguf", "bert", lambda w: (w.add_name("Bert"), w.add_pooling_type(gguf.PoolingType.CLS)))
     _write(tmp_path / "qwen-embed.gguf", "qwen3", lambda w: (w.add_name("Qwen embed"),
                                                               w.add_pooling_type(gguf.PoolingType.LAST)))
@@ -168,8 +172,8 @@ def test_projectors_embeddings_and_non_models(tmp_path: Path) -> None:
     _write(tmp_path / "lora.gguf", fill=lambda w: (w.add_type("adapter"), w.add_string("adapter.type", "lora")))
     _write(tmp_path / "loose-part.gguf", fill=lambda w: w.add_uint16("split.count", 2))
     result = scan_models([tmp_path])
-    assert [m.name for m in result.models] == ["chat"]
-    assert [m.name for m in result.projectors] == ["mmproj-model", "vision"]
+    assert [m.name for m in result.models] == ["chat", "mmproj-model", "nomic-embed-text"]
+    assert [m.name for m in result.projectors] == ["encoder-proj", "vision"]
     assert all(m.is_projector for m in result.projectors)
     assert [m.name for m in result.embedding] == ["encoder", "qwen-embed"]
     assert all(m.is_embedding_model and not m.is_projector for m in result.embedding)
@@ -177,6 +181,12 @@ def test_projectors_embeddings_and_non_models(tmp_path: Path) -> None:
     assert "no weights" in reasons["vocab.gguf"]
     assert "LoRA adapter" in reasons["lora.gguf"]
     assert "split" in reasons["loose-part.gguf"]
+    # the model picker and the knowledge base's embedder list read the same rule
+    from engine.models.gguf import read_gguf_info
+    from engine.models.kinds import is_embedding_model, is_projector
+    for m in [*result.models, *result.projectors, *result.embedding]:
+        info = read_gguf_info(m.path)
+        assert (is_embedding_model(info), is_projector(info)) == (m.is_embedding_model, m.is_projector), m.name
 
 
 def test_synthetic_kv_and_label(tmp_path: Path) -> None:
