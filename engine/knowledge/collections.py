@@ -4,7 +4,8 @@ A collection is a name plus the folders and files the user added (its
 sources). Every file found under a source has a row in ``kb_files`` with its
 size, modification time, content hash and status (pending, indexed, failed,
 skipped) and the reason when it failed or was skipped. Functions here take
-the store's connection; they never embed or parse.
+the store's connection and write through ``write`` (BEGIN IMMEDIATE); they
+never embed or parse.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from engine import errors
+from engine.store.transactions import write
 
 FILE_STATUSES = ("pending", "indexed", "failed", "skipped")
 
@@ -77,7 +79,7 @@ def check_name(name: str) -> str:
 def create(conn: sqlite3.Connection, name: str) -> Collection:
     clean = check_name(name)
     try:
-        with conn:
+        with write(conn):
             conn.execute("INSERT INTO kb_collections (name, created_at) VALUES (?, ?)", (clean, time.time()))
     except sqlite3.IntegrityError:
         raise errors.CollectionExists(f"A collection named “{clean}” already exists.") from None
@@ -106,7 +108,7 @@ def all_collections(conn: sqlite3.Connection) -> list[Collection]:
 def delete(conn: sqlite3.Connection, name: str) -> None:
     """Forget a collection and its index; the user's files are never touched."""
     coll = get(conn, name)
-    with conn:
+    with write(conn):
         conn.execute("DELETE FROM kb_collections WHERE id = ?", (coll.id,))
         conn.execute("DELETE FROM kb_chunk_removals WHERE collection_id = ?", (coll.id,))
 
@@ -114,7 +116,7 @@ def delete(conn: sqlite3.Connection, name: str) -> None:
 def rename(conn: sqlite3.Connection, name: str, new_name: str) -> Collection:
     coll, clean = get(conn, name), check_name(new_name)
     try:
-        with conn:
+        with write(conn):
             conn.execute("UPDATE kb_collections SET name = ? WHERE id = ?", (clean, coll.id))
     except sqlite3.IntegrityError:
         raise errors.CollectionExists(f"A collection named “{clean}” already exists.") from None
@@ -133,7 +135,7 @@ def add_sources(conn: sqlite3.Connection, name: str, paths: Iterable[str | Path]
                                         hint="Check the path; nothing was added.")
         resolved.append((str(path.resolve()), path.is_dir()))
     now = time.time()
-    with conn:
+    with write(conn):
         for path_str, is_dir in resolved:
             cur = conn.execute("INSERT OR IGNORE INTO kb_sources (collection_id, path, is_dir, added_at) "
                                "VALUES (?, ?, ?, ?)", (coll.id, path_str, int(is_dir), now))
@@ -146,13 +148,13 @@ def remove_source(conn: sqlite3.Connection, name: str, path: str | Path) -> bool
     """Stop indexing a folder or file; its files leave the index at the next scan."""
     coll = get(conn, name)
     target = str(Path(path).expanduser().resolve())
-    with conn:
+    with write(conn):
         cur = conn.execute("DELETE FROM kb_sources WHERE collection_id = ? AND path = ?", (coll.id, target))
     return bool(cur.rowcount)
 
 
 def set_state(conn: sqlite3.Connection, collection_id: int, state: str) -> None:
-    with conn:
+    with write(conn):
         conn.execute("UPDATE kb_collections SET state = ? WHERE id = ?", (state, collection_id))
 
 
@@ -186,7 +188,7 @@ def use_collections(conn: sqlite3.Connection, conversation_id: int, collection_i
                     *, documents_only: bool | None = None) -> None:
     """Set which collections a conversation answers from (replacing the earlier choice)."""
     ids = sorted(set(collection_ids))
-    with conn:
+    with write(conn):
         conn.execute("DELETE FROM conversation_knowledge WHERE conversation_id = ?", (conversation_id,))
         conn.executemany("INSERT INTO conversation_knowledge (conversation_id, collection_id) VALUES (?, ?)",
                          [(conversation_id, i) for i in ids])
@@ -198,3 +200,8 @@ def use_collections(conn: sqlite3.Connection, conversation_id: int, collection_i
 def documents_only(conn: sqlite3.Connection, conversation_id: int) -> bool:
     row = conn.execute("SELECT documents_only FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
     return bool(row and row[0])
+
+
+def any_collections(conn: sqlite3.Connection) -> bool:
+    """Whether there is at least one collection (the app starts the knowledge thread only then)."""
+    return conn.execute("SELECT 1 FROM kb_collections LIMIT 1").fetchone() is not None

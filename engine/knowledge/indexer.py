@@ -22,6 +22,7 @@ from engine.knowledge import collections as library
 from engine.knowledge.parsing import ParsePool
 from engine.knowledge.records import ParseResult
 from engine.sampling import CancelToken
+from engine.store.transactions import write
 
 EMBED_BATCH_CHUNKS = 64   # embed once this many chunks wait…
 BATCH_FILES = 8           # …or this many files (progress and pause stay responsive with small files)
@@ -73,7 +74,7 @@ def adopt_embedder(conn: sqlite3.Connection, coll: library.Collection, ident: Em
     if coll.embed_model == ident.key and coll.embed_dim == ident.dim:
         return False
     fresh = coll.embed_model is None
-    with conn:
+    with write(conn):
         conn.execute("UPDATE kb_collections SET embed_model = ?, embed_dim = ?, vectors_version = vectors_version + 1 "
                      "WHERE id = ?", (ident.key, ident.dim, coll.id))
         if not fresh:
@@ -142,7 +143,7 @@ class Indexer:
                 if result is None:
                     break
         if cancel is not None and cancel.cancelled:
-            with self.conn:
+            with write(self.conn):
                 self.conn.execute("DELETE FROM kb_jobs WHERE collection_id = ?", (coll.id,))
             library.set_state(self.conn, coll.id, "idle")
             yield progress("cancelled")
@@ -164,7 +165,7 @@ class Indexer:
         vectors = np.asarray(self.embed(texts), np.float32) if texts else np.zeros((0, self.ident.dim), np.float32)
         wrote = 0
         row = 0
-        with self.conn:
+        with write(self.conn):
             for r in batch:
                 file_id = ids[r.path][0]
                 self.conn.execute("DELETE FROM kb_jobs WHERE file_id = ?", (file_id,))
@@ -195,7 +196,7 @@ class Indexer:
     def _optimize_keyword_index(self) -> None:
         """Merge the FTS5 index's segments into one (seconds at 100k chunks, tens of seconds at 1M)."""
         try:
-            with self.conn:
+            with write(self.conn):
                 self.conn.execute("INSERT INTO kb_chunks_fts(kb_chunks_fts) VALUES ('optimize')")
         except sqlite3.OperationalError:
             pass  # no keyword index (old SQLite): nothing to merge

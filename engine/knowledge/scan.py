@@ -17,6 +17,7 @@ from typing import Iterator
 
 from engine.knowledge import extract
 from engine.knowledge.collections import Collection
+from engine.store.transactions import write
 
 MAX_FILE_BYTES = 512 << 20
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__", "site-packages", ".git", ".hg", ".svn", ".venv", "venv"})
@@ -71,6 +72,8 @@ def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
     new = changed = unchanged = skipped = 0
     now = time.time()
     inserts: list[tuple[object, ...]] = []
+    updates: list[tuple[object, ...]] = []
+    dropped: list[int] = []          # files now skipped: their chunks go
     requeue: list[int] = []
     for source in coll.sources:
         for path, st in walk(Path(source)):
@@ -96,14 +99,16 @@ def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
             else:
                 changed += not reason
                 keep = row[3] if row[3] == "indexed" and not reason else status
-                conn.execute("UPDATE kb_files SET size = ?, mtime_ns = ?, kind = ?, status = ?, reason = ? "
-                             "WHERE id = ?", (st.st_size, st.st_mtime_ns, kind, keep, reason or None, row[0]))
+                updates.append((st.st_size, st.st_mtime_ns, kind, keep, reason or None, row[0]))
                 if reason:
-                    conn.execute("DELETE FROM kb_chunks WHERE file_id = ?", (row[0],))
+                    dropped.append(row[0])
                 else:
                     requeue.append(row[0])
     gone = [row[0] for path, row in known.items() if path not in seen]
-    with conn:
+    with write(conn):  # the walk above took no lock: everything is written here, at once
+        conn.executemany("UPDATE kb_files SET size = ?, mtime_ns = ?, kind = ?, status = ?, reason = ? "
+                         "WHERE id = ?", updates)
+        conn.executemany("DELETE FROM kb_chunks WHERE file_id = ?", [(i,) for i in dropped])
         conn.executemany("INSERT INTO kb_files (collection_id, path, size, mtime_ns, kind, status, reason) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
         conn.executemany("DELETE FROM kb_files WHERE id = ?", [(i,) for i in gone])
@@ -119,7 +124,7 @@ def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
 
 def retry_failed(conn: sqlite3.Connection, coll: Collection) -> int:
     """Queue the files that failed again (after the user fixed them, or with new limits)."""
-    with conn:
+    with write(conn):
         cur = conn.execute("INSERT OR IGNORE INTO kb_jobs (collection_id, file_id, queued_at) "
                            "SELECT collection_id, id, ? FROM kb_files WHERE collection_id = ? AND status = 'failed'",
                            (time.time(), coll.id))

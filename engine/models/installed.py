@@ -43,7 +43,7 @@ def import_model(store: Store, path: str | Path) -> InstalledModel:
     model = describe_model(path)  # raises ModelInvalid / ModelNotFound naming the file
     resolved = str(model.path.resolve())
     source = "starter" if starter_model() == model.path.resolve() else "imported"
-    with store.db.atomic():
+    with store.write():
         store.conn.execute(
             "INSERT INTO models (path, source, added_at, hidden) VALUES (?, ?, ?, 0) "
             "ON CONFLICT(path) DO UPDATE SET hidden = 0", (resolved, source, time.time()))
@@ -52,7 +52,7 @@ def import_model(store: Store, path: str | Path) -> InstalledModel:
 
 def record_download(store: Store, path: Path, *, repo_id: str, sha256: str | None) -> None:
     """Remember where a downloaded model came from."""
-    with store.db.atomic():
+    with store.write():
         store.conn.execute(
             "INSERT INTO models (path, source, repo_id, sha256, added_at, hidden) VALUES (?, 'downloaded', ?, ?, ?, 0)"
             " ON CONFLICT(path) DO UPDATE SET repo_id = excluded.repo_id, sha256 = excluded.sha256, hidden = 0",
@@ -71,7 +71,7 @@ def remove_model(store: Store, path: str | Path, models_dir: Path) -> list[Path]
                 deleted.append(part)
         if not deleted:
             raise ModelNotFound(f"{target} is not installed.", path=target)
-    with store.db.atomic():
+    with store.write():
         if inside:
             store.conn.execute("DELETE FROM models WHERE path = ?", (str(target),))
         elif target == starter_model():

@@ -6,25 +6,27 @@ is ever overwritten. Every write commits at once; a reply being streamed
 is saved as it grows, and one left ``streaming`` by a process that died is
 marked ``interrupted`` the next time the database is opened.
 
-A Store's connection belongs to the thread that opened it.
+A Store's connection belongs to the thread that opened it. Several Stores
+(threads, processes) may share one file: every write transaction begins
+IMMEDIATE (see ``transactions``), so writers queue instead of failing.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Mapping, Sequence
-
-from sqlite_utils import Database
+from typing import Any, Iterator, Mapping, Sequence
 
 from engine.store.attachment_files import KINDS, Attachment, copy_into, stored_path
 
 from engine.errors import ConversationNotFound, MessageNotFound, StoreError
 from engine.store import export, migrations, search as _search
 from engine.store.pids import pid_alive
+from engine.store.transactions import BUSY_TIMEOUT_MS, WriteDatabase, connect, write
 from engine.store.records import (
     CONTEXT_POLICIES,
     ROLES,
@@ -36,8 +38,6 @@ from engine.store.records import (
 )
 
 log = logging.getLogger(__name__)
-
-BUSY_TIMEOUT_MS = 5000
 
 CONVERSATION_FIELDS = frozenset(
     {"title", "model_path", "system_prompt", "sampling", "context_policy", "ctx_size", "current_leaf_id"}
@@ -57,13 +57,12 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = connect(self.path)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"Could not open the database {self.path}: {exc}", path=self.path) from exc
         conn.row_factory = sqlite3.Row
         try:
-            self.db = Database(conn)
-            self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self.db = WriteDatabase(conn)
             _use_wal(conn)
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
@@ -96,6 +95,15 @@ class Store:
     def conn(self) -> sqlite3.Connection:
         return self.db.conn
 
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` … ``COMMIT``; ROLLBACK when the block raises).
+
+        Nested in an open transaction it is a savepoint. Do nothing slow inside: other writers wait.
+        """
+        with write(self.conn) as conn:
+            yield conn
+
     @property
     def schema_version(self) -> int:
         """How many migrations have been applied."""
@@ -123,9 +131,9 @@ class Store:
         orphans = [row["id"] for row in rows if not pid_alive(row["writer_pid"])]
         if orphans:
             now = time.time()
-            with self.db.atomic():
+            with self.write():
                 self.conn.executemany(
-                    "UPDATE messages SET status = 'interrupted', updated_at = ? WHERE id = ?",
+                    "UPDATE messages SET status = 'interrupted', updated_at = ? WHERE id = ? AND status = 'streaming'",
                     [(now, mid) for mid in orphans],
                 )
             log.info("Marked %d interrupted message(s) in %s", len(orphans), self.path)
@@ -146,19 +154,21 @@ class Store:
         _check_policy(context_policy)
         now = time.time()
         table = self.db["conversations"]
-        table.insert(  # type: ignore[union-attr]
-            {
-                "title": title,
-                "created_at": now,
-                "updated_at": now,
-                "model_path": model_path,
-                "system_prompt": system_prompt,
-                "sampling": dump_json(sampling),
-                "context_policy": context_policy,
-                "ctx_size": ctx_size,
-            }
-        )
-        return self.conversation(int(table.last_pk))  # type: ignore[union-attr,arg-type]
+        with self.write():
+            table.insert(  # type: ignore[union-attr]
+                {
+                    "title": title,
+                    "created_at": now,
+                    "updated_at": now,
+                    "model_path": model_path,
+                    "system_prompt": system_prompt,
+                    "sampling": dump_json(sampling),
+                    "context_policy": context_policy,
+                    "ctx_size": ctx_size,
+                }
+            )
+            conversation_id = int(table.last_pk)  # type: ignore[union-attr,arg-type]
+        return self.conversation(conversation_id)
 
     def conversation(self, conversation_id: int) -> Conversation:
         row = self.conn.execute("SELECT * FROM conversations WHERE id = ?", (conversation_id,)).fetchone()
@@ -189,7 +199,8 @@ class Store:
         if leaf is not None and self.message(leaf).conversation_id != conversation_id:
             raise MessageNotFound(f"Message {leaf} is not in conversation {conversation_id}.")
         updates["updated_at"] = time.time()
-        self.db["conversations"].update(conversation_id, updates)  # type: ignore[union-attr]
+        with self.write():
+            self.db["conversations"].update(conversation_id, updates)  # type: ignore[union-attr]
         return self.conversation(conversation_id)
 
     def delete_conversation(self, conversation_id: int) -> None:
@@ -200,16 +211,17 @@ class Store:
         self._set_deleted(conversation_id, None)
 
     def _set_deleted(self, conversation_id: int, when: float | None) -> None:
-        cursor = self.db.execute(
-            "UPDATE conversations SET deleted_at = ? WHERE id = ?", (when, conversation_id)
-        )
+        with self.write():
+            cursor = self.conn.execute(
+                "UPDATE conversations SET deleted_at = ? WHERE id = ?", (when, conversation_id)
+            )
         if cursor.rowcount == 0:
             raise ConversationNotFound(f"Conversation {conversation_id} does not exist.")
 
     def purge_deleted(self, older_than_s: float = 0) -> int:
         """Erase conversations deleted at least ``older_than_s`` ago, with their messages."""
         cutoff = time.time() - older_than_s
-        with self.db.atomic():
+        with self.write():
             cursor = self.conn.execute(
                 "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at <= ?", (cutoff,)
             )
@@ -253,7 +265,7 @@ class Store:
         row.update(fields)
         row["record"] = dump_json(fields.get("record"))
         table = self.db["messages"]
-        with self.db.atomic():
+        with self.write():
             table.insert(row)  # type: ignore[union-attr]
             message_id = int(table.last_pk)  # type: ignore[union-attr,arg-type]
             self.conn.execute(
@@ -275,9 +287,10 @@ class Store:
             fields["record"] = dump_json(fields["record"])
         fields["updated_at"] = time.time()
         columns = ", ".join(f"{name} = ?" for name in fields)
-        cursor = self.db.execute(
-            f"UPDATE messages SET {columns} WHERE id = ?", [*fields.values(), message_id]
-        )
+        with self.write():
+            cursor = self.conn.execute(
+                f"UPDATE messages SET {columns} WHERE id = ?", [*fields.values(), message_id]
+            )
         if cursor.rowcount == 0:
             raise MessageNotFound(f"Message {message_id} does not exist.")
 
@@ -368,7 +381,7 @@ class Store:
                 raise ValueError(f"kind must be one of {KINDS}, not {att.kind!r}")
         copies = [copy_into(att, self.attachments_dir) for att in atts]
         stored: list[Attachment] = []
-        with self.db.atomic():
+        with self.write():
             start = self.conn.execute("SELECT coalesce(max(ord) + 1, 0) FROM attachments WHERE message_id = ?",
                                       (message_id,)).fetchone()[0]
             for i, att in enumerate(copies):
@@ -421,6 +434,16 @@ class Store:
         messages = self.messages(conversation_id)
         return export.to_json(self.conversation(conversation_id), messages, thread_ids,
                               self.attachments_of([m.id for m in messages]))
+
+    def children(self, conversation_id: int) -> dict[int | None, list[int]]:
+        """Each message's replies or edits, by parent id (None: the first messages), oldest first."""
+        rows = self.conn.execute(
+            "SELECT id, parent_id FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        ).fetchall()
+        found: dict[int | None, list[int]] = {}
+        for row in rows:
+            found.setdefault(row["parent_id"], []).append(row["id"])
+        return found
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

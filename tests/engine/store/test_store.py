@@ -17,6 +17,7 @@ import pytest
 from engine.errors import ConversationNotFound, MessageNotFound, StoreError
 from engine.store import Store
 from engine.store.migrations import MIGRATIONS
+from engine.store.transactions import BUSY_TIMEOUT_MS
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -58,7 +59,8 @@ def test_migrations_applied_once(db_path: Path) -> None:
 def test_pragmas(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_MS == 30_000
+    assert store.conn.isolation_level == "IMMEDIATE"  # implicit transactions take the write lock first
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store.integrity_check() == "ok"
 
