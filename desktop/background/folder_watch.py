@@ -12,7 +12,9 @@ index.
 """
 from __future__ import annotations
 
+import os
 import time
+from typing import Iterable, Iterator
 
 from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
@@ -103,3 +105,30 @@ class FolderWatcher(QObject):
         if paths:
             self._watcher.removePaths(paths)
         self._owners = {}
+
+
+def watched_folders(sources: Iterable[str], limit: int) -> Iterator[str]:
+    """The sources and the folders under them that indexing visits (at most ``limit``)."""
+    from engine.knowledge.scan import SKIPPED_DIRS
+    count = 0
+    for source in sources:
+        stack = [source]
+        while stack and count < limit:
+            folder = stack.pop()
+            count += 1
+            yield folder
+            if not os.path.isdir(folder):
+                continue
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError:
+                continue
+            stack.extend(e.path for e in reversed(entries)
+                         if not e.name.startswith(".") and e.name not in SKIPPED_DIRS and _is_dir(e))
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False

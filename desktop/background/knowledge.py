@@ -1,45 +1,40 @@
 """The knowledge base's thread: collections, indexing runs and test searches, off the GUI thread.
 
-``KnowledgeThread`` owns a ``Store`` (its own SQLite connection), a
-``Runtime`` (its own worker process, for embeddings) and a ``KnowledgeBase``.
-Short jobs (list, create, search…) run in order; indexing runs one
-collection at a time, the others wait their turn. An indexing run is the
-engine's generator, stepped one batch at a time between short jobs, so a
-search or a rename never waits for a whole run. Pause and cancel are flags
-read between batches. Results come back as queued callbacks and as the
-signals of ``events``; a ``FolderWatcher`` re-indexes a collection when its
-folders change. Collections left "indexing" (the app was killed or quit
-mid-way) resume when the thread starts.
+``KnowledgeThread`` builds its engine objects from a ``Home`` on its own
+thread: a ``Store`` (its own SQLite connection), a ``Runtime`` (its own
+worker process, for embeddings), a ``KnowledgeBase`` and the engine's
+``RunQueue`` (``engine.knowledge.runs``), which holds the policy: one run at
+a time, resume at start, pause, cancel, failures, re-runs. This class only
+interleaves short jobs (list, create, search…) with the queue's steps, so a
+search or a rename never waits for a whole run, and turns the queue's
+callbacks into the signals of ``events``. A ``FolderWatcher`` re-indexes a
+collection when its folders change.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
-import os
 import queue
 import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from PySide6.QtCore import QObject, Signal
 
-from engine import CancelToken, HearthError, Runtime, Store, errors, paths
-from engine.knowledge import collections as library
+from engine import Runtime
+from engine.home import Home, open_home
 
-from desktop.background.folder_watch import FolderWatcher
+from desktop.background.folder_watch import FolderWatcher, watched_folders
 from desktop.background.jobs import Callback, JobThread
 
 if TYPE_CHECKING:  # the knowledge base itself is imported on its thread, keeping the app's start quick
-    from engine.knowledge.indexer import IndexProgress
     from engine.knowledge.base import KnowledgeBase
     from engine.knowledge.collections import CollectionStatus
+    from engine.knowledge.indexer import IndexProgress
     from engine.knowledge.records import Hit
+    from engine.knowledge.runs import RunQueue
 
 log = logging.getLogger(__name__)
-PROGRESS_INTERVAL_S = 0.1   # at most ~10 progress updates a second reach the window
-STATUS_INTERVAL_S = 2.0     # live file and chunk counts while a run goes on
 WATCH_LIMIT = 2000          # folders watched at most; beyond it, a periodic rescan
 
 
@@ -52,47 +47,28 @@ class KnowledgeEvents(QObject):
     folders = Signal(object)      # dict[collection name, list of folders and files to watch]
 
 
-@dataclass
-class _Run:
-    name: str
-    quiet: bool = False           # started by the watcher: nothing to do when the scan queues nothing
-    pause: threading.Event = field(default_factory=threading.Event)
-    cancel: CancelToken = field(default_factory=CancelToken)
-    steps: Iterator[IndexProgress] | None = None
-    collection_id: int | None = None
-    held_by_user: bool = False    # paused by the user (not by the app quitting): stays paused
-
-
-def waiting(name: str, state: str = "queued") -> IndexProgress:
-    """A progress with nothing done yet (a run waiting its turn, or one that stopped before starting)."""
-    from engine.knowledge.indexer import IndexProgress
-    return IndexProgress(name, state, 0, 0, 0, 0, 0, 0, 0.0)
-
-
 class KnowledgeThread(JobThread):
     """Collections and their indexing on one thread with its own database connection and runtime."""
 
-    def __init__(self, database: Path | None = None, *, embedder: str | Path | None = None,
-                 runtime: Runtime | None = None, after: threading.Event | None = None,
-                 watch_limit: int = WATCH_LIMIT) -> None:
-        """``embedder``: the embedding model (default: the installed one); ``after``: wait for it
-        before opening the database (the database thread migrates it first)."""
-        self._database = database or paths().database
-        self._embedder = embedder
+    def __init__(self, home: Home | None = None, *, runtime: Runtime | None = None,
+                 after: threading.Event | None = None, watch_limit: int = WATCH_LIMIT,
+                 embedder: str | Path | None = None) -> None:
+        """``home``: where the database is (default: the current Hearth home); ``embedder``: the
+        embedding model instead of the home's; ``after``: wait for it before opening the database
+        (the database thread migrates it first)."""
+        if home is None:
+            home = open_home(embedder=embedder)
+        elif embedder is not None:
+            home = dataclasses.replace(home, embedder=Path(embedder))
+        self.home = home
         self._runtime = runtime
         self._own_runtime = runtime is None
         self._after = after
         self.kb: KnowledgeBase | None = None
+        self.runs: RunQueue | None = None
         self.events = KnowledgeEvents()
-        self.latest: dict[str, IndexProgress] = {}           # GUI thread: the last progress of each collection
+        self.latest: dict[str, IndexProgress] = {}       # GUI thread: the last progress of each collection
         self.last_statuses: list[CollectionStatus] = []  # GUI thread
-        self._lock = threading.Lock()
-        self._active: _Run | None = None
-        self._queue: deque[_Run] = deque()
-        self._again: set[str] = set()   # asked to index while running: one more run after this one
-        self._quitting = threading.Event()
-        self._last_post = 0.0
-        self._last_status = 0.0
         self.events.progress.connect(self._remember)
         self.events.statuses.connect(self._remember_statuses)
         self._watch_limit = watch_limit
@@ -105,18 +81,20 @@ class KnowledgeThread(JobThread):
     def _setup(self) -> None:
         if self._after is not None:
             self._after.wait(30)
-        from engine.knowledge.base import KnowledgeBase
-        runtime = self._runtime or Runtime(log_path=paths().runtime_log, cache_dir=paths().cache)
-        self._runtime = runtime
-        self.kb = KnowledgeBase(Store(self._database), runtime, embedder=self._embedder)
-        for coll in self.kb.collections():
-            if coll.state == "indexing":  # the app stopped in the middle: go on where it was
-                self._enqueue(_Run(coll.name))
+        from engine.knowledge.runs import RunQueue
+        self._runtime = self._runtime or self.home.runtime()
+        self.kb = self.home.knowledge(self.home.store(), self._runtime)
+        self.runs = RunQueue(self.kb, on_progress=lambda p: self.post(self.events.progress.emit, p),
+                             on_change=self._post_statuses, on_finish=lambda _name: self._post_folders(),
+                             on_error=lambda exc: self.post(self.events.failed.emit, exc),
+                             wake=lambda: self._jobs.put(_wake))
+        self.runs.resume_interrupted()
         self._post_statuses()
         self._post_folders()
 
     def _teardown(self) -> None:
         if self.kb is not None:
+            self.kb.close()
             self.kb.store.close()
         if self._own_runtime and self._runtime is not None:
             self._runtime.close()
@@ -129,195 +107,38 @@ class KnowledgeThread(JobThread):
             self.post(self.events.failed.emit, exc)
             while self._jobs.get() is not None:
                 pass
+            self._teardown()
             return
+        runs = self.runs
+        assert runs is not None
         try:
             while True:
-                with self._lock:
-                    busy = self._active is not None or bool(self._queue)
                 try:
-                    job = self._jobs.get(block=not busy)
+                    job = self._jobs.get(block=not runs.busy)
                 except queue.Empty:
-                    self._safe_step()
+                    runs.step()   # one batch of the current run, between short jobs
                     continue
                 if job is None:
                     break
                 job()
         finally:
-            self._leave()
-            self._teardown()
+            try:
+                runs.close()  # the current and waiting runs resume the next time the app starts
+            finally:
+                self._teardown()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the current batch; a run not finished resumes the next time the app starts."""
-        self._quitting.set()
-        with self._lock:
-            if self._active is not None:
-                self._active.pause.set()
+        if self.runs is not None:
+            self.runs.interrupt()
         self.watcher.stop()
         super().stop(timeout)
 
-    def _leave(self) -> None:
-        """Runs on quit: the current run stops between batches; it and the waiting ones stay 'indexing'."""
-        if self.kb is None:
-            return
-        with self._lock:
-            runs = ([self._active] if self._active else []) + list(self._queue)
-            self._queue.clear()
-        for run in runs:
-            try:
-                if run.steps is not None:
-                    run.pause.set()
-                    for _ in run.steps:
-                        pass
-                if not run.held_by_user and (run.steps is not None or not run.quiet):
-                    library.set_state(self.kb.conn, self.kb.collection(run.name).id, "indexing")
-            except Exception:
-                log.exception("could not leave %s ready to resume", run.name)
-        with self._lock:
-            self._active = None
-
-    # --- indexing runs, one at a time --------------------------------------------------------------
-    def _enqueue(self, run: _Run) -> None:
-        """On any thread: queue ``run`` unless its collection is already waiting or running."""
-        with self._lock:
-            if self._active is not None and self._active.name == run.name:
-                self._again.add(run.name)
-                return
-            for queued in self._queue:
-                if queued.name == run.name:
-                    queued.quiet = queued.quiet and run.quiet
-                    return
-            self._queue.append(run)
-            behind = self._active is not None or len(self._queue) > 1
-        self._jobs.put(_wake)  # the thread may be asleep waiting for a job
-        if behind and not run.quiet:
-            self.post(self.events.progress.emit, waiting(run.name))
-
-    def _safe_step(self) -> None:
-        try:
-            self._step()
-        except Exception as exc:  # a bug must not end the thread: drop the run, say so
-            log.exception("indexing step failed")
-            with self._lock:
-                self._active = None
-            self.post(self.events.failed.emit, exc)
-
-    def _step(self) -> None:
-        """Start the next run or take one more step of the current one."""
-        assert self.kb is not None
-        with self._lock:
-            run = self._active
-            if run is None:
-                if not self._queue:
-                    return
-                run = self._active = self._queue.popleft()
-        try:
-            if run.steps is None:
-                if not self._start(run):
-                    self._finish(run, None)
-                    return
-            assert run.steps is not None
-            progress = next(run.steps, None)
-        except Exception as exc:
-            if run.quiet and isinstance(exc, errors.CollectionNotFound):
-                self._finish(run, None)  # the watcher asked for a collection deleted meanwhile
-            else:
-                self._failed(run, exc)
-            return
-        if progress is None:
-            self._finish(run, None)
-            return
-        now = time.monotonic()
-        final = progress.state != "indexing"
-        if final or now - self._last_post >= PROGRESS_INTERVAL_S:
-            self._last_post = now
-            self.post(self.events.progress.emit, progress)
-        if final:
-            self._finish(run, progress)
-        elif now - self._last_status >= STATUS_INTERVAL_S:
-            self._last_status = now
-            self._post_statuses()
-
-    def _start(self, run: _Run) -> bool:
-        """Scan, then begin indexing; False when a watcher's run finds nothing to do."""
-        assert self.kb is not None
-        coll = self.kb.collection(run.name)
-        run.collection_id = coll.id
-        if run.pause.is_set() or run.cancel.cancelled:
-            return False
-        found = self.kb.scan(run.name)
-        if run.quiet and (found.queued == 0 or coll.state == "paused"):  # the user's pause holds
-            if coll.state != "paused" and coll.state != "idle":
-                library.set_state(self.kb.conn, coll.id, "idle")
-            if found.removed or found.skipped or found.queued:
-                self._post_statuses()
-            return False
-        self._last_post = 0.0
-        run.steps = self.kb.index(run.name, cancel=run.cancel, pause=run.pause, rescan=False)
-        return True
-
-    def _finish(self, run: _Run, last: IndexProgress | None) -> None:
-        if self._quitting.is_set() and not run.held_by_user and last is not None and last.state == "paused":
-            assert self.kb is not None and run.collection_id is not None
-            library.set_state(self.kb.conn, run.collection_id, "indexing")  # stopped by the quit: resume at start
-            with self._lock:
-                self._active = None
-            return
-        with self._lock:
-            self._active = None
-            again = run.name in self._again and (last is None or last.state == "done")
-            self._again.discard(run.name)
-        if last is None and not run.quiet:
-            state = "cancelled" if run.cancel.cancelled else "paused" if run.pause.is_set() else "done"
-            self.post(self.events.progress.emit, waiting(run.name, state))
-        if again and not self._quitting.is_set():
-            self._enqueue(_Run(run.name, quiet=True))
-        self._post_statuses()
-        self._post_folders()
-
-    def _failed(self, run: _Run, exc: Exception) -> None:
-        """A run that raised stops 'paused', so it is not retried at every start; the error is shown."""
-        if not isinstance(exc, HearthError):
-            log.exception("indexing %s failed", run.name)
-        assert self.kb is not None
-        if run.collection_id is not None:
-            try:
-                library.set_state(self.kb.conn, run.collection_id, "paused")
-            except Exception:
-                log.exception("could not mark %s paused", run.name)
-        self.post(self.events.progress.emit, waiting(run.name, "paused"))
-        self.post(self.events.failed.emit, exc)
-        with self._lock:
-            self._active = None
-            self._again.discard(run.name)
-        self._post_statuses()
-
-    def _hold(self, name: str, how: str) -> bool:
-        """On the thread: stop ``name``'s run now (``how``: pause or cancel); True if one was running or waiting."""
-        with self._lock:
-            run = self._active if self._active is not None and self._active.name == name else None
-            queued = any(r.name == name for r in self._queue)
-            self._queue = deque(r for r in self._queue if r.name != name)
-            self._again.discard(name)
-        if run is None:
-            return queued
-        (run.pause.set if how == "pause" else run.cancel.cancel)()
-        last = None
-        for last in run.steps or ():
-            pass
-        with self._lock:
-            self._active = None
-        if last is not None:
-            self.post(self.events.progress.emit, last)
-        return True
-
     # --- posting back ------------------------------------------------------------------------------
-    def _statuses(self) -> list[CollectionStatus]:
-        assert self.kb is not None
-        return [self.kb.status(c.name) for c in self.kb.collections()]
-
     def _post_statuses(self) -> None:
+        assert self.kb is not None
         try:
-            self.post(self.events.statuses.emit, self._statuses())
+            self.post(self.events.statuses.emit, [self.kb.status(c.name) for c in self.kb.collections()])
         except Exception as exc:
             self.post(self.events.failed.emit, exc)
 
@@ -339,17 +160,26 @@ class KnowledgeThread(JobThread):
         for gone in set(self.latest) - names:
             del self.latest[gone]
 
-    def _do(self, work: Callable[[KnowledgeBase], Any], on_result: Callback | None, on_error: Callback | None,
+    def _do(self, work: Callable[[RunQueue], Any], on_result: Callback | None, on_error: Callback | None,
             *, refresh: bool = False) -> None:
+        """Run ``work(runs)`` on the thread, between batches; ``refresh``: post statuses and folders after."""
         def job() -> Any:
-            assert self.kb is not None
+            assert self.runs is not None
             try:
-                return work(self.kb)
+                return work(self.runs)
             finally:
                 if refresh:
                     self._post_statuses()
                     self._post_folders()
         self._submit(job, on_result, on_error)
+
+    def _now(self, act: Callable[[RunQueue], None]) -> None:
+        """Flags act at once (not behind queued jobs); before the thread has started, they wait for it."""
+        runs = self.runs
+        if runs is not None:
+            act(runs)
+        else:
+            self._jobs.put(lambda: act(self.runs))  # type: ignore[arg-type]
 
     # --- the API, called on the GUI thread ------------------------------------------------------------
     def refresh(self) -> None:
@@ -357,122 +187,46 @@ class KnowledgeThread(JobThread):
         self._jobs.put(self._post_statuses)
 
     def create(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
-        self._do(lambda kb: kb.create(name), on_result, on_error, refresh=True)
+        self._do(lambda runs: runs.kb.create(name), on_result, on_error, refresh=True)
 
     def rename(self, name: str, new_name: str, on_result: Callback | None = None,
                on_error: Callback | None = None) -> None:
-        def work(kb: KnowledgeBase) -> Any:
-            running = self._hold(name, "pause")
-            try:
-                coll = kb.rename(name, new_name)
-            except Exception:
-                if running:
-                    self._enqueue(_Run(name))
-                raise
-            if running:
-                self._enqueue(_Run(coll.name))
-            return coll
-        self._do(work, on_result, on_error, refresh=True)
+        self._do(lambda runs: runs.rename(name, new_name), on_result, on_error, refresh=True)
 
     def delete(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
         """Forget the collection and its index; the user's files are not touched."""
-        def work(kb: KnowledgeBase) -> None:
-            self._hold(name, "cancel")
-            kb.delete(name)
-        self._do(work, on_result, on_error, refresh=True)
+        self._do(lambda runs: runs.delete(name), on_result, on_error, refresh=True)
 
     def add(self, name: str, sources: Iterable[str | Path], on_result: Callback | None = None,
             on_error: Callback | None = None, *, create: bool = False) -> None:
         """Add folders and files (creating the collection first when ``create``), then index."""
         items = [str(p) for p in sources]
-
-        def work(kb: KnowledgeBase) -> list[str]:
-            if create and not _exists(kb, name):
-                kb.create(name)
-            added = kb.add(name, items)
-            self._enqueue(_Run(kb.collection(name).name))
-            return added
-        self._do(work, on_result, on_error, refresh=True)
+        self._do(lambda runs: runs.add(name, items, create=create), on_result, on_error, refresh=True)
 
     def remove_source(self, name: str, source: str, on_result: Callback | None = None,
                       on_error: Callback | None = None) -> None:
         """Stop indexing a folder or file; its files leave the index (the files stay on disk)."""
-        def work(kb: KnowledgeBase) -> bool:
-            running = self._hold(name, "pause")
-            removed = kb.remove_source(name, source)
-            self._enqueue(_Run(name, quiet=not running))  # the scan drops the removed files
-            return removed
-        self._do(work, on_result, on_error, refresh=True)
+        self._do(lambda runs: runs.remove_source(name, source), on_result, on_error, refresh=True)
 
     def index(self, name: str, *, quiet: bool = False) -> None:
         """Scan and index ``name`` (also: resume a paused run). ``quiet``: a check by the watcher."""
-        self._enqueue(_Run(name, quiet=quiet))
+        self._now(lambda runs: runs.request(name, quiet=quiet))
 
     def pause(self, name: str) -> None:
         """Pause now (between batches); the queued files stay in the database until Resume."""
-        with self._lock:
-            if self._active is not None and self._active.name == name:
-                self._active.held_by_user = True
-                self._active.pause.set()
-                return
-            queued = [r for r in self._queue if r.name == name]
-            self._queue = deque(r for r in self._queue if r.name != name)
-        if queued:
-            self._do(lambda kb: library.set_state(kb.conn, kb.collection(name).id, "paused"),
-                     lambda _r: self.events.progress.emit(waiting(name, "paused")), None, refresh=True)
+        self._now(lambda runs: runs.pause(name))
 
     def cancel(self, name: str) -> None:
         """Stop indexing ``name``; files not reached yet stay waiting for the next index."""
-        with self._lock:
-            if self._active is not None and self._active.name == name:
-                self._active.cancel.cancel()
-                return
-            self._queue = deque(r for r in self._queue if r.name != name)
-        self._do(lambda kb: library.set_state(kb.conn, kb.collection(name).id, "idle"),
-                 lambda _r: self.events.progress.emit(waiting(name, "cancelled")), None, refresh=True)
+        self._now(lambda runs: runs.cancel(name))
 
     def retry_failed(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
-        def work(kb: KnowledgeBase) -> int:
-            count = kb.retry_failed(name)
-            self._enqueue(_Run(name))
-            return count
-        self._do(work, on_result, on_error)
+        self._do(lambda runs: runs.retry_failed(name), on_result, on_error)
 
     def search(self, name: str, query: str, k: int, on_result: Callable[[list[Hit]], None],
                on_error: Callback | None = None) -> None:
-        self._do(lambda kb: kb.search([name], query, k=k), on_result, on_error)  # type: ignore[arg-type]
+        self._do(lambda runs: runs.kb.search([name], query, k=k), on_result, on_error)  # type: ignore[arg-type]
 
 
 def _wake() -> None:
     """An empty job: wakes the thread so it looks at the run queue."""
-
-
-def _exists(kb: KnowledgeBase, name: str) -> bool:
-    return any(c.name == " ".join(name.split()) for c in kb.collections())
-
-
-def watched_folders(sources: Iterable[str], limit: int) -> Iterator[str]:
-    """The sources and the folders under them that indexing visits (at most ``limit``)."""
-    from engine.knowledge.scan import SKIPPED_DIRS
-    count = 0
-    for source in sources:
-        stack = [source]
-        while stack and count < limit:
-            folder = stack.pop()
-            count += 1
-            yield folder
-            if not os.path.isdir(folder):
-                continue
-            try:
-                entries = sorted(os.scandir(folder), key=lambda e: e.name)
-            except OSError:
-                continue
-            stack.extend(e.path for e in reversed(entries)
-                         if not e.name.startswith(".") and e.name not in SKIPPED_DIRS and _is_dir(e))
-
-
-def _is_dir(entry: os.DirEntry[str]) -> bool:
-    try:
-        return entry.is_dir(follow_symlinks=False)
-    except OSError:
-        return False

@@ -32,7 +32,7 @@ from engine.lazy import front_door
 _WHERE = {
     "KnowledgeBase": ".base", "Hit": ".records", "IndexProgress": ".indexer",
     "Collection": ".collections", "CollectionStatus": ".collections", "FileProblem": ".collections",
-    "FolderScan": ".scan",
+    "FolderScan": ".scan", "RunQueue": ".runs",
 }
 __all__ = sorted(_WHERE)
 __getattr__ = front_door(__name__, _WHERE, globals())
@@ -42,4 +42,5 @@ if TYPE_CHECKING:
     from .collections import Collection, CollectionStatus, FileProblem
     from .indexer import IndexProgress
     from .records import Hit
+    from .runs import RunQueue
     from .scan import FolderScan
