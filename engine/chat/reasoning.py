@@ -8,15 +8,11 @@ the splitter holds back only a suffix that could still become a tag.
 """
 from __future__ import annotations
 
-__all__ = ["REASONING_TAGS", "ReasoningSplitter"]
+# The tags are part of a model's output format, so they live with the chat templates (which also need
+# them: does a generation prompt already open a reasoning block?).
+from engine.models.templates import REASONING_TAGS
 
-REASONING_TAGS: tuple[tuple[str, str], ...] = (
-    ("<think>", "</think>"),
-    ("<thinking>", "</thinking>"),
-    ("<reasoning>", "</reasoning>"),
-    ("[THINK]", "[/THINK]"),
-    ("<|begin_of_thought|>", "<|end_of_thought|>"),
-)
+__all__ = ["REASONING_TAGS", "ReasoningSplitter"]
 
 _OPEN_TAGS = tuple(open_tag for open_tag, _ in REASONING_TAGS)
 _CLOSE_TAGS = tuple(close_tag for _, close_tag in REASONING_TAGS)

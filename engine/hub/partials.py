@@ -4,10 +4,17 @@ The sidecar records what the part is a prefix of (repository, remote name, commi
 etag, sha256, size), so a download resumed after a restart only appends to the same
 remote file, and the app can list unfinished downloads to offer "Resume". See
 :mod:`engine.hub.download` for the format and the folder layout.
+
+One writer per part: :func:`claim` refuses a second download of it in this
+process, and :func:`lock_part` one in another process, through an OS lock on
+``<name>.part.lock`` (``filelock``: ``flock`` on POSIX, a Windows file lock on
+Windows). The OS drops the lock when its process dies, even by ``kill -9``, so
+the next run resumes the part.
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -16,14 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from filelock import FileLock, Timeout
+
 from engine.errors import DownloadError
 from engine.paths import paths
 
+log = logging.getLogger(__name__)
+
 PART_SUFFIX = ".part"
 SIDECAR_SUFFIX = ".part.json"
+LOCK_SUFFIX = ".part.lock"
 SIDECAR_FORMAT = 1
 _SIDECAR_KEYS: dict[str, type] = {"repo_id": str, "filename": str, "etag": str, "size": int}
-_ACTIVE: set[Path] = set()         # .part files being written by this process
+_ACTIVE: dict[Path, FileLock | None] = {}   # .part files being written by this process -> the OS lock held
 _ACTIVE_LOCK = threading.Lock()
 
 
@@ -69,34 +81,67 @@ def write_sidecar(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def lock_path(part: Path) -> Path:
+    """``<name>.part.lock``, the file whose OS lock says a process is writing ``<name>.part``."""
+    return part.with_name(part.name.removesuffix(PART_SUFFIX) + LOCK_SUFFIX)
+
+
 @contextmanager
 def claim(part: Path, filename: str) -> Iterator[None]:
-    """Mark ``part`` as being written by this process; a second download of it is refused meanwhile."""
+    """Mark ``part`` as being written by this process; a second download of it is refused meanwhile.
+
+    Ends by releasing the OS lock :func:`lock_part` took.
+    """
     with _ACTIVE_LOCK:
         if part in _ACTIVE:
             raise DownloadError(f"{filename} is already being downloaded.",
                                 hint="Wait for that download to finish, or cancel it first.")
-        _ACTIVE.add(part)
+        _ACTIVE[part] = None
     try:
         yield
     finally:
         with _ACTIVE_LOCK:
-            _ACTIVE.discard(part)
+            lock = _ACTIVE.pop(part, None)
+        if lock is not None:
+            _unlock(lock, part)
 
 
 def lock_part(fh: BinaryIO, filename: str) -> None:
-    """Hold an exclusive lock on an open .part file (POSIX), so a second Hearth process cannot write it too."""
+    """Lock the open .part file ``fh`` against other processes until its :func:`claim` ends.
+
+    A second Hearth process writing the same part is refused at once (it does not wait). On a file
+    system without locks the download goes on unguarded, as before.
+    """
+    part = Path(os.fsdecode(fh.name))
+    lock = FileLock(str(lock_path(part)), timeout=0, thread_local=False)
     try:
-        import fcntl
-    except ImportError:  # Windows: only the in-process claim() guards a part
-        return
-    try:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
+        lock.acquire()
+    except Timeout:
         raise DownloadError(f"{filename} is being downloaded by another Hearth process.",
                             hint="Wait for that download to finish, or cancel it there first.") from None
-    except OSError:  # a file system without locks: go on unguarded
-        pass
+    except (OSError, NotImplementedError) as exc:  # a file system without locks: go on unguarded
+        log.warning("could not lock %s (%s); downloading it unguarded", part, exc)
+        return
+    with _ACTIVE_LOCK:
+        if part in _ACTIVE and _ACTIVE[part] is None:
+            _ACTIVE[part] = lock
+            return
+    _unlock(lock, part)
+    raise RuntimeError(f"lock_part({part}) outside claim(): nothing would release the lock")
+
+
+def _unlock(lock: FileLock, part: Path) -> None:
+    """Release ``lock`` and delete its file, so that only the part and its sidecar stay behind.
+
+    (``filelock`` deletes it itself on Windows. A process that opened the file just before the delete
+    could lock the deleted file while another locks a new one: that needs three downloads of one part
+    within an instant, and filelock 4 checks that the file it locked is still there.)
+    """
+    try:
+        lock.release()
+        lock_path(part).unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("releasing the lock on %s: %s", part, exc)
 
 
 def fsync_dir(folder: Path) -> None:
@@ -145,3 +190,4 @@ def discard_partial(partial: PartialDownload | Path) -> None:
             raise DownloadError(f"{part.name} is being downloaded right now.", hint="Cancel the download first.")
         part.unlink(missing_ok=True)
         part.with_name(part.name + ".json").unlink(missing_ok=True)
+        lock_path(part).unlink(missing_ok=True)

@@ -2,7 +2,7 @@
 
 The user's turn carries the sources between ``<<<SOURCES x>>>`` and
 ``<<<END x>>>`` where ``x`` is fresh random digits for every request
-(``engine.chat.turns.new_delimiter``, as for attached documents), so text in a
+(:func:`new_delimiter`, which ``engine.chat.turns`` uses for attached documents too), so text in a
 document cannot close the block early or pose as the user; the lines
 around the block say that everything inside is material to read,
 never instructions. The question comes last. Sources are numbered so the reply can cite them
@@ -11,11 +11,11 @@ as [1], [2]; :func:`cited` finds which it did.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from engine.knowledge.records import Hit
-from engine.chat.turns import new_delimiter
 
 NOT_FOUND = "I could not find this in your documents ({names}), so I won't answer from memory."
 
@@ -24,6 +24,21 @@ INTRO = ("Numbered sources from the user's documents, between the lines {open} a
 ASK = "Answer the question below using the sources above, and cite the ones you use by number, like [1]."
 ONLY_DOCUMENTS = (" Use only these sources: if they do not contain the answer, say that the documents do not "
                   "contain it, and do not answer from memory.")
+
+# Delimiters are 12 random digits (about 40 bits): tokenizers split digit runs the same way whatever the
+# digits (one token per digit, or per group of three), so a placeholder of as many digits, used for
+# measuring before a delimiter is drawn (the context meter), takes exactly as many tokens as the real one.
+# Random hex did not: its letters merge differently every time (up to 20 tokens apart in a turn).
+DELIMITER_DIGITS = 12
+
+
+def new_delimiter(texts: Iterable[str]) -> str:
+    """Fresh random digits found in none of ``texts``."""
+    pool = list(texts)
+    while True:
+        token = "".join(secrets.choice("0123456789") for _ in range(DELIMITER_DIGITS))
+        if not any(token in t for t in pool):
+            return token
 
 
 @dataclass(frozen=True)

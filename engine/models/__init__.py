@@ -1,6 +1,6 @@
 """Everything about a model file: what it is, where it is, whether it can be used.
 
-- ``gguf`` — the GGUF header reader (bounded, validated).
+- ``gguf`` — the GGUF header reader (bounded, validated); ``gguf_info`` — what it returns.
 - ``kinds`` — chat model, embedding model or projector: one rule, from the header.
 - ``files`` — describing model files and scanning folders for them.
 - ``installed`` — the models of this computer: the models folder, imports, the starter.

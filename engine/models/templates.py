@@ -35,9 +35,8 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from engine.errors import TemplateError, TemplateTimeout, UnsafeTemplate
-from engine.chat.reasoning import REASONING_TAGS
 
-__all__ = ["FALLBACK_TEMPLATES", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
+__all__ = ["FALLBACK_TEMPLATES", "REASONING_TAGS", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
 
 MAX_ITEMS = 1_000_000      # longest string or list one operator may build
 MAX_EXPONENT = 1000        # largest exponent of ``**``
@@ -145,6 +144,14 @@ _MARKERS: tuple[tuple[str, str], ...] = (
     ("<|end|>", "phi3"),
 )
 
+# How reasoning models open and close their thinking (engine.chat.reasoning splits a reply on these).
+REASONING_TAGS: tuple[tuple[str, str], ...] = (
+    ("<think>", "</think>"),
+    ("<thinking>", "</thinking>"),
+    ("<reasoning>", "</reasoning>"),
+    ("[THINK]", "[/THINK]"),
+    ("<|begin_of_thought|>", "<|end_of_thought|>"),
+)
 _OPEN_REASONING = tuple(open_tag for open_tag, _ in REASONING_TAGS)
 
 

@@ -11,7 +11,8 @@ A chat model may come with an image projector (``load(..., mmproj=...)``, or
 paired automatically by :func:`engine.models.vision.find_mmproj`); the projector
 runs in the worker too, so one that crashes llama.cpp takes down only the
 worker (``ModelCrashed``). ``generate(..., images=...)`` sends decoded images
-with a prompt holding one media marker per image.
+with a prompt holding one media marker per image. The records it takes and
+returns (``ModelInfo``, ``Done`` …) are in :mod:`engine.runtime.records`.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import multiprocessing as mp
 import os
 import re
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
@@ -31,9 +32,12 @@ from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
 from engine.models.templates import ChatTemplate, builtin_template, choose_template
 from engine.runtime import worker
+from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
 
 if TYPE_CHECKING:
     import numpy
+
+__all__ = ["Done", "EmbedderInfo", "ModelInfo", "Runtime", "default_threads"]
 
 _ERRORS: dict[str, type[errors.HearthError]] = {
     "ModelLoadFailed": errors.ModelLoadFailed,
@@ -52,75 +56,6 @@ def default_threads() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
-
-
-@dataclass(frozen=True)
-class LoadRequest:
-    path: str
-    n_ctx: int | None = None             # None: min(4096, trained context)
-    n_gpu_layers: int | str = "auto"     # "auto": all layers when a GPU backend exists
-    n_threads: int | None = None
-    template: str | None = None          # a built-in template name to use instead of the model's own
-    mmproj: str = ""                     # the image projector to load with it ("": none)
-    mmproj_required: bool = True         # False when paired automatically: a failing projector leaves text only
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What was loaded, for the status bar and for every reply's record."""
-
-    path: str
-    name: str
-    architecture: str
-    parameters: int
-    quantization: str
-    size_bytes: int
-    n_ctx_train: int
-    n_ctx: int
-    n_layers: int
-    backend: str
-    gpu_layers: int
-    threads: int
-    sha256: str
-    load_seconds: float
-    template: ChatTemplate = field(repr=False)
-    vision: bool = False                 # an image projector is loaded: the model can see images
-    mmproj: str | None = None            # that projector's path
-    vision_error: str = ""               # why a projector found beside the model could not be loaded
-
-    def summary(self) -> str:
-        return (f"{self.name} · {self.parameters / 1e6:.0f}M · {self.quantization} · "
-                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}"
-                + (" · vision" if self.vision else ""))
-
-
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """The embedding model the worker holds."""
-
-    path: str
-    name: str
-    dim: int
-    n_ctx_train: int
-    n_ctx: int          # the most tokens of one text; longer texts are truncated
-    pooling: str        # mean | cls | last
-    sha256: str
-    backend: str
-    load_seconds: float
-
-
-@dataclass(frozen=True)
-class EmbedRequest:
-    path: str
-    n_threads: int | None = None
-    n_gpu_layers: int | str = "auto"
-
-
-@dataclass
-class Done:
-    """The end of a generation: the worker's statistics."""
-
-    stats: dict[str, Any]
 
 
 class Runtime:
