@@ -7,7 +7,7 @@ from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.app import HearthApp
 from desktop.main.message_widget import MessageWidget
@@ -54,9 +54,22 @@ def type_and_send(qtbot: Any, app: HearthApp, text: str) -> None:
 
 
 def wait_idle(qtbot: Any, app: HearthApp, timeout: int = 20_000) -> None:
-    """Until no reply is being written and the shown conversation has been reloaded."""
-    qtbot.waitUntil(lambda: app.window.generation is None, timeout=timeout)
-    qtbot.wait(150)
+    """Until no reply is being written and the shown conversation has been reloaded. A reply may start only
+    once a database job has answered (the first message of a chat still being created): wait again then."""
+    while True:
+        qtbot.waitUntil(lambda: app.window.generation is None, timeout=timeout)
+        wait_database(qtbot, app)
+        if app.window.generation is None:
+            return
+
+
+def wait_database(qtbot: Any, app: HearthApp, timeout: int = 10_000) -> None:
+    """Until every database job queued so far has run and its result reached the window (jobs run, and their
+    results arrive, in the order they were queued)."""
+    done: list[bool] = []
+    app.window.db.submit(lambda _store: None, lambda _result: done.append(True))
+    qtbot.waitUntil(lambda: bool(done), timeout=timeout)
+    QApplication.processEvents()   # what those results posted (new message widgets are shown by a posted event)
 
 
 def new_chat(qtbot: Any, app: HearthApp) -> None:

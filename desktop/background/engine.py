@@ -42,6 +42,15 @@ class StreamEvent:
 
 
 @dataclass(frozen=True)
+class ReplySettings:
+    """A conversation's settings as the panel shows them when a reply is asked for (``model_path``,
+    ``system_prompt``, ``sampling``, ``ctx_size``): stored by the generation itself, before it reads them."""
+
+    conversation_id: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Loading:
     path: str
 
@@ -59,6 +68,7 @@ class EngineThread(JobThread):
         """``after``: wait for it before opening the database (the database thread migrates first).
         The knowledge base's embedding model is the home's (``home.embedder``; None: the default)."""
         self._home = home
+        self.home = home   # the wiring point, for the threads the window starts later (knowledge)
         self._after = after
         self.embedder = home.embedder
         self.runtime = runtime or home.runtime()
@@ -100,8 +110,11 @@ class EngineThread(JobThread):
 
     def generate(self, gen_id: int, wanted: ModelWanted | None,
                  start: Callable[[Chat, CancelToken], Iterator[object]], cancel: CancelToken,
-                 on_event: Callback, on_done: Callback, on_error: Callback) -> None:
-        """Run ``start(chat, cancel)`` to the end, posting every event as a ``StreamEvent``."""
+                 on_event: Callback, on_done: Callback, on_error: Callback, *,
+                 settings: ReplySettings | None = None) -> None:
+        """Run ``start(chat, cancel)`` to the end, posting every event as a ``StreamEvent``.
+        ``settings`` are stored first, on this thread, so the reply uses them even when the database
+        thread's copy of the same edit has not landed yet."""
         def notify(event: object) -> None:
             self.post(on_event, StreamEvent(gen_id, event))
 
@@ -110,6 +123,8 @@ class EngineThread(JobThread):
                 return gen_id
             self._ensure(wanted, notify)
             assert self.chat is not None
+            if settings is not None:
+                self.chat.store.update_conversation(settings.conversation_id, **settings.fields)
             for event in start(self.chat, cancel):
                 notify(event)
             return gen_id

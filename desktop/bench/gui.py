@@ -135,13 +135,13 @@ def _stream_once(app: Any, qapp: Any, prompt: str, timeout_s: float) -> dict[str
     window = app.window
     probe = StallProbe()
     arrivals: list[float] = []
-    original = window._on_event
+    original = window.replies._on_event
 
     def on_event(item: Any) -> None:
         if isinstance(item.event, Piece):
             arrivals.append(time.perf_counter())
         original(item)
-    window._on_event = on_event
+    window.replies._on_event = on_event
     try:
         probe.start()
         window.composer.input.setPlainText(prompt)
@@ -154,7 +154,7 @@ def _stream_once(app: Any, qapp: Any, prompt: str, timeout_s: float) -> dict[str
             time.sleep(0.0005)
         probe.stop()
     finally:
-        window._on_event = original
+        window.replies._on_event = original
     result = probe.summary()
     if len(arrivals) > 1:
         result["pieces"] = len(arrivals)

@@ -40,12 +40,7 @@ def load_thread(store: Store, conversation_id: int) -> ThreadData:
     thread = store.thread(conversation_id)
     by_id = {m.id: m for m in thread}
     parents = [m.parent_id for m in thread]
-    rows = store.conn.execute(
-        "SELECT id, parent_id FROM messages WHERE conversation_id = ? ORDER BY id", (conversation_id,)
-    ).fetchall()
-    children: dict[int | None, list[int]] = {}
-    for row in rows:
-        children.setdefault(row["parent_id"], []).append(row["id"])
+    children = store.children(conversation_id)
     attached = store.attachments_of([m.id for m in thread if m.role == "user"])
     items = []
     for message, parent in zip(thread, parents):

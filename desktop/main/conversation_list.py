@@ -96,6 +96,10 @@ class ConversationList(QWidget):
     def search_mode(self) -> bool:
         return self._search_mode
 
+    def focus_search(self) -> None:
+        self.search_box.setFocus()
+        self.search_box.selectAll()
+
     def current_id(self) -> int | None:
         item = self.list.currentItem()
         return int(item.data(ID_ROLE)) if item is not None else None

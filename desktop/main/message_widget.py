@@ -8,25 +8,23 @@ place); both show ‹ 2/3 › when the message has siblings. A reply that used
 the knowledge base links its citations [1] to its sources, listed under it
 (desktop/sources_view.py); one that found nothing in documents-only mode
 shows that, translated. A user message shows its attachments (thumbnails and
-document chips that open the stored copy) above its text.
+document chips that open the stored copy) above its text. The text itself is
+``message_text.SegmentedText``.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import partial
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QSizePolicy,
-                               QTextBrowser, QToolButton, QVBoxLayout, QWidget)
+                               QToolButton, QVBoxLayout, QWidget)
 
 from engine import Message
 
 from desktop.main.attachment_view import AttachmentStrip
-from desktop.main.blocks import code_chunks, fenced, split_blocks
-from desktop.main.markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
+from desktop.main.message_text import SegmentedText
 from desktop.main.sources_view import SourcesView, not_found_text
 
 if TYPE_CHECKING:
@@ -50,182 +48,6 @@ class ThreadItem:
     def sibling_index(self) -> int:
         ids = self.sibling_ids
         return ids.index(self.message.id) if self.message.id in ids else 0
-
-
-def is_dark(widget: QWidget) -> bool:
-    """Whether the app is drawn light on dark (message views are transparent: ask the app's palette)."""
-    return QGuiApplication.palette().color(QPalette.ColorRole.Window).lightness() < 128
-
-
-class MessageText(QTextBrowser):
-    """A read-only Markdown view as tall as its content; never loads anything remote."""
-
-    copy_block = Signal(int)
-    source_clicked = Signal(int)   # a citation [n] of a source that exists
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setOpenLinks(False)
-        self.setOpenExternalLinks(False)
-        self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.viewport().setAutoFillBackground(False)
-        self.setStyleSheet("QTextBrowser { background: transparent; }")
-        self.document().setDocumentMargin(2)
-        self.anchorClicked.connect(self._clicked)
-        self.document().contentsChanged.connect(self._fit)
-        self._blocks: tuple[str, ...] = ()
-        self._source = ""
-        self._rendered = False
-        self.copy_override: str | None = None   # what Copy copies when this is one chunk of a longer block
-        self.sources = 0                        # how many sources citations may link to
-        self._linked = 0
-
-    def set_markdown(self, text: str) -> None:
-        if text == self._source and self._rendered and self._linked == self.sources:
-            return
-        self._rendered = True
-        self._source, self._linked = text, self.sources
-        rendered = render_markdown(text, dark=is_dark(self), sources=self.sources)
-        self._blocks = rendered.code_blocks
-        self.setHtml(rendered.html)
-        self._fit()
-
-    def set_rendered(self, key: str, render: Callable[[], Rendered]) -> None:
-        """Show HTML rendered by ``render()`` (a code chunk); the same ``key`` again does nothing."""
-        if key == self._source and self._rendered:
-            return
-        self._source, self._rendered = key, True
-        rendered = render()
-        self._blocks = rendered.code_blocks
-        self.setHtml(rendered.html)
-        self._fit()
-
-    def set_plain(self, text: str) -> None:
-        self._source = text
-        self._rendered = False
-        self._blocks = ()
-        self.setPlainText(text)
-        self._fit()
-
-    def source_text(self) -> str:
-        return self._source
-
-    def code_blocks(self) -> tuple[str, ...]:
-        return self._blocks
-
-    def loadResource(self, kind: int, url: QUrl | str) -> object:  # noqa: N802 (Qt's name)
-        return None  # nothing is ever fetched: no remote (or local) images in messages
-
-    def _clicked(self, url: QUrl) -> None:
-        href = url.toString()
-        index = copy_index(href)
-        if index is not None:
-            if self.copy_override is not None:
-                QGuiApplication.clipboard().setText(self.copy_override)
-                self.copy_block.emit(index)
-            elif 0 <= index < len(self._blocks):
-                QGuiApplication.clipboard().setText(self._blocks[index])
-                self.copy_block.emit(index)
-            return
-        number = source_number(href, self.sources)
-        if number is not None:
-            self.source_clicked.emit(number)
-        elif is_safe_link(href):
-            QDesktopServices.openUrl(url)
-
-    def _fit(self) -> None:
-        width = max(50, self.viewport().width())
-        self.document().setTextWidth(width)
-        height = math.ceil(self.document().size().height()) + 2 * self.frameWidth() + 2
-        if self.height() != height:
-            self.setFixedHeight(height)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
-        super().resizeEvent(event)
-        if event.size().width() != event.oldSize().width():
-            self._fit()
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return QSize(400, self.height())
-
-
-class SegmentedText(QWidget):
-    """A message as a column of ``MessageText`` segments, one per run of Markdown blocks.
-
-    Re-setting a longer text re-renders only the segments whose source
-    changed, which while streaming is just the last one.
-    """
-
-    source_clicked = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(0)
-        self._segments: list[MessageText] = []
-        self._source: str | None = None
-        self._sources = 0
-
-    def set_sources(self, count: int) -> None:
-        """How many numbered sources the text may cite; [n] of one of them becomes a link."""
-        if count != self._sources:
-            self._sources = count
-            for segment in self._segments:
-                segment.sources = count
-            text, self._source = self._source, None
-            if text is not None:
-                self.set_markdown(text)
-
-    def set_markdown(self, text: str) -> None:
-        if text == self._source:
-            return
-        self._source = text
-        dark = is_dark(self)
-        index = 0
-        for piece in split_blocks(text) or [""]:
-            block = fenced(piece)
-            if block is None:
-                self._segment(index).copy_override = None
-                self._segment(index).set_markdown(piece)
-                index += 1
-                continue
-            chunks = code_chunks(block.code)
-            for number, chunk in enumerate(chunks):
-                segment = self._segment(index)
-                segment.copy_override = block.code.removesuffix("\n") if number == 0 else None
-                last = number == len(chunks) - 1
-                growing = last and not block.closed
-                key = f"\0code:{block.language}:{number == 0}:{last}:{growing}:{chunk}"
-                segment.set_rendered(key, partial(render_code, chunk, block.language, header=number == 0,
-                                                  bottom=last, dark=dark, colour=not growing))
-                index += 1
-        for segment in self._segments[index:]:
-            self._layout.removeWidget(segment)
-            segment.deleteLater()
-        del self._segments[index:]
-
-    def _segment(self, index: int) -> MessageText:
-        if index == len(self._segments):
-            segment = MessageText()
-            segment.setObjectName("messageSegment")
-            segment.sources = self._sources
-            segment.source_clicked.connect(self.source_clicked)
-            self._layout.addWidget(segment)
-            self._segments.append(segment)
-        return self._segments[index]
-
-    def segments(self) -> list[MessageText]:
-        return list(self._segments)
-
-    def source_text(self) -> str:
-        return self._source or ""
-
-    def toPlainText(self) -> str:  # noqa: N802 (QTextEdit's name)
-        return "\n".join(segment.toPlainText() for segment in self._segments)
 
 
 class MessageWidget(QFrame):

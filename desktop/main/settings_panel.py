@@ -235,6 +235,13 @@ class SettingsPanel(QWidget):
         fields, self._pending = self._pending, {}
         self.changed.emit(fields)
 
+    def current(self, conversation_id: int) -> dict[str, Any]:
+        """The settings shown for ``conversation_id``, pending edits included ({}: another one is shown)."""
+        if self._conversation is None or self._conversation.id != conversation_id:
+            return {}
+        return {"model_path": self._model_path, "system_prompt": self.system_prompt.toPlainText(),
+                "sampling": self._sampling.to_dict(), "ctx_size": self._ctx_size}
+
     def reset_to_defaults(self) -> None:
         """Put every sampling setting back to Hearth's defaults (and save that)."""
         self._sampling = Sampling()

@@ -4,7 +4,9 @@ It wires the widgets to the two job threads (database and model) and keeps
 the little state that belongs to the GUI: which conversation is shown, the
 installed models, the loaded model, and the one generation that may be
 running. Every engine call happens off the GUI thread; every result comes
-back as a queued callback.
+back as a queued callback. Replies and attachments are controllers the window
+owns (``replies.ReplyController``, ``attachments.AttachmentController``): it
+gives them what they drive and listens to their signals.
 """
 from __future__ import annotations
 
@@ -13,24 +15,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDesktopServices, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from engine import Conversation, ModelInfo, Paths, Sampling
+from engine import Conversation, ModelInfo, Paths
+from engine.knowledge.collections import any_collections
 from engine.models.files import InstalledModel, ModelScan
 from engine.models.installed import import_model, installed_models
 from engine.models.starter import is_starter
 
 from desktop import languages as i18n
-from desktop.main.attachments import AttachmentsMixin
+from desktop.main.attachments import AttachmentController
 from desktop.main.chat_view import ChatView, ThreadData, load_thread
 from desktop.main.composer import Composer
+from desktop.main.conversation_actions import ConversationActions
 from desktop.main.conversation_list import ConversationList
+from desktop.main.menus import MainMenus
 from desktop.main.demo_banner import DemoBanner, recommendation_text
 from desktop.errors_ui import show_error
 from desktop.prefs import Prefs
-from desktop.main.replies import Generation, RepliesMixin
+from desktop.main.replies import Generation, ReplyController
 from desktop.main.settings_panel import SettingsPanel
 from desktop.main.status_bar import StatusBar
 from desktop.background.database import DbThread
@@ -45,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
+class MainWindow(QMainWindow):
     def __init__(self, *, paths: Paths, prefs: Prefs, db: DbThread, engine: EngineThread) -> None:
         super().__init__()
         self.paths, self.prefs, self.db, self.engine = paths, prefs, db, engine
@@ -53,8 +58,6 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         self.conversation: Conversation | None = None
         self.models: list[InstalledModel] = []
         self.info: ModelInfo | None = None
-        self.generation: Generation | None = None
-        self._gen_counter = 0
         self._last_error: object = None
         self._models_scanned = False
         self._creating: list[Callable[[ThreadData], None]] | None = None
@@ -93,9 +96,24 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         self.status = StatusBar()
         self.setStatusBar(self.status)
 
+        self.replies = ReplyController(
+            composer=self.composer, chat_view=self.chat_view, status=self.status, settings=self.settings,
+            engine=engine, conversation=lambda: self.conversation, wanted=self._wanted,
+            create_conversation=self._create_conversation, cannot_see=lambda a: self.attachments.cannot_see(a),
+            refused=lambda exc, a: self.attachments.send_refused(exc, a), has_models=lambda: bool(self.models),
+            parent=self)
+        self.attachments = AttachmentController(
+            window=self, composer=self.composer, drop_target=self.chat_view.viewport(), status=self.status,
+            settings=self.settings, db=db, conversation_id=lambda: self.conversation.id if self.conversation else None,
+            model=lambda: (self._wanted(self.conversation), self.info), show_error=self.show_error,
+            knowledge_thread=lambda: self.knowledge_thread(), open_knowledge=lambda: self.open_knowledge(),
+            open_model_manager=lambda: self.open_model_manager())
+        self.conversation_actions = ConversationActions(
+            window=self, conversations=self.conversations, db=db, status=self.status, settings=self.settings,
+            prefs=prefs, show_error=self.show_error,
+            replying_in=lambda i: self.generation is not None and self.generation.conversation_id == i)
         self._build_actions()
         self._connect()
-        self._setup_attachments()
         self._restore_state()
         self.retranslate()
         self.refresh_conversations(open_id=self.prefs.last_conversation, starting=True)
@@ -103,55 +121,46 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
 
     # --- construction ----------------------------------------------------------------------
     def _build_actions(self) -> None:
-        self.menu_file = self.menuBar().addMenu("")
-        self.menu_view = self.menuBar().addMenu("")
-        self.menu_language = self.menu_view.addMenu("")
-        self.act_new = QAction(self, shortcut=QKeySequence.StandardKey.New, triggered=self.new_conversation)
-        self.act_add_model = QAction(self, triggered=self.add_model_file)
-        self.act_models_folder = QAction(self, triggered=self.open_models_folder)
-        self.act_manager = QAction(self, shortcut=QKeySequence("Ctrl+M"), triggered=self.open_model_manager)
-        self.act_knowledge = QAction(self, shortcut=QKeySequence("Ctrl+K"), triggered=self.open_knowledge)
-        self.act_attach = QAction(self, triggered=self.choose_attachments)
-        self.act_export = QAction(self, triggered=self.export_conversation)
-        self.act_quit = QAction(self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
-        for action in (self.act_new, self.act_attach, self.act_manager, self.act_knowledge, self.act_add_model,
-                       self.act_models_folder, self.act_export):
-            self.menu_file.addAction(action)
-        self.menu_file.addSeparator()
-        self.menu_file.addAction(self.act_quit)
-        self.act_panel = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+S"))
-        self.act_panel.toggled.connect(lambda on: self.settings.setVisible(on and bool(self.models)))
-        self.act_defaults = QAction(self, triggered=self.use_as_defaults)
-        self.menu_view.addAction(self.act_panel)
-        self.menu_view.addAction(self.act_defaults)
-        self.language_group = QActionGroup(self)
-        self.language_actions: dict[str, QAction] = {}
-        for code in ("", *i18n.LANGUAGES):
-            action = QAction(self, checkable=True)
-            action.setData(code)
-            action.triggered.connect(lambda _checked=False, c=code: self.set_language(c))
-            self.language_group.addAction(action)
-            self.menu_language.addAction(action)
-            self.language_actions[code] = action
-        self.language_actions.get(self.prefs.language, self.language_actions[""]).setChecked(True)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+        m, a = MainMenus(self, self.prefs.language), self.conversation_actions
+        self.menus = m
+        for action, slot in ((m.new, self.new_conversation), (m.add_model, self.add_model_file),
+                             (m.models_folder, self.open_models_folder), (m.manager, self.open_model_manager),
+                             (m.knowledge, self.open_knowledge), (m.attach, self.attachments.choose_attachments),
+                             (m.export, lambda: a.export(self.conversation)), (m.quit, self.close),
+                             (m.defaults, lambda: a.use_as_defaults(self.conversation))):
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+        m.panel.toggled.connect(lambda on: self.settings.setVisible(on and bool(self.models)))
+        m.language_chosen.connect(self.set_language)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.conversations.focus_search)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.composer.input.setFocus)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.stop)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.replies.stop)
 
     def _connect(self) -> None:
         c = self.conversations
         c.new_requested.connect(self.new_conversation)
         c.selected.connect(self.open_conversation)
         c.message_selected.connect(self.open_message)
-        c.rename_requested.connect(self.rename_conversation)
-        c.delete_requested.connect(self.delete_conversation)
-        c.undo_delete.connect(self.restore_conversation)
-        c.search_changed.connect(self.search)
-        self.composer.send.connect(self.send)
-        self.composer.stop.connect(self.stop)
+        a = self.conversation_actions
+        c.rename_requested.connect(a.rename)
+        c.delete_requested.connect(a.delete)
+        c.undo_delete.connect(a.restore)
+        c.search_changed.connect(a.search)
+        a.renamed.connect(self._renamed)
+        a.deleted.connect(self._deleted)
+        a.restored.connect(self._restored)
+        a.list_changed.connect(lambda: self.refresh_conversations())
+        r = self.replies
+        self.composer.send.connect(r.send)
+        self.composer.stop.connect(r.stop)
         self.composer.draft_changed.connect(self.refresh_budget)
-        self.chat_view.regenerate.connect(self.regenerate)
-        self.chat_view.edit_submitted.connect(self.edit)
+        self.chat_view.regenerate.connect(r.regenerate)
+        self.chat_view.edit_submitted.connect(r.edit)
+        r.user_saved.connect(lambda: self.refresh_conversations())
+        r.model_loaded.connect(self._loaded)
+        r.model_crashed.connect(lambda: setattr(self, "info", None))
+        r.finished.connect(lambda: (self.reload_thread(), self.refresh_conversations()))
+        r.failed.connect(self.show_error)
+        self.attachments.collections_changed.connect(lambda: self.refresh_budget())
         self.chat_view.sibling_selected.connect(self.show_sibling)
         self.chat_view.reload_model.connect(self.reload_model)
         self.settings.changed.connect(self.update_settings)
@@ -166,14 +175,11 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         QTimer.singleShot(1000, self, self._start_knowledge_if_used)
 
     def _start_knowledge_if_used(self) -> None:
-        def count(store: Any) -> int:
-            return store.db.conn.execute("SELECT count(*) FROM kb_collections").fetchone()[0]
-
-        def start(n: int) -> None:
-            if n and not self._threads_stopped:
+        def start(used: bool) -> None:
+            if used and not self._threads_stopped:
                 self.knowledge_thread()
         if not self._threads_stopped:
-            self.db.submit(count, start, self.show_error)
+            self.db.submit(lambda store: any_collections(store.conn), start, self.show_error)
 
     def _restore_state(self) -> None:
         geometry = self.prefs.geometry()
@@ -184,11 +190,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
             self.splitter.restoreState(splitter)
         visible = self.prefs.settings_panel_visible
         self.settings.setVisible(visible)
-        self.act_panel.setChecked(visible)
-
-    def _focus_search(self) -> None:
-        self.conversations.search_box.setFocus()
-        self.conversations.search_box.selectAll()
+        self.menus.panel.setChecked(visible)
 
     # --- small helpers ------------------------------------------------------------------------
     def _db(self, work: Callable[[Any], Any], then: Callable[[Any], None] | None = None) -> None:
@@ -197,6 +199,11 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
     def show_error(self, exc: object) -> QMessageBox | None:
         self._last_error = exc
         return show_error(self, exc) if isinstance(exc, BaseException) else None
+
+    @property
+    def generation(self) -> Generation | None:
+        """The reply being written, if any."""
+        return self.replies.generation
 
     def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
         """The model (and context size) a conversation uses; for none, what a new chat would use."""
@@ -218,8 +225,8 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         for path, reason in result.skipped:
             log.warning("skipped model file %s: %s", path, reason)
         self.pages.setCurrentWidget(self.welcome if not self.models else self.chat_page)
-        self.settings.setVisible(bool(self.models) and self.act_panel.isChecked())
-        self._update_can_send()
+        self.settings.setVisible(bool(self.models) and self.menus.panel.isChecked())
+        self.replies.update_can_send()
         if self.conversation is not None:
             self.settings.show_conversation(self.conversation)
         if self.models:
@@ -254,7 +261,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         """The knowledge base's thread (started on first use: it has its own worker process)."""
         if self._knowledge is None:
             from desktop.background.knowledge import KnowledgeThread
-            self._knowledge = KnowledgeThread(self.paths.database, embedder=self.engine.embedder, after=self.db.ready)
+            self._knowledge = KnowledgeThread(self.engine.home, after=self.db.ready)
             self._knowledge.events.statuses.connect(lambda _statuses: self.settings.refresh_collections())
         return self._knowledge
 
@@ -267,7 +274,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
     def stop_threads(self) -> None:
         """The window's own threads (the app stops the database and model threads)."""
         self._threads_stopped = True
-        self.stop_attachments()
+        self.attachments.stop()
         if self._knowledge is not None:
             self._knowledge.stop()
 
@@ -351,7 +358,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
             self.conversations.select(data.conversation.id)
             self._preload(data.conversation)
         self.setWindowTitle(self._title())
-        self._update_can_send()
+        self.replies.update_can_send()
         self.refresh_budget()
 
     def reload_thread(self) -> None:
@@ -384,7 +391,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
 
         def done(data: ThreadData) -> None:
             waiting, self._creating = self._creating or [], None
-            self._clear_search()
+            self.conversation_actions.clear_search()
             self._show_thread(data)
             self.refresh_conversations()
             for callback in waiting:
@@ -395,51 +402,22 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
             self.show_error(exc)
         self.db.submit(work, done, failed)
 
-    def rename_conversation(self, conversation_id: int, title: str) -> None:
-        def done(conv: Conversation) -> None:
-            if self.conversation and self.conversation.id == conv.id:
-                self.conversation = conv
-                self.setWindowTitle(self._title())
-        self._db(lambda store: store.update_conversation(conversation_id, title=title), done)
+    def _renamed(self, conv: Conversation) -> None:
+        if self.conversation and self.conversation.id == conv.id:
+            self.conversation = conv
+            self.setWindowTitle(self._title())
 
-    def delete_conversation(self, conversation_id: int) -> None:
-        if self.generation is not None and self.generation.conversation_id == conversation_id:
-            self.status.showMessage(self.tr("Stop the reply before deleting this conversation."), 5000)
-            return
+    def _deleted(self, conversation_id: int) -> None:
+        if self.conversation and self.conversation.id == conversation_id:
+            self.conversation = None
+            self.chat_view.clear()
+            self.settings.setEnabled(False)
+        self.refresh_conversations()
 
-        def work(store: Any) -> Conversation:
-            conv = store.conversation(conversation_id)
-            store.delete_conversation(conversation_id)
-            return conv
-
-        def done(conv: Conversation) -> None:
-            self.conversations.show_undo(conv.id, conv.title)
-            if self.conversation and self.conversation.id == conv.id:
-                self.conversation = None
-                self.chat_view.clear()
-                self.settings.setEnabled(False)
-            self.refresh_conversations()
-        self._db(work, done)
-
-    def restore_conversation(self, conversation_id: int) -> None:
-        def done(_result: object) -> None:
-            self.settings.setEnabled(True)
-            self.refresh_conversations()
-            self.open_conversation(conversation_id)
-        self._db(lambda store: store.restore_conversation(conversation_id), done)
-
-    def search(self, query: str) -> None:
-        if not query:
-            self.refresh_conversations()
-            return
-        self._db(lambda store: store.search(query),
-                 lambda hits: self.conversations.set_search_results(query, hits))
-
-    def _clear_search(self) -> None:
-        if self.conversations.search_box.text():
-            self.conversations.search_box.blockSignals(True)
-            self.conversations.search_box.clear()
-            self.conversations.search_box.blockSignals(False)
+    def _restored(self, conversation_id: int) -> None:
+        self.settings.setEnabled(True)
+        self.refresh_conversations()
+        self.open_conversation(conversation_id)
 
     def update_settings(self, fields: dict[str, Any]) -> None:
         if self.conversation is None:
@@ -455,18 +433,6 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
                     self.refresh_budget()
         self._db(lambda store: store.update_conversation(conversation_id, **fields), done)
 
-    def use_as_defaults(self) -> None:
-        conv = self.conversation
-        if conv is None:
-            return
-        self.settings.flush()
-        self.prefs.default_sampling = Sampling.from_dict(conv.sampling).to_dict()
-        self.prefs.default_system_prompt = conv.system_prompt
-        self.prefs.default_ctx_size = conv.ctx_size
-        if conv.model_path:
-            self.prefs.default_model = conv.model_path
-        self.status.showMessage(self.tr("New chats will start with these settings."), 5000)
-
     def show_sibling(self, message_id: int) -> None:
         if self.conversation is None or self.generation is not None:
             return
@@ -476,18 +442,6 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
             store.update_conversation(conversation_id, current_leaf_id=store.leaf_of(message_id))
             return load_thread(store, conversation_id)
         self._db(work, self._show_thread)
-
-    def export_conversation(self) -> None:
-        conv = self.conversation
-        if conv is None:
-            return
-        name = "".join(ch for ch in (conv.title or "chat") if ch not in '\\/:*?"<>|').strip() or "chat"
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export conversation"), str(Path.home() / f"{name}.md"),
-                                              self.tr("Markdown (*.md)"))
-        if not path:
-            return
-        self._db(lambda store: Path(path).write_text(store.export_markdown(conv.id), encoding="utf-8"),
-                 lambda _n: self.status.showMessage(self.tr("Saved %1").replace("%1", path), 5000))
 
     # --- context meter ------------------------------------------------------------------------------
     def refresh_budget(self, draft: str | None = None) -> None:
@@ -509,7 +463,7 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
     def set_language(self, code: str) -> None:
         self.prefs.language = code
         i18n.install(QApplication.instance(), code)  # type: ignore[arg-type]
-        self.language_actions.get(code, self.language_actions[""]).setChecked(True)
+        self.menus.check_language(code)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:
@@ -522,32 +476,17 @@ class MainWindow(AttachmentsMixin, RepliesMixin, QMainWindow):
         return "Hearth"
 
     def retranslate(self) -> None:
-        self.menu_file.setTitle(self.tr("&File"))
-        self.menu_view.setTitle(self.tr("&View"))
-        self.menu_language.setTitle(self.tr("Language"))
-        self.act_new.setText(self.tr("New chat"))
-        self.act_add_model.setText(self.tr("Add a model file…"))
-        self.act_models_folder.setText(self.tr("Open the models folder"))
-        self.act_manager.setText(self.tr("Models…"))
-        self.act_knowledge.setText(self.tr("Knowledge…"))
-        self.act_attach.setText(self.tr("Attach files…"))
-        self.act_export.setText(self.tr("Export chat as Markdown…"))
-        self.act_quit.setText(self.tr("Quit"))
-        self.act_panel.setText(self.tr("Model and settings panel"))
-        self.act_defaults.setText(self.tr("Use this chat's settings for new chats"))
-        self.language_actions[""].setText(self.tr("Follow the system"))
-        for code, name in i18n.LANGUAGES.items():
-            self.language_actions[code].setText(name)
+        self.menus.retranslate()
         self.setWindowTitle(self._title())
         self.status.retranslate()
         self.settings.retranslate()
-        self._update_can_send()
+        self.replies.update_can_send()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.settings.flush()
         self.prefs.set_geometry(self.saveGeometry())
         self.prefs.set_splitter(self.splitter.saveState())
-        self.prefs.settings_panel_visible = self.act_panel.isChecked()
+        self.prefs.settings_panel_visible = self.menus.panel.isChecked()
         self.prefs.last_conversation = self.conversation.id if self.conversation else None
         self.prefs.sync()
         if self.generation is not None:

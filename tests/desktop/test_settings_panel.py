@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QPlainTextEdit, QSlider, QWidget
 
@@ -31,6 +31,11 @@ def make_conv(**fields: Any) -> Conversation:
 BIG = make_model("Big", 131072)
 SMALL = make_model("Small", 8192, layers=24)
 TINY = make_model("Tiny", 2048, layers=12)
+
+
+def nothing_pending(panel: SettingsPanel) -> bool:
+    """No coalescing or debounce timer of the panel is running: nothing more will be emitted on its own."""
+    return not any(timer.isActive() for timer in panel.findChildren(QTimer))
 
 
 @pytest.fixture
@@ -72,7 +77,7 @@ def test_show_conversation_fills_every_control_silently(panel: SettingsPanel, em
     assert not child(panel, QCheckBox, "seedRandom").isChecked()
     seed = panel.findChild(QWidget, "seed")
     assert seed.value() == 42 and seed.isEnabled()
-    qtbot.wait(800)   # past both timers
+    assert nothing_pending(panel)
     panel.flush()
     assert emitted == []
 
@@ -89,7 +94,7 @@ def test_temperature_drag_is_one_change_after_flush(panel: SettingsPanel, emitte
     assert set(emitted[0]) == {"sampling"}
     assert emitted[0]["sampling"]["temperature"] == pytest.approx(slider.value() * 0.05)
     assert emitted[0]["sampling"]["top_k"] == 20    # the full sampling dict, the rest unchanged
-    qtbot.wait(400)
+    assert nothing_pending(panel)
     assert len(emitted) == 1
 
 
@@ -151,7 +156,7 @@ def test_system_prompt_is_debounced_not_per_keystroke(panel: SettingsPanel, emit
         qtbot.keyClicks(editor, " Use metric units.")
         assert emitted == []
     assert blocker.args[0] == {"system_prompt": "Be brief. Use metric units."}
-    qtbot.wait(800)
+    assert nothing_pending(panel)
     assert len(emitted) == 1
 
 
@@ -210,7 +215,7 @@ def test_switching_conversation_never_writes_the_old_edits_into_the_new_one(
                         "system_prompt": "for conversation 1"}]
     child(panel, QSlider, "temperatureSlider").setValue(3)
     panel.show_conversation(make_conv(id=2, system_prompt="two"))
-    qtbot.wait(800)
+    assert nothing_pending(panel)      # the pending edit of conversation 1 was dropped, not left on a timer
     panel.flush()
     assert len(emitted) == 1
     assert child(panel, QSlider, "temperatureSlider").value() == 14    # conversation 2's 0.7

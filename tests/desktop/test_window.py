@@ -1,11 +1,12 @@
 """The window's interactions, driven like a user, over a scripted runtime.
 
 The real Chat service, store, job threads and widgets run; only the model is
-scripted (engine/runtime/scripted.py). tests/test_window_e2e.py does the same
+scripted (engine/runtime/scripted.py). tests/desktop/test_window_e2e.py does the same
 through the real llama.cpp engine.
 """
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -247,7 +248,9 @@ def test_switching_conversation_while_streaming_does_not_mix(qtbot, app: HearthA
     app.window.open_conversation(b_id)
     qtbot.waitUntil(lambda: app.window.conversation.id == b_id)
     assert not app.window.composer.send_button.isEnabled()  # one reply at a time
-    qtbot.wait(300)
+    streamed = len(app.window.generation.live.answer.split())
+    qtbot.waitUntil(lambda: app.window.generation is None                 # more of A arrives while B is shown
+                    or len(app.window.generation.live.answer.split()) >= streamed + 5, timeout=5000)
     assert [t for _, t in texts(app)] == ["chat B first", "Reply 1"]
     app.window.open_conversation(a_id)
     qtbot.waitUntil(lambda: app.window.conversation.id == a_id)
@@ -299,7 +302,7 @@ def test_window_state_is_remembered(qtbot, smollm2_path: Path) -> None:
     wait_idle(qtbot, first)
     conv_id = first.window.conversation.id
     first.window.resize(780, 520)  # the offscreen screen is 800 wide
-    first.window.act_panel.setChecked(False)
+    first.window.menus.panel.setChecked(False)
     qtbot.waitUntil(lambda: first.window.width() == 780)
     close_app(first)
     second = make_app(qtbot, smollm2_path, runtime=FakeRuntime())
@@ -318,11 +321,11 @@ def test_language_switch_to_chinese_and_back(qtbot, app: HearthApp) -> None:
     window.set_language("zh_CN")
     qtbot.waitUntil(lambda: window.composer.send_button.text() == "发送")
     assert window.conversations.new_button.text() == "新对话"
-    assert window.menu_file.title() == "文件(&F)"
+    assert window.menus.file.title() == "文件(&F)"
     assert app.prefs.language == "zh_CN"
     window.set_language("en")
     qtbot.waitUntil(lambda: window.composer.send_button.text() == "Send")
-    assert window.menu_file.title() == "&File"
+    assert window.menus.file.title() == "&File"
 
 
 def test_reasoning_is_a_collapsed_block_above_the_answer(qtbot, app: HearthApp, fake: FakeRuntime) -> None:
@@ -360,3 +363,27 @@ def test_a_broken_model_file_gets_the_error_dialog_naming_it(qtbot, app: HearthA
     assert "download it again" in box.informativeText() or "Delete it" in box.informativeText()
     assert str(broken) not in [str(m.path) for m in app.window.models]
     assert app.window.isVisible()
+
+
+def test_settings_changed_just_before_send_are_the_ones_the_reply_uses(qtbot, app: HearthApp,
+                                                                         fake: FakeRuntime) -> None:
+    """The panel's edits reach the database on its thread; the reply runs on the model's thread. With the
+    database thread busy, the reply must still use the temperature and system prompt the panel shows."""
+    qtbot.waitUntil(lambda: app.window.conversation is not None and app.window.info is not None)
+    conv_id = app.window.conversation.id
+    release = threading.Event()
+    app.window.db.submit(lambda _store: release.wait(10))   # the panel's write waits behind this
+    try:
+        panel = app.window.settings
+        panel.temperature_slider.setValue(27)   # 1.35
+        panel.system_prompt.setPlainText("Answer like a pirate.")
+        type_and_send(qtbot, app, "Ahoy")
+        qtbot.waitUntil(lambda: app.window.generation is None, timeout=10_000)
+    finally:
+        release.set()
+    wait_idle(qtbot, app)
+    reply = in_database(lambda s: s.thread(conv_id)[-1])
+    assert reply.role == "assistant" and reply.record["sampling"]["temperature"] == 1.35
+    assert "Answer like a pirate." in fake.prompts[-1]
+    stored = in_database(lambda s: s.conversation(conv_id))
+    assert stored.system_prompt == "Answer like a pirate." and stored.sampling["temperature"] == 1.35

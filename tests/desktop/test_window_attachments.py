@@ -151,7 +151,9 @@ def test_paste_of_an_image_attaches_it_and_text_still_pastes(qtbot, app: HearthA
     QGuiApplication.clipboard().setText("plain words")
     qtbot.keyClick(box, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert box.toPlainText() == "plain words"
-    qtbot.wait(100)
+    prepared: list[bool] = []        # whatever the paste queued for preparing has been prepared by now
+    app.window.attachments.attach_thread.submit(lambda: None, lambda _none: prepared.append(True))
+    qtbot.waitUntil(lambda: bool(prepared))
     assert len(chips(app)) == 1
 
 

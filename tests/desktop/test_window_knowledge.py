@@ -23,7 +23,8 @@ from PySide6.QtWidgets import QApplication, QCheckBox
 
 from desktop.app import HearthApp
 from desktop.main.markdown import render_markdown, source_number
-from desktop.main.message_widget import MessageText, MessageWidget
+from desktop.main.message_text import MessageText
+from desktop.main.message_widget import MessageWidget
 from desktop.main.sources_view import SourcesView, not_found_text, source_url
 from engine import Runtime, Store, paths
 from engine.knowledge import collections as library
