@@ -254,3 +254,41 @@ class AttachmentTooLarge(AttachmentError):
         self.names = list(names or [])   # the documents, largest first
         self.tokens = tokens             # what they need
         self.room = room                 # what the context leaves them
+
+
+class AttachmentNotAFile(AttachmentError):
+    """A folder, a device, a pipe or a socket where a file to attach was expected; refused before it is read."""
+
+    hint = "Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached."
+
+
+class AttachmentFileTooLarge(AttachmentError):
+    """A file too large to attach (its bytes on disk, or the characters of its text); refused before it is
+    read whole or parsed."""
+
+    hint = ("Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. "
+            "Or split it into smaller files.")
+
+    def __init__(self, message: str, *, size: int = 0, limit: int = 0, hint: str = "",
+                 path: str | Path | None = None) -> None:
+        super().__init__(message, hint=hint, path=path)
+        self.size = size     # bytes (or characters, for extracted text)
+        self.limit = limit   # what is accepted, in the same unit
+
+
+class DocumentNotText(DocumentUnreadable):
+    """A file named as text (.txt, .md, .csv...) whose bytes are not text in any encoding Hearth knows."""
+
+    hint = "The file is binary data with a text file's name. Open it in its own program, or leave it out."
+
+
+class DocumentOutsideFolder(DocumentUnsupported):
+    """A link (or a file swapped for one) that leads out of the folder the user chose; never read."""
+
+    hint = "Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it."
+
+
+class DocumentNotAFile(DocumentUnsupported):
+    """A FIFO, a device, a socket or a folder where a document was expected; never opened for reading."""
+
+    hint = "Only regular files are indexed."

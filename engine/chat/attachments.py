@@ -9,16 +9,31 @@ kept. Either way the file is copied, by content, into the attachments folder
 never depends on the original path. :func:`prepare_image_bytes` does the same
 for pasted image data, and :func:`load_rgb` decodes a stored image for the
 model.
+
+Hostile input is refused before it costs anything: only a regular file is
+opened (a folder, a device or a pipe behind any name, a symlink to
+``/dev/zero`` included, is refused; the open is non-blocking so a pipe never
+hangs it), at most ``limit + 1`` bytes are read, a document has a size limit
+in bytes (``MAX_TEXT_BYTES`` / ``MAX_BINARY_BYTES``) checked before it is read
+and one in characters of text (``MAX_TEXT_CHARS``) checked after extraction.
+The copy is written only once the file has passed every check: a document is
+parsed from a private copy (in a ``.part-`` folder, removed whatever happens)
+that is then renamed into place, so a refusal leaves nothing behind.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from engine import images
-from engine.errors import AttachmentError, DocumentTimeout, DocumentTooLarge, DocumentUnreadable, DocumentUnsupported
-from engine.store.attachment_files import Attachment, attachments_folder, store_bytes, store_file, stored_path
+from engine.errors import (AttachmentError, AttachmentFileTooLarge, DocumentTimeout, DocumentTooLarge,
+                           DocumentUnreadable, DocumentUnsupported)
+from engine.store.attachment_files import (Attachment, attachments_folder, open_regular, read_at_most, store_bytes,
+                                           stored_path)
 
 __all__ = ["Attachment", "load_rgb", "prepare", "prepare_attachment", "prepare_image_bytes"]
 
@@ -28,45 +43,59 @@ DOCUMENT_MIMES = {"text": "text/plain", "markdown": "text/markdown", "html": "te
 _HINTS = {"DocumentUnsupported": DocumentUnsupported.hint, "DocumentUnreadable": DocumentUnreadable.hint,
           "DocumentTimeout": DocumentTimeout.hint, "DocumentTooLarge": DocumentTooLarge.hint}
 _WHOLE = 1 << 40   # chunk sizes that keep every section whole: one chunk per heading section or page
+MAX_TEXT_CHARS = 2_000_000           # characters of a document's text (~500,000 tokens: more than any context)
+MAX_TEXT_BYTES = 8 * 1024 * 1024     # a text document (.txt, .md, .html, .csv, code): 4 bytes a character at most
+MAX_BINARY_BYTES = 64 * 1024 * 1024  # a PDF or a .docx, whose pictures take room but give no text
+_BINARY_KINDS = ("pdf", "docx")
 
 
-def _read(path: Path, name: str, limit: int) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise AttachmentError(f"{name} is {size / 1e6:,.0f} MB; files up to {limit // 2**20} MB can be "
-                                  "attached.", path=path)
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise AttachmentError(f"{name} does not exist (any more).", path=path,
-                              hint="Check the file and attach it again.") from None
-    except IsADirectoryError:
-        raise AttachmentError(f"{name} is a folder; attach the files in it instead.", path=path) from None
-    except OSError as exc:
-        raise AttachmentError(f"{name} could not be read ({exc.strerror or exc}).", path=path,
-                              hint="Check that the file exists and that you are allowed to read it.") from exc
+def _mb(n: int) -> str:
+    return f"{n / 2**20:,.1f} MB".replace(".0 MB", " MB")
+
+
+def _too_large(name: str, path: Path, size: int, limit: int, what: str, hint: str = "") -> AttachmentFileTooLarge:
+    return AttachmentFileTooLarge(f"{name} is too large to attach: {_mb(size)} ({size:,} bytes); the limit for "
+                                  f"{what} is {_mb(limit)}. Nothing was read or stored.", size=size, limit=limit,
+                                  path=path, hint=hint)
 
 
 def prepare(path: str | os.PathLike[str], *, folder: Path | None = None) -> Attachment:
     """Check, read and store one file for attaching (an image or a document).
 
     Raises :class:`ImageRejected` for an image that is not allowed or not intact,
-    :class:`AttachmentError` (naming the file) for anything else that cannot be attached.
+    :class:`AttachmentNotAFile` for a folder, device or pipe, :class:`AttachmentFileTooLarge` for a file
+    over the limits, :class:`AttachmentError` (naming the file) for anything else that cannot be attached.
+    Nothing is stored unless the file is accepted.
     """
     p = Path(os.fspath(path)).expanduser()
-    name = p.name
-    if p.is_dir():
-        raise AttachmentError(f"{name} is a folder; attach the files in it instead.", path=p)
-    try:
-        with open(p, "rb") as fh:
+    name = p.name or str(p)
+    fh, st = open_regular(p, name)
+    with fh:
+        try:
             head = fh.read(64)
-    except FileNotFoundError:
-        raise AttachmentError(f"{name} does not exist.", path=p, hint="Check the path and attach it again.") from None
-    except OSError as exc:
-        raise AttachmentError(f"{name} could not be read ({exc.strerror or exc}).", path=p) from exc
-    if images.looks_like_image(name, head):
-        return _image(_read(p, name, images.MAX_BYTES), name, folder)
-    return _document(p, folder)
+            if images.looks_like_image(name, head):
+                if st.st_size > images.MAX_BYTES:
+                    raise _too_large(name, p, st.st_size, images.MAX_BYTES, "images",
+                                     "Shrink the image or save it as JPEG, then attach it again.")
+                data = read_at_most(fh, st.st_size, images.MAX_BYTES)
+                if len(data) > images.MAX_BYTES:
+                    raise _too_large(name, p, len(data), images.MAX_BYTES, "images")
+                att = _image(data, name, folder)
+            else:
+                from engine.knowledge import extract
+                kind = extract.KINDS.get(p.suffix.lower())
+                limit, what = ((MAX_BINARY_BYTES, "PDF and Word documents") if kind in _BINARY_KINDS
+                               else (MAX_TEXT_BYTES, "text documents"))
+                if st.st_size > limit:
+                    raise _too_large(name, p, st.st_size, limit, what)
+                data = read_at_most(fh, st.st_size, limit)
+                if len(data) > limit:
+                    raise _too_large(name, p, len(data), limit, what)
+                att = _document(data, name, p, folder)
+        except OSError as exc:
+            raise AttachmentError(f"{name} could not be read ({exc.strerror or exc}).", path=p,
+                                  hint="Check the file and attach it again.") from None
+    return replace(att, source=p.absolute())
 
 
 prepare_attachment = prepare   # the name ``engine``'s front door gives it
@@ -85,36 +114,55 @@ def _image(data: bytes, name: str, folder: Path | None) -> Attachment:
     return Attachment("image", name, sha, len(data), facts.mime, target, facts.width, facts.height)
 
 
-def _document(path: Path, folder: Path | None) -> Attachment:
+def _document(data: bytes, name: str, path: Path, folder: Path | None) -> Attachment:
+    """A document's text, read from a private copy of ``data`` that becomes the stored copy if it is accepted."""
     from engine.knowledge import extract
     from engine.knowledge.parsing import ParsePool
 
-    name = path.name
-    kind = extract.kind_of(path)
-    if kind is None:
-        raise AttachmentError(f"{name} cannot be attached: {extract.skip_reason(path)}.", path=path)
-    with ParsePool(workers=1, target_tokens=_WHOLE, overlap_tokens=0, max_tokens=_WHOLE) as pool:
-        result = next(iter(pool.parse([path])))
-    if not result.ok:
-        raise AttachmentError(result.reason or f"{name} could not be read.", path=path,
-                              hint=_HINTS.get(result.error or "", ""))
-    parts: list[str] = []
-    page: int | None = None
-    for chunk in result.chunks:
-        if chunk.page is not None and chunk.page != page:
-            page = chunk.page
-            parts.append(f"[page {page}]")
-        parts.append(chunk.text)
-    text = "\n\n".join(parts).strip()
-    if not text:
-        raise AttachmentError(f"{name} has no text to send" + (" (a scanned PDF has only pictures of text)."
-                                                                if kind == "pdf" else "."), path=path,
-                              hint="Attach a file that contains text, or paste the text into the message.")
-    assert result.sha256 is not None
-    mime = DOCUMENT_MIMES.get(kind, "application/octet-stream")
-    target = stored_path(folder or attachments_folder(), result.sha256, "document", name, mime)
-    store_file(path, target, result.size)
-    return Attachment("document", name, result.sha256, result.size, mime, target, text=text, pages=result.pages)
+    folder = Path(folder or attachments_folder())
+    folder.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".part-", dir=folder))
+    try:
+        copy = work / (name if name not in ("", ".", "..") and os.sep not in name else "document")
+        copy.write_bytes(data)
+        kind = extract.kind_of(copy)
+        if kind is None:
+            raise AttachmentError(f"{name} cannot be attached: {extract.skip_reason(copy)}.", path=path)
+        with ParsePool(workers=1, target_tokens=_WHOLE, overlap_tokens=0, max_tokens=_WHOLE) as pool:
+            result = next(iter(pool.parse([copy])))
+        if not result.ok:
+            raise AttachmentError(result.reason or f"{name} could not be read.", path=path,
+                                  hint=_HINTS.get(result.error or "", ""))
+        parts: list[str] = []
+        page: int | None = None
+        for chunk in result.chunks:
+            if chunk.page is not None and chunk.page != page:
+                page = chunk.page
+                parts.append(f"[page {page}]")
+            parts.append(chunk.text)
+        text = "\n\n".join(parts).strip()
+        if not text:
+            raise AttachmentError(f"{name} has no text to send" + (" (a scanned PDF has only pictures of text)."
+                                                                    if kind == "pdf" else "."), path=path,
+                                  hint="Attach a file that contains text, or paste the text into the message.")
+        if len(text) > MAX_TEXT_CHARS:
+            raise AttachmentFileTooLarge(f"{name} is too large to attach: its text is {len(text):,} characters; "
+                                         f"the limit is {MAX_TEXT_CHARS:,}. Nothing was stored.",
+                                         size=len(text), limit=MAX_TEXT_CHARS, path=path)
+        sha = hashlib.sha256(data).hexdigest()
+        mime = DOCUMENT_MIMES.get(kind, "application/octet-stream")
+        target = stored_path(folder, sha, "document", name, mime)
+        if not (target.is_file() and target.stat().st_size == len(data)):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(copy, target)
+            except OSError as exc:
+                raise AttachmentError(f"{name} could not be stored in Hearth's data folder "
+                                      f"({exc.strerror or exc}).", path=path,
+                                      hint="Check that the disk is not full.") from None
+        return Attachment("document", name, sha, len(data), mime, target, text=text, pages=result.pages)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def load_rgb(att: Attachment) -> tuple[int, int, bytes]:

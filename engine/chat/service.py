@@ -23,10 +23,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from engine import errors
 from engine.chat.attachments import Attachment, load_rgb
+from engine.store.attachment_files import remove_copy, stored_path
 from engine.chat.meter import Budget, measure_budget
 from engine.chat.fitting import fit_prompt
 # The events live in engine.chat.events; ``from engine.chat.service import Piece`` keeps working.
@@ -173,12 +175,27 @@ class Chat:
         if not atts:
             return self.store.add_message(conv.id, "user", text, parent_id=parent_id), ()
         delimiter = new_delimiter([text, *(a.text for a in atts), *(a.name for a in atts)])
-        tokens = self._check(conv, text, atts, delimiter, parent_id, sampling)
+        try:
+            tokens = self._check(conv, text, atts, delimiter, parent_id, sampling)
+        except errors.HearthError:
+            self._discard(atts)
+            raise
         with self.store.db.atomic():
             user = self.store.add_message(conv.id, "user", text, parent_id=parent_id,
                                           record={"attachments": {"delimiter": delimiter}})
             saved = self.store.add_attachments(user.id, atts, tokens=tokens)
         return user, tuple(saved)
+
+    def _discard(self, atts: Sequence[Attachment]) -> None:
+        """A refused send saves nothing: remove the copies prepare() stored that no saved message uses.
+        Only copies of files (sending them again makes the copies again from the files); pasted image
+        data has no file, so its copy stays for the draft that still shows it."""
+        folder = self.store.attachments_dir
+        for att in (a for a in atts if a.id is None and a.source is not None):
+            rows = self.store.conn.execute("SELECT kind, name, mime FROM attachments WHERE sha256 = ?",
+                                           (att.sha256,)).fetchall()
+            if not any(stored_path(folder, att.sha256, *row) == Path(att.stored) for row in rows):
+                remove_copy(att, folder)
 
     def _check(self, conv: Conversation, text: str, atts: tuple[Attachment, ...], delimiter: str,
                parent_id: int | None, sampling: Sampling | None) -> list[int | None]:
