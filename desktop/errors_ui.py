@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 import traceback
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.plain import plain_box, visible
 from engine import errors
 
 log = logging.getLogger(__name__)
@@ -64,11 +65,13 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     box.setObjectName("errorDialog")
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle(QCoreApplication.translate("ErrorDialog", "Hearth"))
+    box.setTextFormat(Qt.TextFormat.PlainText)   # messages name files, models, documents: never markup
     box.setText(headline(exc))
-    box.setInformativeText(details(exc))
+    box.setInformativeText(visible(details(exc), newlines=True))
     if not isinstance(exc, errors.HearthError):
         box.setDetailedText("".join(traceback.format_exception(exc)))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 440px; }")
+    plain_box(box)
     box.open()
     return box

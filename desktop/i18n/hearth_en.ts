@@ -4,7 +4,7 @@
 <context>
     <name>AttachmentChip</name>
     <message numerus="yes">
-        <location filename="../attachment_view.py" line="151"/>
+        <location filename="../main/attachment_view.py" line="153"/>
         <source>%n page(s)</source>
         <translation>
             <numerusform>%n page</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>ContextMeter</name>
     <message numerus="yes">
-        <location filename="../context_meter.py" line="200"/>
+        <location filename="../main/context_meter.py" line="200"/>
         <source>%n older message(s) will be left out</source>
         <translation>
             <numerusform>%n older message will be left out</numerusform>
@@ -26,7 +26,7 @@
 <context>
     <name>ConversationList</name>
     <message numerus="yes">
-        <location filename="../conversation_list.py" line="129"/>
+        <location filename="../main/conversation_list.py" line="135"/>
         <source>%n message(s) match</source>
         <translation>
             <numerusform>%n message matches</numerusform>
@@ -37,7 +37,7 @@
 <context>
     <name>KnowledgeWindow</name>
     <message numerus="yes">
-        <location filename="../knowledge_panel.py" line="419"/>
+        <location filename="../knowledge/window.py" line="418"/>
         <source>%n passages, best first. Double-click one to open its file.</source>
         <translation>
             <numerusform>%n passage. Double-click it to open its file.</numerusform>
@@ -48,7 +48,7 @@
 <context>
     <name>MessageWidget</name>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="467"/>
+        <location filename="../main/message_widget.py" line="293"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -56,7 +56,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="469"/>
+        <location filename="../main/message_widget.py" line="295"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>To fit the context, %n earlier message was left out of this reply&apos;s prompt: </numerusform>
@@ -67,7 +67,7 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../model_manager.py" line="269"/>
+        <location filename="../models/manager.py" line="268"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>
@@ -78,7 +78,7 @@
 <context>
     <name>SearchLine</name>
     <message numerus="yes">
-        <location filename="../sources_view.py" line="36"/>
+        <location filename="../main/sources_view.py" line="38"/>
         <source>Searched %n passage(s)</source>
         <translation>
             <numerusform>Searched %n passage</numerusform>
@@ -86,7 +86,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../sources_view.py" line="36"/>
+        <location filename="../main/sources_view.py" line="38"/>
         <source>using %n</source>
         <translation>
             <numerusform>using %n</numerusform>
@@ -97,7 +97,7 @@
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="47"/>
+        <location filename="../main/status_bar.py" line="49"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>
@@ -105,7 +105,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="68"/>
+        <location filename="../main/status_bar.py" line="70"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

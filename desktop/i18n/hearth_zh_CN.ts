@@ -4,29 +4,29 @@
 <context>
     <name>AttachmentChip</name>
     <message>
-        <location filename="../attachment_view.py" line="126"/>
+        <location filename="../main/attachment_view.py" line="128"/>
         <source>Reading…</source>
         <translation>正在读取…</translation>
     </message>
     <message>
-        <location filename="../attachment_view.py" line="137"/>
+        <location filename="../main/attachment_view.py" line="139"/>
         <source>Remove this attachment</source>
         <translation>移除此附件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../attachment_view.py" line="151"/>
+        <location filename="../main/attachment_view.py" line="153"/>
         <source>%n page(s)</source>
         <translation>
             <numerusform>%n 页</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../attachment_view.py" line="152"/>
+        <location filename="../main/attachment_view.py" line="154"/>
         <source>≈%1 tokens</source>
         <translation>≈%1 token</translation>
     </message>
     <message>
-        <location filename="../attachment_view.py" line="157"/>
+        <location filename="../main/attachment_view.py" line="159"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
@@ -34,47 +34,47 @@
 <context>
     <name>AttachmentDialog</name>
     <message>
-        <location filename="../attach_dialogs.py" line="28"/>
+        <location filename="../main/attach_dialogs.py" line="45"/>
         <source>This model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="29"/>
+        <location filename="../main/attach_dialogs.py" line="46"/>
         <source>%1 cannot see images. Nothing was sent.</source>
         <translation>%1 无法识别图片。消息未发送。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="31"/>
+        <location filename="../main/attach_dialogs.py" line="48"/>
         <source>Remove the image to send the text alone, or load a model that can see images.</source>
         <translation>请移除图片后只发送文字，或加载一个能识别图片的模型。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="34"/>
+        <location filename="../main/attach_dialogs.py" line="51"/>
         <source>Models in the catalog that can see images:</source>
         <translation>模型目录中能识别图片的模型：</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="37"/>
+        <location filename="../main/attach_dialogs.py" line="53"/>
         <source>Open Models…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="53"/>
+        <location filename="../main/attach_dialogs.py" line="62"/>
         <source>“%1” does not fit in this conversation. Nothing was sent.</source>
         <translation>“%1”超出了此对话的上下文容量。消息未发送。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="57"/>
+        <location filename="../main/attach_dialogs.py" line="66"/>
         <source>It needs about %1 tokens; %2 are free in the context.</source>
         <translation>它大约需要 %1 token，而上下文中只剩 %2 token。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="60"/>
+        <location filename="../main/attach_dialogs.py" line="69"/>
         <source>Add it to a knowledge base instead: this conversation will then answer from the passages that match each question.</source>
         <translation>可以改为将它添加到知识库：之后此对话会根据与每个问题匹配的片段来回答。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="63"/>
+        <location filename="../main/attach_dialogs.py" line="71"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
     </message>
@@ -82,7 +82,7 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../chat_view.py" line="240"/>
+        <location filename="../main/chat_view.py" line="235"/>
         <source>Type a message below to start. Replies are written on this computer; nothing you type leaves it.</source>
         <translation>在下方输入消息即可开始。回复在这台电脑上生成，你输入的内容不会离开这台电脑。</translation>
     </message>
@@ -90,27 +90,27 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../composer.py" line="158"/>
+        <location filename="../main/composer.py" line="159"/>
         <source>Message — Enter to send, Shift+Enter for a new line</source>
         <translation>输入消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../composer.py" line="159"/>
+        <location filename="../main/composer.py" line="160"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../composer.py" line="160"/>
+        <location filename="../main/composer.py" line="161"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../composer.py" line="161"/>
+        <location filename="../main/composer.py" line="162"/>
         <source>Stop writing (Esc); what was written is kept</source>
         <translation>停止生成（Esc），已生成的内容会保留</translation>
     </message>
     <message>
-        <location filename="../composer.py" line="162"/>
+        <location filename="../main/composer.py" line="163"/>
         <source>Attach images or documents (or drop them here, or paste an image)</source>
         <translation>附加图片或文档（也可以拖放到这里，或粘贴图片）</translation>
     </message>
@@ -118,79 +118,79 @@
 <context>
     <name>ContextMeter</name>
     <message>
-        <location filename="../context_meter.py" line="119"/>
+        <location filename="../main/context_meter.py" line="119"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="120"/>
+        <location filename="../main/context_meter.py" line="120"/>
         <source>Earlier messages</source>
         <translation>历史消息</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="121"/>
+        <location filename="../main/context_meter.py" line="121"/>
         <source>Attachments</source>
         <translation>附件</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="122"/>
+        <location filename="../main/context_meter.py" line="122"/>
         <source>Knowledge (up to)</source>
         <translation>知识库（最多）</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="123"/>
+        <location filename="../main/context_meter.py" line="123"/>
         <source>Your message</source>
         <translation>你的消息</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="124"/>
+        <location filename="../main/context_meter.py" line="124"/>
         <source>Kept for the reply</source>
         <translation>为回复预留</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="125"/>
+        <location filename="../main/context_meter.py" line="125"/>
         <source>Free</source>
         <translation>剩余</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="127"/>
+        <location filename="../main/context_meter.py" line="127"/>
         <source>Context usage</source>
         <translation>上下文用量</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="195"/>
+        <location filename="../main/context_meter.py" line="195"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="196"/>
+        <location filename="../main/context_meter.py" line="196"/>
         <source>Load a model to see how much of its context this conversation uses.</source>
         <translation>加载模型后，即可查看此对话占用了多少上下文。</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="198"/>
+        <location filename="../main/context_meter.py" line="198"/>
         <source>{used} / {total} tokens</source>
         <translation>{used} / {total} token</translation>
     </message>
     <message numerus="yes">
-        <location filename="../context_meter.py" line="200"/>
+        <location filename="../main/context_meter.py" line="200"/>
         <source>%n older message(s) will be left out</source>
         <translation>
             <numerusform>将省略 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="202"/>
+        <location filename="../main/context_meter.py" line="202"/>
         <source>Too long for the context — shorten the message or raise the context size</source>
         <translation>超出上下文长度——请缩短消息或增大上下文</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="204"/>
+        <location filename="../main/context_meter.py" line="204"/>
         <source>{name}: {tokens} tokens</source>
         <translation>{name}：{tokens} token</translation>
     </message>
     <message>
-        <location filename="../context_meter.py" line="206"/>
+        <location filename="../main/context_meter.py" line="206"/>
         <source>Context window: {total} tokens</source>
         <translation>上下文窗口：{total} token</translation>
     </message>
@@ -198,52 +198,52 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../conversation_list.py" line="109"/>
-        <location filename="../conversation_list.py" line="123"/>
-        <location filename="../conversation_list.py" line="174"/>
-        <location filename="../conversation_list.py" line="194"/>
+        <location filename="../main/conversation_list.py" line="115"/>
+        <location filename="../main/conversation_list.py" line="129"/>
+        <location filename="../main/conversation_list.py" line="180"/>
+        <location filename="../main/conversation_list.py" line="200"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message numerus="yes">
-        <location filename="../conversation_list.py" line="129"/>
+        <location filename="../main/conversation_list.py" line="135"/>
         <source>%n message(s) match</source>
         <translation>
             <numerusform>找到 %n 条匹配的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="130"/>
+        <location filename="../main/conversation_list.py" line="136"/>
         <source>Nothing matches “%1”</source>
         <translation>没有与“%1”匹配的内容</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="174"/>
+        <location filename="../main/conversation_list.py" line="180"/>
         <source>Deleted “%1”.</source>
         <translation>已删除“%1”。</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="193"/>
+        <location filename="../main/conversation_list.py" line="199"/>
         <source>Search all chats (Ctrl+F)</source>
         <translation>搜索所有对话（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="195"/>
+        <location filename="../main/conversation_list.py" line="201"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="196"/>
+        <location filename="../main/conversation_list.py" line="202"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="197"/>
+        <location filename="../main/conversation_list.py" line="203"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../conversation_list.py" line="198"/>
+        <location filename="../main/conversation_list.py" line="204"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
@@ -251,17 +251,17 @@
 <context>
     <name>DemoBanner</name>
     <message>
-        <location filename="../demo_banner.py" line="57"/>
+        <location filename="../main/demo_banner.py" line="59"/>
         <source>You are chatting with SmolLM2 135M, a tiny demo model: quick anywhere, but too small for real work.</source>
         <translation>你正在使用 SmolLM2 135M，这是一个很小的演示模型：在哪里都很快，但不适合正式使用。</translation>
     </message>
     <message>
-        <location filename="../demo_banner.py" line="60"/>
+        <location filename="../main/demo_banner.py" line="62"/>
         <source>Recommended for this computer: %1.</source>
         <translation>推荐这台电脑使用：%1。</translation>
     </message>
     <message>
-        <location filename="../demo_banner.py" line="62"/>
+        <location filename="../main/demo_banner.py" line="64"/>
         <source>Find models…</source>
         <translation>查找模型…</translation>
     </message>
@@ -269,104 +269,103 @@
 <context>
     <name>ErrorDialog</name>
     <message>
-        <location filename="../errors_ui.py" line="22"/>
+        <location filename="../errors_ui.py" line="23"/>
         <source>The model stopped unexpectedly.</source>
         <translation>模型意外停止运行。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="23"/>
+        <location filename="../errors_ui.py" line="24"/>
         <source>The model file could not be found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="24"/>
+        <location filename="../errors_ui.py" line="25"/>
         <source>This file is not a usable model.</source>
         <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="25"/>
+        <location filename="../errors_ui.py" line="26"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="26"/>
+        <location filename="../errors_ui.py" line="27"/>
         <source>No model is chosen for this conversation.</source>
         <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="27"/>
+        <location filename="../errors_ui.py" line="28"/>
         <source>The model&apos;s chat template could not be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="28"/>
+        <location filename="../errors_ui.py" line="29"/>
         <source>The message does not fit in the model&apos;s context.</source>
         <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="29"/>
+        <location filename="../errors_ui.py" line="30"/>
         <source>This model cannot see images.</source>
         <translation>此模型无法识别图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="30"/>
+        <location filename="../errors_ui.py" line="31"/>
         <source>The attached document does not fit in the context.</source>
         <translation>附加的文档超出了上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="31"/>
+        <location filename="../errors_ui.py" line="32"/>
         <source>This image cannot be attached.</source>
         <translation>无法附加此图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="32"/>
+        <location filename="../errors_ui.py" line="33"/>
         <source>This file cannot be attached.</source>
         <translation>无法附加此文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="33"/>
+        <location filename="../errors_ui.py" line="34"/>
         <source>No embedding model is installed.</source>
         <translation>未安装嵌入模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="34"/>
+        <location filename="../errors_ui.py" line="35"/>
         <source>This document could not be read.</source>
         <translation>无法读取此文档。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="35"/>
+        <location filename="../errors_ui.py" line="36"/>
         <source>The knowledge collection could not be changed.</source>
         <translation>无法修改该知识库集合。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="36"/>
+        <location filename="../errors_ui.py" line="37"/>
         <source>The conversation could not be found.</source>
         <translation>找不到该对话。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="37"/>
+        <location filename="../errors_ui.py" line="38"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="38"/>
+        <location filename="../errors_ui.py" line="39"/>
         <source>A file could not be read or written.</source>
         <translation>无法读取或写入文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="40"/>
+        <location filename="../errors_ui.py" line="41"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
         <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="55"/>
+        <location filename="../errors_ui.py" line="56"/>
         <source>Check that the disk is not full and the folder is writable.</source>
         <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../attach_dialogs.py" line="27"/>
-        <location filename="../attach_dialogs.py" line="52"/>
-        <location filename="../errors_ui.py" line="66"/>
+        <location filename="../errors_ui.py" line="67"/>
+        <location filename="../main/attach_dialogs.py" line="28"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
     </message>
@@ -374,37 +373,37 @@
 <context>
     <name>HitsTable</name>
     <message>
-        <location filename="../kb_widgets.py" line="197"/>
+        <location filename="../knowledge/widgets.py" line="191"/>
         <source>Score</source>
         <translation>得分</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="197"/>
+        <location filename="../knowledge/widgets.py" line="191"/>
         <source>Cosine</source>
         <translation>余弦</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="197"/>
+        <location filename="../knowledge/widgets.py" line="191"/>
         <source>BM25</source>
         <translation>BM25 值</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="197"/>
+        <location filename="../knowledge/widgets.py" line="191"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="197"/>
+        <location filename="../knowledge/widgets.py" line="191"/>
         <source>Page</source>
         <translation>页</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="198"/>
+        <location filename="../knowledge/widgets.py" line="192"/>
         <source>Lines</source>
         <translation>行</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="198"/>
+        <location filename="../knowledge/widgets.py" line="192"/>
         <source>Text</source>
         <translation>文本</translation>
     </message>
@@ -412,32 +411,32 @@
 <context>
     <name>KnowledgeChoice</name>
     <message>
-        <location filename="../knowledge_choice.py" line="144"/>
+        <location filename="../main/knowledge_choice.py" line="148"/>
         <source>No collections yet. Create one in File → Knowledge…</source>
         <translation>还没有集合。请在“文件 → 知识库…”中创建。</translation>
     </message>
     <message>
-        <location filename="../knowledge_choice.py" line="145"/>
+        <location filename="../main/knowledge_choice.py" line="149"/>
         <source>Answer only from documents</source>
         <translation>仅根据文档回答</translation>
     </message>
     <message>
-        <location filename="../knowledge_choice.py" line="147"/>
+        <location filename="../main/knowledge_choice.py" line="151"/>
         <source>When the documents hold nothing relevant, say so instead of answering from the model&apos;s memory.</source>
         <translation>文档中没有相关内容时，直接说明，而不是凭模型自身的记忆回答。</translation>
     </message>
     <message>
-        <location filename="../knowledge_choice.py" line="152"/>
+        <location filename="../main/knowledge_choice.py" line="156"/>
         <source>No folders or files added yet.</source>
         <translation>尚未添加文件夹或文件。</translation>
     </message>
     <message>
-        <location filename="../knowledge_choice.py" line="154"/>
+        <location filename="../main/knowledge_choice.py" line="158"/>
         <source>Not indexed yet: index it in File → Knowledge….</source>
         <translation>尚未索引：请在“文件 → 知识库…”中建立索引。</translation>
     </message>
     <message>
-        <location filename="../knowledge_choice.py" line="155"/>
+        <location filename="../main/knowledge_choice.py" line="159"/>
         <source>Replies search the ticked collections and cite what they use.</source>
         <translation>回复时会搜索勾选的集合，并注明引用的来源。</translation>
     </message>
@@ -445,17 +444,17 @@
 <context>
     <name>KnowledgeProgress</name>
     <message>
-        <location filename="../kb_widgets.py" line="26"/>
+        <location filename="../knowledge/widgets.py" line="28"/>
         <source>about %1 s left</source>
         <translation>约剩 %1 秒</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="28"/>
+        <location filename="../knowledge/widgets.py" line="30"/>
         <source>about %1 min left</source>
         <translation>约剩 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="30"/>
+        <location filename="../knowledge/widgets.py" line="32"/>
         <source>about %1 h left</source>
         <translation>约剩 %1 小时</translation>
     </message>
@@ -463,165 +462,165 @@
 <context>
     <name>KnowledgeWindow</name>
     <message>
-        <location filename="../knowledge_panel.py" line="204"/>
+        <location filename="../knowledge/window.py" line="201"/>
         <source>(%1 failed)</source>
         <translation>（%1 个失败）</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="211"/>
+        <location filename="../knowledge/window.py" line="208"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="214"/>
+        <location filename="../knowledge/window.py" line="211"/>
         <source>Indexing %1%</source>
         <translation>正在索引 %1%</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="215"/>
+        <location filename="../knowledge/window.py" line="212"/>
         <source>Indexing</source>
         <translation>正在索引</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="217"/>
+        <location filename="../knowledge/window.py" line="214"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="219"/>
+        <location filename="../knowledge/window.py" line="216"/>
         <source>Empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="220"/>
+        <location filename="../knowledge/window.py" line="217"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="241"/>
+        <location filename="../knowledge/window.py" line="238"/>
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="242"/>
-        <location filename="../knowledge_panel.py" line="452"/>
+        <location filename="../knowledge/window.py" line="239"/>
+        <location filename="../knowledge/window.py" line="451"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="251"/>
+        <location filename="../knowledge/window.py" line="248"/>
         <source>Embedding model: chosen when indexing starts</source>
         <translation>嵌入模型：开始索引时选择</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="252"/>
+        <location filename="../knowledge/window.py" line="249"/>
         <source>Embedding model: %1 (%2 dimensions)</source>
         <translation>嵌入模型：%1（%2 维）</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="279"/>
+        <location filename="../knowledge/window.py" line="276"/>
         <source>New collection</source>
         <translation>新建集合</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="279"/>
+        <location filename="../knowledge/window.py" line="276"/>
         <source>Name of the collection:</source>
         <translation>集合名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="293"/>
+        <location filename="../knowledge/window.py" line="290"/>
         <source>Rename collection</source>
         <translation>重命名集合</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="293"/>
+        <location filename="../knowledge/window.py" line="290"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="316"/>
+        <location filename="../knowledge/window.py" line="314"/>
         <source>Delete collection</source>
         <translation>删除集合</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="317"/>
+        <location filename="../knowledge/window.py" line="315"/>
         <source>Delete the collection “%1” and its index? Your files are not touched: they stay where they are.</source>
         <translation>删除集合“%1”及其索引？你的文件不受影响，仍保留在原处。</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="332"/>
+        <location filename="../knowledge/window.py" line="331"/>
         <source>Add a folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="337"/>
+        <location filename="../knowledge/window.py" line="336"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="348"/>
+        <location filename="../knowledge/window.py" line="347"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="414"/>
+        <location filename="../knowledge/window.py" line="413"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../knowledge_panel.py" line="419"/>
+        <location filename="../knowledge/window.py" line="418"/>
         <source>%n passages, best first. Double-click one to open its file.</source>
         <translation>
             <numerusform>%n 个片段，最相关的排在前面。双击可打开所在文件。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="420"/>
+        <location filename="../knowledge/window.py" line="419"/>
         <source>Nothing matches.</source>
         <translation>没有匹配的内容。</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="441"/>
+        <location filename="../knowledge/window.py" line="440"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="442"/>
+        <location filename="../knowledge/window.py" line="441"/>
         <source>Collection</source>
         <translation>集合</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="442"/>
+        <location filename="../knowledge/window.py" line="441"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="442"/>
+        <location filename="../knowledge/window.py" line="441"/>
         <source>Chunks</source>
         <translation>分块</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="443"/>
+        <location filename="../knowledge/window.py" line="442"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="444"/>
+        <location filename="../knowledge/window.py" line="443"/>
         <source>New…</source>
         <translation>新建…</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="445"/>
+        <location filename="../knowledge/window.py" line="444"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="446"/>
+        <location filename="../knowledge/window.py" line="445"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="448"/>
+        <location filename="../knowledge/window.py" line="447"/>
         <source>A collection is a set of folders and files that your models can answer from. Hearth reads them, splits them into passages and keeps a search index; your files stay where they are and are never changed.
 
 Create one with New…, or drop folders and files here.</source>
@@ -630,225 +629,268 @@ Create one with New…, or drop folders and files here.</source>
 点击“新建…”创建集合，或将文件夹和文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="451"/>
+        <location filename="../knowledge/window.py" line="450"/>
         <source>Folders and files</source>
         <translation>文件夹和文件</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="453"/>
+        <location filename="../knowledge/window.py" line="452"/>
         <source>Test retrieval</source>
         <translation>测试检索</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="454"/>
+        <location filename="../knowledge/window.py" line="453"/>
         <source>Folders are watched while Hearth runs: new and changed files are indexed by themselves. Drop folders or files here to add them.</source>
         <translation>Hearth 运行期间会监视这些文件夹：新增和修改的文件会自动建立索引。将文件夹或文件拖放到这里即可添加。</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="456"/>
+        <location filename="../knowledge/window.py" line="455"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="457"/>
+        <location filename="../knowledge/window.py" line="456"/>
         <source>Add files…</source>
         <translation>添加文件…</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="458"/>
+        <location filename="../knowledge/window.py" line="457"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="459"/>
+        <location filename="../knowledge/window.py" line="458"/>
         <source>Retry failed</source>
         <translation>重试失败项</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="460"/>
+        <location filename="../knowledge/window.py" line="459"/>
         <source>Ask something the documents answer, to see what is found</source>
         <translation>输入一个文档中能找到答案的问题，看看能检索到什么</translation>
     </message>
     <message>
-        <location filename="../knowledge_panel.py" line="461"/>
+        <location filename="../knowledge/window.py" line="460"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
 </context>
 <context>
+    <name>LinkDialog</name>
+    <message>
+        <location filename="../main/link_dialog.py" line="150"/>
+        <source>Open link?</source>
+        <translation>打开链接？</translation>
+    </message>
+    <message>
+        <location filename="../main/link_dialog.py" line="152"/>
+        <source>This link opens:</source>
+        <translation>此链接将打开：</translation>
+    </message>
+    <message>
+        <location filename="../main/link_dialog.py" line="155"/>
+        <source>The link text shows %1 but it opens %2.</source>
+        <translation>链接文字显示的是 %1，但实际打开的是 %2。</translation>
+    </message>
+    <message>
+        <location filename="../main/link_dialog.py" line="161"/>
+        <source>Open it only if you trust where it goes.</source>
+        <translation>仅在你信任其目标地址时才打开。</translation>
+    </message>
+    <message>
+        <location filename="../main/link_dialog.py" line="166"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../main/link_dialog.py" line="169"/>
+        <source>Copy link</source>
+        <translation>复制链接</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="229"/>
+        <location filename="../main/window.py" line="237"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main/window.py" line="238"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="407"/>
+        <location filename="../main/conversation_actions.py" line="51"/>
         <source>Stop the reply before deleting this conversation.</source>
         <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="468"/>
+        <location filename="../main/conversation_actions.py" line="109"/>
         <source>New chats will start with these settings.</source>
         <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="485"/>
+        <location filename="../main/conversation_actions.py" line="89"/>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="486"/>
+        <location filename="../main/conversation_actions.py" line="90"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="490"/>
+        <location filename="../main/conversation_actions.py" line="93"/>
         <source>Saved %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525"/>
+        <location filename="../main/menus.py" line="59"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="526"/>
+        <location filename="../main/menus.py" line="60"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="527"/>
+        <location filename="../main/menus.py" line="61"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528"/>
+        <location filename="../main/menus.py" line="62"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="529"/>
+        <location filename="../main/menus.py" line="63"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="530"/>
+        <location filename="../main/menus.py" line="64"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="531"/>
+        <location filename="../main/menus.py" line="65"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="532"/>
+        <location filename="../main/menus.py" line="66"/>
         <source>Knowledge…</source>
         <translation>知识库…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="533"/>
+        <location filename="../main/menus.py" line="67"/>
         <source>Attach files…</source>
         <translation>附加文件…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534"/>
+        <location filename="../main/menus.py" line="68"/>
         <source>Export chat as Markdown…</source>
         <translation>将对话导出为 Markdown…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535"/>
+        <location filename="../main/menus.py" line="69"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="536"/>
+        <location filename="../main/menus.py" line="70"/>
         <source>Model and settings panel</source>
         <translation>模型与设置面板</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="537"/>
+        <location filename="../main/menus.py" line="71"/>
         <source>Use this chat&apos;s settings for new chats</source>
         <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="538"/>
+        <location filename="../main/menus.py" line="72"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../replies.py" line="88"/>
+        <location filename="../main/replies.py" line="127"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../replies.py" line="98"/>
+        <location filename="../main/replies.py" line="138"/>
         <source>Add a model first</source>
         <translation>请先添加模型</translation>
     </message>
     <message>
-        <location filename="../replies.py" line="100"/>
+        <location filename="../main/replies.py" line="140"/>
         <source>A reply is being written in another conversation</source>
         <translation>另一个对话正在生成回复</translation>
     </message>
     <message>
-        <location filename="../replies.py" line="122"/>
+        <location filename="../main/replies.py" line="164"/>
         <source>Searching your documents…</source>
         <translation>正在搜索你的文档…</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="85"/>
+        <location filename="../main/attachments.py" line="149"/>
+        <source>“%1” could not be read within %2 s.</source>
+        <translation>“%1”在 %2 秒内未能读取。</translation>
+    </message>
+    <message>
+        <location filename="../main/attachments.py" line="151"/>
+        <source>Attach a regular file (not a pipe or a device) that can be read from this computer.</source>
+        <translation>请附加这台电脑上可以读取的普通文件（而不是管道或设备）。</translation>
+    </message>
+    <message>
+        <location filename="../main/attachments.py" line="196"/>
         <source>Images and documents (%1)</source>
         <translation>图片和文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="86"/>
+        <location filename="../main/attachments.py" line="197"/>
         <source>Images (%1)</source>
         <translation>图片 (%1)</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="87"/>
+        <location filename="../main/attachments.py" line="198"/>
         <source>Documents (%1)</source>
         <translation>文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="88"/>
+        <location filename="../main/attachments.py" line="199"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="89"/>
+        <location filename="../main/attachments.py" line="200"/>
         <source>Attach files</source>
         <translation>附加文件</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="104"/>
+        <location filename="../main/attachments.py" line="215"/>
         <source>Pasted image</source>
         <translation>粘贴的图片</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="170"/>
+        <location filename="../main/attachments.py" line="281"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="173"/>
+        <location filename="../main/attachments.py" line="284"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="174"/>
+        <location filename="../main/attachments.py" line="285"/>
         <source>Add “%1” to the collection (choose one, or type a new name):</source>
         <translation>将“%1”添加到集合（选择一个，或输入新名称）：</translation>
     </message>
     <message>
-        <location filename="../attach_flow.py" line="204"/>
+        <location filename="../main/attachments.py" line="316"/>
         <source>“%1” is being added to “%2”; this chat now answers from it. Send your message again.</source>
         <translation>正在将“%1”添加到“%2”，此对话现在会根据它来回答。请重新发送你的消息。</translation>
     </message>
@@ -856,17 +898,17 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>Markdown</name>
     <message>
-        <location filename="../markdown.py" line="153"/>
+        <location filename="../main/markdown.py" line="154"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../markdown.py" line="258"/>
+        <location filename="../main/markdown.py" line="271"/>
         <source>[image: %1]</source>
         <translation>[图片：%1]</translation>
     </message>
     <message>
-        <location filename="../markdown.py" line="259"/>
+        <location filename="../main/markdown.py" line="272"/>
         <source>[image]</source>
         <translation>[图片]</translation>
     </message>
@@ -874,136 +916,136 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../message_widget.py" line="404"/>
+        <location filename="../main/message_widget.py" line="230"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="404"/>
+        <location filename="../main/message_widget.py" line="230"/>
         <source>Reasoning</source>
         <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="453"/>
+        <location filename="../main/message_widget.py" line="279"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="456"/>
+        <location filename="../main/message_widget.py" line="282"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="457"/>
+        <location filename="../main/message_widget.py" line="283"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="457"/>
+        <location filename="../main/message_widget.py" line="283"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="458"/>
+        <location filename="../main/message_widget.py" line="284"/>
         <source>Writing…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="460"/>
+        <location filename="../main/message_widget.py" line="286"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="464"/>
+        <location filename="../main/message_widget.py" line="290"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="467"/>
+        <location filename="../main/message_widget.py" line="293"/>
         <source>and %n more</source>
         <translation>
             <numerusform>及另外 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../message_widget.py" line="469"/>
+        <location filename="../main/message_widget.py" line="295"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>为适应上下文，此回复的提示中省略了 %n 条较早的消息：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="476"/>
+        <location filename="../main/message_widget.py" line="302"/>
         <source>The model stopped while writing this reply. What it wrote is kept.</source>
         <translation>模型在写这条回复时停止了运行。已写出的内容已保留。</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="477"/>
+        <location filename="../main/message_widget.py" line="303"/>
         <source>This message could not be answered.</source>
         <translation>无法回复这条消息。</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="479"/>
+        <location filename="../main/message_widget.py" line="305"/>
         <source>Reload model</source>
         <translation>重新加载模型</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="480"/>
+        <location filename="../main/message_widget.py" line="306"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="481"/>
+        <location filename="../main/message_widget.py" line="307"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="482"/>
+        <location filename="../main/message_widget.py" line="308"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="483"/>
+        <location filename="../main/message_widget.py" line="309"/>
         <source>Write another reply; this one is kept</source>
         <translation>再生成一条回复，当前回复会保留</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="484"/>
+        <location filename="../main/message_widget.py" line="310"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="485"/>
+        <location filename="../main/message_widget.py" line="311"/>
         <source>Edit and resend; the original is kept</source>
         <translation>编辑后重新发送，原消息会保留</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="486"/>
+        <location filename="../main/message_widget.py" line="312"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="487"/>
+        <location filename="../main/message_widget.py" line="313"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="488"/>
+        <location filename="../main/message_widget.py" line="314"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="489"/>
+        <location filename="../main/message_widget.py" line="315"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="492"/>
+        <location filename="../main/message_widget.py" line="318"/>
         <source>%1 s to first token</source>
         <translation>首 token 用时 %1 秒</translation>
     </message>
     <message>
-        <location filename="../message_widget.py" line="494"/>
+        <location filename="../main/message_widget.py" line="320"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
@@ -1011,247 +1053,247 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ModelManager</name>
     <message>
-        <location filename="../model_manager.py" line="147"/>
+        <location filename="../models/manager.py" line="145"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="148"/>
+        <location filename="../models/manager.py" line="146"/>
         <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
         <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="159"/>
+        <location filename="../models/manager.py" line="158"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="160"/>
+        <location filename="../models/manager.py" line="159"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="251"/>
+        <location filename="../models/manager.py" line="250"/>
         <source>Recommended models that fit this computer. Search to find others.</source>
         <translation>适合这台电脑的推荐模型。搜索可查找其他模型。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="260"/>
+        <location filename="../models/manager.py" line="259"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../model_manager.py" line="269"/>
+        <location filename="../models/manager.py" line="268"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="270"/>
+        <location filename="../models/manager.py" line="269"/>
         <source>No GGUF models match.</source>
         <translation>没有匹配的 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="279"/>
+        <location filename="../models/manager.py" line="278"/>
         <source>Reading %1 and checking what fits this computer…</source>
         <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="289"/>
+        <location filename="../models/manager.py" line="288"/>
         <source>fits</source>
         <translation>合适</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="289"/>
+        <location filename="../models/manager.py" line="288"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="289"/>
+        <location filename="../models/manager.py" line="288"/>
         <source>too big</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="296"/>
+        <location filename="../models/manager.py" line="295"/>
         <source>vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="304"/>
+        <location filename="../models/manager.py" line="303"/>
         <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
         <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="306"/>
+        <location filename="../models/manager.py" line="305"/>
         <source>This repository has no GGUF models.</source>
         <translation>这个仓库没有 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="310"/>
+        <location filename="../models/manager.py" line="309"/>
         <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
         <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="333"/>
+        <location filename="../models/manager.py" line="332"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="366"/>
+        <location filename="../models/manager.py" line="365"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="366"/>
+        <location filename="../models/manager.py" line="365"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="379"/>
+        <location filename="../models/manager.py" line="378"/>
         <source>Checking the part already downloaded…</source>
         <translation>正在检查已下载的部分…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="380"/>
+        <location filename="../models/manager.py" line="379"/>
         <source>Connection lost, retrying…</source>
         <translation>连接中断，正在重试…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="380"/>
+        <location filename="../models/manager.py" line="379"/>
         <source>Verifying…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="383"/>
+        <location filename="../models/manager.py" line="382"/>
         <source>, %1 s left</source>
         <translation>，剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="392"/>
-        <location filename="../model_manager.py" line="427"/>
+        <location filename="../models/manager.py" line="391"/>
+        <location filename="../models/manager.py" line="426"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="400"/>
+        <location filename="../models/manager.py" line="399"/>
         <source>Paused; the part downloaded so far is kept</source>
         <translation>已暂停；已下载的部分会保留</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="403"/>
+        <location filename="../models/manager.py" line="402"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="418"/>
+        <location filename="../models/manager.py" line="417"/>
         <source>Paused at %1</source>
         <translation>暂停于 %1</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="426"/>
+        <location filename="../models/manager.py" line="425"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="428"/>
+        <location filename="../models/manager.py" line="427"/>
         <source>Find models</source>
         <translation>查找模型</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="430"/>
+        <location filename="../models/manager.py" line="429"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="430"/>
+        <location filename="../models/manager.py" line="429"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="430"/>
-        <location filename="../model_manager.py" line="433"/>
+        <location filename="../models/manager.py" line="429"/>
+        <location filename="../models/manager.py" line="432"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="430"/>
+        <location filename="../models/manager.py" line="429"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="430"/>
+        <location filename="../models/manager.py" line="429"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="431"/>
+        <location filename="../models/manager.py" line="430"/>
         <source>Vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="431"/>
+        <location filename="../models/manager.py" line="430"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="433"/>
-        <location filename="../model_manager.py" line="442"/>
+        <location filename="../models/manager.py" line="432"/>
+        <location filename="../models/manager.py" line="441"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="433"/>
+        <location filename="../models/manager.py" line="432"/>
         <source>Memory needed</source>
         <translation>所需内存</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="433"/>
+        <location filename="../models/manager.py" line="432"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="434"/>
+        <location filename="../models/manager.py" line="433"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="435"/>
+        <location filename="../models/manager.py" line="434"/>
         <source>Import a .gguf…</source>
         <translation>导入 .gguf…</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="436"/>
+        <location filename="../models/manager.py" line="435"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="437"/>
+        <location filename="../models/manager.py" line="436"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="438"/>
+        <location filename="../models/manager.py" line="437"/>
         <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
         <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="439"/>
+        <location filename="../models/manager.py" line="438"/>
         <source>Most downloaded</source>
         <translation>下载最多</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="439"/>
+        <location filename="../models/manager.py" line="438"/>
         <source>Most liked</source>
         <translation>最受欢迎</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="439"/>
+        <location filename="../models/manager.py" line="438"/>
         <source>Recently updated</source>
         <translation>最近更新</translation>
     </message>
     <message>
-        <location filename="../model_manager.py" line="441"/>
+        <location filename="../models/manager.py" line="440"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
@@ -1259,27 +1301,27 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ProblemsTable</name>
     <message>
-        <location filename="../kb_widgets.py" line="136"/>
+        <location filename="../knowledge/widgets.py" line="130"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="136"/>
+        <location filename="../knowledge/widgets.py" line="130"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="154"/>
+        <location filename="../knowledge/widgets.py" line="148"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="154"/>
+        <location filename="../knowledge/widgets.py" line="148"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="154"/>
+        <location filename="../knowledge/widgets.py" line="148"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -1287,59 +1329,59 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ProgressRow</name>
     <message>
-        <location filename="../kb_widgets.py" line="93"/>
-        <location filename="../kb_widgets.py" line="123"/>
+        <location filename="../knowledge/widgets.py" line="87"/>
+        <location filename="../knowledge/widgets.py" line="117"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="93"/>
-        <location filename="../kb_widgets.py" line="123"/>
+        <location filename="../knowledge/widgets.py" line="87"/>
+        <location filename="../knowledge/widgets.py" line="117"/>
         <source>Index now</source>
         <translation>立即索引</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="102"/>
+        <location filename="../knowledge/widgets.py" line="96"/>
         <source>Waiting for another collection to finish indexing…</source>
         <translation>正在等待另一个集合完成索引…</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="104"/>
+        <location filename="../knowledge/widgets.py" line="98"/>
         <source>Looking for new and changed files…</source>
         <translation>正在查找新增和修改的文件…</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="106"/>
+        <location filename="../knowledge/widgets.py" line="100"/>
         <source>%1 of %2 files · %3 chunks</source>
         <translation>%1/%2 个文件 · %3 个分块</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="112"/>
+        <location filename="../knowledge/widgets.py" line="106"/>
         <source>Paused: %1 files still to index. Resume goes on where it stopped.</source>
         <translation>已暂停：还有 %1 个文件待索引。继续后将从中断处接着进行。</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="115"/>
+        <location filename="../knowledge/widgets.py" line="109"/>
         <source>Cancelled. Files not reached yet are indexed the next time.</source>
         <translation>已取消。尚未处理的文件会在下次索引。</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="117"/>
+        <location filename="../knowledge/widgets.py" line="111"/>
         <source>Add folders or files to index them.</source>
         <translation>添加文件夹或文件即可建立索引。</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="118"/>
+        <location filename="../knowledge/widgets.py" line="112"/>
         <source>Up to date: %1 files, %2 chunks.</source>
         <translation>已是最新：%1 个文件，%2 个分块。</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="122"/>
+        <location filename="../knowledge/widgets.py" line="116"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../kb_widgets.py" line="124"/>
+        <location filename="../knowledge/widgets.py" line="118"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -1347,14 +1389,14 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SearchLine</name>
     <message numerus="yes">
-        <location filename="../sources_view.py" line="36"/>
+        <location filename="../main/sources_view.py" line="38"/>
         <source>Searched %n passage(s)</source>
         <translation>
             <numerusform>搜索了 %n 个片段</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../sources_view.py" line="36"/>
+        <location filename="../main/sources_view.py" line="38"/>
         <source>using %n</source>
         <translation>
             <numerusform>使用了 %n 个</numerusform>
@@ -1364,218 +1406,218 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../settings_panel.py" line="262"/>
+        <location filename="../main/settings_panel.py" line="270"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="262"/>
-        <location filename="../settings_panel.py" line="294"/>
+        <location filename="../main/settings_panel.py" line="270"/>
+        <location filename="../main/settings_panel.py" line="302"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="263"/>
+        <location filename="../main/settings_panel.py" line="271"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="264"/>
+        <location filename="../main/settings_panel.py" line="272"/>
         <source>Replies</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="265"/>
+        <location filename="../main/settings_panel.py" line="273"/>
         <source>Advanced sampling</source>
         <translation>高级采样</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="268"/>
+        <location filename="../main/settings_panel.py" line="276"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="269"/>
+        <location filename="../main/settings_panel.py" line="277"/>
         <source>The model that writes the replies in this conversation.</source>
         <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="270"/>
+        <location filename="../main/settings_panel.py" line="278"/>
         <source>&amp;Context</source>
         <translation>上下文(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="271"/>
+        <location filename="../main/settings_panel.py" line="279"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory.</source>
         <translation>模型一次能看到的对话长度，以 token 计。上下文越大，能记住的内容越多，但占用的内存也越多。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="273"/>
+        <location filename="../main/settings_panel.py" line="281"/>
         <source>&amp;Temperature</source>
         <translation>温度(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="274"/>
+        <location filename="../main/settings_panel.py" line="282"/>
         <source>How adventurous the model is when it picks each next word.</source>
         <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="275"/>
+        <location filename="../main/settings_panel.py" line="283"/>
         <source>Reply &amp;length</source>
         <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="276"/>
+        <location filename="../main/settings_panel.py" line="284"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
         <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="277"/>
+        <location filename="../main/settings_panel.py" line="285"/>
         <source>Top-&amp;p</source>
         <translation>Top-&amp;p</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="278"/>
+        <location filename="../main/settings_panel.py" line="286"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
         <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="280"/>
+        <location filename="../main/settings_panel.py" line="288"/>
         <source>Top-&amp;k</source>
         <translation>Top-&amp;k</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="281"/>
+        <location filename="../main/settings_panel.py" line="289"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
         <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="282"/>
+        <location filename="../main/settings_panel.py" line="290"/>
         <source>M&amp;in-p</source>
         <translation>M&amp;in-p</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="283"/>
+        <location filename="../main/settings_panel.py" line="291"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
         <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="284"/>
+        <location filename="../main/settings_panel.py" line="292"/>
         <source>Repeat &amp;penalty</source>
         <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="285"/>
+        <location filename="../main/settings_panel.py" line="293"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
         <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="286"/>
+        <location filename="../main/settings_panel.py" line="294"/>
         <source>&amp;Seed</source>
         <translation>种子(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="287"/>
+        <location filename="../main/settings_panel.py" line="295"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
         <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="293"/>
+        <location filename="../main/settings_panel.py" line="301"/>
         <source>Choose a model</source>
         <translation>选择模型</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="296"/>
+        <location filename="../main/settings_panel.py" line="304"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
         <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="297"/>
+        <location filename="../main/settings_panel.py" line="305"/>
         <source>Temperature value</source>
         <translation>温度值</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="298"/>
+        <location filename="../main/settings_panel.py" line="306"/>
         <source>Context size and memory</source>
         <translation>上下文大小与内存占用</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="299"/>
+        <location filename="../main/settings_panel.py" line="307"/>
         <source> tokens</source>
         <translation> token</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="300"/>
+        <location filename="../main/settings_panel.py" line="308"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="301"/>
+        <location filename="../main/settings_panel.py" line="309"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="302"/>
+        <location filename="../main/settings_panel.py" line="310"/>
         <source>Random seed for every reply</source>
         <translation>每次回复使用随机种子</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="303"/>
+        <location filename="../main/settings_panel.py" line="311"/>
         <source>A new random seed for every reply.</source>
         <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="304"/>
+        <location filename="../main/settings_panel.py" line="312"/>
         <source>Reset to defaults</source>
         <translation>恢复默认</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="305"/>
+        <location filename="../main/settings_panel.py" line="313"/>
         <source>Reset sampling to defaults</source>
         <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="307"/>
+        <location filename="../main/settings_panel.py" line="315"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
         <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="335"/>
+        <location filename="../main/settings_panel.py" line="343"/>
         <source>{name} (not installed)</source>
         <translation>{name}（未安装）</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="389"/>
+        <location filename="../main/settings_panel.py" line="397"/>
         <source>{tokens} tokens</source>
         <translation>{tokens} token</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="391"/>
+        <location filename="../main/settings_panel.py" line="399"/>
         <source>{tokens} tokens · {memory} for the context</source>
         <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="428"/>
+        <location filename="../main/settings_panel.py" line="436"/>
         <source>Always the most likely word: the same reply every time.</source>
         <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="429"/>
+        <location filename="../main/settings_panel.py" line="437"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
         <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="430"/>
+        <location filename="../main/settings_panel.py" line="438"/>
         <source>Balanced: natural wording with some variety.</source>
         <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="431"/>
+        <location filename="../main/settings_panel.py" line="439"/>
         <source>Varied and creative: good for ideas and stories.</source>
         <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
-        <location filename="../settings_panel.py" line="432"/>
+        <location filename="../main/settings_panel.py" line="440"/>
         <source>Very random: replies may wander off or stop making sense.</source>
         <translation>非常随机：回复可能跑题或语无伦次。</translation>
     </message>
@@ -1583,52 +1625,52 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SourceCard</name>
     <message>
-        <location filename="../sources_view.py" line="118"/>
+        <location filename="../main/sources_view.py" line="129"/>
         <source>page %1</source>
         <translation>第 %1 页</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="121"/>
+        <location filename="../main/sources_view.py" line="132"/>
         <source>lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="122"/>
+        <location filename="../main/sources_view.py" line="133"/>
         <source>line %1</source>
         <translation>第 %1 行</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="128"/>
+        <location filename="../main/sources_view.py" line="139"/>
         <source>Cited</source>
         <translation>已引用</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="129"/>
+        <location filename="../main/sources_view.py" line="140"/>
         <source>The reply cites this source.</source>
         <translation>回复引用了此来源。</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="130"/>
+        <location filename="../main/sources_view.py" line="141"/>
         <source>Score %1 · cosine %2 · bm25 %3</source>
         <translation>得分 %1 · 余弦 %2 · bm25 %3</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="134"/>
+        <location filename="../main/sources_view.py" line="145"/>
         <source>Score: both searches fused by rank (higher is better). Cosine: how close the meaning is (0 to 1). bm25: how well the words match (lower is better); – when that search did not find it.</source>
         <translation>得分：两种搜索按排名融合后的结果（越高越好）。余弦：语义的接近程度（0 到 1）。bm25：词语的匹配程度（越低越好）；该搜索未找到时显示 –。</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="136"/>
+        <location filename="../main/sources_view.py" line="147"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="139"/>
+        <location filename="../main/sources_view.py" line="150"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="140"/>
+        <location filename="../main/sources_view.py" line="151"/>
         <source>This file is no longer there.</source>
         <translation>此文件已不存在。</translation>
     </message>
@@ -1636,28 +1678,28 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SourcesView</name>
     <message>
-        <location filename="../sources_view.py" line="46"/>
-        <location filename="../sources_view.py" line="248"/>
+        <location filename="../main/sources_view.py" line="48"/>
+        <location filename="../main/sources_view.py" line="259"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="47"/>
+        <location filename="../main/sources_view.py" line="49"/>
         <source>I could not find this in your documents (%1), so I won&apos;t answer from memory.</source>
         <translation>在你的文档（%1）中找不到相关内容，因此我不会凭记忆回答。</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="243"/>
+        <location filename="../main/sources_view.py" line="254"/>
         <source>Sources (%1)</source>
         <translation>来源（%1）</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="253"/>
+        <location filename="../main/sources_view.py" line="264"/>
         <source>Nothing in %1 matched the question; this reply is from the model alone.</source>
         <translation>%1 中没有与问题匹配的内容；此回复仅由模型生成。</translation>
     </message>
     <message>
-        <location filename="../sources_view.py" line="260"/>
+        <location filename="../main/sources_view.py" line="271"/>
         <source>Passages from %1 that went into the prompt</source>
         <translation>来自 %1 并放入提示的片段</translation>
     </message>
@@ -1665,51 +1707,51 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="47"/>
+        <location filename="../main/status_bar.py" line="49"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="56"/>
+        <location filename="../main/status_bar.py" line="58"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="58"/>
+        <location filename="../main/status_bar.py" line="60"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="60"/>
+        <location filename="../main/status_bar.py" line="62"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="63"/>
+        <location filename="../main/status_bar.py" line="65"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../status_bar.py" line="68"/>
+        <location filename="../main/status_bar.py" line="70"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="70"/>
+        <location filename="../main/status_bar.py" line="72"/>
         <source>%1 · %2/%3 layers on the GPU</source>
         <translation>%1 · %2/%3 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="79"/>
+        <location filename="../main/status_bar.py" line="81"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../status_bar.py" line="81"/>
+        <location filename="../main/status_bar.py" line="83"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
@@ -1717,32 +1759,32 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>WelcomePage</name>
     <message>
-        <location filename="../welcome.py" line="64"/>
+        <location filename="../main/welcome.py" line="68"/>
         <source>Welcome to Hearth</source>
         <translation>欢迎使用 Hearth</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="66"/>
+        <location filename="../main/welcome.py" line="70"/>
         <source>&lt;p&gt;Hearth runs language models on this computer. Your chats and documents never leave it.&lt;/p&gt;&lt;p&gt;&lt;b&gt;To begin, add a model.&lt;/b&gt; Models are &lt;i&gt;.gguf&lt;/i&gt; files. Add one you already have with &lt;b&gt;Add a model file…&lt;/b&gt;, or copy it into the models folder:&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most computers; larger ones need more memory and are slower without a graphics card.&lt;/p&gt;</source>
         <translation>&lt;p&gt;Hearth 在这台电脑上运行语言模型。你的对话和文档始终留在这台电脑上。&lt;/p&gt;&lt;p&gt;&lt;b&gt;首先，请添加一个模型。&lt;/b&gt;模型是 &lt;i&gt;.gguf&lt;/i&gt; 文件。如果已有模型文件，请点击&lt;b&gt;添加模型文件…&lt;/b&gt;，或将它复制到模型文件夹：&lt;/p&gt;&lt;p&gt;&lt;tt&gt;%1&lt;/tt&gt;&lt;/p&gt;&lt;p&gt;小模型（约 1–4 GB，例如 Q4_K_M 量化的 1B–3B “Instruct”模型）在大多数电脑上都能流畅运行；更大的模型需要更多内存，没有显卡时速度也更慢。&lt;/p&gt;</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="72"/>
+        <location filename="../main/welcome.py" line="76"/>
         <source>Find a model…</source>
         <translation>查找模型…</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="73"/>
+        <location filename="../main/welcome.py" line="77"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="74"/>
+        <location filename="../main/welcome.py" line="78"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../welcome.py" line="75"/>
+        <location filename="../main/welcome.py" line="79"/>
         <source>Look again</source>
         <translation>重新扫描</translation>
     </message>

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from engine import Hit, IndexProgress
 from engine.knowledge.collections import CollectionStatus
 
+from desktop.plain import plain_label, tip, visible
+
 BAR_STEPS = 1000
 _ERROR_NAME = re.compile(r"^[A-Z][A-Za-z]+: ")   # "DocumentUnreadable: …" as the indexer records it
 
@@ -54,7 +56,7 @@ class ProgressRow(QWidget):
         self.bar = QProgressBar(objectName="kbProgress")
         self.bar.setRange(0, BAR_STEPS)
         self.bar.setTextVisible(False)
-        self.label = QLabel(objectName="kbProgressText")
+        self.label = plain_label(QLabel(objectName="kbProgressText"))   # names the file being read
         self.label.setWordWrap(True)
         self.pause_button = QPushButton(objectName="kbPause")
         self.resume_button = QPushButton(objectName="kbResume")
@@ -128,11 +130,11 @@ class ProblemsTable(QTableWidget):
         words = {"failed": self.tr("failed"), "skipped": self.tr("skipped")}
         self.setRowCount(len(status.problems))
         for row, problem in enumerate(status.problems):
-            name = QTableWidgetItem(Path(problem.path).name)
-            name.setToolTip(problem.path)
+            name = QTableWidgetItem(visible(Path(problem.path).name))
+            name.setToolTip(tip(problem.path))
             name.setData(Qt.ItemDataRole.UserRole, problem.path)
-            reason = QTableWidgetItem(_ERROR_NAME.sub("", problem.reason))  # the class name stays in the tooltip
-            reason.setToolTip(problem.reason)
+            reason = QTableWidgetItem(visible(_ERROR_NAME.sub("", problem.reason)))  # class name: in the tooltip
+            reason.setToolTip(tip(problem.reason))
             self.setItem(row, 0, name)
             self.setItem(row, 1, QTableWidgetItem(words.get(problem.status, problem.status)))
             self.setItem(row, 2, reason)
@@ -169,13 +171,13 @@ class HitsTable(QTableWidget):
             cells = (str(row + 1), f"{hit.score:.4f}",
                      "—" if hit.vector_score is None else f"{hit.vector_score:.3f}",
                      "—" if hit.keyword_score is None else f"{hit.keyword_score:.2f}",
-                     Path(hit.path).name, "" if hit.page is None else str(hit.page), lines,
-                     excerpt[:240] + ("…" if len(excerpt) > 240 else ""))
+                     visible(Path(hit.path).name), "" if hit.page is None else str(hit.page), lines,
+                     visible(excerpt[:240]) + ("…" if len(excerpt) > 240 else ""))
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column in (1, 2, 3):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(hit.path if column == 4 else hit.text if column == 7 else "")
+                item.setToolTip(tip(hit.path) if column == 4 else tip(hit.text) if column == 7 else "")
                 self.setItem(row, column, item)
         for column in range(self.COLUMNS - 1):
             self.resizeColumnToContents(column)

@@ -28,6 +28,7 @@ from desktop.errors_ui import show_error
 from desktop.background.knowledge import KnowledgeThread
 from desktop.knowledge.widgets import HitsTable, ProblemsTable, ProgressRow, set_up_table
 from desktop.main.sources_view import file_url
+from desktop.plain import plain_box, plain_input, plain_label, tip, visible
 
 log = logging.getLogger(__name__)
 HITS = 10
@@ -85,7 +86,7 @@ class KnowledgeWindow(QDialog):
         return side
 
     def _empty_page(self) -> QWidget:
-        self.empty_label = QLabel(objectName="kbEmpty")
+        self.empty_label = plain_label(QLabel(objectName="kbEmpty"))
         self.empty_label.setWordWrap(True)
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setMargin(40)
@@ -93,13 +94,13 @@ class KnowledgeWindow(QDialog):
 
     def _details_page(self) -> QWidget:
         page = QWidget()
-        self.title = QLabel(objectName="kbTitle")
+        self.title = plain_label(QLabel(objectName="kbTitle"))
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         font = self.title.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.title.setFont(font)
-        self.model_label = QLabel(objectName="kbModel")
+        self.model_label = plain_label(QLabel(objectName="kbModel"))
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.progress = ProgressRow()
         self.progress.pause.connect(lambda: self._if_current(self.knowledge.pause))
@@ -160,7 +161,7 @@ class KnowledgeWindow(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.query, 1)
         row.addWidget(self.search_button)
-        self.hits_status = QLabel(objectName="kbHitsStatus")
+        self.hits_status = plain_label(QLabel(objectName="kbHitsStatus"))
         self.hits = HitsTable()
         self.hits.open_hit.connect(self.open_hit)
         layout = QVBoxLayout(tab)
@@ -182,7 +183,7 @@ class KnowledgeWindow(QDialog):
         table.setRowCount(len(statuses))
         for row, status in enumerate(statuses):
             for column, text in enumerate(self._row_cells(status)):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(visible(text))
                 item.setData(Qt.ItemDataRole.UserRole, status.collection.name)
                 if column in (1, 2):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -228,9 +229,9 @@ class KnowledgeWindow(QDialog):
         if status is None:
             return
         coll = status.collection
-        self.title.setText(coll.name)
-        self.model_label.setText(self._model_text(coll))
-        self.model_label.setToolTip(coll.embed_model or "")
+        self.title.setText(visible(coll.name))
+        self.model_label.setText(visible(self._model_text(coll), newlines=True))
+        self.model_label.setToolTip(tip(coll.embed_model or ""))
         self._show_sources(coll)
         self.problems.show_status(status)
         problems = status.files["failed"] + status.files["skipped"]
@@ -255,7 +256,7 @@ class KnowledgeWindow(QDialog):
             folder = Path(source).is_dir()
             icon = self.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon if folder
                                              else QStyle.StandardPixmap.SP_FileIcon)
-            item = QListWidgetItem(icon, source)
+            item = QListWidgetItem(icon, visible(source))
             item.setData(Qt.ItemDataRole.UserRole, source)
             self.sources.addItem(item)
             item.setSelected(source in selected)
@@ -300,6 +301,7 @@ class KnowledgeWindow(QDialog):
         dialog = QInputDialog(self)
         dialog.setWindowTitle(title)
         dialog.setLabelText(label)
+        plain_input(dialog)
         dialog.setTextValue(text)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         return dialog
@@ -311,8 +313,9 @@ class KnowledgeWindow(QDialog):
         if confirm:
             box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete collection"),
                               self.tr("Delete the collection “%1” and its index? Your files are not touched: "
-                                      "they stay where they are.").replace("%1", name),
+                                      "they stay where they are.").replace("%1", visible(name)),
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            plain_box(box)
             box.setObjectName("kbConfirmDelete")
             box.accepted.connect(lambda: self._delete(name))
             box.open()

@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.plain import plain_box, visible
 from engine import errors
 
 
@@ -25,8 +26,10 @@ def _ask(parent: QWidget, name: str, icon: QMessageBox.Icon, text: str, informat
     box.setObjectName(name)
     box.setIcon(icon)
     box.setWindowTitle(QCoreApplication.translate("ErrorDialog", "Hearth"))
+    plain_box(box)   # model and file names are shown as they are, never as markup
     box.setText(text)
     box.setInformativeText(informative)
+    plain_box(box)
     label, role, button_name, slot = action
     button = box.addButton(label, role)
     button.setObjectName(button_name)
@@ -41,12 +44,12 @@ def vision_refusal(parent: QWidget, model_name: str, suggestions: Sequence[str],
     """"This model cannot see images", the models that can, and a button to the model manager."""
     model = model_name or QCoreApplication.translate("AttachmentDialog", "This model")
     text = (QCoreApplication.translate("AttachmentDialog", "%1 cannot see images. Nothing was sent.")
-            .replace("%1", model))
+            .replace("%1", visible(model)))
     lines = [QCoreApplication.translate(
         "AttachmentDialog", "Remove the image to send the text alone, or load a model that can see images.")]
     if suggestions:
         lines.append(QCoreApplication.translate("AttachmentDialog", "Models in the catalog that can see images:"))
-        lines.extend(f"• {name}" for name in suggestions)
+        lines.extend(f"• {visible(name)}" for name in suggestions)
     models = (QCoreApplication.translate("AttachmentDialog", "Open Models…"), QMessageBox.ButtonRole.ActionRole,
               "openModels", open_models)
     return _ask(parent, "visionRefusal", QMessageBox.Icon.Information, text, "\n".join(lines), models,
@@ -57,8 +60,8 @@ def too_large_offer(parent: QWidget, exc: errors.AttachmentTooLarge, name: str,
                     add_to_knowledge: Callable[[], object]) -> QMessageBox:
     """The document does not fit: add it to a knowledge base, or cancel. Nothing is cut."""
     text = (QCoreApplication.translate("AttachmentDialog", "“%1” does not fit in this conversation. Nothing was sent.")
-            .replace("%1", name))
-    size = exc.message
+            .replace("%1", visible(name)))
+    size = visible(exc.message, newlines=True)
     if exc.tokens:
         size = (QCoreApplication.translate("AttachmentDialog",
                                            "It needs about %1 tokens; %2 are free in the context.")

@@ -21,6 +21,8 @@ from PySide6.QtCore import QEvent, QMimeData, QObject, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QIcon, QImage, QImageReader, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QStyle, QToolButton, QWidget
 
+from desktop.plain import tip, visible
+
 if TYPE_CHECKING:
     from engine.store.attachment_files import Attachment
 
@@ -124,8 +126,8 @@ class AttachmentChip(QFrame):
         self.open_button.setEnabled(False)
         self.open_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         reading = self.tr("Reading…")
-        self.open_button.setText(f"{self.name}\n{reading}")
-        self.open_button.setToolTip(self.name)
+        self.open_button.setText(f"{visible(self.name)}\n{reading}")
+        self.open_button.setToolTip(tip(self.name))
 
     def set_attachment(self, attachment: "Attachment") -> None:
         self.attachment = attachment
@@ -145,16 +147,16 @@ class AttachmentChip(QFrame):
                            else self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon))
             button.setIconSize(THUMB)
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-            button.setText(att.name)
-            button.setToolTip(f"{att.name} · {att.width}×{att.height}")
+            button.setText(visible(att.name))
+            button.setToolTip(tip(f"{att.name} · {att.width}×{att.height}"))
             return
         details = [self.tr("%n page(s)", "", att.pages)] if att.pages else []
         details.append(self.tr("≈%1 tokens").replace("%1", f"{estimate_tokens(att.text or ''):,}"))
         button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         button.setIconSize(QSize(20, 20))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        button.setText(f"{att.name}\n{' · '.join(details)}")
-        button.setToolTip(self.tr("Open %1").replace("%1", att.name))
+        button.setText(f"{visible(att.name)}\n{' · '.join(details)}")
+        button.setToolTip(tip(self.tr("Open %1").replace("%1", att.name)))
 
     def open(self) -> None:
         """Show the stored copy in the system's viewer."""

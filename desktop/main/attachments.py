@@ -4,18 +4,23 @@
 signals. Files come from the paperclip's dialog, a drop
 on the conversation or the message box, or a pasted image; each gets a
 "Reading…" chip at once and is prepared (hashed, copied, validated, a
-document parsed) on its own thread, so a slow PDF never blocks the window
-nor a reply. A failure removes the chip and shows the error, naming the
-file. Before sending, an image meets a model that cannot see: the user is
+document parsed) by ``Preparer`` on a thread of its own, independently of
+the other files, so a slow PDF never blocks the window, a reply, nor the
+files attached after it; a file still not ready after ``PREPARE_LIMIT_S``
+(a pipe that never ends) fails and its thread is abandoned. A failure
+removes the chip and shows the error, naming the file. Before sending, an image meets a model that cannot see: the user is
 told so, with the models that can. When the engine refuses a document too
 big for the context, the user is offered a knowledge base instead.
 """
 from __future__ import annotations
 
+import threading
+from collections import deque
+from itertools import count
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
@@ -23,12 +28,12 @@ from engine import ModelInfo, errors
 
 from desktop.background.database import DbThread
 from desktop.background.engine import ModelWanted
-from desktop.background.jobs import WorkThread
 from desktop.main.attach_dialogs import too_large_offer, vision_refusal
 from desktop.main.attachment_view import DropFilter, attachment_thumbnail
 from desktop.main.composer import Composer
 from desktop.main.settings_panel import SettingsPanel
 from desktop.main.status_bar import StatusBar
+from desktop.plain import plain_input, visible
 
 if TYPE_CHECKING:
     from engine.store.attachment_files import Attachment
@@ -38,6 +43,9 @@ if TYPE_CHECKING:
 
 IMAGES = "*.png *.jpg *.jpeg *.webp *.gif *.bmp"
 DOCS = "*.txt *.md *.markdown *.rst *.pdf *.docx *.html *.htm *.csv *.tsv *.json *.py"
+
+PREPARE_LIMIT_S = 60.0   # a file not prepared by then fails; the files after it never wait for it
+PARALLEL = 3             # files prepared at the same time (a file past its limit no longer counts)
 
 # Strings here are translated in the main window's context ("MainWindow"): it owns this controller.
 
@@ -61,6 +69,99 @@ def _prepare_image(image: QImage) -> "Attachment":
     return attachment
 
 
+def _ignore(_value: object) -> None:
+    pass
+
+
+class Preparer(QObject):
+    """Runs each file's preparation on a thread of its own, at most ``parallel`` at a time, each with a time
+    limit; results come back on the GUI thread, in the order they finish. A job past its limit gets its
+    ``on_error`` with an AttachmentError and its late result is dropped; its thread is left to end alone."""
+
+    _finished = Signal(int, bool, object)
+
+    def __init__(self, parent: QObject | None = None, *, limit_s: float = PREPARE_LIMIT_S,
+                 parallel: int = PARALLEL) -> None:
+        super().__init__(parent)
+        self.limit_s, self.parallel = limit_s, max(1, parallel)
+        self._ids = count(1)
+        self._waiting: deque[tuple[int, Callable[[], Any], str]] = deque()
+        self._running: dict[int, tuple[QTimer, str]] = {}
+        self._callbacks: dict[int, tuple[Callable[[Any], None], Callable[[object], None]]] = {}
+        self._closed = False
+        self._finished.connect(self._done)
+
+    def submit(self, work: Callable[[], Any], on_result: Callable[[Any], None] | None = None,
+               on_error: Callable[[object], None] | None = None, *, name: str = "") -> int:
+        job = next(self._ids)
+        self._callbacks[job] = (on_result or _ignore, on_error or _ignore)
+        self._waiting.append((job, work, name))
+        self._start_next()
+        return job
+
+    def busy(self) -> int:
+        """How many jobs are running or waiting."""
+        return len(self._running) + len(self._waiting)
+
+    def _start_next(self) -> None:
+        while not self._closed and self._waiting and len(self._running) < self.parallel:
+            job, work, name = self._waiting.popleft()
+            timer = QTimer(self)
+            timer.setSingleShot(True)
+            timer.timeout.connect(lambda j=job: self._expired(j))
+            self._running[job] = (timer, name)
+            timer.start(int(self.limit_s * 1000))
+            threading.Thread(target=self._run, args=(job, work), name=f"hearth-attach-{job}", daemon=True).start()
+
+    def _run(self, job: int, work: Callable[[], Any]) -> None:
+        try:
+            result = work()
+        except Exception as exc:  # every failure goes back to the GUI thread
+            self._emit(job, False, exc)
+        else:
+            self._emit(job, True, result)
+
+    def _emit(self, job: int, ok: bool, value: object) -> None:
+        try:
+            self._finished.emit(job, ok, value)
+        except RuntimeError:   # the window (and this object) is gone
+            pass
+
+    @Slot(int, bool, object)
+    def _done(self, job: int, ok: bool, value: object) -> None:
+        running = self._running.pop(job, None)
+        callbacks = self._callbacks.pop(job, None)
+        if running is None or callbacks is None or self._closed:
+            return   # past its limit (already reported) or the window closed
+        running[0].stop()
+        running[0].deleteLater()
+        self._start_next()
+        (callbacks[0] if ok else callbacks[1])(value)
+
+    def _expired(self, job: int) -> None:
+        running = self._running.pop(job, None)
+        callbacks = self._callbacks.pop(job, None)
+        if running is None or callbacks is None:
+            return
+        running[0].deleteLater()
+        self._start_next()
+        seconds = max(1, round(self.limit_s))
+        message = QCoreApplication.translate("MainWindow", "“%1” could not be read within %2 s.")
+        message = message.replace("%1", visible(running[1])).replace("%2", str(seconds))
+        hint = QCoreApplication.translate("MainWindow", "Attach a regular file (not a pipe or a device) "
+                                                        "that can be read from this computer.")
+        callbacks[1](errors.AttachmentError(message, hint=hint, path=running[1] or None))
+
+    def stop(self) -> None:
+        """No result reaches a closed window; threads still reading end with the process."""
+        self._closed = True
+        self._waiting.clear()
+        for timer, _name in self._running.values():
+            timer.stop()
+        self._running.clear()
+        self._callbacks.clear()
+
+
 class AttachmentController(QObject):
     """Attaching, checking before sending, and the knowledge-base offer."""
 
@@ -79,8 +180,9 @@ class AttachmentController(QObject):
         self._conversation_id, self._model, self._show_error = conversation_id, model, show_error
         self._knowledge_thread, self._open_knowledge = knowledge_thread, open_knowledge
         self._open_model_manager = open_model_manager
-        # prepares attachments one at a time, off the GUI thread (a document runs a parser subprocess)
-        self.attach_thread = WorkThread("hearth-attach")
+        # prepares each attachment off the GUI thread, independently (a document runs a parser subprocess)
+        self.preparer = Preparer(self)
+        self.attach_thread = self.preparer   # the name it had when files were prepared one after another
         composer.attach_requested.connect(self.choose_attachments)
         composer.files_given.connect(self.attach_files)
         composer.image_given.connect(self.attach_image)
@@ -103,18 +205,18 @@ class AttachmentController(QObject):
     def attach_files(self, paths: Sequence[str]) -> None:
         """Each file gets a "Reading…" chip now and is prepared in the background."""
         for path in paths:
-            name = Path(path).name
+            name = Path(path).name or str(path)
             key = self.composer.strip.add_reading(name, path)
-            self.attach_thread.submit(lambda p=path: _prepare_file(p), lambda att, k=key: self._attached(k, att),
-                                      lambda exc, k=key, n=name: self._attach_failed(k, n, exc))
+            self.preparer.submit(lambda p=path: _prepare_file(p), lambda att, k=key: self._attached(k, att),
+                                 lambda exc, k=key, n=name: self._attach_failed(k, n, exc), name=name)
 
     def attach_image(self, image: QImage) -> None:
         """Image data (pasted or dropped) is saved as PNG and attached."""
         name = QCoreApplication.translate("MainWindow", "Pasted image")
         key = self.composer.strip.add_reading(name)
         copy = image.copy()  # the worker gets its own pixels
-        self.attach_thread.submit(lambda: _prepare_image(copy), lambda att: self._attached(key, att),
-                                  lambda exc: self._attach_failed(key, name, exc))
+        self.preparer.submit(lambda: _prepare_image(copy), lambda att: self._attached(key, att),
+                             lambda exc: self._attach_failed(key, name, exc), name=name)
 
     def _attached(self, key: int, attachment: "Attachment") -> None:
         self.composer.strip.set_ready(key, attachment)
@@ -122,8 +224,9 @@ class AttachmentController(QObject):
     def _attach_failed(self, key: int, name: str, exc: object) -> None:
         self.composer.strip.remove(key)
         box = self._show_error(exc)
-        if box is not None and name not in box.informativeText():
-            box.setInformativeText(f"{name}\n\n{box.informativeText()}")
+        shown = visible(name)
+        if box is not None and shown not in box.informativeText():
+            box.setInformativeText(f"{shown}\n\n{box.informativeText()}")
 
     # --- before and after sending ---------------------------------------------------------------------
     def cannot_see(self, attachments: Sequence["Attachment"]) -> bool:
@@ -180,7 +283,8 @@ class AttachmentController(QObject):
         dialog.setObjectName("chooseCollection")
         dialog.setWindowTitle(QCoreApplication.translate("MainWindow", "Add to a knowledge base"))
         label = QCoreApplication.translate("MainWindow", "Add “%1” to the collection (choose one, or type a new name):")
-        dialog.setLabelText(label.replace("%1", document.name))
+        dialog.setLabelText(label.replace("%1", visible(document.name)))
+        plain_input(dialog)
         dialog.setComboBoxItems(([window.current] if window.current else []) +
                                 [n for n in names if n != window.current] + ([] if new_name in names else [new_name]))
         dialog.setComboBoxEditable(True)
@@ -211,11 +315,11 @@ class AttachmentController(QObject):
             self.collections_changed.emit()
             done = QCoreApplication.translate("MainWindow", "“%1” is being added to “%2”; this chat now answers "
                                                             "from it. Send your message again.")
-            self.status.showMessage(done.replace("%1", document.name).replace("%2", name), 10000)
+            self.status.showMessage(done.replace("%1", visible(document.name)).replace("%2", visible(name)), 10000)
 
         self._knowledge_thread().add(name, [source], lambda _added: self.db.submit(use, used, self._show_error),
                                      self._show_error, create=True)
 
     def stop(self) -> None:
         """No prepared file reaches a closed window; a parse still running ends with the process."""
-        self.attach_thread.stop(timeout=0.5)
+        self.preparer.stop()

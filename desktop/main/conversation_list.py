@@ -13,6 +13,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QLineEdit, QListWidg
 from engine import Conversation
 from engine.store.records import SearchHit
 
+from desktop.plain import plain_label, visible
+
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_DEBOUNCE_MS = 250
@@ -40,10 +42,10 @@ class ConversationList(QWidget):
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.setEditTriggers(QListWidget.EditTrigger.EditKeyPressed | QListWidget.EditTrigger.DoubleClicked)
         self.list.setWordWrap(True)
-        self.results_label = QLabel()
+        self.results_label = plain_label(QLabel())
         self.results_label.setObjectName("searchResultsLabel")
         self.results_label.setVisible(False)
-        self.undo_label = QLabel()
+        self.undo_label = plain_label(QLabel())
         self.undo_label.setWordWrap(True)
         self.undo_button = QToolButton()
         self.undo_button.setObjectName("undoDelete")
@@ -110,7 +112,7 @@ class ConversationList(QWidget):
         self._filling = True
         self.list.clear()
         for conv in conversations:
-            item = QListWidgetItem(conv.title or self.tr("New chat"))
+            item = QListWidgetItem(visible(conv.title) or self.tr("New chat"))
             item.setData(ID_ROLE, conv.id)
             item.setToolTip(self._when(conv.updated_at))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
@@ -124,14 +126,14 @@ class ConversationList(QWidget):
         self._filling = True
         self.list.clear()
         for hit in hits:
-            title = hit.conversation_title or self.tr("New chat")
-            item = QListWidgetItem(f"{title}\n{hit.snippet}")
+            title = visible(hit.conversation_title) or self.tr("New chat")
+            item = QListWidgetItem(f"{title}\n{visible(hit.snippet, newlines=True)}")
             item.setData(ID_ROLE, hit.conversation_id)
             item.setData(MESSAGE_ROLE, hit.message_id)
             self.list.addItem(item)
         self._filling = False
         self.results_label.setText(self.tr("%n message(s) match", "", len(hits)) if hits
-                                   else self.tr("Nothing matches “%1”").replace("%1", query))
+                                   else self.tr("Nothing matches “%1”").replace("%1", visible(query)))
         self.results_label.setVisible(True)
 
     def select(self, conversation_id: int | None) -> None:
@@ -175,7 +177,7 @@ class ConversationList(QWidget):
 
     def show_undo(self, conversation_id: int, title: str) -> None:
         self._undo_id = conversation_id
-        self.undo_label.setText(self.tr("Deleted “%1”.").replace("%1", title or self.tr("New chat")))
+        self.undo_label.setText(self.tr("Deleted “%1”.").replace("%1", visible(title) or self.tr("New chat")))
         self.undo_bar.setVisible(True)
         self._undo_timer.start(UNDO_SECONDS * 1000)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from desktop.plain import plain_label
+
 
 def recommendation_text() -> str:
     """The catalog's best chat model for this machine's free memory, as one line ("" if none fits)."""
@@ -34,7 +36,7 @@ class DemoBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("demoBanner")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.label = QLabel()
+        self.label = plain_label(QLabel())
         self.label.setObjectName("demoText")
         self.label.setWordWrap(True)
         self.button = QPushButton()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QVBoxLayout, QWidget
 from engine.knowledge import collections as library
 from engine.knowledge.collections import Collection
 
+from desktop.plain import tip, visible
+
 log = logging.getLogger(__name__)
 
 
@@ -105,7 +107,7 @@ class KnowledgeChoice(QWidget):
         self._boxes = {}
         self._collections = collections
         for coll in collections:
-            box = QCheckBox(coll.name, objectName="collectionBox")
+            box = QCheckBox(visible(coll.name), objectName="collectionBox")
             box.setChecked(coll.id in chosen)
             box.toggled.connect(self._save)
             self._list.addWidget(box)
@@ -152,8 +154,8 @@ class KnowledgeChoice(QWidget):
             if box is None:
                 continue
             where = "\n".join(coll.sources) or self.tr("No folders or files added yet.")
-            box.setToolTip(where if coll.embed_dim else
-                           self.tr("Not indexed yet: index it in File → Knowledge….") + "\n" + where)
+            box.setToolTip(tip(where if coll.embed_dim else
+                               self.tr("Not indexed yet: index it in File → Knowledge….") + "\n" + where))
         self.setToolTip(self.tr("Replies search the ticked collections and cite what they use."))
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802

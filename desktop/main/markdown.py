@@ -51,6 +51,7 @@ _CITE_SPLIT_RE = re.compile(r"(\d{1,3})")
 # followed directly by CJK text or punctuation stops where it should.
 _BARE_URL_RE = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
 _TRAILING_PUNCT = ".,;:!?'\"*_"
+_CLOSERS = {")": "(", "]": "["}
 
 
 @dataclass(frozen=True)
@@ -212,14 +213,26 @@ def _cite(text: str, sources: int, theme: _Theme) -> str:
     return "".join(out)
 
 
+def _trim_url(url: str) -> str:
+    """A bare URL less the punctuation after it: trailing . , ; : ! ? quotes, and a ) or ] it did not open."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING_PUNCT:
+            url = url[:-1]
+        elif last in _CLOSERS and url.count(_CLOSERS[last]) < url.count(last):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
 def _linkify(text: str, theme: _Theme, sources: int = 0) -> str:
     """Escape text, turning bare http(s) URLs into anchors."""
     out: list[str] = []
     pos = 0
     for match in _BARE_URL_RE.finditer(text):
         url = match.group(0)
-        while url and (url[-1] in _TRAILING_PUNCT or (url[-1] == ")" and url.count("(") < url.count(")"))):
-            url = url[:-1]
+        url = _trim_url(url)
         if not is_safe_link(url):
             continue
         out.append(_cite(text[pos:match.start()], sources, theme))

@@ -1,6 +1,7 @@
 """A message's text: Markdown rendered into read-only views, split so streaming re-renders little.
 
-``MessageText`` is one view (links open only when safe, a citation [n] asks
+``MessageText`` is one view (a web or mail link shows its target on hover
+and opens only once the user has seen it and said so, a citation [n] asks
 for its source, code blocks have Copy); ``SegmentedText`` stacks them, one
 per run of Markdown blocks, and re-renders only the segments whose source
 changed, which while streaming is just the last one.
@@ -11,12 +12,14 @@ import math
 from functools import partial
 from typing import Callable
 
-from PySide6.QtCore import QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QPalette, QResizeEvent
-from PySide6.QtWidgets import QFrame, QSizePolicy, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import QFrame, QMessageBox, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
 
 from desktop.main.blocks import code_chunks, fenced, split_blocks
+from desktop.main.link_dialog import confirm_link, display_url
 from desktop.main.markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
+from desktop.plain import tip
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -42,6 +45,7 @@ class MessageText(QTextBrowser):
         self.setStyleSheet("QTextBrowser { background: transparent; }")
         self.document().setDocumentMargin(2)
         self.anchorClicked.connect(self._clicked)
+        self.highlighted.connect(self._hovered)
         self.document().contentsChanged.connect(self._fit)
         self._blocks: tuple[str, ...] = ()
         self._source = ""
@@ -49,6 +53,8 @@ class MessageText(QTextBrowser):
         self.copy_override: str | None = None   # what Copy copies when this is one chunk of a longer block
         self.sources = 0                        # how many sources citations may link to
         self._linked = 0
+        self._press: QPoint | None = None     # where the last click was, to find the link text clicked
+        self.link_dialog: QMessageBox | None = None
 
     def set_markdown(self, text: str) -> None:
         if text == self._source and self._rendered and self._linked == self.sources:
@@ -101,7 +107,47 @@ class MessageText(QTextBrowser):
         if number is not None:
             self.source_clicked.emit(number)
         elif is_safe_link(href):
-            QDesktopServices.openUrl(url)
+            self.link_dialog = confirm_link(self.window(), url, self.anchor_texts(href, self._press))
+
+    def anchor_texts(self, href: str, at: QPoint | None = None) -> list[str]:
+        """The texts of the links to ``href`` (only the one under ``at``, a viewport position, when found)."""
+        runs: list[tuple[int, int, str]] = []
+        block = self.document().begin()
+        while block.isValid():
+            it = block.begin()
+            while not it.atEnd():
+                fragment = it.fragment()
+                if fragment.isValid() and fragment.charFormat().anchorHref() == href:
+                    start, text = fragment.position(), fragment.text()
+                    if runs and runs[-1][1] == start:
+                        runs[-1] = (runs[-1][0], start + len(text), runs[-1][2] + text)
+                    else:
+                        runs.append((start, start + len(text), text))
+                it += 1
+            block = block.next()
+        if at is not None:
+            pos = self.cursorForPosition(at).position()
+            hit = [text for start, end, text in runs if start <= pos <= end]
+            if hit:
+                return hit
+        return [text for _start, _end, text in runs]
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._press = event.position().toPoint()
+        try:
+            super().mouseReleaseEvent(event)
+        finally:
+            self._press = None
+
+    def _hovered(self, url: QUrl) -> None:
+        """The target of a web or mail link under the mouse, as a tooltip (what a click would open)."""
+        href = url.toString()
+        if href and is_safe_link(href) and copy_index(href) is None:
+            text = tip(display_url(url))
+            self.setToolTip(text)
+            QToolTip.showText(QCursor.pos(), text, self)
+        else:
+            self.setToolTip("")
 
     def _fit(self) -> None:
         width = max(50, self.viewport().width())

@@ -26,6 +26,7 @@ from engine import Message
 from desktop.main.attachment_view import AttachmentStrip
 from desktop.main.message_text import SegmentedText
 from desktop.main.sources_view import SourcesView, not_found_text
+from desktop.plain import plain_label, visible
 
 if TYPE_CHECKING:
     from engine.store.attachment_files import Attachment
@@ -140,6 +141,9 @@ class MessageWidget(QFrame):
         self.stats_label.setObjectName("replyStats")
         self.stats_label.setMinimumWidth(1)  # may be cut in a narrow window rather than widen it
         self.stats_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for label in (self.role_label, self.status_label, self.dropped_label, self.error_label,
+                      self.sibling_label, self.stats_label):
+            plain_label(label)   # model names, quoted messages and errors are shown as they are
         actions = QHBoxLayout()
         actions.setSpacing(2)
         for widget in (self.copy_button, self.regenerate_button, self.edit_button):
@@ -275,7 +279,7 @@ class MessageWidget(QFrame):
             self.role_label.setText(self.tr("You"))
         else:
             name = str(message.record.get("model", {}).get("name") or self._model_name)
-            self.role_label.setText(name or self.tr("Assistant"))
+            self.role_label.setText(visible(name) or self.tr("Assistant"))
         status = {"interrupted": self.tr("Stopped"), "error": self.tr("Failed"),
                   "streaming": self.tr("Writing…")}.get(message.status, "")
         if message.status == "interrupted" and message.error:
@@ -283,7 +287,7 @@ class MessageWidget(QFrame):
         self.status_label.setText(status)
         self.dropped_label.setVisible(bool(self.item.dropped))
         if self.item.dropped:
-            quoted = self.tr(", ").join(f"“{words}”" for words in self.item.dropped[:3])
+            quoted = self.tr(", ").join(f"“{visible(words)}”" for words in self.item.dropped[:3])
             more = len(self.item.dropped) - 3
             if more > 0:
                 quoted += " " + self.tr("and %n more", "", more)
@@ -297,7 +301,7 @@ class MessageWidget(QFrame):
         if crashed or failed:
             headline = (self.tr("The model stopped while writing this reply. What it wrote is kept.") if crashed
                         else self.tr("This message could not be answered."))
-            self.error_label.setText(f"{headline}\n{message.error or ''}")
+            self.error_label.setText(f"{headline}\n{visible(message.error or '', newlines=True)}")
         self.reload_button.setText(self.tr("Reload model"))
         self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy this message"))

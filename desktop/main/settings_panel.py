@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.main.context_meter import format_count
 from desktop.main.knowledge_choice import KnowledgeChoice, Submitter
+from desktop.plain import tip, visible
 from engine import Conversation, InstalledModel, Sampling
 from engine.models.files import format_bytes
 
@@ -334,16 +335,16 @@ class SettingsPanel(QWidget):
             picker = self.model_picker
             picker.clear()
             for model in self._models:
-                picker.addItem(model.label(), str(model.path))
-                picker.setItemData(picker.count() - 1, str(model.path), Qt.ItemDataRole.ToolTipRole)
+                picker.addItem(visible(model.label()), str(model.path))
+                picker.setItemData(picker.count() - 1, tip(str(model.path)), Qt.ItemDataRole.ToolTipRole)
             index = picker.findData(self._model_path) if self._model_path else -1
             if self._model_path and index < 0:
                 name = self._model_path.replace("\\", "/").rsplit("/", 1)[-1]
-                picker.addItem(self.tr("{name} (not installed)").format(name=name), self._model_path)
+                picker.addItem(self.tr("{name} (not installed)").format(name=visible(name)), self._model_path)
                 index = picker.count() - 1
-                picker.setItemData(index, self._model_path, Qt.ItemDataRole.ToolTipRole)
+                picker.setItemData(index, tip(self._model_path), Qt.ItemDataRole.ToolTipRole)
             picker.setCurrentIndex(index)
-            picker.setToolTip(self._model_path or "")
+            picker.setToolTip(tip(self._model_path or ""))
 
     def _model_chosen(self, index: int) -> None:
         if self._loading or index < 0:
@@ -352,7 +353,7 @@ class SettingsPanel(QWidget):
         if not path or path == self._model_path:
             return
         self._model_path = path
-        self.model_picker.setToolTip(path)
+        self.model_picker.setToolTip(tip(path))
         fields: dict[str, Any] = {"model_path": path}
         limit = _trained_context(self.selected_model())
         if self._ctx_size is not None and self._ctx_size > limit:

@@ -19,6 +19,8 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
 
+from desktop.plain import plain_label, tip, visible
+
 MAX_CHARS = 1200   # of a chunk's text shown on its card (the tooltip has it all)
 
 STYLE = """
@@ -81,7 +83,7 @@ class SourceCard(QFrame):
         self.cited = cited
         self.setObjectName("sourceCard")
         self.setProperty("highlighted", False)
-        self.title = QLabel(objectName="sourceTitle", wordWrap=True)
+        self.title = plain_label(QLabel(objectName="sourceTitle", wordWrap=True))   # a path and a heading
         font = self.title.font()
         font.setBold(True)
         self.title.setFont(font)
@@ -95,7 +97,7 @@ class SourceCard(QFrame):
         self.text = QLabel(shown, objectName="sourceText", wordWrap=True, textFormat=Qt.TextFormat.PlainText)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         if shown != text:
-            self.text.setToolTip(text)
+            self.text.setToolTip(tip(text))
         head = QHBoxLayout()
         head.setContentsMargins(0, 0, 0, 0)
         head.addWidget(self.title, 1)
@@ -122,7 +124,7 @@ class SourceCard(QFrame):
 
     def retranslate(self) -> None:
         s = self.source
-        parts = [f"[{self.number}] {self.file_name()}"]
+        parts = [f"[{self.number}] {visible(self.file_name())}"]
         if s.get("page") is not None:
             parts.append(self.tr("page %1").replace("%1", str(s["page"])))
         start, end = s.get("line_start"), s.get("line_end")
@@ -131,9 +133,9 @@ class SourceCard(QFrame):
                          if end not in (None, start) else self.tr("line %1").replace("%1", str(start)))
         title = " · ".join(parts)
         if s.get("heading"):
-            title += f" — {s['heading']}"
+            title += f" — {visible(s['heading'])}"
         self.title.setText(title)
-        self.title.setToolTip(str(s.get("path") or ""))
+        self.title.setToolTip(tip(s.get("path") or ""))
         self.cited_mark.setText(self.tr("Cited"))
         self.cited_mark.setToolTip(self.tr("The reply cites this source."))
         self.scores.setText(self.tr("Score %1 · cosine %2 · bm25 %3").replace("%1", _number(s.get("score"), 4))
@@ -145,7 +147,7 @@ class SourceCard(QFrame):
         self.open_button.setText(self.tr("Open"))
         exists = Path(str(s.get("path") or "")).is_file()
         self.open_button.setEnabled(exists)
-        self.open_button.setToolTip(self.tr("Open %1").replace("%1", self.file_name()) if exists
+        self.open_button.setToolTip(tip(self.tr("Open %1").replace("%1", self.file_name())) if exists
                                     else self.tr("This file is no longer there."))
 
 
@@ -160,7 +162,7 @@ class SourcesView(QFrame):
         self._streaming = False
         self._open = False
         self._cards: list[SourceCard] = []
-        self.status = QLabel(objectName="knowledgeStatus", wordWrap=True)
+        self.status = plain_label(QLabel(objectName="knowledgeStatus", wordWrap=True))
         self.toggle = QToolButton(objectName="sourcesToggle", autoRaise=True, clicked=self.toggle_open)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.body = QWidget(objectName="sourcesBody")
@@ -254,7 +256,7 @@ class SourcesView(QFrame):
     def retranslate(self) -> None:
         k = self._knowledge
         sources = self.sources()
-        names = self.tr(", ").join(str(n) for n in k.get("collections") or [])
+        names = self.tr(", ").join(visible(n) for n in k.get("collections") or [])
         searched = int(k.get("searched") or 0)
         if self._streaming:
             status = searched_text(searched, len(sources))
@@ -266,8 +268,8 @@ class SourcesView(QFrame):
         self.status.setText(status)
         self.status.setVisible(bool(status))
         self.toggle.setVisible(bool(sources))
-        self.toggle.setToolTip(self.tr("Passages from %1 that went into the prompt").replace("%1", names)
-                               + "\n" + searched_text(searched, len(sources)))
+        self.toggle.setToolTip(tip(self.tr("Passages from %1 that went into the prompt").replace("%1", names)
+                                   + "\n" + searched_text(searched, len(sources))))
         self._label_toggle()
         for card in self._cards:
             card.retranslate()

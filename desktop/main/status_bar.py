@@ -5,13 +5,15 @@ from PySide6.QtWidgets import QFrame, QLabel, QStatusBar, QWidget
 
 from engine import Message, ModelInfo
 
+from desktop.plain import plain_label, tip, visible
+
 
 class StatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.backend_label = QLabel()
         self.backend_label.setObjectName("backendStatus")
-        self.model_label = QLabel()
+        self.model_label = plain_label(QLabel())   # a model's name is the file's or the catalog's
         self.model_label.setObjectName("modelStatus")
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedStatus")
@@ -53,15 +55,15 @@ class StatusBar(QStatusBar):
     def retranslate(self) -> None:
         info = self._info
         if self._state == "loading":
-            self.model_label.setText(self.tr("Loading %1…").replace("%1", self._loading_name))
+            self.model_label.setText(self.tr("Loading %1…").replace("%1", visible(self._loading_name)))
         elif self._state == "crashed":
             self.model_label.setText(self.tr("The model stopped — reload it to continue"))
         elif info is None:
             self.model_label.setText(self.tr("No model loaded"))
         else:
-            self.model_label.setText(f"{info.name} · {info.quantization} · "
+            self.model_label.setText(f"{visible(info.name)} · {visible(info.quantization)} · "
                                      + self.tr("context %1").replace("%1", f"{info.n_ctx:,}"))
-            self.model_label.setToolTip(info.path)
+            self.model_label.setToolTip(tip(info.path))
         if info is None or self._state != "loaded":
             self.backend_label.setText("")
         elif info.backend.upper() == "CPU" or info.gpu_layers == 0:

@@ -6,8 +6,12 @@ dropped into the models folder.
 """
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from desktop.plain import visible
 
 
 class WelcomePage(QWidget):
@@ -68,7 +72,7 @@ class WelcomePage(QWidget):
             "<b>Add a model file…</b>, or copy it into the models folder:</p><p><tt>%1</tt></p>"
             "<p>A small model (about 1–4 GB, such as a 1B–3B “Instruct” model in Q4_K_M) runs well on most "
             "computers; larger ones need more memory and are slower without a graphics card.</p>")
-        self.body.setText(body.replace("%1", self._folder))
+        self.body.setText(body.replace("%1", html.escape(visible(self._folder), quote=False)))
         self.find_button.setText(self.tr("Find a model…"))
         self.add_button.setText(self.tr("Add a model file…"))
         self.folder_button.setText(self.tr("Open the models folder"))

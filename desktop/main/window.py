@@ -34,6 +34,7 @@ from desktop.main.conversation_list import ConversationList
 from desktop.main.menus import MainMenus
 from desktop.main.demo_banner import DemoBanner, recommendation_text
 from desktop.errors_ui import show_error
+from desktop.plain import visible
 from desktop.prefs import Prefs
 from desktop.main.replies import Generation, ReplyController
 from desktop.main.settings_panel import SettingsPanel
@@ -472,7 +473,7 @@ class MainWindow(QMainWindow):
 
     def _title(self) -> str:
         if self.conversation is not None and self.conversation.title:
-            return f"{self.conversation.title} — Hearth"
+            return f"{visible(self.conversation.title)} — Hearth"
         return "Hearth"
 
     def retranslate(self) -> None:

@@ -32,6 +32,7 @@ from engine.models.installed import import_model, installed_models, record_downl
 from engine.sampling import CancelToken
 
 from desktop.errors_ui import show_error
+from desktop.plain import plain_box, plain_label, visible
 from desktop.background.database import DbThread
 from desktop.background.jobs import WorkThread
 
@@ -127,7 +128,7 @@ class ModelManager(QDialog):
             cells = (model.name, format_parameters(model.parameters), model.quantization,
                      format_bytes(model.size_bytes), f"{model.context_length:,}", vision, str(model.path))
             for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem(visible(text))
                 item.setData(Qt.ItemDataRole.UserRole, str(model.path))
                 table.setItem(row, column, item)
         table.resizeColumnsToContents()
@@ -143,8 +144,9 @@ class ModelManager(QDialog):
         if confirm:
             box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete model"),
                               self.tr("Remove %1? Files in Hearth's models folder are deleted; a file you "
-                                      "imported from elsewhere stays where it is.").replace("%1", Path(path).name),
+                                      "imported from elsewhere stays where it is.").replace("%1", visible(Path(path).name)),
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+            plain_box(box)
             box.setObjectName("confirmDelete")
             box.accepted.connect(lambda: self.delete_selected(confirm=False))
             box.open()
@@ -185,7 +187,7 @@ class ModelManager(QDialog):
         row.addWidget(self.search_box, 1)
         row.addWidget(self.sort_box)
         row.addWidget(self.search_button)
-        self.hub_status = QLabel(objectName="hubStatus")
+        self.hub_status = plain_label(QLabel(objectName="hubStatus"))
         self.hub_status.setWordWrap(True)
         self.results = QListWidget(objectName="hubResults")
         self.results.currentItemChanged.connect(self._repo_chosen)
@@ -242,7 +244,7 @@ class ModelManager(QDialog):
             return  # the user searched meanwhile
         self.results.clear()
         for text, repo, recommended in rows:
-            item = QListWidgetItem(("★ " if recommended else "") + text)
+            item = QListWidgetItem(("★ " if recommended else "") + visible(text))
             item.setData(Qt.ItemDataRole.UserRole, repo)
             self.results.addItem(item)
         self.hub_status.setText(self.tr("Recommended models that fit this computer. Search to find others."))
@@ -260,7 +262,7 @@ class ModelManager(QDialog):
     def _show_results(self, repos: list[RepoSummary]) -> None:
         self.results.clear()
         for repo in repos:
-            item = QListWidgetItem(f"{repo.repo_id}\n↓ {repo.downloads:,}  ♥ {repo.likes:,}")
+            item = QListWidgetItem(f"{visible(repo.repo_id)}\n↓ {repo.downloads:,}  ♥ {repo.likes:,}")
             item.setData(Qt.ItemDataRole.UserRole, repo.repo_id)
             self.results.addItem(item)
         self.hub_status.setText(self.tr("%n repositories", "", len(repos)) if repos
@@ -273,7 +275,7 @@ class ModelManager(QDialog):
     def show_repo(self, repo_id: str) -> None:
         self.repo_id = repo_id
         self.files_table.setRowCount(0)
-        self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…").replace("%1", repo_id))
+        self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…").replace("%1", visible(repo_id)))
         n_ctx = self.n_ctx
 
         self.hub.submit(lambda: plan_repo(repo_id, n_ctx=n_ctx, machine=machine_memory()),
@@ -294,7 +296,7 @@ class ModelManager(QDialog):
             cells = ("★" if row.recommended else "", choice.quantization, format_bytes(choice.size_bytes),
                      format_bytes(row.estimate.total_bytes), fit_text.get(row.fit, row.fit), name)
             for column, text in enumerate(cells):
-                table.setItem(index, column, QTableWidgetItem(text))
+                table.setItem(index, column, QTableWidgetItem(visible(text)))
             if row.recommended:
                 table.selectRow(index)
         table.resizeColumnsToContents()
@@ -343,8 +345,8 @@ class ModelManager(QDialog):
     def _add_download_widget(self, row: DownloadRow, title: str) -> None:
         widget = QWidget()
         widget.setObjectName("downloadRow")
-        name = QLabel(f"{row.repo_id} · {title}")
-        row.bar, row.label = QProgressBar(), QLabel()
+        name = plain_label(QLabel(f"{visible(row.repo_id)} · {visible(title)}"))   # names from the Hub
+        row.bar, row.label = QProgressBar(), plain_label(QLabel())
         row.bar.setRange(0, 1000)
         row.button = QPushButton()
         row.button.clicked.connect(lambda: self._row_button(row))
