@@ -5,9 +5,12 @@ from whoever made the file, so it is treated as untrusted code:
 
 * before anything runs, a static scan of its syntax tree refuses templates that
   reach for Python internals (``__class__``, ``|attr``, ``lipsum`` ...);
-* it renders in Jinja's immutable sandbox, with ``*``, ``**``, ``+`` and ``~``
-  capped so one expression cannot build a gigantic string or number;
-* it renders under a deadline enforced by a trace function.
+* it renders in Jinja's immutable sandbox (:mod:`engine.models.template_sandbox`),
+  where every operator, filter and method that multiplies size checks the size
+  before building anything;
+* it renders in a child process with a memory limit, killed at its deadline
+  (:mod:`engine.models.template_renderer`). Only Hearth's own built-in
+  templates (FALLBACK_TEMPLATES) render in this process, under a trace deadline.
 
 Files without a template get a built-in one chosen from the vocabulary's
 special tokens or the architecture (:func:`choose_template`).
@@ -15,32 +18,23 @@ special tokens or the architecture (:func:`choose_template`).
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
-import time
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 import jinja2
-import jinja2.ext
 from jinja2 import nodes
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.filters import do_join
-from jinja2.runtime import Context
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from engine.errors import TemplateError, TemplateTimeout, UnsafeTemplate
+from engine.errors import TemplateError, TemplateTooLarge, UnsafeTemplate
+from engine.models.template_renderer import renderer
+from engine.models.template_sandbox import (MAX_EXPONENT, MAX_ITEMS, MAX_POWER_BITS, MAX_TEXT, compile_template,
+                                            new_environment, render_compiled)
 
 __all__ = ["FALLBACK_TEMPLATES", "REASONING_TAGS", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
 
-MAX_ITEMS = 1_000_000      # longest string or list one operator may build
-MAX_EXPONENT = 1000        # largest exponent of ``**``
-MAX_POWER_BITS = 100_000   # largest integer ``**`` may build
+__all__ += ["MAX_EXPONENT", "MAX_ITEMS", "MAX_POWER_BITS", "MAX_TEXT"]
 
 # Names a template may not read: Jinja's default globals that expose Python
 # objects, and names that template-injection payloads go looking for.
@@ -153,117 +147,7 @@ REASONING_TAGS: tuple[tuple[str, str], ...] = (
     ("<|begin_of_thought|>", "<|end_of_thought|>"),
 )
 _OPEN_REASONING = tuple(open_tag for open_tag, _ in REASONING_TAGS)
-
-
-# --- the sandbox --------------------------------------------------------------
-
-class _SkipGenerationTag(jinja2.ext.Extension):
-    """Pass-through for Hugging Face's ``{% generation %}`` tag (marks assistant text for training)."""
-
-    tags = {"generation"}
-
-    def parse(self, parser: Any) -> list[nodes.Node]:
-        parser.stream.skip(1)
-        return parser.parse_statements(("name:endgeneration",), drop_needle=True)
-
-
-class _Undefined(jinja2.Undefined):
-    """Like Jinja's default, but a value the sandbox withheld fails loudly instead of printing nothing."""
-
-    def _is_unsafe(self) -> bool:
-        return self._undefined_exception is SecurityError
-
-    def __str__(self) -> str:
-        if self._is_unsafe():
-            self._fail_with_undefined_error()
-        return super().__str__()
-
-    def __iter__(self) -> Any:
-        if self._is_unsafe():
-            self._fail_with_undefined_error()
-        return super().__iter__()
-
-    def __bool__(self) -> bool:
-        if self._is_unsafe():
-            self._fail_with_undefined_error()
-        return super().__bool__()
-
-
-class _CheckedCodeGenerator(CodeGenerator):
-    """Compiles ``a ~ b`` to a length-checked join instead of Jinja's plain ``str_join``."""
-
-    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
-        self.write("environment.checked_concat((")
-        for arg in node.nodes:
-            self.visit(arg, frame)
-            self.write(", ")
-        self.write("))")
-
-
-class _LimitedEnvironment(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox with caps on what one operator may build."""
-
-    intercepted_binops = frozenset({"*", "**", "+"})
-    code_generator_class = _CheckedCodeGenerator
-
-    def __init__(self, origin: str) -> None:
-        super().__init__(trim_blocks=True, lstrip_blocks=True, undefined=_Undefined,
-                         extensions=[jinja2.ext.loopcontrols, _SkipGenerationTag])
-        self.origin = origin
-        for name in ("lipsum", "cycler", "joiner"):
-            self.globals.pop(name, None)
-        self.globals["raise_exception"] = self._raise_exception
-        self.globals["strftime_now"] = _strftime_now
-        self.filters["tojson"] = _tojson
-        self.filters["join"] = self._checked_join
-
-    def _raise_exception(self, message: object) -> None:
-        raise TemplateError(f"The chat template of {self.origin} refused the conversation: {message}",
-                            path=self.origin)
-
-    def _too_big(self, what: str) -> TemplateError:
-        return TemplateError(f"The chat template of {self.origin} tried to build {what}; refused.",
-                             path=self.origin)
-
-    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
-        if operator == "*":
-            seq, count = (left, right) if isinstance(right, int) else (right, left)
-            if isinstance(seq, (str, list, tuple)) and isinstance(count, int) and len(seq) * count > MAX_ITEMS:
-                raise self._too_big(f"a sequence of {len(seq) * count:,} items with '*'")
-        elif operator == "+":
-            sized = (str, list, tuple)
-            if isinstance(left, sized) and isinstance(right, sized) and len(left) + len(right) > MAX_ITEMS:
-                raise self._too_big(f"a sequence of {len(left) + len(right):,} items with '+'")
-        elif operator == "**" and isinstance(right, (int, float)) and isinstance(left, (int, float)):
-            if abs(right) > MAX_EXPONENT:
-                raise self._too_big(f"a power with exponent {right}")
-            if isinstance(left, int) and isinstance(right, int) and left.bit_length() * right > MAX_POWER_BITS:
-                raise self._too_big("a power with too many digits")
-        return super().call_binop(context, operator, left, right)
-
-    def checked_concat(self, parts: Iterable[Any]) -> str:
-        texts = [str(part) for part in parts]
-        if sum(len(text) for text in texts) > MAX_ITEMS:
-            raise self._too_big("a string of more than 1,000,000 characters with '~'")
-        return "".join(texts)
-
-    @jinja2.pass_eval_context
-    def _checked_join(self, eval_ctx: Any, value: Iterable[Any], d: str = "",
-                      attribute: str | int | None = None) -> str:
-        items = list(value)
-        if attribute is None and sum(len(str(item)) for item in items) + len(d) * len(items) > MAX_ITEMS:
-            raise self._too_big("a string of more than 1,000,000 characters with '|join'")
-        return do_join(eval_ctx, items, d, attribute)
-
-
-def _strftime_now(fmt: str) -> str:
-    return datetime.now().strftime(fmt)
-
-
-def _tojson(value: Any, ensure_ascii: bool = False, indent: int | None = None,
-            separators: tuple[str, str] | None = None, sort_keys: bool = False) -> str:
-    """Like Hugging Face transformers' ``tojson``: non-ASCII text stays as is."""
-    return json.dumps(value, ensure_ascii=ensure_ascii, indent=indent, separators=separators, sort_keys=sort_keys)
+_TRUSTED_SOURCES = frozenset(FALLBACK_TEMPLATES.values())
 
 
 # --- static scan --------------------------------------------------------------
@@ -293,27 +177,6 @@ def _find_unsafe(tree: nodes.Template) -> str | None:
     return None
 
 
-# --- the deadline -------------------------------------------------------------
-
-def _render_with_deadline(render: Callable[[], str], timeout_s: float, origin: str) -> str:
-    """Call ``render`` in this thread; a trace function raises TemplateTimeout once ``timeout_s`` passes."""
-    deadline = time.monotonic() + timeout_s
-
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        if time.monotonic() > deadline:
-            raise TemplateTimeout(f"The chat template of {origin} took longer than {timeout_s:g} s to render.",
-                                  path=origin)
-        # Every call is checked; line by line only in the template's own code, where its loops run.
-        return tracer if frame.f_code.co_filename == "<template>" else None
-
-    previous = sys.gettrace()
-    sys.settrace(tracer)
-    try:
-        return render()
-    finally:
-        sys.settrace(previous)
-
-
 # --- the template -------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -337,19 +200,23 @@ class ChatTemplate:
         """sha256 of the source, hex: identifies the template in caches and logs."""
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
 
+    @property
+    def trusted(self) -> bool:
+        """True for Hearth's own built-in templates, which render in this process; others render in a child."""
+        return self.source in _TRUSTED_SOURCES
+
     @cached_property
     def _compiled(self) -> jinja2.Template:
-        env = _LimitedEnvironment(self.origin)
-        try:
-            return env.from_string(self.source)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"The chat template of {self.origin} is not valid Jinja: {exc}",
-                                path=self.origin) from exc
+        return compile_template(self.source, self.origin)
 
-    def render(self, messages: Sequence[Mapping[str, str]], *, add_generation_prompt: bool = True,
+    def render(self, messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = True,
                timeout_s: float = 2.0) -> str:
-        """The prompt text for ``messages`` (dicts with 'role' and 'content')."""
-        template = self._compiled
+        """The prompt text for ``messages`` (dicts with 'role' and 'content').
+
+        A template from a model file renders in the renderer child (killed after ``timeout_s``, with a
+        memory limit); a built-in one here. Failures raise TemplateError (TemplateTimeout,
+        TemplateTooLarge, UnsafeTemplate) naming the model file.
+        """
         variables = {
             "messages": [dict(message) for message in messages],
             "add_generation_prompt": add_generation_prompt,
@@ -357,16 +224,9 @@ class ChatTemplate:
             "eos_token": self.eos_token,
             "tools": None,
         }
-        try:
-            return _render_with_deadline(lambda: template.render(**variables), timeout_s, self.origin)
-        except TemplateError:
-            raise
-        except SecurityError as exc:
-            raise UnsafeTemplate(f"The chat template of {self.origin} tried something unsafe: {exc}",
-                                 path=self.origin) from exc
-        except Exception as exc:  # noqa: BLE001 - any failure inside untrusted template code
-            raise TemplateError(f"The chat template of {self.origin} failed: {type(exc).__name__}: {exc}",
-                                path=self.origin) from exc
+        if self.trusted:
+            return render_compiled(self._compiled, variables, timeout_s, self.origin)
+        return renderer().render(self.source, self.hash, self.origin, variables, timeout_s)
 
     @cached_property
     def generation_starts_in_reasoning(self) -> bool:
@@ -385,18 +245,26 @@ def load_template(source: str, *, origin: str, bos_token: str = "", eos_token: s
     Raises TemplateError when it does not parse, UnsafeTemplate when it reaches
     for Python internals.
     """
-    env = _LimitedEnvironment(origin)
+    if len(source) > MAX_ITEMS:
+        raise TemplateTooLarge(f"The chat template of {origin} is {len(source):,} characters long "
+                               f"(the limit is {MAX_ITEMS:,}); it was refused.", path=origin)
     try:
-        tree = env.parse(source)
+        tree = new_environment(origin).parse(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"The chat template of {origin} is not valid Jinja (line {exc.lineno}): {exc.message}",
                             path=origin) from exc
+    except (RecursionError, MemoryError) as exc:
+        raise TemplateTooLarge(f"The chat template of {origin} is nested too deeply to read; it was refused.",
+                               path=origin) from exc
     found = _find_unsafe(tree)
     if found is not None:
         raise UnsafeTemplate(f"The chat template of {origin} uses {found}, which can reach Python internals; "
                              "it was refused and nothing in it was run.", path=origin)
-    return ChatTemplate(source=source, name=name, origin=origin, bos_token=bos_token, eos_token=eos_token,
-                        fallback_reason=fallback_reason)
+    template = ChatTemplate(source=source, name=name, origin=origin, bos_token=bos_token, eos_token=eos_token,
+                            fallback_reason=fallback_reason)
+    if not template.trusted:
+        renderer().start()  # the child boots while the model loads
+    return template
 
 
 def builtin_template(name: str, *, origin: str, bos_token: str = "", eos_token: str = "",

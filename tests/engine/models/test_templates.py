@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from engine.errors import TemplateError, TemplateTimeout, UnsafeTemplate
+from engine.models.template_renderer import renderer
 from engine.models.templates import FALLBACK_TEMPLATES, ChatTemplate, choose_template, load_template
 
 ORIGIN = "/models/some-model.gguf"
@@ -212,11 +213,17 @@ def test_hash_is_stable_and_differs() -> None:
 
 
 def test_compiled_once_per_template() -> None:
-    template = load(SMOLLM2)
-    template.render([])
-    compiled = template.__dict__["_compiled"]
-    template.render([{"role": "user", "content": "x"}])
-    assert template.__dict__["_compiled"] is compiled
+    builtin = load(FALLBACK_TEMPLATES["chatml"])
+    assert builtin.trusted
+    builtin.render([])
+    compiled = builtin.__dict__["_compiled"]
+    builtin.render([{"role": "user", "content": "x"}])
+    assert builtin.__dict__["_compiled"] is compiled
+    embedded = load(SMOLLM2)   # from a model file: compiled once in the renderer child, never here
+    assert not embedded.trusted
+    embedded.render([])
+    assert embedded.hash + "\0" + ORIGIN in renderer()._known
+    assert "_compiled" not in embedded.__dict__
 
 
 def test_generation_starts_in_reasoning() -> None:
