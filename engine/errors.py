@@ -292,3 +292,50 @@ class DocumentNotAFile(DocumentUnsupported):
     """A FIFO, a device, a socket or a folder where a document was expected; never opened for reading."""
 
     hint = "Only regular files are indexed."
+
+
+class TemplateTooLarge(TemplateError):
+    """The chat template tried to build a gigantic text or value, or ran out of the memory allowed to it."""
+
+    hint = ("The model's chat template tried to build far more text than a prompt needs and was stopped. "
+            "Use a built-in chat template for this model, or use another model file.")
+
+
+class ModelBroken(ModelInvalid):
+    """llama.cpp crashed on this same file (same path, size and modification time) again and again:
+    the file itself is broken, and reloading it would only crash again."""
+
+    hint = ("Delete this file and download it again (or another conversion of the model), "
+            "or pick another model. Reloading it will crash llama.cpp again.")
+
+    def __init__(self, message: str, *, exitcode: int | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.exitcode = exitcode
+
+
+# --- the database itself: damaged, read-only, or on a full disk ------------------
+
+class DatabaseCorrupt(StoreError):
+    """SQLite found damaged pages, the file is not a database (any more), or its schema cannot be read."""
+
+    hint = ("Hearth's database is damaged. Open the Hearth window: it offers to restore the newest backup "
+            "(kept in the 'backups' folder beside the database) or to keep the damaged file aside and start fresh. "
+            "Nothing is deleted.")
+
+
+class DatabaseReadOnly(StoreError):
+    """The database file (or its folder) cannot be written to."""
+
+    hint = "Check the permissions of the database file and its folder: Hearth needs to write to both."
+
+
+class DiskFull(StoreError):
+    """The disk holding the database (or its attachments) is full; what was committed before is kept."""
+
+    hint = "Free some disk space, then try again. Everything saved before is kept."
+
+
+class DatabaseUnavailable(StoreError):
+    """The database could not be opened or read (an I/O error, a missing folder, a file it cannot open)."""
+
+    hint = "Check that the disk is connected and healthy, and the permissions of the database file and its folder."
