@@ -4,11 +4,20 @@ Standard library only: the children must stay light and import nothing heavy.
 """
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 
 
-def die_with_parent() -> None:
-    """On Linux, have the kernel kill this process when its parent dies (even by SIGKILL)."""
+def die_with_parent(parent_pid: int | None = None) -> None:
+    """On Linux, have the kernel kill this process when its parent dies (even by SIGKILL).
+
+    The kernel only signals deaths that happen *after* the request: a parent killed while this
+    child was starting has already gone, and the child has been adopted by another process.
+    With ``parent_pid`` (the parent's ``os.getpid()``, passed down), that case is caught by
+    comparing it with ``os.getppid()`` after the request, and the child exits at once.
+    """
     if sys.platform.startswith("linux"):
         import ctypes
         import signal
@@ -16,3 +25,21 @@ def die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(0)
+
+
+def watch_parent(parent_pid: int, interval: float = 0.2) -> threading.Thread:
+    """A daemon thread that ends this process within ``interval`` seconds of its parent's death,
+    even while the main thread is inside native code (loading a model); for systems without
+    PR_SET_PDEATHSIG, and as a second line where it exists."""
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(0)
+            time.sleep(interval)
+
+    thread = threading.Thread(target=watch, name="hearth-parent-watch", daemon=True)
+    thread.start()
+    return thread

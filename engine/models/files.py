@@ -8,6 +8,7 @@ are listed apart. Files that cannot be used are reported with the reason.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.errors import ModelError, ModelInvalid
-from engine.models.gguf import GGUFInfo, read_gguf_info
+from engine.models.gguf import GGUFInfo, check_loadable, not_a_file, read_gguf_info
 from engine.models.kinds import is_embedding_model, is_projector
 
 log = logging.getLogger(__name__)
@@ -118,6 +119,12 @@ def split_parts(path: Path) -> list[Path]:
     return [path.with_name(f"{m['prefix']}-{i:05d}-of-{count:05d}{ext}") for i in range(1, count + 1)]
 
 
+def check_header(path: str | os.PathLike[str], info: GGUFInfo) -> None:
+    """What llama.cpp needs of the header of ``path`` (every part of a split model); else ModelInvalid."""
+    parts = split_parts(Path(os.fspath(path)))
+    check_loadable([info] if len(parts) == 1 else [read_gguf_info(p) for p in parts])
+
+
 def describe_model(path: str | os.PathLike[str]) -> InstalledModel:
     """Describe one model file; a later part of a split model describes the whole model.
 
@@ -146,6 +153,7 @@ def describe_model(path: str | os.PathLike[str]) -> InstalledModel:
     if parameters == 0 and sum(i.n_tensors for i in infos) == 0:
         raise ModelInvalid(f"{first}: it contains no weights (a vocabulary-only file)", path=first,
                            hint="This file is not a model; pick another one.")
+    check_loadable(infos)  # what llama.cpp needs: known architecture, sane sizes, vocabulary, tensors
     arch = info.architecture
     name = info.name
     return InstalledModel(
@@ -170,7 +178,27 @@ def _walk(folder: Path, skipped: list[tuple[Path, str]]) -> Iterable[Path]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
             if name.lower().endswith(".gguf") and not name.startswith("."):
-                yield Path(root) / name
+                path = Path(root) / name
+                reason = _not_regular(path)
+                if reason:
+                    log.info("skipped %s: %s", path, reason)
+                    skipped.append((path, f"{path}: {reason}"))
+                else:
+                    yield path
+
+
+def _not_regular(path: Path) -> str:
+    """Why ``path`` is not a regular file to read ('' when it is one); links are followed, never opened."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        if os.path.islink(path) and exc.errno == errno.ENOENT:
+            return "it is a link to a file that does not exist"
+        if exc.errno == errno.ELOOP:
+            return "it is a symbolic link that loops back on itself"
+        return f"it could not be read: {exc.strerror or exc}"
+    what = not_a_file(mode)
+    return f"it is {what}, not a model file; only regular files are read" if what else ""
 
 
 def scan_models(folders: Iterable[Path], files: Iterable[Path] = ()) -> ModelScan:
@@ -185,7 +213,7 @@ def scan_models(folders: Iterable[Path], files: Iterable[Path] = ()) -> ModelSca
         first = split_parts(candidate)[0]  # later parts stand for their first part
         try:
             key = first.resolve()
-        except OSError:
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
             key = first.absolute()
         if key in seen:
             continue

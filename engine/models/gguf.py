@@ -10,7 +10,9 @@ so the same code reads local files and, through HTTP range requests, remote ones
 from __future__ import annotations
 
 
+import errno
 import os
+import stat
 import struct
 from array import array
 from collections.abc import Callable
@@ -18,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from engine.errors import ModelError, ModelInvalid, ModelNotFound
-from engine.models.gguf_info import ArrayInfo, GGUFInfo, ggml_types
+from engine.models.gguf_info import ArrayInfo, GGUFInfo, check_loadable, ggml_types
 
-__all__ = ["KNOWN_CHAT_MARKERS", "ArrayInfo", "GGUFInfo", "is_gguf", "parse_gguf_header", "read_gguf_info"]
+__all__ = ["KNOWN_CHAT_MARKERS", "ArrayInfo", "GGUFInfo", "check_loadable", "is_gguf", "open_model_file",
+           "parse_gguf_header", "read_gguf_info"]
 
 KNOWN_CHAT_MARKERS: frozenset[str] = frozenset({
     "<|im_start|>", "<|im_end|>", "<|start_header_id|>", "<|eot_id|>", "<start_of_turn>", "<end_of_turn>",
@@ -160,6 +163,7 @@ class _TokenScan:
         self.offsets = array("Q")  # file offset of each token's length prefix
         self.markers: set[str] = set()
         self.tokens: list[str] | None = None  # only when the array was short enough to keep
+        self.array_types: dict[str, str] = {}  # metadata key -> item type of every array
 
     def token(self, r: _Reader, index: Any) -> str | None:
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
@@ -217,6 +221,7 @@ def _read_array(r: _Reader, key: str, scan: _TokenScan) -> Any:
         raise _invalid(r.source, f"metadata key {key!r} claims {count:,} items, more than the file can hold: "
                                  "the file is incomplete or corrupt")
     type_name = "string" if etype == _STRING else _SCALARS[etype][0]
+    scan.array_types[key] = type_name
     if etype == _STRING:
         if count <= KEEP_ARRAY:
             items = [r.string(f"item {i} of {key!r}") for i in range(count)]
@@ -272,11 +277,13 @@ def _check_version(source: str, version: int) -> None:
     raise _corrupt(source, f"GGUF version {version} is not a valid version")
 
 
-def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int) -> tuple[int, int, dict[str, int]]:
-    """Check every tensor's name, shape, type and offset; return (data size, element count, bytes per type)."""
+def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int,
+                       names: dict[str, tuple[int, ...]]) -> tuple[int, int, dict[str, int]]:
+    """Check every tensor's name, shape, type and offset; return (data size, element count, bytes per type).
+
+    ``names`` receives each tensor's shape (ggml order: ``ne[0]`` first)."""
     source = r.source
     sizes, type_names, _ = ggml_types()
-    names: set[str] = set()
     type_bytes: dict[str, int] = {}
     n_elements = 0
     expected = 0   # where the next tensor must start (llama.cpp lays them out in order, padded)
@@ -285,7 +292,6 @@ def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int) -> tuple[int,
         name = r.string(f"the name of tensor {i}", MAX_TENSOR_NAME)
         if name in names:
             raise _corrupt(source, f"tensor {name!r} appears twice")
-        names.add(name)
         (n_dims,) = r.unpack(_U32, f"the shape of tensor {name!r}")
         if n_dims > MAX_DIMS:
             raise _corrupt(source, f"tensor {name!r} has {n_dims} dimensions (at most {MAX_DIMS})")
@@ -297,6 +303,7 @@ def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int) -> tuple[int,
             count *= d
         if count > INT64_MAX:
             raise _corrupt(source, f"tensor {name!r} has an impossibly large shape {dims}")
+        names[name] = tuple(dims)
         (ttype,) = r.unpack(_U32, f"the type of tensor {name!r}")
         if ttype not in sizes:
             raise _corrupt(source, f"tensor {name!r} has unknown ggml type {ttype}")
@@ -357,7 +364,8 @@ def parse_gguf_header(read: ReadFn, *, source: str, file_size: int | None) -> GG
     if alignment <= 0 or alignment & (alignment - 1):
         raise _corrupt(source, f"general.alignment is {alignment}, not a power of two")
 
-    data_size, n_elements, type_bytes = _read_tensor_infos(r, n_tensors, alignment)
+    shapes: dict[str, tuple[int, ...]] = {}
+    data_size, n_elements, type_bytes = _read_tensor_infos(r, n_tensors, alignment, shapes)
     header_bytes = r.pos
     data_offset = header_bytes + (-header_bytes % alignment) if n_tensors else header_bytes
     bos = scan.token(r, metadata.get("tokenizer.ggml.bos_token_id"))
@@ -365,17 +373,62 @@ def parse_gguf_header(read: ReadFn, *, source: str, file_size: int | None) -> GG
     return GGUFInfo(path=source, version=version, file_size=file_size, n_tensors=n_tensors, metadata=metadata,
                     tensor_data_offset=data_offset, tensor_data_size=data_size, header_bytes=header_bytes,
                     bos_token=bos, eos_token=eos, chat_markers=frozenset(scan.markers),
-                    n_elements=n_elements, tensor_type_bytes=type_bytes)
+                    n_elements=n_elements, tensor_type_bytes=type_bytes, tensor_shapes=shapes,
+                    array_types=scan.array_types)
+
+
+_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def not_a_file(mode: int) -> str | None:
+    """What a file of this ``st_mode`` is, when it is not a regular file (None for a regular file)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "not a regular file")
+
+
+def open_model_file(path: str | os.PathLike[str]) -> Any:
+    """Open a model file for reading without ever blocking: a FIFO, a device, a socket, a folder, a link
+    loop or a dangling link raise ``ModelInvalid``/``ModelNotFound`` naming the file, before any read."""
+    source = os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(source, flags)
+    except FileNotFoundError:
+        if os.path.lexists(source):
+            raise ModelNotFound(f"{source} is a link to a file that does not exist", path=source,
+                                hint="Remove the link, or point it at a model file.") from None
+        raise ModelNotFound(f"{source}: no such model file", path=source) from None
+    except IsADirectoryError:
+        raise ModelNotFound(f"{source} is a folder, not a model file", path=source) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ModelInvalid(f"{source} is a symbolic link that loops back on itself, not a model file",
+                               path=source, hint="Remove the link, or point it at a model file.") from None
+        raise ModelInvalid(f"{source} could not be read: {exc.strerror or exc}", path=source,
+                           hint="Check that the file exists and that you are allowed to read it.") from exc
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise ModelNotFound(f"{source} is a folder, not a model file", path=source)
+        what = not_a_file(mode)
+        if what is not None:
+            raise ModelInvalid(f"{source} is {what}, not a model file; Hearth reads only regular files",
+                               path=source, hint="Remove it from the models folder, or pick a real .gguf file.")
+        if hasattr(os, "O_NONBLOCK"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_gguf_info(path: str | os.PathLike[str], *, check_size: bool = True) -> GGUFInfo:
     """Read a local GGUF's header; with ``check_size``, also refuse a file too short for its tensors."""
-    p = Path(os.fspath(path))
-    source = str(p)
-    if p.is_dir():
-        raise ModelNotFound(f"{source} is a folder, not a model file", path=source)
+    source = str(Path(os.fspath(path)))
     try:
-        with open(p, "rb") as f:
+        with open_model_file(source) as f:
             file_size = os.fstat(f.fileno()).st_size
 
             def read(offset: int, size: int) -> bytes:
@@ -385,8 +438,6 @@ def read_gguf_info(path: str | os.PathLike[str], *, check_size: bool = True) -> 
             info = parse_gguf_header(read, source=source, file_size=file_size)
     except ModelError:
         raise
-    except FileNotFoundError:
-        raise ModelNotFound(f"{source}: no such model file", path=source) from None
     except OSError as exc:
         raise ModelInvalid(f"{source} could not be read: {exc.strerror or exc}", path=source,
                            hint="Check that the file exists and that you are allowed to read it.") from exc
@@ -401,7 +452,7 @@ def read_gguf_info(path: str | os.PathLike[str], *, check_size: bool = True) -> 
 def is_gguf(path: str | os.PathLike[str]) -> bool:
     """Whether the file starts with the GGUF magic (nothing else is checked)."""
     try:
-        with open(os.fspath(path), "rb") as f:
+        with open_model_file(path) as f:
             return f.read(4) == b"GGUF"
-    except OSError:
+    except (OSError, ModelError):
         return False

@@ -33,16 +33,24 @@ def installed_models(store: Store, models_dir: Path) -> ModelScan:
     if starter is not None and str(starter) not in hidden:
         files.append(starter)
     result = scan_models([models_dir], files)
-    keep = [m for m in result.models if str(m.path.resolve()) not in hidden]
+    keep = [m for m in result.models if str(_resolve(m.path)) not in hidden]
     return ModelScan(models=keep, embedding=[m for m in result.embedding if str(m.path) not in hidden],
                       projectors=result.projectors, skipped=result.skipped)
+
+
+def _resolve(path: Path) -> Path:
+    """The real path; a link loop (RuntimeError before Python 3.13, OSError after) stays as given."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def import_model(store: Store, path: str | Path) -> InstalledModel:
     """Add a .gguf from anywhere by reference, after validating its header."""
     model = describe_model(path)  # raises ModelInvalid / ModelNotFound naming the file
-    resolved = str(model.path.resolve())
-    source = "starter" if starter_model() == model.path.resolve() else "imported"
+    resolved = str(_resolve(model.path))
+    source = "starter" if starter_model() == _resolve(model.path) else "imported"
     with store.write():
         store.conn.execute(
             "INSERT INTO models (path, source, added_at, hidden) VALUES (?, ?, ?, 0) "
@@ -61,7 +69,7 @@ def record_download(store: Store, path: Path, *, repo_id: str, sha256: str | Non
 
 def remove_model(store: Store, path: str | Path, models_dir: Path) -> list[Path]:
     """Remove a model; returns the files deleted (none for imported files and the starter)."""
-    target = Path(path).expanduser().resolve()
+    target = _resolve(Path(path).expanduser())
     deleted: list[Path] = []
     inside = target.is_relative_to(models_dir.resolve())
     if inside:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from engine import errors
 from engine.filehash import sha256_file
+from engine.models.files import check_header as _check_header
 from engine.models.gguf import GGUFInfo, read_gguf_info
 from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
@@ -48,7 +49,39 @@ _ERRORS: dict[str, type[errors.HearthError]] = {
     "NoModelLoaded": errors.NoModelLoaded,
     "MessageTooLong": errors.MessageTooLong,
     "ContextFull": errors.ContextFull,
+    "TemplateError": errors.TemplateError,
 }
+
+# Signals with which llama.cpp itself dies (GGML_ASSERT aborts, bad reads): counted per file.
+# SIGKILL and SIGTERM are not: they come from outside (the user, the OOM killer).
+_NATIVE_FAULTS = frozenset(-s for s in (6, 4, 7, 8, 11))   # SIGABRT, SIGILL, SIGBUS, SIGFPE, SIGSEGV
+BROKEN_AFTER = 2          # this many native crashes on the same file (no completed reply between): broken
+_faults: dict[tuple[str, int, int], int] = {}
+_faults_lock = threading.Lock()
+_MEMORY_WORDS = ("memory", "alloc", "mmap", "oom", "cudamalloc", "buffer")
+_REFUSED = ("llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer "
+            "llama.cpp. Delete it and download another conversion of this model, or update Hearth.")
+
+
+def _identity(path: str) -> tuple[str, int, int]:
+    """The same file: same path, size and modification time (a re-download is a new file)."""
+    try:
+        st = os.stat(path)
+        return path, st.st_size, st.st_mtime_ns
+    except OSError:
+        return path, -1, -1
+
+
+def _forget_faults(path: str) -> None:
+    with _faults_lock:
+        _faults.pop(_identity(path), None)
+
+
+def _broken(path: str, exitcode: int | None, count: int) -> errors.ModelBroken:
+    return errors.ModelBroken(
+        f"{path} is broken: llama.cpp crashed on it {count} times "
+        f"(last: {errors.ModelCrashed.describe_exit(exitcode)}), so Hearth will not load it again.",
+        exitcode=exitcode, path=path)
 
 
 def default_threads() -> int:
@@ -93,7 +126,7 @@ class Runtime:
         self._drop_worker()
         parent, child = self._ctx.Pipe(duplex=True)
         log = str(self._log_path) if self._log_path else None
-        self._proc = self._ctx.Process(target=worker.main, args=(child, self._flag, log),
+        self._proc = self._ctx.Process(target=worker.main, args=(child, self._flag, log, os.getpid()),
                                        name="hearth-llama", daemon=True)
         self._proc.start()
         child.close()
@@ -108,14 +141,24 @@ class Runtime:
             self._proc.join(timeout=2)
         self._proc = self._conn = None
 
-    def _crashed(self) -> errors.ModelCrashed:
+    def _crashed(self) -> errors.ModelError:
+        """The worker died: ``ModelCrashed`` (reload to continue), or ``ModelBroken`` once llama.cpp has
+        crashed on the same file ``BROKEN_AFTER`` times in a row."""
         proc = self._proc
         code = None
         if proc is not None:
             proc.join(timeout=2)
             code = proc.exitcode
         self._drop_worker()
-        return _crash_error(self._request.path if self._request else None, code, "the model")
+        path = self._request.path if self._request else None
+        if path is not None and code in _NATIVE_FAULTS:
+            key = _identity(path)
+            with _faults_lock:
+                count = _faults[key] = _faults.get(key, 0) + 1
+            if count >= BROKEN_AFTER:
+                self.info = None
+                return _broken(path, code, count)
+        return _crash_error(path, code, "the model")
 
     def _recv(self) -> tuple[Any, ...]:
         conn, proc = self._conn, self._proc
@@ -141,6 +184,10 @@ class Runtime:
 
     def _error(self, kind: str, message: str) -> errors.HearthError:
         cls = _ERRORS.get(kind, errors.ModelError)
+        if cls is errors.ModelLoadFailed and "llama.cpp says:" in message:
+            said = message.split("llama.cpp says:", 1)[1].lower()
+            if not any(word in said for word in _MEMORY_WORDS):   # the file, not the memory
+                return errors.ModelLoadFailed(message, hint=_REFUSED, path=self._request.path if self._request else None)
         if cls is errors.VisionUnsupported:
             from engine.models.vision import vision_model_names
             return errors.VisionUnsupported(message, suggestions=vision_model_names(),
@@ -168,6 +215,7 @@ class Runtime:
         """
         resolved = str(Path(path).expanduser().resolve())
         gguf = read_gguf_info(resolved)
+        _check_header(resolved, gguf)
         if mmproj is None:
             from engine.models.vision import find_mmproj
             found = find_mmproj(resolved, model=gguf)
@@ -183,7 +231,12 @@ class Runtime:
             return self._load(request, gguf)
 
     def _load(self, request: LoadRequest, gguf: GGUFInfo | None = None) -> ModelInfo:
-        gguf = gguf or read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
+        count = _faults.get(_identity(request.path), 0)
+        if count >= BROKEN_AFTER:
+            raise _broken(request.path, None, count)
+        if gguf is None:
+            gguf = read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
+            _check_header(request.path, gguf)
         chat_template = _template_for(gguf, request)
         self._image_tokens.clear()
         n_ctx = request.n_ctx or min(4096, gguf.context_length or 4096)
@@ -253,6 +306,10 @@ class Runtime:
         ``images`` are ``(width, height, rgb_bytes)``, one per media marker in ``prompt`` (in order);
         they need a model loaded with a projector.
         """
+        if not prompt:
+            raise errors.TemplateError(
+                "The chat template produced an empty prompt, so there is nothing to send to the model "
+                "(llama.cpp would crash on it).", path=self._request.path if self._request else None)
         with self._lock:
             self._ready()
             self._flag.value = 0
@@ -273,10 +330,11 @@ class Runtime:
                         continue
                     self._streaming = False
                     if kind == "done":
+                        _forget_faults(self._request.path if self._request else "")  # the file works
                         yield Done(reply[1])
                         return
                     raise self._error(reply[1], reply[2])
-            except errors.ModelCrashed:
+            except (errors.ModelCrashed, errors.ModelBroken):
                 self._streaming = False
                 raise
             finally:
@@ -291,7 +349,7 @@ class Runtime:
             try:
                 if self._recv()[0] in ("done", "error"):
                     self._streaming = False
-            except errors.ModelCrashed:
+            except (errors.ModelCrashed, errors.ModelBroken):
                 self._streaming = False
 
     # --- embeddings ---------------------------------------------------------------
@@ -304,6 +362,7 @@ class Runtime:
 
     def _load_embedder(self, request: EmbedRequest) -> EmbedderInfo:
         gguf = read_gguf_info(request.path)  # bad files never reach llama.cpp
+        _check_header(request.path, gguf)
         hasher, digest = self._hash(request.path)
         self._embed_request = request
         self.embedder = None

@@ -242,6 +242,8 @@ class NativeModel:
         started = time.perf_counter()
         prompt = self.tokenize(prompt_text)
         st.prompt_tokens = len(prompt)
+        if not prompt:  # llama.cpp aborts the process on an empty batch
+            raise NativeError("TemplateError", "The prompt is empty (0 tokens); nothing was sent to llama.cpp.")
         if len(prompt) >= self.n_ctx:
             raise NativeError("MessageTooLong", f"The prompt has {len(prompt)} tokens; the context holds {self.n_ctx}.")
         keep = self._reuse_prefix(prompt, reuse_prefix)

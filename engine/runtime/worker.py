@@ -22,7 +22,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-from engine.childproc import die_with_parent
+from engine.childproc import die_with_parent, watch_parent
 
 NO_PROJECTOR = "The loaded model has no image projector: it cannot see images."
 
@@ -38,9 +38,36 @@ def _redirect_output(log_path: str | None) -> None:
     os.close(fd)
 
 
-def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
-    """Serve requests until the pipe closes or ``exit`` arrives."""
-    die_with_parent()
+def _log_size(log_path: str | None) -> int:
+    try:
+        return os.path.getsize(log_path) if log_path else 0
+    except OSError:
+        return 0
+
+
+def _load_reason(log_path: str | None, start: int) -> str:
+    """Why llama.cpp refused a model, from what it logged since ``start`` ('' when it said nothing)."""
+    if not log_path:
+        return ""
+    sys.stderr.flush()
+    try:
+        with open(log_path, "rb") as f:
+            f.seek(start)
+            text = f.read(256 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return ""
+    for line in text.splitlines():
+        for marker in ("error loading model:", "failed to load model:"):
+            if marker in line:
+                return line.split(marker, 1)[1].strip()[:500]
+    return ""
+
+
+def main(conn: Connection, cancel_flag: Any, log_path: str | None, parent_pid: int | None = None) -> None:
+    """Serve requests until the pipe closes, ``exit`` arrives or the parent process dies."""
+    die_with_parent(parent_pid)
+    if parent_pid is not None:
+        watch_parent(parent_pid)
     _redirect_output(log_path)
     from engine.sampling import Sampling
     from engine.runtime.native import GenerationStats, NativeError, NativeModel
@@ -61,7 +88,13 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None) -> None:
                     model.close()
                     model = None
                 mmproj, required = args.pop("mmproj", None), args.pop("mmproj_required", True)
-                model = NativeModel(**args)
+                mark = _log_size(log_path)
+                try:
+                    model = NativeModel(**args)
+                except NativeError as exc:
+                    reason = _load_reason(log_path, mark)
+                    send(("error", exc.kind, f"{exc} llama.cpp says: {reason}" if reason else str(exc)))
+                    continue
                 facts = model.describe()
                 facts["vision"], facts["vision_error"] = False, ""
                 if mmproj:
