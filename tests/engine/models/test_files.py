@@ -15,12 +15,41 @@ from engine.models.files import format_bytes, format_parameters
 from tests.gguf_tools import rewrite_gguf
 
 
+VOCAB = ["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(13)]
+
+
+def _vocab(w: gguf.GGUFWriter) -> None:
+    w.add_tokenizer_model("llama")
+    w.add_token_list(VOCAB)
+    w.add_token_scores([0.0] * len(VOCAB))
+    w.add_token_types([2, 3, 3] + [1] * (len(VOCAB) - 3))
+
+
+def _shapes(n_embd: int = 64, blocks: int = 2) -> dict[str, tuple[int, ...]]:
+    """A tiny model's tensors (numpy shapes: rows first) as llama.cpp expects them: the token
+    embedding (n_vocab × n_embd) and each block's norm."""
+    return {"token_embd.weight": (len(VOCAB), n_embd), **{f"blk.{i}.attn_norm.weight": (n_embd,) for i in range(blocks)}}
+
+
+def _hparams(arch: str, n_embd: int = 64) -> Callable[[gguf.GGUFWriter], None]:
+    def fill(w: gguf.GGUFWriter) -> None:
+        w.add_uint32(f"{arch}.block_count", 2)
+        w.add_uint32(f"{arch}.embedding_length", n_embd)
+        w.add_uint32(f"{arch}.attention.head_count", 4)
+        w.add_uint32(f"{arch}.context_length", 512)
+    return fill
+
+
 def _write(path: Path, arch: str = "llama", fill: Callable[[gguf.GGUFWriter], None] = lambda w: None,
-           tensors: tuple[str, ...] = ("a", "b")) -> Path:
+           tensors: dict[str, tuple[int, ...]] | None = None, vocab: bool = True) -> Path:
+    """A tiny GGUF: ``fill``'s metadata, a vocabulary (unless ``vocab`` is False) and ``tensors``
+    (default: the tensors a 2-block, 64-wide model needs)."""
     writer = gguf.GGUFWriter(str(path), arch)
     fill(writer)
-    for name in tensors:
-        writer.add_tensor(name, np.ones((4, 8), dtype=np.float32))
+    if vocab:
+        _vocab(writer)
+    for name, shape in (_shapes() if tensors is None else tensors).items():
+        writer.add_tensor(name, np.ones(shape, dtype=np.float32))
     writer.write_header_to_file()
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
@@ -43,8 +72,11 @@ def _split_part(no: int, count: int) -> Callable[[gguf.GGUFWriter], None]:
             _llama_meta(w)
         w.add_uint16("split.no", no - 1)
         w.add_uint16("split.count", count)
-        w.add_int32("split.tensors.count", 2 * count)
+        w.add_int32("split.tensors.count", 3)
     return fill
+
+
+PARAMETERS = len(VOCAB) * 64 + 2 * 64   # _shapes(): the token embedding and two norms
 
 
 def _truncated_copy(src: Path, dst: Path, size: int) -> Path:
@@ -128,12 +160,13 @@ def test_scan_real_and_broken(smollm2_path: Path, gemma3_path: Path, tmp_path: P
 # --- synthetic files ----------------------------------------------------------------
 
 def test_split_model_is_one_entry(tmp_path: Path) -> None:
-    parts = [_write(tmp_path / f"tiny-0000{i}-of-00003.gguf", fill=_split_part(i, 3), tensors=(f"a{i}", f"b{i}"))
-             for i in (1, 2, 3)]
+    shapes = list(_shapes().items())
+    parts = [_write(tmp_path / f"tiny-0000{i}-of-00003.gguf", fill=_split_part(i, 3), tensors=dict([shapes[i - 1]]),
+                    vocab=i == 1) for i in (1, 2, 3)]
     model = describe_model(parts[0])
     assert model.path == parts[0] and model.name == "tiny"
     assert model.size_bytes == sum(p.stat().st_size for p in parts)
-    assert model.parameters == 3 * 2 * 32
+    assert model.parameters == PARAMETERS
     assert describe_model(parts[2]) == model  # a later part stands for the whole model
     result = scan_models([tmp_path])
     assert result.models == [model] and result.skipped == []
@@ -150,7 +183,7 @@ def test_split_model_is_one_entry(tmp_path: Path) -> None:
 
 
 def test_split_without_first_part(tmp_path: Path) -> None:
-    later = _write(tmp_path / "tiny-00002-of-00002.gguf", fill=_split_part(2, 2))
+    later = _write(tmp_path / "tiny-00002-of-00002.gguf", fill=_split_part(2, 2), vocab=False)
     result = scan_models([tmp_path])
     assert result.models == []
     ((path, why),) = result.skipped
@@ -159,18 +192,19 @@ def test_split_without_first_part(tmp_path: Path) -> None:
 
 def test_projectors_embeddings_and_non_models(tmp_path: Path) -> None:
     _write(tmp_path / "chat.gguf", fill=_llama_meta)
-    _write(tmp_path / "vision.gguf", "clip", lambda w: (w.add_name("Vision"), w.add_type("mmproj")))
+    _write(tmp_path / "vision.gguf", "clip", lambda w: (w.add_name("Vision"), w.add_type("mmproj")), vocab=False)
     # names never decide: a llama GGUF called mmproj-… or …embed… is a chat model
-    _write(tmp_path / "mmproj-model-f16.gguf", "llama", lambda w: w.add_name("Projector by name"))
-    _write(tmp_path / "nomic-embed-text.gguf", "llama", lambda w: w.add_name("Embedder by name"))
+    _write(tmp_path / "mmproj-model-f16.gguf", "llama", lambda w: (w.add_name("Projector by name"), _llama_meta(w)))
+    _write(tmp_path / "nomic-embed-text.gguf", "llama", lambda w: (w.add_name("Embedder by name"), _llama_meta(w)))
     _write(tmp_path / "encoder-proj.gguf", "clip", lambda w: (w.add_bool("clip.has_vision_encoder", True),
-                                                               w.add_string("clip.projector_type", "mlp")))
-    _write(tmp_path / "encoder.gguf", "bert", lambda w: (w.add_name("Bert"), w.add_pooling_type(gguf.PoolingType.CLS)))
-    _write(tmp_path / "qwen-embed.gguf", "qwen3", lambda w: (w.add_name("Qwen embed"),
+                                                               w.add_string("clip.projector_type", "mlp")), vocab=False)
+    _write(tmp_path / "encoder.gguf", "bert", lambda w: (w.add_name("Bert"), _hparams("bert")(w),
+                                                         w.add_pooling_type(gguf.PoolingType.CLS)))
+    _write(tmp_path / "qwen-embed.gguf", "qwen3", lambda w: (w.add_name("Qwen embed"), _hparams("qwen3")(w),
                                                               w.add_pooling_type(gguf.PoolingType.LAST)))
-    _write(tmp_path / "vocab.gguf", fill=lambda w: w.add_token_list(["a", "b"]), tensors=())
+    _write(tmp_path / "vocab.gguf", fill=_llama_meta, tensors={})
     _write(tmp_path / "lora.gguf", fill=lambda w: (w.add_type("adapter"), w.add_string("adapter.type", "lora")))
-    _write(tmp_path / "loose-part.gguf", fill=lambda w: w.add_uint16("split.count", 2))
+    _write(tmp_path / "loose-part.gguf", fill=lambda w: (_llama_meta(w), w.add_uint16("split.count", 2)))
     result = scan_models([tmp_path])
     assert [m.name for m in result.models] == ["chat", "mmproj-model", "nomic-embed-text"]
     assert [m.name for m in result.projectors] == ["encoder-proj", "vision"]
@@ -194,10 +228,10 @@ def test_synthetic_kv_and_label(tmp_path: Path) -> None:
     assert isinstance(model, InstalledModel)
     assert (model.layers, model.head_count, model.head_count_kv, model.embedding_length) == (2, 4, 2, 64)
     assert model.kv_cache_bytes(100) == 2 * 2 * 100 * 2 * 16 * 2
-    assert model.parameters == 64 and model.quantization == "F32"
-    assert model.label() == f"{model.name} · 64 · F32 · {format_bytes(model.size_bytes)}"
-    unknown = describe_model(_write(tmp_path / "bare.gguf"))
-    assert unknown.kv_cache_bytes(4096) == 0 and unknown.context_length == 0
+    assert model.parameters == PARAMETERS and model.quantization == "F32"
+    assert model.label() == f"{model.name} · {format_parameters(PARAMETERS)} · F32 · {format_bytes(model.size_bytes)}"
+    with pytest.raises(ModelInvalid, match="bare.gguf"):   # no hyperparameters: llama.cpp could not load it
+        describe_model(_write(tmp_path / "bare.gguf"))
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
