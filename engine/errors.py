@@ -339,3 +339,38 @@ class DatabaseUnavailable(StoreError):
     """The database could not be opened or read (an I/O error, a missing folder, a file it cannot open)."""
 
     hint = "Check that the disk is connected and healthy, and the permissions of the database file and its folder."
+
+
+# --- replies from the model hub that Hearth refuses to use ----------------------
+
+class HubReplyRefused(HubError):
+    """A reply from the model hub was refused before it was used: too large, nested too deep, too slow,
+    or not the answer expected. ``endpoint`` names the request, ``limit`` the bound it broke (if any)."""
+
+    hint = ("The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. "
+            "Try again later; installed models keep working.")
+
+    def __init__(self, message: str, *, endpoint: str = "", limit: int | float | None = None, hint: str = "",
+                 path: str | Path | None = None) -> None:
+        super().__init__(message, hint=hint, path=path)
+        self.endpoint = endpoint
+        self.limit = limit
+
+
+class HubReplyTooLarge(HubReplyRefused):
+    """More bytes (after decompression) than Hearth reads for this kind of request."""
+
+
+class HubReplyTooDeep(HubReplyRefused):
+    """JSON nested deeper than any answer of the Hub is."""
+
+
+class HubReplyTooSlow(HubReplyRefused):
+    """The reply did not arrive whole within its overall deadline (a trickle)."""
+
+    hint = ("The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) "
+            "and try again; installed models keep working.")
+
+
+class HubReplyMalformed(HubReplyRefused):
+    """Not the JSON (or the encoding) expected."""

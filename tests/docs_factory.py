@@ -256,3 +256,11 @@ def make_docx_bomb(path: str | Path, megabytes: int = 150) -> Path:
                 fh.write(block)
             fh.write(tail)
     return Path(path)
+
+
+def make_heading_docx(path: str | Path, headings: int) -> Path:
+    """A small .docx (~1 KB per 4,000 headings, deflated) of one-word headings: each would start a chunk."""
+    para = _docx_paragraph("Heading1", "Chapter")
+    xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+           f'<w:document xmlns:w="{_W}"><w:body>{para * headings}<w:sectPr/></w:body></w:document>')
+    return _write_docx(path, xml)

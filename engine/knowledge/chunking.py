@@ -53,10 +53,25 @@ def estimate_tokens(text: str) -> int:
         marks = raw.translate(_ASCII_WORDS)
         words = marks.count(b" a") + (marks[:1] == b"a")
         punct = len(raw) - len(raw.translate(None, _ASCII_PUNCT))
-        return (words * 13 + 9) // 10 + punct
+        return (words * 13 + 9) // 10 + punct + _long_words(text, _ASCII_LONG)
     cjk = len(text) - len(_CJK.sub("", text))
     words = len(_WORD.findall(text))
-    return cjk + (words * 13 + 9) // 10 + len(_PUNCT.findall(text))
+    return cjk + (words * 13 + 9) // 10 + len(_PUNCT.findall(text)) + _long_words(text, _LONG)
+
+
+# A word longer than this many characters (a hash, base64, minified code, a run without spaces) is
+# counted by characters: one token per 4, as WordPiece/BPE split such runs into short pieces.
+LONG_WORD = 12
+_ASCII_LONG = re.compile(f"[A-Za-z0-9]{{{LONG_WORD + 1},}}")
+_LONG = re.compile(f"[^\\W_{_CJK_RANGES}]{{{LONG_WORD + 1},}}")
+
+
+def _long_words(text: str, pattern: re.Pattern[str]) -> int:
+    """Tokens that long words add beyond the 1.3 each one counted already."""
+    extra = 0
+    for match in pattern.finditer(text):
+        extra += (match.end() - match.start() + 3) // 4 - 1
+    return extra
 
 
 # --- splitting an oversized section --------------------------------------------------
@@ -200,7 +215,7 @@ class _Packer:
     def heading_unit(self, unit: _Unit, page: int | None, heading: str) -> None:
         deeper = self.units and not self.body and all(
             u.heading_level and u.heading_level < unit.heading_level for u in self.units)
-        if deeper and page == self.page:  # "# A" straight followed by "## B": keep them together
+        if deeper and page == self.page and self.tokens + unit.tokens <= self.limit:  # "# A" then "## B": together
             self.heading = heading
         else:
             self.flush(carry=False)
@@ -238,23 +253,35 @@ class _Packer:
         text = "".join(parts).strip()
         self.chunks.append(ChunkDraft(
             text=text, line_start=min(u.line_start for u in units), line_end=max(u.line_end for u in units),
-            tokens=estimate_tokens(text), page=self.page, heading=self.heading))
+            tokens=estimate_tokens(text), page=self.page, heading=_short(self.heading)))
         tail = _tail(units[-1], self.overlap) if carry else None
         if tail is not None and tail.tokens < self.target:
             self.units, self.tokens = [tail], tail.tokens
 
 
+MAX_HEADING_CHARS = 300  # of a chunk's heading path (an unclosed <h1> can swallow a page)
+
+
+def _short(heading: str) -> str:
+    return heading if len(heading) <= MAX_HEADING_CHARS else heading[:MAX_HEADING_CHARS - 1].rstrip() + "…"
+
+
+MAX_CHUNKS = 20_000  # chunks one indexed document may become (ParsePool's default; a 276 KB .docx made 248k)
+
+
 def chunk(extracted: Extracted, *, target_tokens: int = 200, overlap_tokens: int = 40,
-          max_tokens: int = 400) -> list[ChunkDraft]:
-    """The document's chunks, in order (see the module's docstring for the rules)."""
+          max_tokens: int = 400, max_chunks: int | None = None) -> list[ChunkDraft]:
+    """The document's chunks, in order (see the module's docstring for the rules); at most ``max_chunks``."""
     if not 0 < target_tokens <= max_tokens or not 0 <= overlap_tokens < target_tokens:
         raise ValueError("need 0 < target_tokens <= max_tokens and 0 <= overlap_tokens < target_tokens")
     packer = _Packer(target_tokens, overlap_tokens, max_tokens)
     for index, section in enumerate(extracted.sections):
+        if max_chunks is not None and len(packer.chunks) >= max_chunks:
+            break
         text = section.text
         if not text.strip():
             continue
-        if section.kind == "heading":
+        if section.kind == "heading" and estimate_tokens(text) <= max_tokens // 2:
             title = text.strip()
             unit = _Unit(title, section.line_start, section.line_end, estimate_tokens(title), "heading", index,
                          heading_level=max(section.level, 1))
@@ -268,4 +295,4 @@ def chunk(extracted: Extracted, *, target_tokens: int = 200, overlap_tokens: int
             for unit in _split(section, index, target_tokens, max_tokens):
                 packer.add(unit)
     packer.flush(carry=False)
-    return packer.chunks
+    return packer.chunks[:max_chunks] if max_chunks is not None else packer.chunks

@@ -36,7 +36,7 @@ class Collection:
 @dataclass(frozen=True)
 class FileProblem:
     path: str
-    status: str       # "failed" or "skipped"
+    status: str       # "failed", "skipped", or "indexed" when only part of the file was (a limit: see reason)
     reason: str
 
 
@@ -169,8 +169,8 @@ def status(conn: sqlite3.Connection, name: str, *, problems_limit: int = 200) ->
     embedded = conn.execute("SELECT count(*) FROM kb_chunks WHERE collection_id = ? AND embedding IS NOT NULL",
                             (coll.id,)).fetchone()[0]
     problems = [FileProblem(r[0], r[1], r[2] or "") for r in conn.execute(
-        "SELECT path, status, reason FROM kb_files WHERE collection_id = ? AND status IN ('failed', 'skipped') "
-        "ORDER BY status, path LIMIT ?", (coll.id, problems_limit))]
+        "SELECT path, status, reason FROM kb_files WHERE collection_id = ? AND (status IN ('failed', 'skipped') "
+        "OR (status = 'indexed' AND reason IS NOT NULL)) ORDER BY status, path LIMIT ?", (coll.id, problems_limit))]
     return CollectionStatus(collection=coll, files=files, chunks=agg[0], embedded=embedded, pages=agg[1],
                             bytes_indexed=agg[2], problems=problems)
 

@@ -1,11 +1,17 @@
 """Run a collection's queued jobs: parse → chunk → embed → store, resumable.
 
-Jobs live in ``kb_jobs``; a file's new chunks, their vectors, its row and
-the removal of its job are written in one transaction, so a killed app
+Jobs live in ``kb_jobs``; a small file's new chunks, their vectors, its row
+and the removal of its job are written in one transaction, so a killed app
 loses at most the files in flight and resumes with the rest. Parsing runs
 in worker processes (``parsing.ParsePool``) while this thread embeds, and
 results are embedded in batches across files, which keeps the embedding
 model busy when the files are small.
+
+A large file (more than one embedding batch of chunks) is written batch by
+batch as it is embedded, its row staying ``pending`` with its hash until the
+last batch: pause and cancel are honoured between batches, and the next run
+goes on from the first chunk not yet written (same hash) instead of starting over.
+Files read only in part (a limit) are ``indexed`` with the limit in ``reason``.
 """
 from __future__ import annotations
 
@@ -19,12 +25,15 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 
 from engine.knowledge import collections as library
+from engine.knowledge.chunking import MAX_CHUNKS
+from engine.knowledge.extract import MAX_CHARS
 from engine.knowledge.parsing import ParsePool
-from engine.knowledge.records import ParseResult
+from engine.knowledge.records import ChunkDraft, ParseResult
 from engine.sampling import CancelToken
 from engine.store.transactions import write
 
 EMBED_BATCH_CHUNKS = 64   # embed once this many chunks wait…
+EMBED_BATCH_TOKENS = 1536  # …or this many (estimated) tokens: ~1 s of MiniLM on two busy cores, so pause is quick
 BATCH_FILES = 8           # …or this many files (progress and pause stay responsive with small files)
 OPTIMIZE_AFTER_CHUNKS = 50_000  # a run that wrote this many merges the keyword index (−35 % query CPU at 1M chunks)
 
@@ -90,12 +99,14 @@ class Indexer:
 
     def __init__(self, conn: sqlite3.Connection, embed: Embed, ident: EmbedderIdentity, *,
                  parse_workers: int = 2, time_limit: float = 60.0, memory_limit: int = 2 << 30,
-                 target_tokens: int = 200, overlap_tokens: int = 40) -> None:
+                 target_tokens: int = 200, overlap_tokens: int = 40, max_chars: int = MAX_CHARS,
+                 max_chunks: int = MAX_CHUNKS) -> None:
         self.conn = conn
         self.embed = embed
         self.ident = ident
         self._pool_args = dict(workers=parse_workers, time_limit=time_limit, memory_limit=memory_limit,
-                               target_tokens=target_tokens, overlap_tokens=overlap_tokens)
+                               target_tokens=target_tokens, overlap_tokens=overlap_tokens,
+                               max_chars=int(max_chars), max_chunks=int(max_chunks))
 
     def run(self, coll: library.Collection, *, cancel: CancelToken | None = None,
             pause: threading.Event | None = None) -> Iterator[IndexProgress]:
@@ -121,17 +132,23 @@ class Indexer:
         yield progress("indexing")
         pending: deque[ParseResult] = deque()
         stopped = False
-        with ParsePool(**self._pool_args) as pool:  # type: ignore[arg-type]
-            results = pool.parse(j[1] for j in jobs)
+        with ParsePool(**self._pool_args, roots=coll.sources) as pool:  # type: ignore[arg-type]
+            results = pool.parse((j[1] for j in jobs), stop=stopping)
             while True:
                 if stopping():
                     stopped = True
                     break
                 result = next(results, None)
-                if result is not None:
+                if result is None and stopping():  # the pool stopped waiting for files in hand
+                    stopped = True
+                    break
+                count, tokens = _size(result.chunks) if result is not None else (0, 0)
+                large = count > EMBED_BATCH_CHUNKS or tokens > EMBED_BATCH_TOKENS  # written batch by batch
+                if result is not None and not large:
                     pending.append(result)
-                waiting = sum(len(r.chunks) for r in pending)
-                if pending and (result is None or waiting >= EMBED_BATCH_CHUNKS or len(pending) >= BATCH_FILES):
+                count, tokens = _size([c for r in pending for c in r.chunks])
+                if pending and (result is None or large or count >= EMBED_BATCH_CHUNKS
+                                or tokens >= EMBED_BATCH_TOKENS or len(pending) >= BATCH_FILES):
                     batch = list(pending)
                     pending.clear()
                     wrote = self._write(coll.id, batch, ids)
@@ -140,6 +157,18 @@ class Indexer:
                     chunks += wrote
                     bytes_done += sum(ids[r.path][1] for r in batch)
                     yield progress("indexing", batch[-1].path)
+                if large:
+                    assert result is not None
+                    finished = False
+                    for wrote, finished in self._write_large(coll.id, result, ids[result.path][0], stopping):
+                        chunks += wrote
+                        yield progress("indexing", result.path)
+                    if not finished:
+                        stopped = True
+                        break
+                    done += 1
+                    bytes_done += ids[result.path][1]
+                    yield progress("indexing", result.path)
                 if result is None:
                     break
         if cancel is not None and cancel.cancelled:
@@ -187,11 +216,66 @@ class Indexer:
                 self.conn.executemany(
                     "INSERT INTO kb_chunks (file_id, collection_id, ord, text, heading, page, line_start, line_end, "
                     "tokens, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-                self.conn.execute("UPDATE kb_files SET status = 'indexed', reason = NULL, sha256 = ?, kind = ?, "
+                self.conn.execute("UPDATE kb_files SET status = 'indexed', reason = ?, sha256 = ?, kind = ?, "
                                   "pages = ?, chunks = ?, seconds = ?, indexed_at = ? WHERE id = ?",
-                                  (r.sha256, r.kind, r.pages, len(r.chunks), r.seconds, now, file_id))
+                                  (r.note or None, r.sha256, r.kind, r.pages, len(r.chunks), r.seconds, now, file_id))
                 wrote += len(rows)
         return wrote
+
+    def _write_large(self, coll_id: int, r: ParseResult, file_id: int,
+                     stopping: Callable[[], bool]) -> Iterator[tuple[int, bool]]:
+        """Embed and store a large file batch by batch; yields (chunks written, finished) after each.
+
+        Stops between batches when ``stopping()`` says so: the file stays ``pending`` with its hash and
+        the chunks written so far, and the next run starts after them."""
+        if self._unchanged(file_id, r.sha256):
+            with write(self.conn):
+                self.conn.execute("DELETE FROM kb_jobs WHERE file_id = ?", (file_id,))
+                self.conn.execute("UPDATE kb_files SET indexed_at = ? WHERE id = ?", (time.time(), file_id))
+            yield 0, True
+            return
+        row = self.conn.execute("SELECT sha256, status FROM kb_files WHERE id = ?", (file_id,)).fetchone()
+        have = 0
+        if row is not None and row[1] == "pending" and row[0] == r.sha256:  # a run stopped inside this file
+            have = self.conn.execute("SELECT count(*) FROM kb_chunks WHERE file_id = ? AND embedding IS NOT NULL "
+                                     "AND ord < ?", (file_id, len(r.chunks))).fetchone()[0]
+        if not have:
+            with write(self.conn):
+                self.conn.execute("DELETE FROM kb_chunks WHERE file_id = ?", (file_id,))
+                self.conn.execute("UPDATE kb_files SET status = 'pending', reason = NULL, sha256 = ?, chunks = 0 "
+                                  "WHERE id = ?", (r.sha256, file_id))
+        else:
+            with write(self.conn):
+                self.conn.execute("DELETE FROM kb_chunks WHERE file_id = ? AND ord >= ?", (file_id, have))
+        start = have
+        while start < len(r.chunks):
+            if stopping():
+                yield 0, False
+                return
+            end, tokens = start, 0
+            while end < len(r.chunks) and end - start < EMBED_BATCH_CHUNKS and (
+                    end == start or tokens + r.chunks[end].tokens <= EMBED_BATCH_TOKENS):
+                tokens += r.chunks[end].tokens
+                end += 1
+            part = r.chunks[start:end]
+            texts = [self.ident.document_prefix + _embed_text(c.heading, c.text) for c in part]
+            vectors = np.asarray(self.embed(texts), np.float32)
+            rows = [(file_id, coll_id, start + i, c.text, c.heading, c.page, c.line_start, c.line_end, c.tokens,
+                     vectors[i].tobytes()) for i, c in enumerate(part)]
+            with write(self.conn):
+                self.conn.executemany(
+                    "INSERT INTO kb_chunks (file_id, collection_id, ord, text, heading, page, line_start, line_end, "
+                    "tokens, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                self.conn.execute("UPDATE kb_files SET chunks = ? WHERE id = ?", (end, file_id))
+            start = end
+            yield len(rows), False
+        with write(self.conn):
+            self.conn.execute("DELETE FROM kb_jobs WHERE file_id = ?", (file_id,))
+            self.conn.execute("UPDATE kb_files SET status = 'indexed', reason = ?, sha256 = ?, kind = ?, pages = ?, "
+                              "chunks = ?, seconds = ?, indexed_at = ? WHERE id = ?",
+                              (r.note or None, r.sha256, r.kind, r.pages, len(r.chunks), r.seconds, time.time(),
+                               file_id))
+        yield 0, True
 
     def _optimize_keyword_index(self) -> None:
         """Merge the FTS5 index's segments into one (seconds at 100k chunks, tens of seconds at 1M)."""
@@ -209,6 +293,11 @@ class Indexer:
         missing = self.conn.execute("SELECT 1 FROM kb_chunks WHERE file_id = ? AND embedding IS NULL LIMIT 1",
                                     (file_id,)).fetchone()
         return missing is None
+
+
+def _size(chunks: Sequence[ChunkDraft]) -> tuple[int, int]:
+    """(chunks, estimated tokens), to compare with one embedding batch's limits."""
+    return len(chunks), sum(c.tokens for c in chunks)
 
 
 def _embed_text(heading: str, text: str) -> str:

@@ -10,10 +10,17 @@ extract/chunking/records and ``engine.errors`` (``engine`` itself loads its
 parts lazily): no numpy, no llama.cpp, no database. On Linux each sets
 RLIMIT_AS to the memory limit and dies with its parent (PR_SET_PDEATHSIG).
 
-``parse_one`` runs the same steps in the calling process, without limits.
+Each file is opened once, through ``extract.open_document`` (a regular file;
+with ``roots``, one whose real path lies in the folders the user chose), and
+hashed and read from that descriptor. The time limit is enforced by a
+watchdog thread in the parent that kills a worker past its deadline whatever
+the consumer of ``parse()`` is doing (embedding, for instance).
+
+``parse_one`` runs the same steps in the calling process, without time or memory limits.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import multiprocessing as mp
@@ -26,11 +33,11 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from engine.errors import DocumentError, DocumentUnreadable
+from engine.errors import DocumentError, DocumentUnsupported
 from engine.childproc import die_with_parent
-from engine.filehash import sha256_file
 from engine.knowledge import chunking
 from engine.knowledge import extract
+from engine.knowledge.extract.text import SNIFF_BYTES
 from engine.knowledge.records import ParseResult
 
 MEMORY_EXIT = 75  # a worker's exit status when it ran out of memory outside a document
@@ -39,32 +46,44 @@ STARTUP_LIMIT = 60.0  # seconds a fresh worker may take to start, before its fil
 Report = Callable[[str, int, "str | None"], None]
 
 
-def _sha256(path: str) -> tuple[str, int]:
-    """The file's sha256 and size."""
-    try:
-        return sha256_file(path), os.stat(path).st_size
-    except OSError as exc:
-        raise DocumentUnreadable(f"{Path(path).name} could not be read ({exc.strerror or exc}).",
-                                 path=path) from exc
+def _sha256(fh: Any) -> tuple[str, int]:
+    """The open file's sha256 and size; leaves it at its start."""
+    digest, size = hashlib.sha256(), 0
+    for block in iter(lambda: fh.read(4 << 20), b""):
+        digest.update(block)
+        size += len(block)
+    fh.seek(0)
+    return digest.hexdigest(), size
 
 
-def _parse(path: str, target: int, overlap: int, limit: int, report: Report | None = None) -> ParseResult:
-    """Hash, extract and chunk one file; every failure becomes a ParseResult with ``error`` set."""
+def _parse(path: str, target: int, overlap: int, limit: int, max_chars: int | None = None,
+           max_chunks: int | None = None, roots: tuple[str, ...] | None = None,
+           report: Report | None = None) -> ParseResult:
+    """Open (checked), hash, extract and chunk one file; every failure becomes a ParseResult with ``error`` set."""
     started = time.monotonic()
     name = Path(path).name
     sha: str | None = None
     size = 0
     kind: str | None = None
     try:
-        kind = extract.kind_of(path)
-        if kind is None:
-            extract.extract(path)  # raises DocumentUnsupported, before a pointless hash
-        sha, size = _sha256(path)
-        if report is not None:
-            report(sha, size, kind)
-        doc = extract.extract(path)
-        chunks = chunking.chunk(doc, target_tokens=target, overlap_tokens=overlap, max_tokens=limit)
-        return ParseResult(path, sha, size, kind, chunks, doc.pages, seconds=time.monotonic() - started)
+        with extract.open_document(path, roots) as fh:
+            head = fh.read(SNIFF_BYTES)
+            fh.seek(0)
+            kind = extract.kind_of(path, head=head)
+            if kind is None:  # before a pointless hash
+                raise DocumentUnsupported(f"{name} is not read: {extract.skip_reason(path, head=head)}.", path=path)
+            sha, size = _sha256(fh)
+            if report is not None:
+                report(sha, size, kind)
+            doc = extract.extract(path, fh=fh, max_chars=max_chars)
+        chunks = chunking.chunk(doc, target_tokens=target, overlap_tokens=overlap, max_tokens=limit,
+                                max_chunks=None if max_chunks is None else max_chunks + 1)
+        notes = [doc.note] if doc.note else []
+        if max_chunks is not None and len(chunks) > max_chunks:
+            chunks = chunks[:max_chunks]
+            notes.append(f"indexed the first {max_chunks:,} chunks (limit)")
+        return ParseResult(path, sha, size, kind, chunks, doc.pages, seconds=time.monotonic() - started,
+                           note="; ".join(notes))
     except DocumentError as exc:
         error, reason = type(exc).__name__, str(exc)
     except MemoryError:
@@ -77,9 +96,10 @@ def _parse(path: str, target: int, overlap: int, limit: int, report: Report | No
 
 
 def parse_one(path: str | os.PathLike[str], *, target_tokens: int = 200, overlap_tokens: int = 40,
-              max_tokens: int = 400) -> ParseResult:
+              max_tokens: int = 400, max_chars: int | None = None, max_chunks: int | None = None,
+              roots: tuple[str, ...] | None = None) -> ParseResult:
     """Parse one file here, in this process and thread, with no time or memory limit."""
-    return _parse(str(path), target_tokens, overlap_tokens, max_tokens)
+    return _parse(os.fspath(path), target_tokens, overlap_tokens, max_tokens, max_chars, max_chunks, roots)
 
 
 # --- the worker process --------------------------------------------------------
@@ -94,9 +114,12 @@ def _limit_memory(limit: int) -> None:
         pass
 
 
-def _worker(conn: Connection, memory_limit: int, settings: tuple[int, int, int]) -> None:
+def _worker(conn: Connection, memory_limit: int, settings: tuple[Any, ...], began: Any) -> None:
     """Say ("ready",), then parse the paths that arrive on ``conn`` until it closes,
-    answering ("hash", sha256, size, kind) and then ("done", ParseResult) for each."""
+    answering ("hash", sha256, size, kind) and then ("done", ParseResult) for each.
+
+    ``began`` (shared with the parent's watchdog) holds when the current file's parse
+    began (monotonic clock), and -1 once its result is made (sending it may wait on the parent)."""
     die_with_parent()
     logging.getLogger().addHandler(logging.NullHandler())  # readers' warnings are not for the terminal
     logging.getLogger().setLevel(logging.CRITICAL)
@@ -119,8 +142,11 @@ def _worker(conn: Connection, memory_limit: int, settings: tuple[int, int, int])
             path = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        began.value = time.monotonic()
         try:
-            conn.send(("done", _parse(path, *settings, report=report)))
+            result = _parse(path, *settings, report=report)
+            began.value = -1.0
+            conn.send(("done", result))
         except MemoryError:
             os._exit(MEMORY_EXIT)
         except (EOFError, OSError):
@@ -129,23 +155,37 @@ def _worker(conn: Connection, memory_limit: int, settings: tuple[int, int, int])
 
 # --- the pool ------------------------------------------------------------------
 
+WATCH_INTERVAL = 0.1  # seconds between the watchdog's looks at the workers
+
+
 class _Slot:
     """One worker process and the file it is reading."""
 
     def __init__(self) -> None:
         self.proc: Any = None
         self.conn: Connection | None = None
+        self.began: Any = None          # shared with the worker: when its current parse began (see _worker)
         self.path: str | None = None
-        self.deadline = 0.0
+        self.deadline = 0.0             # before the worker says when it began: assignment + limit (+ startup)
         self.started = 0.0
+        self.timed_out = 0.0            # when the watchdog killed its worker (0: it did not)
         self.sha: str | None = None
         self.size = 0
         self.kind: str | None = None
 
+    def overdue(self, now: float, time_limit: float) -> bool:
+        """Whether the file in hand has run past its time limit (a finished parse never is)."""
+        if self.path is None or self.proc is None:
+            return False
+        began = self.began.value if self.began is not None else 0.0
+        if began < 0:
+            return False
+        return now >= (began + time_limit if began > 0 else self.deadline)
+
     def result(self, error: str, reason: str) -> ParseResult:
         assert self.path is not None
         return ParseResult(self.path, self.sha, self.size, self.kind, error=error, reason=reason,
-                           seconds=time.monotonic() - self.started)
+                           seconds=(self.timed_out or time.monotonic()) - self.started)
 
 
 def _describe_exit(code: int | None) -> str:
@@ -167,14 +207,23 @@ class ParsePool:
     """
 
     def __init__(self, workers: int = 2, time_limit: float = 60.0, memory_limit: int = 2 << 30,
-                 target_tokens: int = 200, overlap_tokens: int = 40, max_tokens: int = 400) -> None:
+                 target_tokens: int = 200, overlap_tokens: int = 40, max_tokens: int = 400, *,
+                 max_chars: int | None = None, max_chunks: int | None = None,
+                 roots: Iterable[str] | None = None) -> None:
+        """``max_chars``/``max_chunks``: what one file may become at most (None: no limit; the indexer
+        passes ``extract.MAX_CHARS``/``chunking.MAX_CHUNKS``); a result cut there says so in ``note``.
+        ``roots``: the folders (and files) the user chose; a file whose real path is outside all of
+        them is refused at open (DocumentOutsideFolder). None: no such check."""
         self.time_limit = time_limit
         self.memory_limit = memory_limit
-        self._settings = (target_tokens, overlap_tokens, max_tokens)
+        self._settings = (target_tokens, overlap_tokens, max_tokens, max_chars, max_chunks,
+                          tuple(os.path.realpath(r) for r in roots) if roots is not None else None)
         self._ctx = mp.get_context("spawn")
         self._slots = [_Slot() for _ in range(max(1, workers))]
         self._lock = threading.Lock()
         self._closed = False
+        self._watchdog: threading.Thread | None = None
+        self._wake = threading.Event()
 
     def __enter__(self) -> ParsePool:
         return self
@@ -189,11 +238,27 @@ class ParsePool:
     # --- workers ------------------------------------------------------------------
     def _start(self, slot: _Slot) -> None:
         parent, child = self._ctx.Pipe(duplex=True)
-        slot.proc = self._ctx.Process(target=_worker, args=(child, self.memory_limit, self._settings),
+        slot.began = self._ctx.Value("d", 0.0, lock=False)
+        slot.proc = self._ctx.Process(target=_worker, args=(child, self.memory_limit, self._settings, slot.began),
                                       name="hearth-parse", daemon=True)
         slot.proc.start()
         child.close()
         slot.conn = parent
+        if self._watchdog is None:
+            self._watchdog = threading.Thread(target=self._watch, name="hearth-parse-watchdog", daemon=True)
+            self._watchdog.start()
+
+    def _watch(self) -> None:
+        """Kill a worker whose file ran past its time limit, whatever the consumer of parse() is doing."""
+        while not self._wake.wait(WATCH_INTERVAL):
+            with self._lock:
+                if self._closed:
+                    return
+                now = time.monotonic()
+                for slot in self._slots:
+                    if not slot.timed_out and slot.overdue(now, self.time_limit):
+                        slot.timed_out = now
+                        slot.proc.kill()
 
     def _stop(self, slot: _Slot) -> int | None:
         """Kill the slot's worker (if alive) and return its exit status."""
@@ -217,6 +282,8 @@ class ParsePool:
                 self._stop(slot)
                 self._start(slot)
             slot.path, slot.sha, slot.size, slot.kind = path, None, 0, None
+            slot.timed_out = 0.0
+            slot.began.value = 0.0
             slot.started = time.monotonic()
             # a fresh worker's clock starts when it says it is ready (see _collect)
             slot.deadline = slot.started + self.time_limit + (STARTUP_LIMIT if fresh else 0.0)
@@ -242,8 +309,16 @@ class ParsePool:
                     return message[1]
         except (EOFError, OSError):
             pass  # the worker died while answering
+        if slot.timed_out or (slot.proc is not None and slot.proc.is_alive()
+                              and slot.overdue(time.monotonic(), self.time_limit)):
+            with self._lock:
+                self._stop(slot)
+            result = slot.result("DocumentTimeout", f"{name} took longer than {self.time_limit:g} s to read.")
+            slot.path = None
+            return result
         if slot.proc is not None and not slot.proc.is_alive():
-            code = self._stop(slot)
+            with self._lock:
+                code = self._stop(slot)
             if code in (MEMORY_EXIT, -signal.SIGKILL):  # ran out of memory, or the kernel's OOM killer
                 result = slot.result("DocumentTooLarge", f"{name} needed more memory than allowed to read.")
             else:
@@ -251,16 +326,15 @@ class ParsePool:
                                      f"{name} could not be read: the reader stopped ({_describe_exit(code)}).")
             slot.path = None
             return result
-        if time.monotonic() >= slot.deadline:
-            self._stop(slot)
-            result = slot.result("DocumentTimeout", f"{name} took longer than {self.time_limit:g} s to read.")
-            slot.path = None
-            return result
         return None
 
     # --- the public part --------------------------------------------------------------
-    def parse(self, paths: Iterable[str | os.PathLike[str]]) -> Iterator[ParseResult]:
-        """Parse ``paths``; yield one ParseResult per file, in the order they finish."""
+    def parse(self, paths: Iterable[str | os.PathLike[str]], *,
+              stop: Callable[[], bool] | None = None) -> Iterator[ParseResult]:
+        """Parse ``paths``; yield one ParseResult per file, in the order they finish.
+
+        ``stop`` is asked a few times a second while waiting: when it says True, the files in
+        hand are abandoned and the iteration ends (a pause or a cancel, within a second)."""
         if self._closed:
             raise RuntimeError("this ParsePool is closed")
         todo = iter(paths)
@@ -277,7 +351,9 @@ class ParsePool:
                 busy = [s for s in self._slots if s.path is not None]
                 if not busy:
                     return
-                timeout = max(0.0, min(s.deadline for s in busy) - time.monotonic())
+                if stop is not None and stop():
+                    return
+                timeout = WATCH_INTERVAL * 2
                 waitables: list[Any] = [s.conn for s in busy if s.conn is not None]
                 waitables += [s.proc.sentinel for s in busy if s.proc is not None]
                 wait(waitables, timeout)
@@ -296,6 +372,7 @@ class ParsePool:
 
     def close(self) -> None:
         """Kill the workers now (a pause or a cancel); the pool cannot be used afterwards."""
+        self._wake.set()
         with self._lock:
             self._closed = True
             procs = [s.proc for s in self._slots if s.proc is not None]

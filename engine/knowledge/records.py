@@ -26,6 +26,7 @@ class Extracted:
     kind: str                  # "text" | "markdown" | "html" | "pdf" | "docx" | "code" | "csv"
     sections: list[Section]
     pages: int | None = None
+    note: str = ""             # what was left out, e.g. "indexed the first 4,000,000 characters (limit)"
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ParseResult:
     error: str | None = None   # the engine error class name, e.g. "DocumentTimeout"
     reason: str = ""           # one line for people
     seconds: float = 0.0
+    note: str = ""             # indexed, but not all of it (a limit): one line for people
 
     @property
     def ok(self) -> bool:

@@ -5,11 +5,21 @@ and modification time match its row is unchanged; a new or changed file is
 queued in ``kb_jobs``; a file that is gone, or no longer under any source,
 leaves the index at once. Unsupported files get a ``skipped`` row with the
 reason, so the user can see why they are not searchable.
+
+Nothing whose real path lies outside the folder the user chose is read: a
+link (to a file or a folder) that leads out, a broken link, a FIFO, device
+or socket, and a file whose name is not valid UTF-8 (SQLite text cannot
+hold it; its row shows the name with the bad bytes escaped, ``\\xff``) get a
+``skipped`` row with the reason and are never opened. A link that stays
+inside is read once (by device and inode); a folder link that stays inside
+is not followed (its files are reached through the folder itself: no loops).
+The parse workers check the real path again on the descriptor they open.
 """
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +44,43 @@ class FolderScan:
     seconds: float
 
 
-def walk(source: Path) -> Iterator[tuple[str, os.stat_result]]:
-    """Regular files under ``source`` (or ``source`` itself), hidden and tool folders left out, symlinked folders not followed."""
-    if not source.is_dir():
-        try:
-            yield str(source), source.stat()
-        except OSError:
-            return
+def display_path(path: str) -> str:
+    """``path`` as SQLite can store it: undecodable bytes (surrogate escapes) written as ``\\xNN``."""
+    try:
+        path.encode("utf-8")
+        return path
+    except UnicodeEncodeError:
+        return os.fsencode(path).decode("utf-8", errors="backslashreplace")
+
+
+def _link(path: str, root: str) -> tuple[os.stat_result | None, str]:
+    """A symlink's target stat when it may be read, else why not."""
+    target = os.path.realpath(path)
+    if not extract.inside(target, [root]):
+        return None, f"link leads outside the folder you chose (to {display_path(target)})"
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None, "broken link (its target does not exist)"
+    if stat.S_ISDIR(st.st_mode):
+        return None, ""  # a folder inside: reached through the folder itself
+    if not stat.S_ISREG(st.st_mode):
+        return None, f"link to {extract.special_kind(st.st_mode)}"
+    return st, ""
+
+
+def walk(source: Path) -> Iterator[tuple[str, os.stat_result | None, str]]:
+    """(path, stat, reason) for the files under ``source`` (or ``source`` itself): reason "" for a regular
+    file to read, else why it is skipped (stat None). Hidden and tool folders are left out, folder links
+    not followed, links out of ``source`` and special files reported, never opened."""
+    root = os.path.realpath(source)
+    try:
+        st = os.stat(source)
+    except OSError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        ok = stat.S_ISREG(st.st_mode)
+        yield str(source), st if ok else None, "" if ok else f"is {extract.special_kind(st.st_mode)}"
         return
     stack = [str(source)]
     while stack:
@@ -53,20 +93,28 @@ def walk(source: Path) -> Iterator[tuple[str, os.stat_result]]:
             if entry.name.startswith("."):
                 continue
             try:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_symlink():
+                    st, reason = _link(entry.path, root)
+                    if st is not None or reason:
+                        yield entry.path, st, reason
+                elif entry.is_dir(follow_symlinks=False):
                     if entry.name not in SKIPPED_DIRS:
                         stack.append(entry.path)
-                elif entry.is_file():
-                    yield entry.path, entry.stat()
+                else:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISREG(st.st_mode):
+                        yield entry.path, st, ""
+                    else:
+                        yield entry.path, None, f"is {extract.special_kind(st.st_mode)}"
             except OSError:
                 continue
 
 
 def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
     started = time.perf_counter()
-    known: dict[str, tuple[int, int | None, int | None, str]] = {
-        row[0]: (row[1], row[2], row[3], row[4]) for row in conn.execute(
-            "SELECT path, id, size, mtime_ns, status FROM kb_files WHERE collection_id = ?", (coll.id,))}
+    known: dict[str, tuple[int, int | None, int | None, str, str | None]] = {
+        row[0]: (row[1], row[2], row[3], row[4], row[5]) for row in conn.execute(
+            "SELECT path, id, size, mtime_ns, status, reason FROM kb_files WHERE collection_id = ?", (coll.id,))}
     seen: set[str] = set()
     targets: set[tuple[int, int]] = set()   # (device, inode): a file reached twice (a symlink) is indexed once
     new = changed = unchanged = skipped = 0
@@ -76,19 +124,33 @@ def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
     dropped: list[int] = []          # files now skipped: their chunks go
     requeue: list[int] = []
     for source in coll.sources:
-        for path, st in walk(Path(source)):
-            if path in seen or (st.st_dev, st.st_ino) in targets:
+        for found, st, reason in walk(Path(source)):
+            path = display_path(found)
+            if path != found:
+                st, reason = None, "its name is not valid UTF-8 (rename the file to index it)"
+            if path in seen or (st is not None and (st.st_dev, st.st_ino) in targets):
                 continue
             seen.add(path)
-            targets.add((st.st_dev, st.st_ino))
             row = known.get(path)
+            if st is None:  # skipped before it is opened: a link out, a special file, a bad name
+                if row is not None and row[3] == "skipped" and row[4] == reason:
+                    unchanged += 1
+                    continue
+                skipped += 1
+                if row is None:
+                    inserts.append((coll.id, path, None, None, None, "skipped", reason))
+                else:
+                    updates.append((None, None, None, "skipped", reason, row[0]))
+                    dropped.append(row[0])
+                continue
+            targets.add((st.st_dev, st.st_ino))
             if row is not None and row[1] == st.st_size and row[2] == st.st_mtime_ns:
                 unchanged += 1
                 continue
-            kind = extract.kind_of(path)
+            kind = extract.kind_of(found)
             reason = ""
             if kind is None:
-                reason = extract.skip_reason(path)
+                reason = extract.skip_reason(found)
             elif st.st_size > MAX_FILE_BYTES:
                 reason = f"larger than {MAX_FILE_BYTES >> 20} MB"
             status = "skipped" if reason else "pending"
@@ -109,6 +171,7 @@ def scan(conn: sqlite3.Connection, coll: Collection) -> FolderScan:
         conn.executemany("UPDATE kb_files SET size = ?, mtime_ns = ?, kind = ?, status = ?, reason = ? "
                          "WHERE id = ?", updates)
         conn.executemany("DELETE FROM kb_chunks WHERE file_id = ?", [(i,) for i in dropped])
+        conn.executemany("DELETE FROM kb_jobs WHERE file_id = ?", [(i,) for i in dropped])
         conn.executemany("INSERT INTO kb_files (collection_id, path, size, mtime_ns, kind, status, reason) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
         conn.executemany("DELETE FROM kb_files WHERE id = ?", [(i,) for i in gone])

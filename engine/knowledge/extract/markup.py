@@ -15,7 +15,7 @@ from typing import IO
 from xml.etree import ElementTree as ET
 
 from engine.errors import DocumentTooLarge, DocumentUnreadable
-from engine.knowledge.extract.text import HeadingPath, decode_text
+from engine.knowledge.extract.text import HeadingPath, decode_text, read_bytes
 from engine.knowledge.records import Extracted, Section
 
 MAX_DOCX_XML = 200 * 1024 * 1024
@@ -133,12 +133,9 @@ def _decode_html(data: bytes, path: Path) -> str:
     return decode_text(data, path)
 
 
-def read_html(path: Path) -> Extracted:
+def read_html(path: Path, data: bytes | None = None) -> Extracted:
     """Headings h1–h6, paragraphs, list items, preformatted blocks and table rows; scripts and styles dropped."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentUnreadable(f"{path.name} could not be read ({exc.strerror or exc}).", path=path) from exc
+    data = read_bytes(path, data)
     parser = _HtmlSections()
     parser.feed(_decode_html(data, path))
     parser.close()
@@ -212,10 +209,12 @@ def _heading_level(p: ET.Element, styles: dict[str, int]) -> tuple[int, bool]:
     return level, ppr.find(_W + "numPr") is not None
 
 
-def _docx_sections(fh: IO[bytes], styles: dict[str, int]) -> list[Section]:
+def _docx_sections(fh: IO[bytes], styles: dict[str, int], max_chars: int) -> list[Section]:
+    """The body's sections, until they hold more than ``max_chars`` characters."""
     sections: list[Section] = []
+    chars = 0
     headings = HeadingPath()
-    line = depth = tables = 0
+    line = depth = tables = counted = 0
     body: ET.Element | None = None
     for event, el in ET.iterparse(fh, events=("start", "end")):
         tag = el.tag
@@ -250,15 +249,21 @@ def _docx_sections(fh: IO[bytes], styles: dict[str, int]) -> list[Section]:
             tables -= 1
         if depth == 2 and body is not None:  # a finished child of <w:body>: drop it, keep memory flat
             body.clear()
+            chars += sum(len(s.text) for s in sections[counted:])
+            counted = len(sections)
+            if chars > max_chars:
+                break
     return sections
 
 
-def read_docx(path: Path) -> Extracted:
-    """Paragraphs, headings (Title, Heading 1–9, outline levels) and table rows; line = paragraph number."""
+def read_docx(path: Path, fh: IO[bytes] | None = None, max_chars: int = 1 << 62) -> Extracted:
+    """Paragraphs, headings (Title, Heading 1–9, outline levels) and table rows; line = paragraph number.
+
+    Reads from ``fh`` when given; stops once the sections hold more than ``max_chars`` characters."""
     name = path.name
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, EOFError) as exc:
+        zf = zipfile.ZipFile(fh if fh is not None else path)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise DocumentUnreadable(f"{name} is damaged or not a Word document (not a valid zip archive).",
                                  path=path) from exc
     except OSError as exc:
@@ -275,12 +280,12 @@ def read_docx(path: Path) -> Extracted:
                                    path=path)
         try:
             styles = _style_levels(zf)
-            with zf.open(info) as fh:
-                sections = _docx_sections(fh, styles)
+            with zf.open(info) as part:
+                sections = _docx_sections(part, styles, max_chars)
         except ET.ParseError as exc:
             if "memory" in str(exc):
                 raise DocumentTooLarge(f"{name} needed more memory than allowed to read.", path=path) from exc
             raise DocumentUnreadable(f"{name} is damaged: its text is not valid XML ({exc}).", path=path) from exc
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, LookupError, OSError) as exc:
             raise DocumentUnreadable(f"{name} is damaged ({exc}).", path=path) from exc
     return Extracted(str(path), "docx", sections)

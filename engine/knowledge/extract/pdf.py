@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import IO
 
 from engine.errors import DocumentUnreadable
 from engine.knowledge.extract.text import blocks, joined, lines_of
@@ -16,8 +17,10 @@ from engine.knowledge.records import Extracted, Section
 log = logging.getLogger(__name__)
 
 
-def read_pdf(path: Path) -> Extracted:
-    """One section per paragraph (a run of lines without a blank line) on each page."""
+def read_pdf(path: Path, fh: IO[bytes] | None = None, max_chars: int = 1 << 62) -> Extracted:
+    """One section per paragraph (a run of lines without a blank line) on each page.
+
+    Reads from ``fh`` when given; stops after the page that takes the text past ``max_chars`` characters."""
     name = path.name
     try:
         from pypdf import PdfReader
@@ -25,7 +28,7 @@ def read_pdf(path: Path) -> Extracted:
     except ImportError as exc:
         raise DocumentUnreadable(f"{name} cannot be read: the pypdf package is not installed.", path=path) from exc
     try:
-        reader = PdfReader(str(path))
+        reader = PdfReader(fh if fh is not None else str(path))
         if reader.is_encrypted and not reader.decrypt(""):
             raise DocumentUnreadable(f"{name} is password-protected.", path=path)
         pages = list(reader.pages)
@@ -35,14 +38,18 @@ def read_pdf(path: Path) -> Extracted:
         raise DocumentUnreadable(f"{name} is password-protected.", path=path) from exc
     except DependencyError as exc:
         raise DocumentUnreadable(f"{name} is encrypted in a way Hearth cannot read ({exc}).", path=path) from exc
-    except (MemoryError, RecursionError):
+    except MemoryError:
         raise
+    except RecursionError as exc:
+        raise DocumentUnreadable(f"{name} is damaged: its objects are nested too deeply.", path=path) from exc
     except Exception as exc:  # pypdf raises many kinds (PdfReadError, ValueError, KeyError...) for broken files
         raise DocumentUnreadable(f"{name} is damaged or not a PDF ({type(exc).__name__}: {exc}).",
                                  path=path) from exc
     sections: list[Section] = []
-    failed = 0
+    failed = chars = 0
     for number, page in enumerate(pages, start=1):
+        if chars > max_chars:
+            break
         try:
             text = page.extract_text() or ""
         except MemoryError:
@@ -54,6 +61,7 @@ def read_pdf(path: Path) -> Extracted:
             failed += 1
             log.warning("%s: page %d could not be read: %s", name, number, exc)
             continue
+        chars += len(text)
         lines = lines_of(text)
         sections.extend(Section(joined(lines, a, b), "paragraph", a + 1, b + 1, page=number)
                         for a, b in blocks(lines))

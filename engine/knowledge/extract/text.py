@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from engine.errors import DocumentUnreadable
+from engine.errors import DocumentNotText, DocumentUnreadable
 from engine.knowledge.records import Extracted, Section
 
 SNIFF_BYTES = 8192
@@ -28,31 +28,72 @@ def has_bom(head: bytes) -> bool:
     return any(head.startswith(bom) for bom, _ in _BOMS)
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """Text from bytes: a BOM's encoding, else UTF-8, else GB18030, else Windows-1252 / Latin-1.
+def decode_text(data: bytes, path: Path, *, partial: bool = False) -> str:
+    """Text from bytes: a BOM's encoding, else UTF-16 without a BOM, else UTF-8, else what
+    charset-normalizer finds (GB18030, Shift-JIS, Windows-1251...; Western code pages read as
+    Windows-1252). Raises DocumentNotText when the bytes are not text in any of them.
 
-    GB18030 comes before the Western code pages because Chinese files saved by
-    Windows tools are common and Latin text rarely decodes as valid GB18030
-    (an accented letter followed by a space or a full stop is not a valid pair).
+    ``partial``: ``data`` is the head of a longer file, and a character cut at its end is dropped.
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
-            return data.decode(codec, errors="replace")
+            return _checked(data.decode(codec, errors="replace"), path)
     head = data[:SNIFF_BYTES]
     if b"\0" in head:
-        codec = _utf16_without_bom(head)
+        codec = _utf16_without_bom(head) or _utf16_cjk(data[:_GUESS_BYTES])
         if codec is None:
-            raise DocumentUnreadable(f"{path.name} is not a text file: it contains binary data.", path=path)
-        return data.decode(codec, errors="replace")
-    for codec in ("utf-8", "gb18030", "cp1252"):
-        try:
-            text = data.decode(codec)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = data.decode("latin-1")
-    return text.replace("\0", "") if "\0" in text else text
+            raise _not_text(path, "it contains binary data")
+        return _checked(data.decode(codec, errors="replace"), path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if partial and exc.reason == "unexpected end of data" and exc.start >= len(data) - 4:
+            text = data[:exc.start].decode("utf-8")
+        else:
+            codec = _guess(data[:_GUESS_BYTES]) or _utf16_cjk(data[:_GUESS_BYTES])
+            if codec is None:
+                raise _not_text(path, "no text encoding fits its bytes") from None
+            text = data.decode(codec, errors="replace")
+    return _checked(text, path)
+
+
+def _not_text(path: Path, why: str) -> DocumentNotText:
+    return DocumentNotText(f"{path.name} is not a text file: not text ({why}).", path=path)
+
+
+_GUESS_BYTES = 64 << 10
+# Western single-byte code pages charset-normalizer may name for Latin text; read as Windows-1252 when it fits.
+_LATIN = frozenset({"cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4",
+                    "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_roman",
+                    "mac_latin2", "cp850", "cp437", "cp858"})
+
+
+def _guess(sample: bytes) -> str | None:
+    """charset-normalizer's encoding for ``sample``, or None when no encoding reads it as text."""
+    for codec in ("gb18030", "cp1252"):  # the common cases, and short files the detector gets wrong
+        if len(sample) < 64 and _fits(sample, codec, final=True):
+            return codec
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a dependency; without it: the old fixed order
+        return next((c for c in ("gb18030", "cp1252") if _fits(sample, c)), None)
+    best = from_bytes(sample).best()
+    if best is None:
+        return None
+    if best.encoding.startswith(("utf_16", "utf_32")):
+        return _utf16_cjk(sample)  # only when it reads as East Asian text
+    if best.encoding in _LATIN and _fits(sample, "cp1252"):
+        return "cp1252"
+    return best.encoding
+
+
+def _fits(sample: bytes, codec: str, *, final: bool = False) -> bool:
+    decoder = codecs.getincrementaldecoder(codec)()
+    try:
+        decoder.decode(sample, final=final)
+        return True
+    except UnicodeDecodeError:
+        return False
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -67,12 +108,53 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def read_text(path: Path) -> str:
+# Scripts that fill BOM-less UTF-16 text written by East Asian tools: ASCII, CJK and its punctuation, kana,
+# Hangul, full-width forms. Random bytes read as UTF-16 land here about a third of the time, Latin text half.
+_EAST_ASIAN = re.compile("[\t\n\r\x20-\x7e\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _utf16_cjk(sample: bytes) -> str | None:
+    """'utf-16-le' / 'utf-16-be' when the sample reads as East Asian text in one of them (no BOM, few NULs)."""
+    sample = sample[: len(sample) & ~1]
+    if len(sample) < 32:
+        return None
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = sample.decode(codec)
+        except UnicodeDecodeError:  # a lone surrogate: not this byte order (or the sample ends inside a pair)
+            text = sample[:-2].decode(codec, errors="replace")
+            if text.count("\ufffd") > 1:
+                continue
+        if len(_EAST_ASIAN.sub("", text)) <= 0.05 * len(text):
+            return codec
+    return None
+
+
+# C0 controls but tab, newline, form feed, carriage return and escape; C1 controls; the replacement character.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f\ufffd]")
+
+
+def _checked(text: str, path: Path) -> str:
+    """The text without NULs, or DocumentNotText when more than 2 % of it is control characters."""
+    sample = text[:_GUESS_BYTES]
+    bad = len(sample) - len(_CONTROL.sub("", sample))
+    if bad > max(2, 0.02 * len(sample)):
+        raise _not_text(path, f"{100 * bad // max(len(sample), 1)} % of its characters are control codes")
+    return text.replace("\0", "") if "\0" in text else text
+
+
+def read_bytes(path: Path, data: bytes | None = None) -> bytes:
+    """``data`` when the caller read the file already (through a checked descriptor), else the file's bytes."""
+    if data is not None:
+        return data
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise DocumentUnreadable(f"{path.name} could not be read ({exc.strerror or exc}).", path=path) from exc
-    return decode_text(data, path)
+
+
+def read_text(path: Path, data: bytes | None = None, *, partial: bool = False) -> str:
+    return decode_text(read_bytes(path, data), path, partial=partial)
 
 
 def lines_of(text: str) -> list[str]:
@@ -121,9 +203,9 @@ class HeadingPath:
 
 # --- readers ------------------------------------------------------------------
 
-def read_plain(path: Path) -> Extracted:
+def read_plain(path: Path, data: bytes | None = None) -> Extracted:
     """Paragraphs separated by blank lines."""
-    lines = lines_of(read_text(path))
+    lines = lines_of(read_text(path, data))
     sections = [Section(joined(lines, a, b), "paragraph", a + 1, b + 1) for a, b in blocks(lines)]
     return Extracted(str(path), "text", sections)
 
@@ -143,9 +225,9 @@ def _block_kind(first_line: str, lines: list[str]) -> str:
     return "paragraph"
 
 
-def read_markdown(path: Path) -> Extracted:
+def read_markdown(path: Path, data: bytes | None = None) -> Extracted:
     """Headings (ATX and setext), fenced code blocks kept whole, and blank-line-separated blocks."""
-    lines = lines_of(read_text(path))
+    lines = lines_of(read_text(path, data))
     sections: list[Section] = []
     headings = HeadingPath()
     para: int | None = None  # first line of the open paragraph
@@ -204,9 +286,9 @@ def read_markdown(path: Path) -> Extracted:
 _CLOSERS = ("}", ")", "]", "end", "fi", "done", "esac")
 
 
-def read_code(path: Path) -> Extracted:
+def read_code(path: Path, data: bytes | None = None) -> Extracted:
     """Blocks that start at column 0 after a blank line (a function, a class, a comment before one)."""
-    lines = lines_of(read_text(path))
+    lines = lines_of(read_text(path, data))
     starts = []
     previous_blank = True
     for i, line in enumerate(lines):
@@ -226,9 +308,9 @@ def read_code(path: Path) -> Extracted:
 _ROWS_PER_SECTION_CHARS = 1000
 
 
-def read_csv(path: Path) -> Extracted:
+def read_csv(path: Path, data: bytes | None = None) -> Extracted:
     """Rows as 'column: value; column: value' lines, a few rows to a section, so each chunk explains itself."""
-    text = read_text(path)
+    text = read_text(path, data)
     delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text[:65536])
     old_limit = csv.field_size_limit(16 << 20)
     sections: list[Section] = []
