@@ -10,12 +10,13 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from engine import Paths, Runtime, paths
+from engine import HearthError, Paths, Runtime, paths
 from engine.home import Home
+from engine.store import recovery
 
 from desktop import languages as i18n
 from desktop.main import markdown
@@ -73,6 +74,59 @@ class HearthApp:
         self.db.stop()
 
 
+def check_database(home: Paths, parent: QWidget | None = None, *, skip: frozenset[Path] = frozenset()) -> bool:
+    """Before the window opens: when the database is damaged, ask what to do; False: the user chose to quit.
+
+    The engine finds the damage and offers the ways out (``engine.store.recovery``); the user decides.
+    Nothing is deleted: the damaged file is kept aside in either case.
+    """
+    health = recovery.check(home.database)
+    if health.ok:
+        return True
+    logging.getLogger(__name__).error("Damaged database %s: %s", health.path, health.problem)
+    newest = next((b for b in recovery.backups(home.home) if b.path not in skip), None)
+    box = QMessageBox(parent)
+    box.setObjectName("databaseRecovery")
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(QCoreApplication.translate("DatabaseRecovery", "Hearth"))
+    box.setTextFormat(Qt.TextFormat.PlainText)
+    box.setText(QCoreApplication.translate(
+        "DatabaseRecovery", "Hearth's database is damaged, so your conversations cannot be read as they are."))
+    box.setInformativeText(
+        QCoreApplication.translate(
+            "DatabaseRecovery", "File: {path}\nSQLite reports: {problem}\n\nThe damaged file is never deleted: "
+            "it is kept aside beside the new one, for repair tools.").format(
+            path=health.path, problem=health.problem.splitlines()[0] if health.problem else ""))
+    fresh = box.addButton(QCoreApplication.translate("DatabaseRecovery", "Keep a copy aside and start fresh"),
+                          QMessageBox.ButtonRole.DestructiveRole)
+    fresh.setObjectName("startFresh")
+    restore = None
+    if newest is not None:
+        restore = box.addButton(QCoreApplication.translate("DatabaseRecovery", "Restore the backup from {date}")
+                                .format(date=newest.label),
+                                QMessageBox.ButtonRole.AcceptRole)
+        restore.setObjectName("restoreBackup")
+        box.setDefaultButton(restore)
+    leave = box.addButton(QCoreApplication.translate("DatabaseRecovery", "Quit"),
+                          QMessageBox.ButtonRole.RejectRole)
+    leave.setObjectName("quit")
+    box.setEscapeButton(leave)
+    box.exec()
+    chosen = box.clickedButton()
+    if chosen is fresh:
+        recovery.set_aside(home.database)
+        return True
+    if restore is not None and chosen is restore:
+        try:
+            recovery.restore(newest, home.database)   # the damaged file is set aside first
+        except HearthError as exc:                    # the backup is damaged too: ask again without it
+            QMessageBox.warning(parent, QCoreApplication.translate("DatabaseRecovery", "Hearth"),
+                                exc.full_text())
+            return check_database(home, parent, skip=skip | {newest.path})
+        return True
+    return False
+
+
 def _setup_logging(home: Paths) -> None:
     logging.basicConfig(filename=str(home.logs / "hearth.log"), level=logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -89,6 +143,8 @@ def run(argv: list[str] | None = None, *, quit_after_paint: bool = False) -> int
     _setup_logging(home)
     prefs = Prefs(home)
     i18n.install(app, prefs.language)
+    if not check_database(home):
+        return 1
     hearth = HearthApp(home)
     window = hearth.window
     if quit_after_paint:

@@ -43,6 +43,11 @@ class Paths:
         return self.home / "attachments"
 
     @property
+    def backups(self) -> Path:
+        """Copies of the database (``VACUUM INTO``): daily and before each schema change, the newest 7 kept."""
+        return self.home / "backups"
+
+    @property
     def settings(self) -> Path:
         """The window's preferences (an INI file written by Qt)."""
         return self.home / "settings.ini"

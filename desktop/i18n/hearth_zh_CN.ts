@@ -249,6 +249,46 @@
     </message>
 </context>
 <context>
+    <name>DatabaseRecovery</name>
+    <message>
+        <location filename="../app.py" line="91"/>
+        <location filename="../app.py" line="123"/>
+        <source>Hearth</source>
+        <translation>Hearth</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="93"/>
+        <source>Hearth&apos;s database is damaged, so your conversations cannot be read as they are.</source>
+        <translation>Hearth 的数据库已损坏，无法按原样读取你的对话。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="96"/>
+        <source>File: {path}
+SQLite reports: {problem}
+
+The damaged file is never deleted: it is kept aside beside the new one, for repair tools.</source>
+        <translation>文件：{path}
+SQLite 报告：{problem}
+
+损坏的文件绝不会被删除：它会被保留在新文件旁边，供修复工具使用。</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="100"/>
+        <source>Keep a copy aside and start fresh</source>
+        <translation>保留一份副本并重新开始</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="105"/>
+        <source>Restore the backup from {date}</source>
+        <translation>恢复 {date} 的备份</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="110"/>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+</context>
+<context>
     <name>DemoBanner</name>
     <message>
         <location filename="../main/demo_banner.py" line="59"/>

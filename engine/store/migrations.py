@@ -249,6 +249,12 @@ def applied(db: Database) -> list[str]:
     return [row[0] for row in db.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY rowid")]
 
 
+def pending(db: Database, migrations: list[Migration] | None = None) -> list[str]:
+    """Names of the migrations not applied yet (read without writing)."""
+    done = set(applied(db))
+    return [step.__name__ for step in (MIGRATIONS if migrations is None else migrations) if step.__name__ not in done]
+
+
 def apply(db: Database, migrations: list[Migration] | None = None) -> list[str]:
     """Apply every pending migration; returns the names of those applied now.
 
@@ -256,6 +262,8 @@ def apply(db: Database, migrations: list[Migration] | None = None) -> list[str]:
     same new database cannot both apply it.
     """
     steps = MIGRATIONS if migrations is None else migrations
+    if not pending(db, steps):   # nothing to write: a read-only database opens too
+        return []
     db.execute(
         f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
         "(name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"

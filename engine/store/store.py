@@ -23,8 +23,9 @@ from typing import Any, Iterator, Mapping, Sequence
 
 from engine.store.attachment_files import KINDS, Attachment, copy_into, stored_path
 
-from engine.errors import ConversationNotFound, MessageNotFound, StoreError
-from engine.store import export, migrations, search as _search
+from engine.errors import ConversationNotFound, DatabaseReadOnly, DiskFull, MessageNotFound, StoreError
+from engine.store import export, migrations, recovery, search as _search
+from engine.store.errors_map import guard, translate, translating
 from engine.store.pids import pid_alive
 from engine.store.transactions import BUSY_TIMEOUT_MS, WriteDatabase, connect, write
 from engine.store.records import (
@@ -50,6 +51,7 @@ MESSAGE_FIELDS = frozenset(
 )
 
 
+@translating
 class Store:
     """Conversations and their message trees, in one SQLite file."""
 
@@ -57,23 +59,33 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            existed = self.path.exists() and self.path.stat().st_size > 0
             conn = connect(self.path)
         except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"Could not open the database {self.path}: {exc}", path=self.path) from exc
+            raise _opening_error(exc, self.path) from exc
         conn.row_factory = sqlite3.Row
         try:
-            self.db = WriteDatabase(conn)
-            _use_wal(conn)
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            applied = migrations.apply(self.db)
-            if applied:
-                log.info("Applied migrations to %s: %s", self.path, ", ".join(applied))
-            self._use_fts = self.db["messages_fts"].exists()
-            self.recover_interrupted()
-        except sqlite3.DatabaseError as exc:
+            with guard(self.path):
+                self.db = WriteDatabase(conn)
+                _use_wal(conn)
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                todo = migrations.pending(self.db)
+                if existed and todo and migrations.applied(self.db):  # an existing schema is about to change
+                    recovery.backup_now(conn, self.path, label=f"before-{todo[0]}")
+                applied = migrations.apply(self.db)
+                if applied:
+                    log.info("Applied migrations to %s: %s", self.path, ", ".join(applied))
+                elif existed:
+                    recovery.daily_backup(conn, self.path)
+                self._use_fts = self.db["messages_fts"].exists()
+            try:
+                self.recover_interrupted()
+            except (DatabaseReadOnly, DiskFull) as exc:   # reading still works; writes say why they cannot
+                log.warning("%s", exc)
+        except BaseException:
             conn.close()
-            raise StoreError(f"The database {self.path} could not be used: {exc}", path=self.path) from exc
+            raise
 
     @classmethod
     def open_default(cls) -> "Store":
@@ -101,7 +113,7 @@ class Store:
 
         Nested in an open transaction it is a savepoint. Do nothing slow inside: other writers wait.
         """
-        with write(self.conn) as conn:
+        with guard(self.path), write(self.conn) as conn:
             yield conn
 
     @property
@@ -460,6 +472,13 @@ def _use_wal(conn: sqlite3.Connection) -> None:
             if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
             time.sleep(0.02)
+
+
+def _opening_error(exc: BaseException, path: Path) -> BaseException:
+    translated = translate(exc, path)
+    if translated is exc:
+        return StoreError(f"Could not open the database {path}: {exc}", path=path)
+    return translated
 
 
 def _check_policy(policy: str) -> None:
