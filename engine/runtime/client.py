@@ -33,6 +33,7 @@ from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
 from engine.models.templates import ChatTemplate, builtin_template, choose_template
 from engine.runtime import worker
+from engine.runtime.faults import BROKEN_AFTER, NATIVE_FAULTS, broken, count_fault, faults, forget_faults
 from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
 
 if TYPE_CHECKING:
@@ -52,36 +53,9 @@ _ERRORS: dict[str, type[errors.HearthError]] = {
     "TemplateError": errors.TemplateError,
 }
 
-# Signals with which llama.cpp itself dies (GGML_ASSERT aborts, bad reads): counted per file.
-# SIGKILL and SIGTERM are not: they come from outside (the user, the OOM killer).
-_NATIVE_FAULTS = frozenset(-s for s in (6, 4, 7, 8, 11))   # SIGABRT, SIGILL, SIGBUS, SIGFPE, SIGSEGV
-BROKEN_AFTER = 2          # this many native crashes on the same file (no completed reply between): broken
-_faults: dict[tuple[str, int, int], int] = {}
-_faults_lock = threading.Lock()
 _MEMORY_WORDS = ("memory", "alloc", "mmap", "oom", "cudamalloc", "buffer")
 _REFUSED = ("llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer "
             "llama.cpp. Delete it and download another conversion of this model, or update Hearth.")
-
-
-def _identity(path: str) -> tuple[str, int, int]:
-    """The same file: same path, size and modification time (a re-download is a new file)."""
-    try:
-        st = os.stat(path)
-        return path, st.st_size, st.st_mtime_ns
-    except OSError:
-        return path, -1, -1
-
-
-def _forget_faults(path: str) -> None:
-    with _faults_lock:
-        _faults.pop(_identity(path), None)
-
-
-def _broken(path: str, exitcode: int | None, count: int) -> errors.ModelBroken:
-    return errors.ModelBroken(
-        f"{path} is broken: llama.cpp crashed on it {count} times "
-        f"(last: {errors.ModelCrashed.describe_exit(exitcode)}), so Hearth will not load it again.",
-        exitcode=exitcode, path=path)
 
 
 def default_threads() -> int:
@@ -150,14 +124,13 @@ class Runtime:
             proc.join(timeout=2)
             code = proc.exitcode
         self._drop_worker()
-        path = self._request.path if self._request else None
-        if path is not None and code in _NATIVE_FAULTS:
-            key = _identity(path)
-            with _faults_lock:
-                count = _faults[key] = _faults.get(key, 0) + 1
+        request = self._request
+        path = request.path if request else None
+        if request is not None and code in NATIVE_FAULTS:
+            count = count_fault(request)
             if count >= BROKEN_AFTER:
                 self.info = None
-                return _broken(path, code, count)
+                return broken(request, code, count)
         return _crash_error(path, code, "the model")
 
     def _recv(self) -> tuple[Any, ...]:
@@ -231,9 +204,11 @@ class Runtime:
             return self._load(request, gguf)
 
     def _load(self, request: LoadRequest, gguf: GGUFInfo | None = None) -> ModelInfo:
-        count = _faults.get(_identity(request.path), 0)
+        count = faults(request)
         if count >= BROKEN_AFTER:
-            raise _broken(request.path, None, count)
+            if request.mmproj and not request.mmproj_required:   # a paired projector that crashes: text only
+                return self._without_projector(request, gguf, broken(request, None, count))
+            raise broken(request, None, count)
         if gguf is None:
             gguf = read_gguf_info(request.path)  # fast, bounded: bad files never reach llama.cpp
             _check_header(request.path, gguf)
@@ -250,16 +225,11 @@ class Runtime:
                 "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required}
         try:
             facts = self._call("load", args)
-        except errors.ModelCrashed as exc:
+        except (errors.ModelCrashed, errors.ModelBroken) as exc:
             if not request.mmproj or request.mmproj_required:
                 raise
-            # a projector found beside the model crashed llama.cpp: load the model without it
-            hasher.join()
-            crash = (f"The image projector {request.mmproj} crashed llama.cpp "
-                     f"({errors.ModelCrashed.describe_exit(exc.exitcode)}); the model was loaded without it.")
-            info = self._load(replace(request, mmproj="", mmproj_required=True), gguf)
-            self.info = replace(info, vision_error=crash)
-            return self.info
+            hasher.join()   # a projector found beside the model crashed llama.cpp: load the model without it
+            return self._without_projector(request, gguf, exc)
         self._model_proc = self._proc
         hasher.join()
         self.info = ModelInfo(
@@ -270,6 +240,13 @@ class Runtime:
             gpu_layers=facts["gpu_layers"], threads=facts["threads"], sha256=digest.get("sha256", ""),
             load_seconds=facts["load_seconds"], template=chat_template, vision=bool(facts.get("vision")),
             mmproj=request.mmproj if facts.get("vision") else None, vision_error=facts.get("vision_error", ""))
+        return self.info
+
+    def _without_projector(self, request: LoadRequest, gguf: GGUFInfo | None, exc: errors.ModelError) -> ModelInfo:
+        why = errors.ModelCrashed.describe_exit(getattr(exc, "exitcode", None))
+        info = self._load(replace(request, mmproj="", mmproj_required=True), gguf)
+        self.info = replace(info, vision_error=f"The image projector {request.mmproj} crashed llama.cpp ({why}); "
+                                               "the model was loaded without it.")
         return self.info
 
     def _ready(self) -> ModelInfo:
@@ -330,7 +307,7 @@ class Runtime:
                         continue
                     self._streaming = False
                     if kind == "done":
-                        _forget_faults(self._request.path if self._request else "")  # the file works
+                        forget_faults(self._request)  # the file works
                         yield Done(reply[1])
                         return
                     raise self._error(reply[1], reply[2])

@@ -230,9 +230,15 @@ def test_a_projector_that_crashes_llama_cpp_leaves_the_app_up(smollm2_path: Path
         info = runtime.load(model, n_ctx=512, n_threads=2)          # paired automatically: text only, and why
         assert not info.vision and "SIGSEGV" in info.vision_error and str(crashing) in info.vision_error
         assert runtime.count_tokens("still here") > 0
-        with pytest.raises(errors.ModelCrashed, match="SIGSEGV"):  # chosen by hand: the load fails, loudly
+        # chosen by hand: the load fails, loudly; a second crash of the same pair calls the projector broken
+        with pytest.raises(errors.ModelBroken, match="SIGSEGV") as broken:
             runtime.load(model, n_ctx=512, n_threads=2, mmproj=crashing)
-        assert runtime.load(model, n_ctx=512, n_threads=2, mmproj=build_tiny_mmproj()).vision
+        assert str(broken.value.path) == str(crashing) and str(crashing) in str(broken.value)
+        with pytest.raises(errors.ModelBroken):   # refused at once now: llama.cpp is not run again
+            runtime.load(model, n_ctx=512, n_threads=2, mmproj=crashing)
+        again = runtime.load(model, n_ctx=512, n_threads=2)        # paired again: skipped, text only, and why
+        assert not again.vision and str(crashing) in again.vision_error
+        assert runtime.load(model, n_ctx=512, n_threads=2, mmproj=build_tiny_mmproj()).vision  # the model is fine
 
 
 # --- documents ---------------------------------------------------------------------------------
