@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from engine import Piece, Store, paths
+from engine import Piece, open_home
 from engine.models.installed import import_model
 
 PROBE_MS = 2
@@ -85,12 +85,13 @@ def _seed_home(home: Path, model: Path) -> None:
     """A lived-in home: the model registered and 200 conversations of 10 messages."""
     os.environ["HEARTH_HOME"] = str(home)
     from desktop.prefs import Prefs
-    prefs = Prefs(paths())
-    with Store(paths().database) as store:
+    hearth_home = open_home()
+    prefs = Prefs(hearth_home.paths)
+    with hearth_home.store() as store:
         import_model(store, model)
     prefs.default_model = str(model.resolve())
     prefs.sync()
-    with Store(paths().database) as store:
+    with hearth_home.store() as store:
         for c in range(200):
             conv = store.create_conversation(title=f"Conversation {c}")
             parent = None
@@ -166,13 +167,14 @@ def _open(qapp: Any, model: Path, runtime: Any = None) -> Any:
     """The real app in the current home with ``model`` installed and loaded; replies greedy, up to 400 tokens."""
     from desktop.app import HearthApp
     from desktop.prefs import Prefs
-    prefs = Prefs(paths())
-    with Store(paths().database) as store:
+    home = open_home()
+    prefs = Prefs(home.paths)
+    with home.store() as store:
         import_model(store, model)
     prefs.default_model = str(model.resolve())
     prefs.default_sampling = {"temperature": 0.0, "max_tokens": 400, "seed": 1}
     prefs.sync()
-    app = HearthApp(paths(), runtime=runtime)
+    app = HearthApp(home.paths, runtime=runtime)
     app.window.resize(1180, 760)
     app.window.show()
     deadline = time.monotonic() + 120
@@ -211,7 +213,7 @@ def measure_streaming(model: Path) -> dict[str, Any]:
         app = _open(qapp, model)
         real = _stream_once(app, qapp, "Write a long story about a lighthouse keeper and a storm.", 300)
         conv = app.window.conversation
-        with Store(paths().database) as store:
+        with open_home().store() as store:
             reply = store.thread(conv.id)[-1]
         real["worker_decode_tokens_per_s"] = reply.tokens_per_s
         if reply.tokens_per_s and "gui_pieces_per_s" in real:

@@ -12,9 +12,10 @@ import json
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from engine.paths import paths
+if TYPE_CHECKING:
+    from engine.home import Engine
 
 
 def add_parser(sub: Any) -> None:
@@ -57,24 +58,14 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from engine.knowledge.base import KnowledgeBase
-    from engine.runtime.client import Runtime
-    from engine.store import Store
+    from engine import open_home
 
-    home = paths()
-    store = Store(home.database)
-    if args.command == "ask":
-        try:
-            return _ask(args, store)
-        finally:
-            store.close()
-    runtime = Runtime(log_path=home.runtime_log, cache_dir=home.cache)
-    kb = KnowledgeBase(store, runtime, embedder=getattr(args, "embedder", None))
-    try:
-        return int(_ACTIONS[args.action](args, kb) or 0)
-    finally:
-        runtime.close()
-        store.close()
+    # One engine for the home (its runtime's worker starts only when a model is needed); --embedder
+    # is the knowledge base's embedding model, for `kb` and for the chat behind `ask` alike.
+    with open_home(embedder=getattr(args, "embedder", None)).engine() as eng:
+        if args.command == "ask":
+            return _ask(args, eng)
+        return int(_ACTIONS[args.action](args, eng.knowledge) or 0)
 
 
 def _list(_args: argparse.Namespace, kb: Any) -> int:
@@ -159,11 +150,9 @@ def _search(args: argparse.Namespace, kb: Any) -> int:
     return 0
 
 
-def _ask(args: argparse.Namespace, store: Any) -> int:
-    from engine.chat.service import Chat, KnowledgeRetrieved, Piece, ReplyFinished
+def _ask(args: argparse.Namespace, eng: "Engine") -> int:
+    from engine.chat.service import KnowledgeRetrieved, Piece, ReplyFinished
     from engine.knowledge import collections as library
-    from engine.knowledge.base import KnowledgeBase
-    from engine.runtime.client import Runtime
     from engine.sampling import CancelToken, Sampling
     from engine.models.starter import starter_model
 
@@ -171,7 +160,7 @@ def _ask(args: argparse.Namespace, store: Any) -> int:
     if not model:
         print("hearth: no chat model. Use --model PATH, or install one with `hearth models pull`.", file=sys.stderr)
         return 2
-    home = paths()
+    store, runtime, chat = eng.store, eng.runtime, eng.chat
     colls = [library.get(store.db.conn, name) for name in args.kb]
     sampling = Sampling.from_dict({k: v for k, v in {"max_tokens": args.max_tokens, "seed": args.seed,
                                                      "temperature": args.temperature}.items() if v is not None})
@@ -179,26 +168,24 @@ def _ask(args: argparse.Namespace, store: Any) -> int:
     library.use_collections(store.db.conn, conv.id, [c.id for c in colls], documents_only=args.documents_only)
     cancel = CancelToken()
     signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
-    with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
-        runtime.load(model, n_ctx=args.ctx)
-        chat = Chat(store, runtime, knowledge=KnowledgeBase(store, runtime, embedder=args.embedder))
-        sources: tuple[Any, ...] = ()
-        for event in chat.send(conv.id, args.question, sampling=sampling, cancel=cancel):
-            if isinstance(event, KnowledgeRetrieved):
-                sources = event.sources
-            elif isinstance(event, Piece) and event.kind == "answer":
-                sys.stdout.write(event.text)
-                sys.stdout.flush()
-            elif isinstance(event, ReplyFinished):
-                sys.stdout.write("\n")
-                cited = set(event.message.record.get("knowledge", {}).get("cited", []))
-                if sources:
-                    print("\nSources:")
-                for n, hit in enumerate(sources, 1):
-                    mark = "*" if n in cited else " "
-                    print(f"{mark}[{n}] {hit.path}" + (f", page {hit.page}" if hit.page else "") +
-                          f", lines {hit.line_start}–{hit.line_end} (score {hit.score:.4f})")
-                print(f"[conversation {conv.id} · message {event.message.id}]", file=sys.stderr)
+    runtime.load(model, n_ctx=args.ctx)
+    sources: tuple[Any, ...] = ()
+    for event in chat.send(conv.id, args.question, sampling=sampling, cancel=cancel):
+        if isinstance(event, KnowledgeRetrieved):
+            sources = event.sources
+        elif isinstance(event, Piece) and event.kind == "answer":
+            sys.stdout.write(event.text)
+            sys.stdout.flush()
+        elif isinstance(event, ReplyFinished):
+            sys.stdout.write("\n")
+            cited = set(event.message.record.get("knowledge", {}).get("cited", []))
+            if sources:
+                print("\nSources:")
+            for n, hit in enumerate(sources, 1):
+                mark = "*" if n in cited else " "
+                print(f"{mark}[{n}] {hit.path}" + (f", page {hit.page}" if hit.page else "") +
+                      f", lines {hit.line_start}–{hit.line_end} (score {hit.score:.4f})")
+            print(f"[conversation {conv.id} · message {event.message.id}]", file=sys.stderr)
     return 0
 
 

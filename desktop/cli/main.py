@@ -12,10 +12,13 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from desktop.cli import kb as cli_kb
 from desktop.cli import models as cli_models
+
+if TYPE_CHECKING:
+    from engine.home import Engine
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -141,13 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from engine import Chat, ContextTrimmed, Piece, ReplyFinished, Runtime, Sampling, Store, UserSaved, paths
+    from engine import open_home
     from engine.chat.attachments import prepare
-    from engine.sampling import CancelToken
 
     attachments = [prepare(path) for path in args.attach]   # a refused file stops here, before anything is stored
-    home = paths()
-    store = Store(home.database)
+    with open_home().engine() as eng:   # the chat answers from the conversation's collections, as in the window
+        return _send(args, eng, attachments)
+
+
+def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> int:
+    from engine import ContextTrimmed, Piece, ReplyFinished, Sampling, UserSaved
+    from engine.sampling import CancelToken
+
+    store, runtime = eng.store, eng.runtime
     if args.conversation is not None:
         conv = store.conversation(args.conversation)
     else:
@@ -171,50 +180,48 @@ def _chat(args: argparse.Namespace) -> int:
     cancel = CancelToken()
     signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
     gpu = args.gpu_layers if args.gpu_layers == "auto" else int(args.gpu_layers)
-    with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
-        runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
-        info = runtime.info
-        if info and info.template.fallback_reason:
-            print(f"[{info.template.fallback_reason}]", file=sys.stderr)
-        if info and info.vision_error:
-            print(f"[image projector not loaded: {info.vision_error}]", file=sys.stderr)
-        in_reasoning = False
-        for event in Chat(store, runtime).send(conv.id, args.prompt, attachments=attachments, sampling=sampling,
-                                               cancel=cancel):
-            if isinstance(event, UserSaved) and event.attachments:
-                print("[attached: " + ", ".join(f"{a.name} ({a.kind})" for a in event.attachments) + "]",
-                      file=sys.stderr)
-            elif isinstance(event, ContextTrimmed):
-                print(f"[context full: left out {len(event.dropped_ids)} older messages "
-                      f"({event.dropped_tokens} tokens) to fit {event.n_ctx} tokens]", file=sys.stderr)
-            elif isinstance(event, Piece):
-                if event.kind == "reasoning":
-                    if not in_reasoning:
-                        sys.stderr.write("[thinking] ")
-                        in_reasoning = True
-                    sys.stderr.write(event.text)
-                    sys.stderr.flush()
-                else:
-                    sys.stdout.write(event.text)
-                    sys.stdout.flush()
-            elif isinstance(event, ReplyFinished):
-                sys.stdout.write("\n")
-                m = event.message
-                seen = m.record.get("attachments", {})
-                if seen.get("images_sent") or seen.get("document_tokens"):
-                    print(f"[prompt {event.stats.get('prompt_tokens', m.prompt_tokens)} tokens: "
-                          f"{len(seen.get('images_sent', []))} images ({seen.get('image_tokens', 0)} tokens), "
-                          f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
-                print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · "
-                      f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
-                      f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)
-    store.close()
+    runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
+    info = runtime.info
+    if info and info.template.fallback_reason:
+        print(f"[{info.template.fallback_reason}]", file=sys.stderr)
+    if info and info.vision_error:
+        print(f"[image projector not loaded: {info.vision_error}]", file=sys.stderr)
+    in_reasoning = False
+    for event in eng.chat.send(conv.id, args.prompt, attachments=attachments, sampling=sampling,
+                                  cancel=cancel):
+        if isinstance(event, UserSaved) and event.attachments:
+            print("[attached: " + ", ".join(f"{a.name} ({a.kind})" for a in event.attachments) + "]",
+                  file=sys.stderr)
+        elif isinstance(event, ContextTrimmed):
+            print(f"[context full: left out {len(event.dropped_ids)} older messages "
+                  f"({event.dropped_tokens} tokens) to fit {event.n_ctx} tokens]", file=sys.stderr)
+        elif isinstance(event, Piece):
+            if event.kind == "reasoning":
+                if not in_reasoning:
+                    sys.stderr.write("[thinking] ")
+                    in_reasoning = True
+                sys.stderr.write(event.text)
+                sys.stderr.flush()
+            else:
+                sys.stdout.write(event.text)
+                sys.stdout.flush()
+        elif isinstance(event, ReplyFinished):
+            sys.stdout.write("\n")
+            m = event.message
+            seen = m.record.get("attachments", {})
+            if seen.get("images_sent") or seen.get("document_tokens"):
+                print(f"[prompt {event.stats.get('prompt_tokens', m.prompt_tokens)} tokens: "
+                      f"{len(seen.get('images_sent', []))} images ({seen.get('image_tokens', 0)} tokens), "
+                      f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
+            print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · "
+                  f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
+                  f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
-    from engine import Store, paths
-    store = Store(paths().database)
+    from engine import open_home
+    store = open_home().store()
     if args.action == "list":
         for c in store.conversations():
             print(f"{c.id:>5}  {_when(c.updated_at)}  {c.title or '(untitled)'}")

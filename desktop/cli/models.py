@@ -17,9 +17,9 @@ from engine.sampling import CancelToken
 
 
 def _store() -> Any:
-    """The database, opened on demand (a spawned model worker re-imports this module: keep it light)."""
-    from engine.store import Store
-    return Store(paths().database)
+    """The home's database, opened on demand (a spawned model worker re-imports this module: keep it light)."""
+    from engine.home import open_home
+    return open_home().store()
 
 
 def add_parser(sub: Any) -> None:

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-from engine import Store, paths
+from engine import open_home
 from engine.models.installed import import_model
 
 DEFAULT_PROMPTS = {
@@ -33,15 +33,16 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
         from desktop.prefs import Prefs
 
         qapp = QApplication.instance() or QApplication([])
-        prefs = Prefs(paths())
+        hearth_home = open_home()
+        prefs = Prefs(hearth_home.paths)
         prefs.language = language
-        with Store(paths().database) as store:
+        with hearth_home.store() as store:
             import_model(store, model)
         prefs.default_model = str(model.resolve())
         prefs.default_sampling = {"temperature": temperature, "seed": seed, "max_tokens": 400}
         prefs.sync()
         i18n.install(qapp, language)
-        app = HearthApp(paths())
+        app = HearthApp(hearth_home.paths)
         window = app.window
         window.resize(*size)
         window.show()

@@ -102,11 +102,11 @@ def _bundled_files(report: dict[str, Any]) -> None:
 
 
 def _generate(report: dict[str, Any], home: Any, model: str, n_tokens: int) -> None:
-    from engine import Runtime, Sampling
+    from engine import Sampling
     from engine.runtime.client import Done
 
     started = time.monotonic()
-    with Runtime(log_path=home.runtime_log, cache_dir=home.cache) as runtime:
+    with home.runtime() as runtime:
         info = runtime.load(model, n_ctx=512)
         report["load_s"] = round(time.monotonic() - started, 3)
         report["model_load_s"] = round(info.load_seconds, 3)
@@ -138,13 +138,13 @@ def run_self_test(model: str | None = None, *, tokens: int = 8, timeout_s: float
         tmp = tempfile.TemporaryDirectory(prefix="hearth-self-test-", ignore_cleanup_errors=True)
         os.environ["HEARTH_HOME"] = tmp.name
     try:
-        from engine import Store, paths
+        from engine import open_home
 
-        home = paths().ensure()
-        report["home"] = str(home.home)
-        Store(home.database).close()
-        report["database"] = home.database.is_file()
-        _window(report, home, timeout_s)
+        home = open_home()   # the window, the store and the runtime below all come from this home
+        report["home"] = str(home.root)
+        home.store().close()
+        report["database"] = home.paths.database.is_file()
+        _window(report, home.paths, timeout_s)
         model = model or _default_model()
         if not model:
             raise RuntimeError("no model: pass --model PATH (no starter model is installed)")

@@ -320,91 +320,132 @@ SQLite 报告：{problem}
     </message>
     <message>
         <location filename="../errors_ui.py" line="25"/>
+        <source>This model file is broken.</source>
+        <translation>这个模型文件已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="26"/>
         <source>This file is not a usable model.</source>
         <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="26"/>
+        <location filename="../errors_ui.py" line="27"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="27"/>
+        <location filename="../errors_ui.py" line="28"/>
         <source>No model is chosen for this conversation.</source>
         <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="28"/>
+        <location filename="../errors_ui.py" line="29"/>
         <source>The model&apos;s chat template could not be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="29"/>
+        <location filename="../errors_ui.py" line="30"/>
         <source>The message does not fit in the model&apos;s context.</source>
         <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="30"/>
+        <location filename="../errors_ui.py" line="31"/>
         <source>This model cannot see images.</source>
         <translation>此模型无法识别图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="31"/>
+        <location filename="../errors_ui.py" line="32"/>
         <source>The attached document does not fit in the context.</source>
         <translation>附加的文档超出了上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="32"/>
+        <location filename="../errors_ui.py" line="33"/>
         <source>This image cannot be attached.</source>
         <translation>无法附加此图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="33"/>
+        <location filename="../errors_ui.py" line="34"/>
         <source>This file cannot be attached.</source>
         <translation>无法附加此文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="34"/>
+        <location filename="../errors_ui.py" line="35"/>
         <source>No embedding model is installed.</source>
         <translation>未安装嵌入模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="35"/>
+        <location filename="../errors_ui.py" line="36"/>
         <source>This document could not be read.</source>
         <translation>无法读取此文档。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="36"/>
+        <location filename="../errors_ui.py" line="37"/>
         <source>The knowledge collection could not be changed.</source>
         <translation>无法修改该知识库集合。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="37"/>
+        <location filename="../errors_ui.py" line="38"/>
+        <source>The disk is full.</source>
+        <translation>磁盘已满。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="39"/>
+        <source>Hearth&apos;s database cannot be written to.</source>
+        <translation>无法写入 Hearth 的数据库。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="40"/>
+        <source>Hearth&apos;s database is damaged.</source>
+        <translation>Hearth 的数据库已损坏。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="41"/>
+        <source>Hearth&apos;s database could not be opened.</source>
+        <translation>无法打开 Hearth 的数据库。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="42"/>
+        <location filename="../errors_ui.py" line="43"/>
         <source>The conversation could not be found.</source>
         <translation>找不到该对话。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="38"/>
+        <location filename="../errors_ui.py" line="44"/>
+        <source>Hearth&apos;s database could not be used.</source>
+        <translation>无法使用 Hearth 的数据库。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="45"/>
+        <source>The download did not finish.</source>
+        <translation>下载没有完成。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="46"/>
+        <source>The model hub could not be used.</source>
+        <translation>无法使用模型中心。</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="47"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="39"/>
+        <location filename="../errors_ui.py" line="48"/>
         <source>A file could not be read or written.</source>
         <translation>无法读取或写入文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="41"/>
+        <location filename="../errors_ui.py" line="50"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
         <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="56"/>
+        <location filename="../errors_ui.py" line="65"/>
         <source>Check that the disk is not full and the folder is writable.</source>
         <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="67"/>
+        <location filename="../errors_ui.py" line="76"/>
         <location filename="../main/attach_dialogs.py" line="28"/>
         <source>Hearth</source>
         <translation>Hearth</translation>

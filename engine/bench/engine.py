@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.chat.service import Chat, ReplyFinished
-from engine.paths import paths
+from engine.home import open_home
 from engine.runtime.client import Done, Runtime, default_threads
 from engine.sampling import Sampling
 from engine.store import Store
@@ -108,9 +108,8 @@ def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None,
                      llama_bench: str | None = None) -> dict[str, Any]:
     from engine.runtime.native import NativeModel  # imports llama.cpp into this process: the bare baseline
     threads = threads or default_threads()
-    home = paths()
-    store = Store(home.database)
-    runtime = Runtime(log_path=home.runtime_log, cache_dir=home.cache)
+    eng = open_home().engine()   # the store, runtime and chat service the app itself uses
+    store, runtime, chat = eng.store, eng.runtime, eng.chat
     started = time.perf_counter()
     info = runtime.load(model_path, n_ctx=4096, n_threads=threads)
     engine_load = time.perf_counter() - started
@@ -118,7 +117,6 @@ def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None,
     bare = NativeModel(str(info.path), n_ctx=4096, n_gpu_layers=0 if info.backend == "CPU" else -1, n_threads=threads)
     bare_load = time.perf_counter() - started
     prompt = info.template.render([{"role": "user", "content": DECODE_PROMPT}])
-    chat = Chat(store, runtime)
     bare_runs, engine_runs = [], []
     _bare_decode(bare, prompt, 16)  # warm up both
     _engine_decode(chat, store, 16)
@@ -150,8 +148,7 @@ def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None,
         if lb.get("tg128_tokens_per_s"):
             result["decode_ratio_engine_vs_llama_bench"] = engine_tps / lb["tg128_tokens_per_s"]
     bare.close()
-    runtime.close()
-    store.close()
+    eng.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2))
     return result

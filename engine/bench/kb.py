@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from engine.bench.kb_embed import raw_rate_in_subprocess
+from engine.home import open_home
 from engine.knowledge.base import KnowledgeBase
-from engine.runtime.client import Runtime, default_threads
-from engine.store import Store
+from engine.runtime.client import default_threads
 
 STDLIB_PACKAGES = ("json", "http", "logging", "email")
 RAW_TOKENS = 60_000  # the raw comparison re-embeds the first batches, up to about this many tokens
@@ -138,18 +138,15 @@ def run_kb_bench(out: Path, *, embedder: Path | None = None, corpus: Path | None
                               "embedder": str(embedder)}
     with tempfile.TemporaryDirectory(prefix="hearth-bench-kb-") as tmp:
         work = Path(tmp)
-        store = Store(work / "hearth.db")
-        with Runtime(log_path=work / "llama.log", cache_dir=work) as runtime:
-            runtime_threads = threads
-            kb = KnowledgeBase(store, runtime, embedder=embedder)
-            runtime.load_embedder(embedder, n_threads=runtime_threads)
+        with open_home(work, embedder=embedder).engine() as eng:   # a fresh home in the work folder
+            kb = eng.knowledge
+            eng.runtime.load_embedder(embedder, n_threads=threads)
             report["ingest"] = bench_ingest(kb, corpus or default_corpus(work), work, embedder, threads)
             report["search_real_corpus"] = bench_search(kb, [
                 "What happens to my patent license if I sue?", "how do I parse a JSON document",
                 "asyncio event loop run until complete", "warranty disclaimer", "send an email with attachments"])
             if reindex_files:
                 report["reindex"] = bench_reindex(kb, work, reindex_files)
-        store.close()
         if scales:
             report["retrieval_scale"] = bench_retrieval(tuple(scales), workdir=work / "scale",
                                                         keyword_max_size=keyword_max_size)
