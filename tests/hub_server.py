@@ -9,7 +9,9 @@ cdn-lfs.hf.co -- so ``get_hf_file_metadata`` reads the ETag / size / commit from
 the 302 itself, and the CDN serves the bytes with ``Range`` support.
 
 Faults for download tests: ``drop_after``, ``stall_after``, ``corrupt``,
-``set_offline``. Observability: ``requests`` and ``bytes_sent(filename)``.
+``set_offline``, ``gzip_files``. Hostile replies for any path (``hostile``): an endless
+JSON body, a raw body (a gzip bomb, 10^6-deep JSON, malformed items), a slow trickle.
+Observability: ``requests`` and ``bytes_sent(filename)``.
 
 Use the ``hub`` fixture (``from tests.hub_server import hub  # noqa: F401``); it
 sets ``HF_ENDPOINT`` to the server. ``smollm2_hub`` also serves the real
@@ -17,6 +19,7 @@ SmolLM2 GGUF (from disk; its sha256 is hashed once per test session).
 """
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -26,6 +29,7 @@ import sys
 import threading
 import time
 import traceback
+import zlib
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,8 +169,29 @@ class _Fault:
     times: int = 1
 
 
+@dataclass
+class _Hostile:
+    kind: str  # "endless" | "raw" | "trickle"
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    rate: float = 1.0  # trickle: bytes per second
+
+
+def gzip_bomb(megabytes: int) -> bytes:
+    """A gzip stream of a JSON string of ``megabytes`` MiB of spaces, built in milliseconds (identical
+    full-flushed deflate blocks repeated; the trailer's CRC is wrong: a client never gets that far)."""
+    c = zlib.compressobj(9, zlib.DEFLATED, 31)
+    block = b" " * (1 << 20)
+    head = c.compress(b'["') + c.flush(zlib.Z_FULL_FLUSH)
+    one = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
+    assert c.compress(block) + c.flush(zlib.Z_FULL_FLUSH) == one
+    return head + one * megabytes + c.compress(b'"]') + c.flush()
+
+
 class FakeHub:
     """The fake Hub: add repos and files, start(), point the client at ``url``."""
+
+    gzip_files: str | None = None  # "negotiated": files gzip-encoded when the client accepts gzip; "always"
 
     rate_limit: float | None = None  # bytes per second for files served from disk (benchmarks); None: as fast as possible
 
@@ -184,6 +209,7 @@ class FakeHub:
         self.offline = False
         self.hangup = False
         self.errors: list[str] = []  # tracebacks of server bugs (should stay empty)
+        self._hostile: dict[str, _Hostile] = {}
 
     # ----- content -----
     def add_repo(self, repo_id: str, *, downloads: int = 0, likes: int = 0,
@@ -223,6 +249,15 @@ class FakeHub:
     def corrupt(self, filename: str, *, times: int = 1) -> None:
         """The next download GET of filename serves other bytes of the same length (metadata unchanged)."""
         self._add_fault(filename, _Fault("corrupt", times=times))
+
+    def hostile(self, path: str, kind: str, *, body: bytes | str = b"", rate: float = 1.0,
+                headers: dict[str, str] | None = None) -> None:
+        """Every request for ``path`` (URL-decoded, no query: "/api/models", "/api/models/o/n",
+        "/o/n/resolve/main/f.gguf") gets a hostile 200 reply instead of the real one:
+        "endless": a JSON array that never ends (chunked); "raw": ``body`` as given, with ``headers``
+        (e.g. Content-Encoding: gzip); "trickle": ``body`` at ``rate`` bytes per second."""
+        self._hostile[path] = _Hostile(kind, body.encode() if isinstance(body, str) else body, dict(headers or {}),
+                                       rate)
 
     def _take_fault(self, filename: str) -> _Fault | None:
         with self._lock:
@@ -385,7 +420,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             length = int(self.headers.get("Content-Length") or 0)
             self.body = self.rfile.read(length) if length else b""  # always drained: keep-alive stays in sync
-            if self.server.role == "cdn":
+            hostile = hub._hostile.get(self.rel_path)
+            if hostile is not None:
+                self._serve_hostile(hostile)
+            elif self.server.role == "cdn":
                 self._cdn()
             elif self.rel_path.startswith("/api/models"):
                 self._api(self.rel_path[len("/api/models"):])
@@ -430,6 +468,29 @@ class _Handler(BaseHTTPRequestHandler):
                                  "Content-Length": str(len(body)), **(headers or {})})
         if self.command != "HEAD":
             self.wfile.write(body)
+
+    def _serve_hostile(self, h: _Hostile) -> None:
+        hub = self.server.hub
+        self.close_connection = True
+        if h.kind == "endless":
+            self._send_head(200, {"Content-Type": "application/json", "Transfer-Encoding": "chunked", **h.headers})
+            item = json.dumps({"id": "o/x" + "y" * 200, "downloads": 1}).encode() + b","
+            piece = b"[" + item * 300
+            while not hub._stopping.is_set():
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                piece = item * 300
+            return
+        self._send_head(200, {"Content-Type": "application/json", "Content-Length": str(len(h.body)), **h.headers})
+        if self.command == "HEAD":
+            return
+        if h.kind == "raw":
+            self.wfile.write(h.body)
+            return
+        for i in range(len(h.body)):  # trickle
+            if hub._stopping.wait(1 / h.rate):
+                return self._abort()
+            self.wfile.write(h.body[i:i + 1])
+            self.wfile.flush()
 
     def _body_params(self) -> dict[str, list[str]]:
         raw = self.body.decode()
@@ -588,6 +649,16 @@ class _Handler(BaseHTTPRequestHandler):
             span = self._range(f.size)
         except _HubError:
             self._send_head(416, {**headers, "Content-Range": f"bytes */{f.size}", "Content-Length": "0"})
+            return
+        hub = self.server.hub
+        accepts = "gzip" in (self.headers.get("Accept-Encoding") or "").lower()
+        if hub.gzip_files == "always" or (hub.gzip_files == "negotiated" and accepts):
+            with f.open() as src:  # the whole file, compressed; ranges ignored (like a re-encoding proxy)
+                packed = gzip.compress(src.read())
+            self._send_head(200, {**headers, "Content-Encoding": "gzip", "Content-Length": str(len(packed))})
+            if self.command != "HEAD":
+                self.wfile.write(packed)
+                hub._count(f.filename, len(packed))
             return
         start, end = span if span else (0, f.size - 1)
         length = max(end - start + 1, 0)

@@ -14,8 +14,11 @@ with a sidecar ``<name>.part.json`` that says what is being downloaded::
 
 so a download resumed after a restart appends only to the same remote file
 (a different etag or size restarts from byte 0). Only complete files whose
-sha256 matches the Hub's LFS sha256 (and the catalog's, when given) and whose
-GGUF header reads are renamed (atomically) to their final name.
+sha256 matches the Hub's LFS sha256 (for a file not in LFS: whose git blob id,
+sha1 of ``b"blob <size>\0" + content``, matches the Hub's etag), and the catalog's
+sha256 when given, and whose GGUF header reads are renamed (atomically) to their
+final name; a file with neither is refused. Files are asked for with
+``Accept-Encoding: identity``; a body sent encoded anyway is refused at once.
 
 Metadata comes from huggingface_hub (``get_hf_file_metadata``); the bytes are
 streamed with httpx2 from the commit-pinned resolve URL (redirects followed),
@@ -75,6 +78,7 @@ PROGRESS_RESETS_RETRIES = 1 << 20  # an attempt that brought at least this much 
 DISK_MARGIN_MIN = 100 * 1000 ** 2  # keep 100 MB (or 1 %) free beyond the bytes still to download
 DISK_MARGIN_FRACTION = 0.01
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")   # a git blob id: the Hub's etag of a file not stored in LFS
 
 
 @dataclass(frozen=True)
@@ -126,7 +130,10 @@ def download_model(repo_id: str, filenames: Sequence[str], *, dest: Path | None 
     _check_disk(folder, jobs)
     folder.mkdir(parents=True, exist_ok=True)
     timeout = httpx2.Timeout(stall_timeout_s, connect=CONNECT_TIMEOUT_S)
-    with httpx2.Client(timeout=timeout, follow_redirects=True, headers=build_hf_headers()) as client:
+    # identity: the bytes of the file itself (a gzip-encoded body would not match its size or hash, and a
+    # range of it could not be resumed)
+    headers = {**build_hf_headers(), "Accept-Encoding": "identity"}
+    with httpx2.Client(timeout=timeout, follow_redirects=True, headers=headers) as client:
         for remote, target, want in jobs:
             _FileJob(client, remote, target, expected=want, report=report, cancel=cancel,
                      max_retries=max_retries, group=names).run()
@@ -174,14 +181,33 @@ def _hub_errors(repo_id: str, filename: str, endpoint: str) -> Iterator[None]:
 
 def _already_there(remote: _Remote, target: Path, expected: str | None, report: Reporter) -> bool:
     """True if ``target`` is complete and matches the sha256s (a stale one is replaced after a verified download)."""
-    if not remote.sha256 or not target.is_file() or target.stat().st_size != remote.size:
+    git_id = remote.etag if not remote.sha256 and _HEX40.match(remote.etag) else None
+    if not (remote.sha256 or git_id) or not target.is_file() or target.stat().st_size != remote.size:
         return False
     report(remote.filename, 0, remote.size, "checking", force=True)
-    if sha256_file(target, paths().cache) not in ({remote.sha256} & {expected or remote.sha256}):
+    if git_id is not None:
+        same = _git_blob_id(target, remote.size) == git_id and \
+            (expected is None or sha256_file(target, paths().cache) == expected)
+    else:
+        same = sha256_file(target, paths().cache) in ({remote.sha256} & {expected or remote.sha256})
+    if not same:
         log.info("%s exists but differs from the hub's; downloading it again", target)
         return False
     report(remote.filename, remote.size, remote.size, "done", force=True)
     return True
+
+
+def _git_blob_hasher(size: int) -> "hashlib._Hash":
+    """sha1 over git's blob header: fed the content, it gives the git blob id the Hub uses as the etag."""
+    return hashlib.sha1(b"blob %d\0" % size)
+
+
+def _git_blob_id(path: Path, size: int) -> str:
+    digest = _git_blob_hasher(size)
+    with open(path, "rb") as f:
+        while block := f.read(CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _resumable_bytes(remote: _Remote, part: Path, sidecar: Path) -> int:
@@ -230,6 +256,7 @@ class _FileJob:
         self.part, self.sidecar = part_paths(target)
         self.offset = 0
         self.hasher = hashlib.sha256()
+        self.git = _git_blob_hasher(remote.size)  # checked when the Hub has no sha256 (a non-LFS file)
         self.fh: io.FileIO | None = None  # unbuffered: what was received is on disk (a crash loses nothing)
         self.wake = threading.Event()   # set on cancel: ends a backoff wait at once
         report.reset()
@@ -260,7 +287,7 @@ class _FileJob:
                 with open(self.part, "rb") as f:
                     while self.offset < done and (block := f.read(min(CHUNK, done - self.offset))):
                         self._check_cancel()
-                        self.hasher.update(block)
+                        self._hash(block)
                         self.offset += len(block)
                         self.report(r.filename, self.offset, r.size, "checking")
                 log.info("resuming %s at %d of %d bytes", r.filename, self.offset, r.size)
@@ -283,7 +310,12 @@ class _FileJob:
             self.fh.truncate(0)
             self._write_sidecar()
         self.offset, self.hasher = 0, hashlib.sha256()
+        self.git = _git_blob_hasher(self.remote.size)
         self.report.reset()
+
+    def _hash(self, block: bytes | memoryview) -> None:
+        self.hasher.update(block)
+        self.git.update(block)
 
     def _close(self) -> None:
         """Close the part file; a flush failing here (disk full) has already been or will be reported."""
@@ -347,6 +379,7 @@ class _FileJob:
         try:
             with self.client.stream("GET", r.url, headers=headers) as resp:
                 self._check_status(resp)
+                self._check_encoding(resp)
                 if self._changed_remote(resp):
                     self.remote = r = _metadata(r.repo_id, r.filename, hub_endpoint())
                     self._restart("the file changed on the hub")
@@ -381,6 +414,16 @@ class _FileJob:
             raise _Transient(f"HTTP {status}")
         raise HubError(f"The model hub answered {status} for {name} in {repo}.")
 
+    def _check_encoding(self, resp: httpx2.Response) -> None:
+        """The file's own bytes only: a body sent compressed though identity was asked for is refused at once."""
+        encoding = resp.headers.get("Content-Encoding", "identity").strip().lower() or "identity"
+        if encoding != "identity":
+            r = self.remote
+            raise HubError(f"The server sent {r.filename} of {r.repo_id} compressed ({encoding}) although Hearth "
+                           f"asked for the file as it is; the bytes cannot be checked or resumed.",
+                           hint="A proxy or mirror (HF_ENDPOINT) is re-encoding downloads. Download without it, "
+                                "or try again later.")
+
     def _changed_remote(self, resp: httpx2.Response) -> bool:
         """True when the Hub now serves another file under this name (its etag differs)."""
         for step in [*resp.history, resp]:
@@ -405,7 +448,7 @@ class _FileJob:
                     view = memoryview(chunk)
                     while view:
                         view = view[self.fh.write(view) or 0:]
-                self.hasher.update(chunk)
+                self._hash(chunk)
                 self.offset += len(chunk)
                 self.report(r.filename, self.offset, r.size, "downloading")
         finally:
@@ -433,8 +476,20 @@ class _FileJob:
                 self._discard()
                 raise ChecksumMismatch(f"{r.filename} is corrupt: its sha256 is {digest} but {source} says {want}. "
                                        f"The file was deleted.", path=r.filename)
-        if not r.sha256 and not self.expected:
-            log.warning("%s: no sha256 to check it against (not an LFS file)", r.filename)
+        if not r.sha256:
+            if _HEX40.match(r.etag):  # a file not stored in LFS: its etag is its git blob id
+                got = self.git.hexdigest()
+                if got != r.etag:
+                    self._discard()
+                    raise ChecksumMismatch(f"{r.filename} is corrupt: its git blob id is {got} but the model hub "
+                                           f"says {r.etag}. The file was deleted.", path=r.filename)
+            elif not self.expected:
+                self._discard()
+                raise ChecksumMismatch(f"{r.filename} cannot be verified: the model hub gave neither a sha256 nor "
+                                       f"a git blob id for it (etag {r.etag!r}). The file was deleted.",
+                                       path=r.filename,
+                                       hint="Hearth installs only verified files. Try again later, or download it "
+                                            "from the Hub itself rather than a mirror.")
         if self.target.suffix.lower() == ".gguf":
             try:
                 read_gguf_info(self.part)

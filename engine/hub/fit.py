@@ -36,9 +36,10 @@ from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 from huggingface_hub import hf_hub_url
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from engine.errors import HubError, ModelInvalid
+from engine.hub import replies
+from engine.models import names
 from engine.models.gguf import ArrayInfo, GGUFInfo, parse_gguf_header
 from engine.models.files import InstalledModel
 from engine.models.files import _int as _meta_int
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 FIRST_READ = 256 * 1024          # the first range request; most headers fit
 MAX_HEADER_READ = 64 * 1024 * 1024  # never read more than this (tokenizer vocabularies can be large)
 MAX_REDIRECTS = 5
+HEADER_DEADLINE_S = 120.0        # all the range requests of one header together, redirects included
+DEFAULT_CONTEXT = 4096           # the context assumed when a header does not say its trained context
 
 N_UBATCH = 512                   # the batch Hearth's worker decodes (engine/runtime/native.py)
 RUNTIME_BASE = 16 * 1024 * 1024  # llama.cpp context, thread pool, graph bookkeeping
@@ -71,6 +74,8 @@ class RemoteHeader:
     bytes_read: int      # response body bytes received
     requests: int        # HTTP requests made, redirects included
     file_size: int
+    context_length: int = DEFAULT_CONTEXT  # the trained context, or DEFAULT_CONTEXT when the header has none
+    context_known: bool = False            # False: the header does not say its context (DEFAULT_CONTEXT assumed)
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,9 @@ class _RangeReader:
     def __init__(self, repo_id: str, filename: str, max_bytes: int) -> None:
         self.repo_id, self.filename, self.max_bytes = repo_id, filename, max_bytes
         self.url = hf_hub_url(repo_id, filename, endpoint=hub_endpoint())
-        self.headers = build_hf_headers()
+        self.headers: dict[str, str] = {}
+        self.deadline = replies.Deadline(HEADER_DEADLINE_S)
+        self.what = f"the header of {repo_id}/{filename}"
         self.data = bytearray()
         self.file_size: int | None = None
         self.eof = False
@@ -119,13 +126,13 @@ class _RangeReader:
 
     def _fetch(self, start: int, size: int) -> bytes:
         """``size`` bytes from ``start`` (fewer at the end of the file), following redirects by hand."""
-        url, headers = self.url, {**self.headers, "Range": f"bytes={start}-{start + size - 1}"}
+        url, headers = self.url, {"Range": f"bytes={start}-{start + size - 1}"}
         origin = urlsplit(self.url)[:2]
-        session = get_session()
         for _ in range(MAX_REDIRECTS + 1):
             self.requests += 1
-            with session.stream("GET", url, headers=headers, timeout=search.TIMEOUT,
-                                follow_redirects=False) as response:
+            with replies.bounded_stream("GET", url, what=self.what, deadline=self.deadline, timeout=search.TIMEOUT,
+                                        headers=headers, follow_redirects=False,
+                                        accept_encoding="identity") as response:
                 if response.is_redirect and "Location" in response.headers:
                     url = urljoin(url, response.headers["Location"])
                     if urlsplit(url)[:2] != origin:  # a CDN: no credentials leave the Hub
@@ -133,9 +140,7 @@ class _RangeReader:
                     continue
                 if response.status_code == 416:
                     return b""
-                if response.status_code >= 400:
-                    response.read()
-                    hf_raise_for_status(response)
+                replies.raise_for_status(response, what=self.what, deadline=self.deadline)
                 if response.status_code == 200 and start > 0:
                     raise HubError(f"The server of {self.repo_id}/{self.filename} does not support range requests.")
                 self._note_size(response, start)
@@ -151,9 +156,11 @@ class _RangeReader:
             self.file_size = int(response.headers["Content-Length"]) + start
 
     def _body(self, response: Any, size: int) -> bytes:
+        """At most ``size`` bytes of the body, unencoded, within the header's deadline."""
         chunks: list[bytes] = []
         have = 0
-        for chunk in response.iter_bytes():
+        for chunk in replies.iter_body(response, what=self.what, max_bytes=self.max_bytes, deadline=self.deadline,
+                                       allow_encoding=False):
             self.bytes_read += len(chunk)
             chunks.append(chunk)
             have += len(chunk)
@@ -177,8 +184,12 @@ def read_remote_header(repo_id: str, filename: str, *, max_bytes: int = MAX_HEAD
         info = parse_gguf_header(reader.read, source=source, file_size=reader.file_size)
     log.info("read the header of %s: %d bytes in %d requests (file %s bytes)",
              source, reader.bytes_read, reader.requests, reader.file_size)
+    known = isinstance(info.context_length, int) and info.context_length > 0
+    if not known:
+        log.warning("%s does not say its trained context; assuming %d tokens", source, DEFAULT_CONTEXT)
     return RemoteHeader(info=info, bytes_read=reader.bytes_read, requests=reader.requests,
-                        file_size=reader.file_size or 0)
+                        file_size=reader.file_size or 0,
+                        context_length=info.context_length if known else DEFAULT_CONTEXT, context_known=known)
 
 
 # --- estimating ---------------------------------------------------------------------------------------
@@ -207,13 +218,19 @@ def kv_cache_bytes(info: GGUFInfo, n_ctx: int) -> int:
     return model.kv_cache_bytes(n_ctx)
 
 
-def estimate_memory(info: GGUFInfo, *, file_size: int, n_ctx: int, gpu_layers: int | None = None) -> MemoryEstimate:
+def estimate_memory(info: GGUFInfo, *, file_size: int, n_ctx: int | None,
+                    gpu_layers: int | None = None) -> MemoryEstimate:
     """Memory for the model described by ``info`` (all parts together: ``file_size``) at ``n_ctx``.
+
+    ``n_ctx`` None: the model's trained context, or DEFAULT_CONTEXT when its header does not say it.
 
     ``gpu_layers``: None or 0 keeps everything in RAM; a negative number or more than the
     model's layers offloads all of them (as llama.cpp reads ``n_gpu_layers``). See the module
     docstring for the rule.
     """
+    if n_ctx is None:
+        n_ctx = info.context_length if isinstance(info.context_length, int) and info.context_length > 0 \
+            else DEFAULT_CONTEXT
     layers = info.block_count or 0
     embedding = info.embedding_length or 0
     vocab = vocab_size(info)
@@ -279,6 +296,9 @@ def recommend_choice(choices: Sequence[ModelChoice],
                      machine: MachineMemory) -> ModelChoice | None:
     """The biggest choice (more bits per weight, higher quality) labelled 'fits'; None if none does.
 
+    A choice with a file name that Unicode normalisation (NFKC) changes (full-width look-alikes) is
+    never recommended, even when the normalised name is safe.
+
     ``estimates`` is a mapping from choice to estimate, or a sequence in the order of ``choices``;
     a choice without an estimate is never recommended.
     """
@@ -288,10 +308,16 @@ def recommend_choice(choices: Sequence[ModelChoice],
         if len(estimates) != len(choices):
             raise ValueError(f"{len(choices)} choices but {len(estimates)} estimates")
         pairs = list(zip(choices, estimates))
-    fitting = [c for c, e in pairs if e is not None and fit_label(e, machine) == "fits"]
+    fitting = [c for c, e in pairs if e is not None and fit_label(e, machine) == "fits" and not _look_alike(c)]
     if not fitting:
         return None
     return max(fitting, key=lambda c: (c.size_bytes, c.filename))
+
+
+def _look_alike(choice: ModelChoice) -> bool:
+    """True if a file of ``choice`` (its projector included) has a name NFKC normalisation changes."""
+    files = [*choice.files, *([choice.mmproj] if choice.mmproj else [])]
+    return any(names.needs_normalising(f.filename) for f in files) or names.needs_normalising(choice.repo_id)
 
 
 @dataclass(frozen=True)

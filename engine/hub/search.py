@@ -10,7 +10,9 @@ no paths outside the models folder, no control characters, ``.gguf`` only).
 All calls go through huggingface_hub's shared HTTP client with the endpoint read
 at call time (:func:`engine.hub.config.hub_endpoint`) and a short timeout, and
 never retry: when the Hub cannot be reached, :class:`HubOffline` comes within
-seconds. huggingface_hub's errors are translated by :func:`hub_errors`.
+seconds. huggingface_hub's errors are translated by :func:`hub_errors`. Every reply
+is read within bounds of size, JSON depth and time (:mod:`engine.hub.replies`); an
+item of a listing that is malformed is left out and counted (``Listing.skipped``).
 """
 from __future__ import annotations
 
@@ -20,9 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
-from huggingface_hub import HfApi
 from huggingface_hub.errors import (
     EntryNotFoundError,
     GatedRepoError,
@@ -33,9 +34,9 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 from huggingface_hub.hf_api import ModelInfo
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from engine.errors import HubError, HubOffline, RemoteFileNotFound, RepoNotFound, UnsafeFileName
+from engine.errors import HubError, HubOffline, HubReplyMalformed, RemoteFileNotFound, RepoNotFound, UnsafeFileName
+from engine.hub import replies
 from engine.models import names
 from engine.hub.config import hub_endpoint
 
@@ -54,6 +55,15 @@ _QUANT = re.compile(r"(?<![A-Za-z0-9])(I?Q[1-8](?:_(?:K|XXS|XS|XL|NL|S|M|L|\d))+
 _GENERIC_STEMS = frozenset({"model", "ggml-model", "ggml_model", "gguf", "weights"})
 # projector quantizations in order of preference when none matches the model's own
 _MMPROJ_PREFERENCE = ("F16", "BF16", "F32", "Q8_0")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+T = TypeVar("T")
+
+
+class Listing(list, Generic[T]):  # type: ignore[type-arg]
+    """A list of results, and ``skipped``: how many items of the Hub's reply were left out
+    (malformed, or a file name Hearth refuses). A client shows "N items were left out"."""
+
+    skipped: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,7 +155,7 @@ def hub_errors(repo_id: str | None = None, filename: str | None = None) -> Itera
         raise HubOffline(f"The model hub ({hub_endpoint()}) cannot be reached: {exc or type(exc).__name__}.") \
             from exc
     except ValueError as exc:  # a body that is not the JSON expected (a captive portal's page, a proxy)
-        raise HubError(f"The model hub sent an unexpected answer for {what}: {exc}") from exc
+        raise HubReplyMalformed(f"The model hub sent an unexpected answer for {what}: {exc}") from exc
 
 
 def check_repo_id(repo_id: str) -> str:
@@ -208,8 +218,12 @@ def _named_as_projector(filename: str) -> bool:
 
 # --- search -------------------------------------------------------------------------------------
 
-def search_repos(query: str, *, sort: SortKey = "downloads", limit: int = 30) -> list[RepoSummary]:
-    """GGUF repositories whose name contains ``query`` ('' lists all), best first by ``sort``."""
+def search_repos(query: str, *, sort: SortKey = "downloads", limit: int = 30) -> Listing[RepoSummary]:
+    """GGUF repositories whose name contains ``query`` ('' lists all), best first by ``sort``.
+
+    An item of the Hub's answer that is not a repository as expected is left out and counted in
+    the result's ``skipped``; the reply itself is bounded (:mod:`engine.hub.replies`).
+    """
     if sort not in _SORTS:
         raise ValueError(f"sort must be one of {sorted(_SORTS)}, not {sort!r}")
     limit = max(1, min(int(limit), MAX_LIMIT))
@@ -218,45 +232,105 @@ def search_repos(query: str, *, sort: SortKey = "downloads", limit: int = 30) ->
         params["search"] = query.strip()
     url = f"{hub_endpoint()}/api/models"
     with hub_errors():
-        response = get_session().get(url, params=params, headers=build_hf_headers(), timeout=TIMEOUT)
-        hf_raise_for_status(response)
-        items = response.json()
-        if not isinstance(items, list):
-            raise ValueError("the search answer is not a list")
-        infos = [ModelInfo(**{"siblings": None, **item}) for item in items[:limit]
-                 if isinstance(item, dict) and isinstance(item.get("id"), str)]
-    return [RepoSummary(repo_id=info.id, downloads=int(info.downloads or 0), likes=int(info.likes or 0),
-                        last_modified=info.last_modified, tags=tuple(info.tags or ()), gated=bool(info.gated))
-            for info in infos]
+        items = replies.fetch_json("GET", url, what="the model search", params=params, timeout=TIMEOUT)
+    if not isinstance(items, list):
+        raise HubReplyMalformed(f"The model hub's reply for the model search ({replies.endpoint_name(url)}) "
+                                f"is not a list of repositories.", endpoint=replies.endpoint_name(url))
+    results: Listing[RepoSummary] = Listing()
+    for item in items[:limit]:
+        summary = _summary(item)
+        if summary is None:
+            results.skipped += 1
+        else:
+            results.append(summary)
+    if results.skipped:
+        log.warning("left out %d malformed item(s) of the model search", results.skipped)
+    return results
+
+
+def _summary(item: Any) -> RepoSummary | None:
+    """One search item as a RepoSummary; None when it is not one (a missing id, a field of the wrong type)."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+        return None
+    try:
+        info = ModelInfo(**{"siblings": None, **item})
+        tags = info.tags or ()
+        if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
+            return None
+        return RepoSummary(repo_id=info.id, downloads=_count(info.downloads), likes=_count(info.likes),
+                           last_modified=info.last_modified if isinstance(info.last_modified, datetime) else None,
+                           tags=tuple(tags), gated=bool(info.gated))
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        log.info("malformed search item %.200r: %s", item, exc)
+        return None
+
+
+def _count(value: Any) -> int:
+    """A download or like count: a non-negative integer, 0 when absent."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"not a count: {value!r}")
+    return value
 
 
 # --- files of a repository ----------------------------------------------------------------------
 
-def list_model_files(repo_id: str) -> list[ModelChoice]:
+def list_model_files(repo_id: str) -> Listing[ModelChoice]:
     """The repository's GGUF models, one :class:`ModelChoice` per model and quantization, smallest first.
 
     Split models become one choice with all their parts (a model with a missing part is left
     out); ``mmproj*.gguf`` projectors are paired with the models, not listed as choices; files
-    with unsafe names are left out and logged.
+    with unsafe names or malformed entries are left out, logged and counted in ``skipped``.
     """
     check_repo_id(repo_id)
-    api = HfApi(endpoint=hub_endpoint())
+    url = f"{hub_endpoint()}/api/models/{repo_id}"
     with hub_errors(repo_id):
-        info = api.model_info(repo_id, files_metadata=True, timeout=TIMEOUT)
+        info = replies.fetch_json("GET", url, what=f"the files of {repo_id}", params={"blobs": True},
+                                  timeout=TIMEOUT)
+    siblings = info.get("siblings") if isinstance(info, dict) else None
+    if not isinstance(siblings, list):
+        raise HubReplyMalformed(f"The model hub's reply for the files of {repo_id} ({replies.endpoint_name(url)}) "
+                                f"does not list them.", endpoint=replies.endpoint_name(url))
     files: list[RemoteFile] = []
-    for sibling in info.siblings or []:
-        name = sibling.rfilename
-        if not name.lower().endswith(".gguf"):
+    skipped = 0
+    for sibling in siblings:
+        remote = _remote_file(sibling)
+        if remote is None:
+            log.warning("left out a malformed file entry of %s: %.200r", repo_id, sibling)
+            skipped += 1
             continue
-        reason = unsafe_reason(name)
+        if not remote.filename.lower().endswith(".gguf"):
+            continue
+        reason = unsafe_reason(remote.filename)
         if reason is not None:
-            log.warning("left out %r from %s: %s", name, repo_id, reason)
+            log.warning("left out %r from %s: %s", remote.filename, repo_id, reason)
+            skipped += 1
             continue
-        lfs = sibling.lfs
-        sha = lfs.sha256 if lfs is not None else None
-        size = sibling.size if sibling.size is not None else (lfs.size if lfs is not None else 0)
-        files.append(RemoteFile(name, int(size or 0), sha))
-    return group_choices(repo_id, files)
+        files.append(remote)
+    choices = Listing(group_choices(repo_id, files))
+    choices.skipped = skipped
+    return choices
+
+
+def _remote_file(sibling: Any) -> RemoteFile | None:
+    """A file entry of the model info (``rfilename``, ``size``, ``lfs``); None when it is malformed."""
+    if not isinstance(sibling, dict) or not isinstance(sibling.get("rfilename"), str):
+        return None
+    lfs = sibling.get("lfs")
+    if lfs is not None and not isinstance(lfs, dict):
+        return None
+    sha = lfs.get("sha256") if lfs else None
+    if sha is not None and not (isinstance(sha, str) and _HEX64.fullmatch(sha.lower())):
+        return None
+    size = sibling.get("size")
+    if size is None and lfs:
+        size = lfs.get("size")
+    try:
+        size = _count(size)
+    except ValueError:
+        return None
+    return RemoteFile(sibling["rfilename"], size, sha.lower() if sha else None)
 
 
 def group_choices(repo_id: str, files: list[RemoteFile]) -> list[ModelChoice]:

@@ -1,7 +1,10 @@
 """Remote names that may become local paths: repository ids and file names from the Hub.
 
 A repository or a file name comes from a server Hearth does not control, so it is
-checked before it can touch the disk: no absolute paths, drive letters, ``..``,
+checked before it can touch the disk. Every check is made on the name's NFKC
+normalisation as well as on the name as given, so a full-width look-alike
+(``．．／x.gguf`` is ``../x.gguf`` after NFKC, and some file systems and Windows
+code pages map it so) meets the same rules: no absolute paths, drive letters, ``..``,
 backslashes, control or invisible formatting characters, empty path parts,
 Windows device names or trailing dots/spaces; model files must end in ``.gguf``.
 The local path is then resolved and must lie inside the destination folder.
@@ -21,9 +24,32 @@ _WINDOWS_DEVICES = frozenset({"con", "prn", "aux", "nul", "conin$", "conout$",
 _REPO_HINT = "A repository is named owner/name, e.g. bartowski/Qwen2.5-7B-Instruct-GGUF. Pick another repository."
 
 
+def normalise(name: str) -> str:
+    """The NFKC form of a remote name (full-width and other compatibility characters folded)."""
+    return unicodedata.normalize("NFKC", name)
+
+
+def needs_normalising(name: str) -> bool:
+    """True if NFKC changes ``name``: a look-alike that Hearth lists but never recommends."""
+    return isinstance(name, str) and normalise(name) != name
+
+
 def unsafe_reason(filename: str, *, gguf_only: bool = True) -> str | None:
-    """Why a remote file name must not be written under the models folder (None: it is safe)."""
+    """Why a remote file name must not be written under the models folder (None: it is safe).
+
+    The NFKC form is checked first, then the name as given."""
     if not isinstance(filename, str) or not filename:
+        return "the name is empty"
+    normal = normalise(filename)
+    if normal != filename:
+        reason = _unsafe_reason(normal, gguf_only)
+        if reason is not None:
+            return f"after Unicode normalisation (NFKC) it reads {normal!r}: {reason}"
+    return _unsafe_reason(filename, gguf_only)
+
+
+def _unsafe_reason(filename: str, gguf_only: bool) -> str | None:
+    if not filename:
         return "the name is empty"
     if any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in filename):
         return "it contains control or invisible formatting characters"
@@ -56,8 +82,10 @@ def check_filename(filename: str, *, gguf_only: bool = True) -> str:
 
 
 def check_repo_id(repo_id: str) -> str:
-    """``repo_id`` if it is a well-formed ``owner/name`` (or legacy ``name``); else UnsafeFileName."""
-    parts = repo_id.split("/") if isinstance(repo_id, str) else []
+    """``repo_id`` if it is a well-formed ``owner/name`` (or legacy ``name``); else UnsafeFileName.
+
+    A name that NFKC normalisation changes (a full-width look-alike) is refused."""
+    parts = repo_id.split("/") if isinstance(repo_id, str) and not needs_normalising(repo_id) else []
     if not 1 <= len(parts) <= 2 or not all(_REPO_PART.fullmatch(p) and ".." not in p and "--" not in p for p in parts):
         raise UnsafeFileName(f"Refused the repository name {repo_id!r}: it is not a valid owner/name.",
                              hint=_REPO_HINT)
@@ -70,9 +98,10 @@ def repo_folder_name(repo_id: str) -> str:
 
 
 def local_target(folder: Path, filename: str) -> Path:
-    """Where ``filename`` is stored: its basename inside ``folder``, checked to stay inside it."""
+    """Where ``filename`` is stored: its NFKC-normalised basename inside ``folder``, checked to stay inside it
+    (the name on disk is the very name that was checked)."""
     check_filename(filename)
-    base = filename.rsplit("/", 1)[-1]
+    base = normalise(filename).rsplit("/", 1)[-1]
     root = Path(folder).resolve()
     target = (root / base).resolve()
     if target.parent != root or not target.is_relative_to(root):
