@@ -34,12 +34,10 @@ import io
 import logging
 import os
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -54,7 +52,6 @@ from huggingface_hub.utils import build_hf_headers
 
 from engine.errors import (ChecksumMismatch, DownloadCancelled, DownloadError, DownloadIncomplete, HubError, HubOffline,
                       ModelError, ModelInvalid, NotEnoughDisk, RemoteFileNotFound, RepoNotFound, UnsafeFileName)
-from engine.filehash import sha256_file
 from engine.models.gguf import read_gguf_info
 from engine.models.files import format_bytes
 from engine.paths import paths
@@ -62,36 +59,22 @@ from engine.sampling import CancelToken
 from engine.hub.config import hub_endpoint
 from engine.models.names import check_filename, check_repo_id, local_target, repo_folder_name
 from engine.hub.progress import DownloadProgress, Reporter
+from engine.hub.checks import (CHUNK, HEX40 as _HEX40, RemoteFile as _Remote, already_there as _already_there, check_disk as _check_disk,
+                               content_range as _content_range, git_blob_hasher as _git_blob_hasher,
+                               normal_etag as _normal_etag, resumable_bytes as _resumable_bytes)
 from engine.hub.partials import (PartialDownload, claim, discard_partial, list_partial_downloads, fsync_dir, lock_part,
                        part_paths,
                        read_sidecar, write_sidecar)
 
 log = logging.getLogger(__name__)
 
-CHUNK = 1 << 20                    # bytes per hashing step when checking a part already on disk
 CONNECT_TIMEOUT_S = 5.0            # an unreachable hub fails this fast
 METADATA_TIMEOUT_S = 10.0
 BACKOFF_BASE_S = 1.0               # retry delays: 1, 2, 4, 8 … seconds, capped
 BACKOFF_CAP_S = 30.0
 PROGRESS_INTERVAL_S = 0.1          # at most ~10 progress reports a second while bytes flow
 PROGRESS_RESETS_RETRIES = 1 << 20  # an attempt that brought at least this much resets the retry count
-DISK_MARGIN_MIN = 100 * 1000 ** 2  # keep 100 MB (or 1 %) free beyond the bytes still to download
-DISK_MARGIN_FRACTION = 0.01
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
-_HEX40 = re.compile(r"^[0-9a-f]{40}$")   # a git blob id: the Hub's etag of a file not stored in LFS
-
-
-@dataclass(frozen=True)
-class _Remote:
-    """What the Hub says about one file."""
-
-    repo_id: str
-    filename: str
-    size: int
-    etag: str
-    sha256: str | None       # the LFS sha256; None for a small (non-LFS) git file
-    commit: str
-    url: str                 # the resolve URL pinned to ``commit``
 
 
 def model_folder(repo_id: str, models_dir: Path | None = None) -> Path:
@@ -178,67 +161,6 @@ def _hub_errors(repo_id: str, filename: str, endpoint: str) -> Iterator[None]:
 
 
 # --- plan: what is already there, what is left, does it fit -------------------------------------
-
-def _already_there(remote: _Remote, target: Path, expected: str | None, report: Reporter) -> bool:
-    """True if ``target`` is complete and matches the sha256s (a stale one is replaced after a verified download)."""
-    git_id = remote.etag if not remote.sha256 and _HEX40.match(remote.etag) else None
-    if not (remote.sha256 or git_id) or not target.is_file() or target.stat().st_size != remote.size:
-        return False
-    report(remote.filename, 0, remote.size, "checking", force=True)
-    if git_id is not None:
-        same = _git_blob_id(target, remote.size) == git_id and \
-            (expected is None or sha256_file(target, paths().cache) == expected)
-    else:
-        same = sha256_file(target, paths().cache) in ({remote.sha256} & {expected or remote.sha256})
-    if not same:
-        log.info("%s exists but differs from the hub's; downloading it again", target)
-        return False
-    report(remote.filename, remote.size, remote.size, "done", force=True)
-    return True
-
-
-def _git_blob_hasher(size: int) -> "hashlib._Hash":
-    """sha1 over git's blob header: fed the content, it gives the git blob id the Hub uses as the etag."""
-    return hashlib.sha1(b"blob %d\0" % size)
-
-
-def _git_blob_id(path: Path, size: int) -> str:
-    digest = _git_blob_hasher(size)
-    with open(path, "rb") as f:
-        while block := f.read(CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _resumable_bytes(remote: _Remote, part: Path, sidecar: Path) -> int:
-    """Bytes of ``part`` that belong to this very remote file (0 when there is none or it is another one)."""
-    data = read_sidecar(sidecar)
-    try:
-        size = part.stat().st_size
-    except OSError:
-        return 0
-    if data is None or (data["repo_id"], data["filename"], data["etag"], data["size"]) != \
-            (remote.repo_id, remote.filename, remote.etag, remote.size) or size > remote.size:
-        return 0
-    return size
-
-
-def _check_disk(folder: Path, jobs: list[tuple[_Remote, Path, str | None]]) -> None:
-    """NotEnoughDisk, before anything is written, unless the bytes still to fetch (plus a margin) fit."""
-    if not jobs:
-        return
-    needed = sum(r.size - _resumable_bytes(r, *part_paths(t)) for r, t, _ in jobs)
-    probe = folder
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
-    free = shutil.disk_usage(probe).free
-    margin = max(DISK_MARGIN_MIN, int(needed * DISK_MARGIN_FRACTION))
-    if needed + margin > free:
-        names = ", ".join(r.filename for r, _, _ in jobs)
-        raise NotEnoughDisk(f"Not enough disk space for {names}: {format_bytes(needed)} still to download "
-                            f"(plus {format_bytes(margin)} to spare) but only {format_bytes(free)} is free "
-                            f"in {folder}.", path=folder)
-
 
 # --- one file ------------------------------------------------------------------------------------
 
@@ -515,20 +437,6 @@ def _interrupt(resp: httpx2.Response) -> None:
             socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain method: safe under TLS too
         except OSError:
             pass
-
-
-def _content_range(value: str | None) -> tuple[int | None, int | None]:
-    """'bytes 100-199/1000' -> (100, 1000); (None, None) if unreadable."""
-    m = re.match(r"^\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*$", value or "")
-    if not m:
-        return None, None
-    return int(m.group(1)), None if m.group(2) == "*" else int(m.group(2))
-
-
-def _normal_etag(value: str) -> str:
-    return value.strip().removeprefix("W/").strip('"').lower()
-
-
 
 
 __all__ = ["DownloadProgress", "PartialDownload", "download_model", "list_partial_downloads", "discard_partial",

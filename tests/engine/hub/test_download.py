@@ -455,8 +455,8 @@ from pathlib import Path
 mount, mb, mode = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={mb}m", "tmpfs", str(mount)]).returncode:
     sys.exit("mount(8) refused")
-from engine.hub import download as dl
-dl.DISK_MARGIN_MIN = 64 * 1024
+from engine.hub import checks, download as dl
+checks.DISK_MARGIN_MIN = 64 * 1024
 dest = mount / "models"
 filled = []
 
@@ -517,7 +517,7 @@ def test_disk_filling_up_midway(hub: FakeHub, tmp_path: Path) -> None:
 def test_not_enough_disk_message_in_process(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
     data = gguf_bytes(2)
     hub.add_file(REPO, FILE, data)
-    monkeypatch.setattr(dl.shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10**9, 10**9 - 50_000_000, 50_000_000))
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: shutil._ntuple_diskusage(10**9, 10**9 - 50_000_000, 50_000_000))
     with pytest.raises(NotEnoughDisk) as info:
         download_model(REPO, [FILE])
     assert "50.0 MB is free" in str(info.value) or "50 MB is free" in str(info.value), str(info.value)
