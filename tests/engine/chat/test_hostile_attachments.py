@@ -42,7 +42,9 @@ for path in sys.argv[2:]:
         result = {"error": type(exc).__name__, "message": str(exc), "engine": type(exc).__module__ == "engine.errors"}
     result["seconds"] = time.monotonic() - started
     out.append(result)
-usage = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries the forking parent's high-water mark across exec into ru_maxrss
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+usage = max(hwm, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print(json.dumps({"results": out, "peak_mb": usage / 1024}))
 """
 

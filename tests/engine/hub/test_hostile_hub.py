@@ -61,7 +61,8 @@ except HearthError as exc:
 except BaseException as exc:
     out = {"crash": type(exc).__name__, "message": str(exc)[:300]}
 out["seconds"] = time.monotonic() - started
-out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux carries the forking parent's high-water mark across exec into ru_maxrss
+out["peak_rss_mb"] = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:")) / 1024
 print("RESULT " + json.dumps(out), flush=True)
 os._exit(0)
 """

@@ -105,11 +105,14 @@ _MEASURE = textwrap.dedent("""
     from engine.errors import TemplateError
     from engine.models.templates import load_template
 
+    def _hwm():  # VmHWM, not ru_maxrss: Linux carries the forking parent's high-water mark across exec
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+
     def main():
         bombs = json.loads(sys.stdin.read())
         honest = load_template("{% for m in messages %}{{ m.content }}{% endfor %}", origin="/m/honest.gguf")
         assert honest.render([{"role": "user", "content": "hi"}]) == "hi"
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        base = _hwm()
         results = {}
         for name, source in bombs.items():
             started = time.monotonic()
@@ -119,7 +122,7 @@ _MEASURE = textwrap.dedent("""
             except TemplateError as exc:
                 error = type(exc).__name__
             seconds = time.monotonic() - started
-            grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
+            grown = (_hwm() - base) / 1024
             ok = honest.render([{"role": "user", "content": "hi"}]) == "hi"
             results[name] = [error, seconds, grown, ok]
         print(json.dumps(results))
