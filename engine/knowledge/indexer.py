@@ -278,10 +278,15 @@ class Indexer:
         yield 0, True
 
     def _optimize_keyword_index(self) -> None:
-        """Merge the FTS5 index's segments into one (seconds at 100k chunks, tens of seconds at 1M)."""
+        """Merge the FTS5 index's segments into one, a few hundred pages per short write transaction, so a
+        user's message never waits behind the merge (one 'optimize' takes tens of seconds at 1M chunks)."""
         try:
-            with write(self.conn):
-                self.conn.execute("INSERT INTO kb_chunks_fts(kb_chunks_fts) VALUES ('optimize')")
+            while True:
+                before = self.conn.total_changes
+                with write(self.conn):   # FTS5: a negative N merges every segment, N pages at a time
+                    self.conn.execute("INSERT INTO kb_chunks_fts(kb_chunks_fts, rank) VALUES ('merge', -500)")
+                if self.conn.total_changes - before < 2:
+                    return   # FTS5's own signal: nothing was left to merge
         except sqlite3.OperationalError:
             pass  # no keyword index (old SQLite): nothing to merge
 
