@@ -43,3 +43,15 @@ def watch_parent(parent_pid: int, interval: float = 0.2) -> threading.Thread:
     thread = threading.Thread(target=watch, name="hearth-parent-watch", daemon=True)
     thread.start()
     return thread
+
+
+def limit_memory(limit: int) -> None:
+    """Cap this process's address space at ``limit`` bytes (RLIMIT_AS; never above the hard limit).
+    A no-op where the platform has no such limit (Windows)."""
+    try:
+        import resource
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    except (ImportError, AttributeError, ValueError, OSError):
+        pass

@@ -74,3 +74,19 @@ def user_home() -> Path:
 def paths() -> Paths:
     """The current home's paths, created if missing."""
     return Paths(user_home()).ensure()
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; best effort)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -54,7 +54,7 @@ from engine.errors import (ChecksumMismatch, DownloadCancelled, DownloadError, D
                       ModelError, ModelInvalid, NotEnoughDisk, RemoteFileNotFound, RepoNotFound, UnsafeFileName)
 from engine.models.gguf import read_gguf_info
 from engine.models.files import format_bytes
-from engine.paths import paths
+from engine.paths import fsync_dir, paths
 from engine.sampling import CancelToken
 from engine.hub.config import hub_endpoint
 from engine.models.names import check_filename, check_repo_id, local_target, repo_folder_name
@@ -62,7 +62,7 @@ from engine.hub.progress import DownloadProgress, Reporter
 from engine.hub.checks import (CHUNK, HEX40 as _HEX40, RemoteFile as _Remote, already_there as _already_there, check_disk as _check_disk,
                                content_range as _content_range, git_blob_hasher as _git_blob_hasher,
                                normal_etag as _normal_etag, resumable_bytes as _resumable_bytes)
-from engine.hub.partials import (PartialDownload, claim, discard_partial, list_partial_downloads, fsync_dir, lock_part,
+from engine.hub.partials import (PartialDownload, claim, discard_partial, list_partial_downloads, lock_part,
                        part_paths,
                        read_sidecar, write_sidecar)
 

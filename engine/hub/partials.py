@@ -144,22 +144,6 @@ def _unlock(lock: FileLock, part: Path) -> None:
         log.warning("releasing the lock on %s: %s", part, exc)
 
 
-def fsync_dir(folder: Path) -> None:
-    """Make a rename in ``folder`` durable (POSIX; best effort)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def list_partial_downloads(models_dir: Path | None = None) -> list[PartialDownload]:
     """Unfinished downloads, from the sidecars in ``models_dir`` and its repository folders."""
     root = Path(models_dir) if models_dir is not None else paths().models

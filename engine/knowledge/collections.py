@@ -133,7 +133,16 @@ def add_sources(conn: sqlite3.Connection, name: str, paths: Iterable[str | Path]
         if not path.exists():
             raise errors.KnowledgeError(f"{path} does not exist.", path=path,
                                         hint="Check the path; nothing was added.")
-        resolved.append((str(path.resolve()), path.is_dir()))
+        full = str(path.resolve())
+        if not full.isascii():
+            try:   # a name that is not UTF-8 arrives with surrogate escapes, which the database cannot store
+                full.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = full.encode("utf-8", "backslashreplace").decode("utf-8")
+                raise errors.KnowledgeError(f"{shown} has a name that is not valid UTF-8 text.", path=shown,
+                                            hint="Rename the folder or file (or the folder it is in) and add it "
+                                                 "again; nothing was added.") from None
+        resolved.append((full, path.is_dir()))
     now = time.time()
     with write(conn):
         for path_str, is_dir in resolved:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine.errors import DocumentError, DocumentUnsupported
-from engine.childproc import die_with_parent
+from engine.childproc import die_with_parent, limit_memory
 from engine.knowledge import chunking
 from engine.knowledge import extract
 from engine.knowledge.extract.text import SNIFF_BYTES
@@ -104,16 +104,6 @@ def parse_one(path: str | os.PathLike[str], *, target_tokens: int = 200, overlap
 
 # --- the worker process --------------------------------------------------------
 
-def _limit_memory(limit: int) -> None:
-    try:
-        import resource
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    except (ImportError, AttributeError, ValueError, OSError):  # Windows, or a platform without RLIMIT_AS
-        pass
-
-
 def _worker(conn: Connection, memory_limit: int, settings: tuple[Any, ...], began: Any) -> None:
     """Say ("ready",), then parse the paths that arrive on ``conn`` until it closes,
     answering ("hash", sha256, size, kind) and then ("done", ParseResult) for each.
@@ -128,7 +118,7 @@ def _worker(conn: Connection, memory_limit: int, settings: tuple[Any, ...], bega
         importlib.import_module("pypdf")
     except ImportError:
         pass
-    _limit_memory(memory_limit)
+    limit_memory(memory_limit)
     try:
         conn.send(("ready",))
     except (EOFError, OSError):

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from typing import Any
 
 from engine import errors
-from engine.childproc import die_with_parent
+from engine.childproc import die_with_parent, limit_memory
 from engine.models.template_sandbox import MAX_TEXT, compile_template, render_compiled
 
 __all__ = ["MEMORY_LIMIT", "TemplateRenderer", "renderer", "shutdown_renderer"]
@@ -46,16 +46,6 @@ def _decode(data: bytes) -> Any:
 
 # --- the child -----------------------------------------------------------------------
 
-def _limit_memory(limit: int) -> None:
-    try:
-        import resource
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
-        soft = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-    except (ImportError, AttributeError, ValueError, OSError):  # Windows, or a platform without RLIMIT_AS
-        pass
-
-
 def _serve(request: dict[str, Any], cache: OrderedDict[str, Any]) -> dict[str, Any]:
     origin = request["origin"]
     key = request["key"] + "\0" + origin
@@ -74,7 +64,7 @@ def _serve(request: dict[str, Any], cache: OrderedDict[str, Any]) -> dict[str, A
 def _child(conn: Any, memory_limit: int) -> None:
     """Say ready, then answer render requests on ``conn`` until it closes."""
     die_with_parent()
-    _limit_memory(memory_limit)
+    limit_memory(memory_limit)
     cache: OrderedDict[str, Any] = OrderedDict()
     conn.send_bytes(b'{"ready": true}')
     while True:

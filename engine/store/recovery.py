@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from engine.errors import DatabaseCorrupt, StoreError
+from engine.paths import fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def set_aside(path: str | Path) -> Path:
             os.rename(side, f"{target}{suffix}")
     if path.exists():
         os.rename(path, target)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     log.warning("Set the database %s aside as %s", path, target)
     return target
 
@@ -144,7 +145,7 @@ def restore(backup: Backup | str | Path, path: str | Path) -> Path | None:
         raise
     aside = set_aside(path) if path.exists() else None
     os.replace(temp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
     log.warning("Restored %s from %s", path, source)
     return aside
 
@@ -164,7 +165,7 @@ def backup_now(conn: sqlite3.Connection, path: str | Path, *, label: str = "", k
         temp.unlink(missing_ok=True)
         conn.execute("VACUUM INTO ?", (str(temp),))
         os.replace(temp, final)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except (sqlite3.Error, OSError) as exc:
         with_space = "full" in str(exc).lower() or getattr(exc, "errno", None) == 28
         log.warning("No backup of %s written%s: %s", path, " (the disk is full)" if with_space else "", exc)
@@ -216,14 +217,3 @@ def _vacuum_into(source: Path, target: Path) -> None:
         conn.close()
 
 
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
