@@ -11,40 +11,13 @@ cannot hide or reorder what it shows.
 from __future__ import annotations
 
 import html
-import unicodedata
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QLabel, QMessageBox
 
+from desktop.cli.terminal import visible   # one implementation, for the window and the terminal
+
 __all__ = ["visible", "plain_label", "plain_box", "plain_input", "tip"]
-
-# Bidirectional embeddings, overrides and isolates, and the invisible marks that reorder or hide text.
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
-
-
-def _escape(ch: str) -> str:
-    code = ord(ch)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def visible(text: object, *, newlines: bool = False) -> str:
-    """``text`` with control, bidi-override and invisible format characters written as ``\\x1b`` /
-    ``\\u202e`` escapes (a backslash stays itself). ``newlines=True`` keeps line breaks and tabs."""
-    text = "" if text is None else str(text)
-    out = []
-    for ch in text:
-        if newlines and ch in "\n\t":
-            out.append(ch)
-        elif ch in _BIDI or ch in _INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp"):
-            out.append(_escape(ch))
-        else:
-            out.append(ch)
-    return "".join(out)
 
 
 def plain_label(label: QLabel) -> QLabel:

@@ -14,6 +14,8 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
+from desktop.cli.terminal import json_text, visible
+
 if TYPE_CHECKING:
     from engine.home import Engine
 
@@ -71,13 +73,15 @@ def run(args: argparse.Namespace) -> int:
 def _list(_args: argparse.Namespace, kb: Any) -> int:
     for coll in kb.collections():
         st = kb.status(coll.name)
-        print(f"{coll.name}: {st.files['indexed']} files, {st.chunks} chunks, {st.files['failed']} failed, "
-              f"{st.files['skipped']} skipped, {st.pending} waiting · {', '.join(coll.sources) or 'no folders yet'}")
+        sources = ", ".join(visible(source) for source in coll.sources)
+        print(f"{visible(coll.name)}: {st.files['indexed']} files, {st.chunks} chunks, {st.files['failed']} failed, "
+              f"{st.files['skipped']} skipped, {st.pending} waiting · {sources or 'no folders yet'}")
     return 0
 
 
 def _create(args: argparse.Namespace, kb: Any) -> int:
-    print(f"Created “{kb.create(args.name).name}”. Add folders with: hearth kb add {json.dumps(args.name)} PATH")
+    name = kb.create(args.name).name
+    print(f"Created “{visible(name)}”. Add folders with: hearth kb add {json.dumps(name)} PATH")
     return 0
 
 
@@ -88,7 +92,7 @@ def _add(args: argparse.Namespace, kb: Any) -> int:
     except CollectionNotFound:
         kb.create(args.name)
     for path in kb.add(args.name, args.paths):
-        print(f"Added {path}")
+        print(f"Added {visible(path)}")
     return 0 if args.no_index else _index(args, kb)
 
 
@@ -114,39 +118,45 @@ def _index(args: argparse.Namespace, kb: Any) -> int:
 def _status(args: argparse.Namespace, kb: Any) -> int:
     st = kb.status(args.name)
     if args.json:
-        print(json.dumps({"name": st.collection.name, "sources": list(st.collection.sources), "files": st.files,
+        print(json_text({"name": st.collection.name, "sources": list(st.collection.sources), "files": st.files,
                           "chunks": st.chunks, "embedded": st.embedded, "pages": st.pages,
                           "bytes": st.bytes_indexed, "embed_model": st.collection.embed_model,
                           "state": st.collection.state,
-                          "problems": [p.__dict__ for p in st.problems]}, ensure_ascii=False, indent=2))
+                          "problems": [p.__dict__ for p in st.problems]}, indent=2))
         return 0
-    print(f"{st.collection.name}: {st.files['indexed']} files indexed ({st.chunks} chunks, {st.pages} pages), "
+    partly = sum(p.status == "indexed" for p in st.problems)
+    print(f"{visible(st.collection.name)}: {st.files['indexed']} files indexed"
+          + (f" ({partly} only in part)" if partly else "") + f" ({st.chunks} chunks, {st.pages} pages), "
           f"{st.files['failed']} failed, {st.files['skipped']} skipped, {st.pending} waiting · "
-          f"embeddings: {st.collection.embed_model or 'none yet'}")
-    for problem in st.problems:
-        print(f"  {problem.status}: {problem.path} — {problem.reason}")
+          f"embeddings: {visible(st.collection.embed_model) or 'none yet'}")
+    for problem in st.problems:   # failed, indexed (in part: a per-file limit), skipped: each with its reason
+        label = "indexed in part" if problem.status == "indexed" else problem.status
+        print(f"  {label}: {visible(problem.path)} — {visible(problem.reason)}")
+    unlisted = st.files["failed"] + st.files["skipped"] - sum(p.status != "indexed" for p in st.problems)
+    if unlisted > 0:
+        print(f"  … and {unlisted} more failed or skipped files not listed")
     return 0
 
 
 def _rm(args: argparse.Namespace, kb: Any) -> int:
     kb.delete(args.name)
-    print(f"Deleted the collection “{args.name}”. Your files were not touched.")
+    print(f"Deleted the collection “{visible(args.name)}”. Your files were not touched.")
     return 0
 
 
 def _search(args: argparse.Namespace, kb: Any) -> int:
     hits = kb.search([args.name], args.query, k=args.k)
     if args.json:
-        print(json.dumps([h.to_dict() for h in hits], ensure_ascii=False, indent=2))
+        print(json_text([h.to_dict() for h in hits], indent=2))
         return 0
     if not hits:
         print("Nothing found.")
     for n, hit in enumerate(hits, 1):
         vec = f"{hit.vector_score:.3f}" if hit.vector_score is not None else "-"
         kw = f"{hit.keyword_score:.2f}" if hit.keyword_score is not None else "-"
-        print(f"[{n}] {hit.path}" + (f" p.{hit.page}" if hit.page else "") +
+        print(f"[{n}] {visible(hit.path)}" + (f" p.{hit.page}" if hit.page else "") +
               f" lines {hit.line_start}-{hit.line_end} · score {hit.score:.4f} (cosine {vec}, bm25 {kw})")
-        print("    " + " ".join(hit.text.split())[:300])
+        print("    " + visible(" ".join(hit.text.split())[:300]))
     return 0
 
 
@@ -174,7 +184,7 @@ def _ask(args: argparse.Namespace, eng: "Engine") -> int:
         if isinstance(event, KnowledgeRetrieved):
             sources = event.sources
         elif isinstance(event, Piece) and event.kind == "answer":
-            sys.stdout.write(event.text)
+            sys.stdout.write(visible(event.text, newlines=True))
             sys.stdout.flush()
         elif isinstance(event, ReplyFinished):
             sys.stdout.write("\n")
@@ -183,7 +193,7 @@ def _ask(args: argparse.Namespace, eng: "Engine") -> int:
                 print("\nSources:")
             for n, hit in enumerate(sources, 1):
                 mark = "*" if n in cited else " "
-                print(f"{mark}[{n}] {hit.path}" + (f", page {hit.page}" if hit.page else "") +
+                print(f"{mark}[{n}] {visible(hit.path)}" + (f", page {hit.page}" if hit.page else "") +
                       f", lines {hit.line_start}–{hit.line_end} (score {hit.score:.4f})")
             print(f"[conversation {conv.id} · message {event.message.id}]", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from desktop.cli import kb as cli_kb
 from desktop.cli import models as cli_models
+from desktop.cli.terminal import error_text, json_text, visible
 
 if TYPE_CHECKING:
     from engine.home import Engine
@@ -98,6 +99,14 @@ def _build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except KeyboardInterrupt:   # Ctrl+C where a command does not pause or cancel on it itself
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.self_test:
         from desktop.cli.self_test import run_self_test
         return run_self_test(args.self_test_model)
@@ -138,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps(result, indent=2))
             return 0
     except HearthError as exc:
-        print(f"hearth: {exc.full_text()}", file=sys.stderr)
+        print(f"hearth: {error_text(exc)}", file=sys.stderr)
         return 1
     return 2
 
@@ -183,14 +192,14 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
     runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
     info = runtime.info
     if info and info.template.fallback_reason:
-        print(f"[{info.template.fallback_reason}]", file=sys.stderr)
+        print(f"[{visible(info.template.fallback_reason)}]", file=sys.stderr)
     if info and info.vision_error:
-        print(f"[image projector not loaded: {info.vision_error}]", file=sys.stderr)
+        print(f"[image projector not loaded: {visible(info.vision_error)}]", file=sys.stderr)
     in_reasoning = False
     for event in eng.chat.send(conv.id, args.prompt, attachments=attachments, sampling=sampling,
                                   cancel=cancel):
         if isinstance(event, UserSaved) and event.attachments:
-            print("[attached: " + ", ".join(f"{a.name} ({a.kind})" for a in event.attachments) + "]",
+            print("[attached: " + ", ".join(f"{visible(a.name)} ({a.kind})" for a in event.attachments) + "]",
                   file=sys.stderr)
         elif isinstance(event, ContextTrimmed):
             print(f"[context full: left out {len(event.dropped_ids)} older messages "
@@ -200,10 +209,10 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
                 if not in_reasoning:
                     sys.stderr.write("[thinking] ")
                     in_reasoning = True
-                sys.stderr.write(event.text)
+                sys.stderr.write(visible(event.text, newlines=True))
                 sys.stderr.flush()
             else:
-                sys.stdout.write(event.text)
+                sys.stdout.write(visible(event.text, newlines=True))
                 sys.stdout.flush()
         elif isinstance(event, ReplyFinished):
             sys.stdout.write("\n")
@@ -224,21 +233,35 @@ def _history(args: argparse.Namespace) -> int:
     store = open_home().store()
     if args.action == "list":
         for c in store.conversations():
-            print(f"{c.id:>5}  {_when(c.updated_at)}  {c.title or '(untitled)'}")
+            print(f"{c.id:>5}  {_when(c.updated_at)}  {visible(c.title) or '(untitled)'}")
     elif args.action == "show":
-        print(store.export_markdown(args.id))
+        print(_markdown_for_terminal(store, args.id))
     elif args.action == "search":
         for hit in store.search(args.text):
-            print(f"{hit.conversation_id:>5}:{hit.message_id:<6} {hit.role:<9} {hit.conversation_title}: {hit.snippet}")
+            print(f"{hit.conversation_id:>5}:{hit.message_id:<6} {visible(hit.role):<9} "
+                  f"{visible(hit.conversation_title)}: {visible(hit.snippet)}")
     elif args.action == "export":
-        text = store.export_markdown(args.id) if args.format == "md" else \
-            json.dumps(store.export_json(args.id), ensure_ascii=False, indent=2)
-        if args.output:
+        if args.output:   # a file gets the text as stored
+            text = store.export_markdown(args.id) if args.format == "md" else \
+                json.dumps(store.export_json(args.id), ensure_ascii=False, indent=2)
             Path(args.output).write_text(text, encoding="utf-8")
         else:
-            print(text)
+            print(_markdown_for_terminal(store, args.id) if args.format == "md" else
+                  json_text(store.export_json(args.id), indent=2))
     store.close()
     return 0
+
+
+def _markdown_for_terminal(store: Any, conversation_id: int) -> str:
+    """The conversation as Markdown with every stored text escaped: names and the title on one line."""
+    from dataclasses import replace
+    from engine.store import export
+    conv = store.conversation(conversation_id)
+    thread = store.thread(conversation_id)
+    attached = {mid: [replace(a, name=visible(a.name)) for a in items]
+                for mid, items in store.attachments_of([m.id for m in thread]).items()}
+    conv = replace(conv, title=visible(conv.title), model_path=conv.model_path and visible(conv.model_path))
+    return visible(export.to_markdown(conv, thread, attached), newlines=True)
 
 
 def _when(ts: float) -> str:

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from desktop.cli.terminal import visible
 from engine.models.files import InstalledModel, format_bytes, format_parameters
 from engine.paths import paths
 from engine.sampling import CancelToken
@@ -62,7 +63,7 @@ def _list(_args: argparse.Namespace) -> int:
               str(m.path)) for m in result.embedding]
     _table(("NAME", "PARAMS", "QUANT", "SIZE", "CONTEXT", "", "PATH"), rows)
     for path, reason in result.skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+        print(f"skipped {visible(path)}: {visible(reason)}", file=sys.stderr)
     return 0
 
 
@@ -71,6 +72,10 @@ def _search(args: argparse.Namespace) -> int:
     repos = search_repos(args.query, sort=args.sort, limit=args.limit)
     _table(("REPOSITORY", "DOWNLOADS", "LIKES", "UPDATED"),
            [(r.repo_id, f"{r.downloads:,}", f"{r.likes:,}", str(r.last_modified or "")[:10]) for r in repos])
+    skipped = getattr(repos, "skipped", 0)
+    if skipped:
+        print(f"{skipped} results could not be read and were skipped." if skipped > 1 else
+              "1 result could not be read and was skipped.")
     return 0
 
 
@@ -86,7 +91,7 @@ def _files(args: argparse.Namespace) -> int:
                      choice.files[0].filename + (f" (+{len(choice.files) - 1} parts)" if len(choice.files) > 1 else "")
                      + (" + mmproj" if choice.mmproj else "")))
     print(f"This machine: {format_bytes(machine.available_ram)} of {format_bytes(machine.total_ram)} RAM free"
-          + "".join(f", {g.name} {format_bytes(g.free)} free" for g in machine.gpus))
+          + "".join(f", {visible(g.name)} {format_bytes(g.free)} free" for g in machine.gpus))
     _table(("", "QUANT", "FILE", f"NEEDS @{args.ctx}", "FIT", "NAME"), rows)
     return 0
 
@@ -101,7 +106,7 @@ def _fit(args: argparse.Namespace) -> int:
     estimate = estimate_memory(header.info, file_size=size, n_ctx=args.ctx)
     machine = machine_memory()
     info = header.info
-    print(f"{args.repo}/{args.file}: {info.architecture}, {info.block_count} layers, "
+    print(f"{visible(args.repo)}/{visible(args.file)}: {visible(info.architecture)}, {info.block_count} layers, "
           f"{info.head_count_kv} KV heads, trained context {info.context_length:,}")
     print(f"read {format_bytes(header.bytes_read)} of {format_bytes(size)} in {header.requests} range request(s)")
     print(f"at context {args.ctx:,}: weights {format_bytes(estimate.weights_bytes)} + KV cache "
@@ -124,7 +129,7 @@ def _pull(args: argparse.Namespace) -> int:
     def show(p: DownloadProgress) -> None:
         total = max(1, p.total_bytes)
         eta = f" {p.eta_s:.0f} s left" if p.eta_s is not None else ""
-        print(f"\r{p.filename}: {p.state} {100 * p.done_bytes / total:5.1f}% of {format_bytes(p.total_bytes)} "
+        print(f"\r{visible(p.filename)}: {p.state} {100 * p.done_bytes / total:5.1f}% of {format_bytes(p.total_bytes)} "
               f"{format_bytes(int(p.bytes_per_s))}/s{eta}   ", end="", file=sys.stderr, flush=True)
     try:
         files = download_model(args.repo, names, progress=show, cancel=cancel)
@@ -135,7 +140,7 @@ def _pull(args: argparse.Namespace) -> int:
         record_download(store, files[0], repo_id=args.repo,
                         sha256=choice.files[0].sha256 if choice else None)
     for path in files:
-        print(path)
+        print(visible(path))
     return 0
 
 
@@ -159,7 +164,7 @@ def _rm(args: argparse.Namespace) -> int:
                                    hint="See `hearth models list` for names and paths.")
     with _store() as store:
         deleted = remove_model(store, target, paths().models)
-    print(f"removed {target}" + (f" (deleted {len(deleted)} file(s))" if deleted else " (file kept)"))
+    print(f"removed {visible(target)}" + (f" (deleted {len(deleted)} file(s))" if deleted else " (file kept)"))
     return 0
 
 
@@ -167,14 +172,16 @@ def _import(args: argparse.Namespace) -> int:
     from engine.models.installed import import_model
     with _store() as store:
         model = import_model(store, args.path)
-    print(f"imported {model.label()}  ({model.path})")
+    print(f"imported {visible(model.label())}  ({visible(model.path)})")
     return 0
 
 
 def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
-    for row in (header, *rows):
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+    """Columns of text; every cell escaped (names, paths and file names come from files and the Hub)."""
+    shown = [tuple(visible(cell) for cell in row) for row in (header, *rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(*shown)]
+    for row in shown:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
 
 
 _ACTIONS = {"list": _list, "search": _search, "files": _files, "fit": _fit, "pull": _pull, "rm": _rm,

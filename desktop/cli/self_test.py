@@ -10,7 +10,6 @@ exits 0 when everything worked, 1 with the error otherwise.
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
+
+from desktop.cli.terminal import json_text
 
 _T0 = time.monotonic()  # fallback for the process start where /proc is missing
 
@@ -156,7 +157,7 @@ def run_self_test(model: str | None = None, *, tokens: int = 8, timeout_s: float
         if sys.stderr is not None:  # None in a windowed (console-less) Windows app
             traceback.print_exc(file=sys.stderr)
     report["total_s"] = round(_since_process_start(), 3)
-    text = json.dumps(report, ensure_ascii=False)
+    text = json_text(report)   # a model path or an error may hold control characters
     if sys.stdout is not None:
         print(text, flush=True)
     if os.environ.get("HEARTH_SELF_TEST_JSON"):  # a copy, for apps with no console
