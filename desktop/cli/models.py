@@ -72,10 +72,7 @@ def _search(args: argparse.Namespace) -> int:
     repos = search_repos(args.query, sort=args.sort, limit=args.limit)
     _table(("REPOSITORY", "DOWNLOADS", "LIKES", "UPDATED"),
            [(r.repo_id, f"{r.downloads:,}", f"{r.likes:,}", str(r.last_modified or "")[:10]) for r in repos])
-    skipped = getattr(repos, "skipped", 0)
-    if skipped:
-        print(f"{skipped} results could not be read and were skipped." if skipped > 1 else
-              "1 result could not be read and was skipped.")
+    _say_skipped(getattr(repos, "skipped", 0))
     return 0
 
 
@@ -84,7 +81,8 @@ def _files(args: argparse.Namespace) -> int:
     from engine.machine import machine_memory
     machine = machine_memory()
     rows = []
-    for row in plan_repo(args.repo, n_ctx=args.ctx, machine=machine):
+    planned = plan_repo(args.repo, n_ctx=args.ctx, machine=machine)
+    for row in planned:
         choice = row.choice
         rows.append(("★" if row.recommended else "", choice.quantization, format_bytes(choice.size_bytes),
                      format_bytes(row.estimate.total_bytes), row.fit.replace("_", " "),
@@ -93,7 +91,15 @@ def _files(args: argparse.Namespace) -> int:
     print(f"This machine: {format_bytes(machine.available_ram)} of {format_bytes(machine.total_ram)} RAM free"
           + "".join(f", {visible(g.name)} {format_bytes(g.free)} free" for g in machine.gpus))
     _table(("", "QUANT", "FILE", f"NEEDS @{args.ctx}", "FIT", "NAME"), rows)
+    _say_skipped(planned.skipped)
     return 0
+
+
+def _say_skipped(skipped: int) -> None:
+    """How many entries of the Hub's reply could not be read (malformed, or a name Hearth refuses)."""
+    if skipped:
+        print(f"{skipped} results could not be read and were skipped." if skipped > 1 else
+              "1 result could not be read and was skipped.")
 
 
 def _fit(args: argparse.Namespace) -> int:

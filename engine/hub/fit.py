@@ -330,15 +330,19 @@ class PlannedChoice:
     recommended: bool
 
 
-def plan_repo(repo_id: str, *, n_ctx: int, machine: MachineMemory) -> list[PlannedChoice]:
-    """A repository's choices with memory, fit label and the best that fits marked.
+def plan_repo(repo_id: str, *, n_ctx: int, machine: MachineMemory) -> "search.Listing[PlannedChoice]":
+    """A repository's choices with memory, fit label and the best that fits marked (``skipped``: how many
+    of the Hub's file entries were left out, as :func:`search.list_model_files` counts them).
 
     One remote header serves every quantization of the same model: their shapes are the same.
     """
     choices = search.list_model_files(repo_id)
+    planned: search.Listing[PlannedChoice] = search.Listing()
+    planned.skipped = choices.skipped
     if not choices:
-        return []
+        return planned
     header = read_remote_header(repo_id, choices[0].files[0].filename)
     estimates = {c: estimate_memory(header.info, file_size=c.size_bytes, n_ctx=n_ctx) for c in choices}
     best = recommend_choice(choices, estimates, machine)
-    return [PlannedChoice(c, estimates[c], fit_label(estimates[c], machine), c == best) for c in choices]
+    planned.extend(PlannedChoice(c, estimates[c], fit_label(estimates[c], machine), c == best) for c in choices)
+    return planned
