@@ -113,7 +113,8 @@ def _fit(args: argparse.Namespace) -> int:
     machine = machine_memory()
     info = header.info
     print(f"{visible(args.repo)}/{visible(args.file)}: {visible(info.architecture)}, {info.block_count} layers, "
-          f"{info.head_count_kv} KV heads, trained context {info.context_length:,}")
+          f"{info.head_count_kv} KV heads, trained context {header.context_length:,}"
+          + ("" if header.context_known else " (not in the header: assumed)"))
     print(f"read {format_bytes(header.bytes_read)} of {format_bytes(size)} in {header.requests} range request(s)")
     print(f"at context {args.ctx:,}: weights {format_bytes(estimate.weights_bytes)} + KV cache "
           f"{format_bytes(estimate.kv_cache_bytes)} + compute {format_bytes(estimate.compute_bytes)} = "

@@ -61,3 +61,13 @@ def test_pull_downloads_verifies_and_lists(capsys: pytest.CaptureFixture[str], s
     assert str(path) in out
     code, out, _ = run(capsys, "rm", str(path))
     assert code == 0 and not path.exists()
+
+
+def test_fit_of_a_header_without_a_context_length(capsys: pytest.CaptureFixture[str], hub: FakeHub,  # noqa: F811
+                                                  tmp_path: Path) -> None:
+    from tests.gguf_tools import DROP, tiny_gguf
+    path = tiny_gguf(tmp_path / "t-Q8_0.gguf", kv={"llama.context_length": DROP})
+    hub.add_file("o/x-GGUF", "t-Q8_0.gguf", path.read_bytes())
+    code, out, err = run(capsys, "fit", "o/x-GGUF", "t-Q8_0.gguf", "--ctx", "2048")
+    assert code == 0 and "Traceback" not in err, err
+    assert "trained context 4,096 (not in the header: assumed)" in out
