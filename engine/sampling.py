@@ -22,6 +22,7 @@ class Sampling:
     seed: int | None = None          # None: a fresh random seed per reply (recorded)
     max_tokens: int = 1024
     stop: tuple[str, ...] = ()
+    thinking: bool | None = None     # a reasoning model thinks first (None: its chat template's default)
 
     def resolved(self) -> "Sampling":
         """The same settings with a concrete seed."""

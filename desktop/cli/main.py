@@ -54,6 +54,8 @@ def _build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--ctx", type=int, help="context size in tokens")
     chat.add_argument("--seed", type=int)
     chat.add_argument("--max-tokens", type=int)
+    chat.add_argument("--think", action=argparse.BooleanOptionalAction,
+                      help="let a reasoning model think before answering, or not (default: the model's own choice)")
     chat.add_argument("--gpu-layers", default="auto", help="'auto' or a number of layers to offload")
     chat.add_argument("--threads", type=int)
     chat.add_argument("--policy", choices=["drop_oldest", "refuse"], help="what to do when the context is full")
@@ -94,6 +96,9 @@ def _build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--model", required=True)
     gui.add_argument("--json", required=True, help="file to write the results to")
     gui.add_argument("--runs", type=int, default=5, help="start-up runs")
+    tpl = bsub.add_parser("templates", help="a 300-turn chat through a quadratic chat template: Hearth's render "
+                                            "and fitting against plain Jinja")
+    tpl.add_argument("--json", required=True, help="file to write the results to")
     return parser
 
 
@@ -140,6 +145,10 @@ def _run(args: argparse.Namespace) -> int:
                                   keyword_max_size=args.keyword_max_size, threads=args.threads)
             print(json.dumps(result, indent=2))
             return 0
+        if args.command == "bench" and args.suite == "templates":
+            from engine.bench.templates import run_templates_bench
+            print(json.dumps(run_templates_bench(Path(args.json)), indent=2))
+            return 0
         if args.command == "bench":
             from engine.bench.engine import run_engine_bench
             result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,
@@ -178,6 +187,7 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
     overrides = {k: v for k, v in {
         "temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k, "min_p": args.min_p,
         "repeat_penalty": args.repeat_penalty, "seed": args.seed, "max_tokens": args.max_tokens,
+        "thinking": args.think,
     }.items() if v is not None}
     sampling = Sampling.from_dict({**Sampling.from_dict(conv.sampling).to_dict(), **overrides})
     updates = {"model_path": model, "sampling": sampling.to_dict()}

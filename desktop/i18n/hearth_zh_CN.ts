@@ -1487,218 +1487,228 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../main/settings_panel.py" line="270"/>
+        <location filename="../main/settings_panel.py" line="281"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="270"/>
-        <location filename="../main/settings_panel.py" line="302"/>
+        <location filename="../main/settings_panel.py" line="281"/>
+        <location filename="../main/settings_panel.py" line="313"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="271"/>
+        <location filename="../main/settings_panel.py" line="282"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="272"/>
+        <location filename="../main/settings_panel.py" line="283"/>
         <source>Replies</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="273"/>
+        <location filename="../main/settings_panel.py" line="284"/>
         <source>Advanced sampling</source>
         <translation>高级采样</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="276"/>
+        <location filename="../main/settings_panel.py" line="287"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="277"/>
+        <location filename="../main/settings_panel.py" line="288"/>
         <source>The model that writes the replies in this conversation.</source>
         <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="278"/>
+        <location filename="../main/settings_panel.py" line="289"/>
         <source>&amp;Context</source>
         <translation>上下文(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="279"/>
+        <location filename="../main/settings_panel.py" line="290"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory.</source>
         <translation>模型一次能看到的对话长度，以 token 计。上下文越大，能记住的内容越多，但占用的内存也越多。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="281"/>
+        <location filename="../main/settings_panel.py" line="292"/>
         <source>&amp;Temperature</source>
         <translation>温度(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="282"/>
+        <location filename="../main/settings_panel.py" line="293"/>
         <source>How adventurous the model is when it picks each next word.</source>
         <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="283"/>
+        <location filename="../main/settings_panel.py" line="294"/>
         <source>Reply &amp;length</source>
         <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="284"/>
+        <location filename="../main/settings_panel.py" line="295"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
         <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="285"/>
+        <location filename="../main/settings_panel.py" line="296"/>
         <source>Top-&amp;p</source>
         <translation>Top-&amp;p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="286"/>
+        <location filename="../main/settings_panel.py" line="297"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
         <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="288"/>
+        <location filename="../main/settings_panel.py" line="299"/>
         <source>Top-&amp;k</source>
         <translation>Top-&amp;k</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="289"/>
+        <location filename="../main/settings_panel.py" line="300"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
         <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="290"/>
+        <location filename="../main/settings_panel.py" line="301"/>
         <source>M&amp;in-p</source>
         <translation>M&amp;in-p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="291"/>
+        <location filename="../main/settings_panel.py" line="302"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
         <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="292"/>
+        <location filename="../main/settings_panel.py" line="303"/>
         <source>Repeat &amp;penalty</source>
         <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="293"/>
+        <location filename="../main/settings_panel.py" line="304"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
         <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="294"/>
+        <location filename="../main/settings_panel.py" line="305"/>
         <source>&amp;Seed</source>
         <translation>种子(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="295"/>
+        <location filename="../main/settings_panel.py" line="306"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
         <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="301"/>
+        <location filename="../main/settings_panel.py" line="312"/>
         <source>Choose a model</source>
         <translation>选择模型</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="304"/>
+        <location filename="../main/settings_panel.py" line="315"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
         <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="305"/>
+        <location filename="../main/settings_panel.py" line="316"/>
         <source>Temperature value</source>
         <translation>温度值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="306"/>
+        <location filename="../main/settings_panel.py" line="317"/>
         <source>Context size and memory</source>
         <translation>上下文大小与内存占用</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="307"/>
+        <location filename="../main/settings_panel.py" line="318"/>
         <source> tokens</source>
         <translation> token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="308"/>
+        <location filename="../main/settings_panel.py" line="319"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="309"/>
+        <location filename="../main/settings_panel.py" line="320"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="310"/>
+        <location filename="../main/settings_panel.py" line="321"/>
         <source>Random seed for every reply</source>
         <translation>每次回复使用随机种子</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="311"/>
+        <location filename="../main/settings_panel.py" line="322"/>
         <source>A new random seed for every reply.</source>
         <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="312"/>
+        <location filename="../main/settings_panel.py" line="323"/>
+        <source>Think before answering</source>
+        <translation>先思考再回答</translation>
+    </message>
+    <message>
+        <location filename="../main/settings_panel.py" line="324"/>
+        <source>The model reasons step by step before it answers: often better answers, but slower. Its thinking is shown folded above the reply.</source>
+        <translation>模型先逐步推理再回答：答案往往更好，但更慢。它的思考过程折叠显示在回复上方。</translation>
+    </message>
+    <message>
+        <location filename="../main/settings_panel.py" line="326"/>
         <source>Reset to defaults</source>
         <translation>恢复默认</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="313"/>
+        <location filename="../main/settings_panel.py" line="327"/>
         <source>Reset sampling to defaults</source>
         <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="315"/>
+        <location filename="../main/settings_panel.py" line="329"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
         <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="343"/>
+        <location filename="../main/settings_panel.py" line="357"/>
         <source>{name} (not installed)</source>
         <translation>{name}（未安装）</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="397"/>
+        <location filename="../main/settings_panel.py" line="411"/>
         <source>{tokens} tokens</source>
         <translation>{tokens} token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="399"/>
+        <location filename="../main/settings_panel.py" line="413"/>
         <source>{tokens} tokens · {memory} for the context</source>
         <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="436"/>
+        <location filename="../main/settings_panel.py" line="451"/>
         <source>Always the most likely word: the same reply every time.</source>
         <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="437"/>
+        <location filename="../main/settings_panel.py" line="452"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
         <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="438"/>
+        <location filename="../main/settings_panel.py" line="453"/>
         <source>Balanced: natural wording with some variety.</source>
         <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="439"/>
+        <location filename="../main/settings_panel.py" line="454"/>
         <source>Varied and creative: good for ideas and stories.</source>
         <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="440"/>
+        <location filename="../main/settings_panel.py" line="455"/>
         <source>Very random: replies may wander off or stop making sense.</source>
         <translation>非常随机：回复可能跑题或语无伦次。</translation>
     </message>

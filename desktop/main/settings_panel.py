@@ -128,6 +128,9 @@ class SettingsPanel(QWidget):
         self._row(form, "temperature", line, self.temperature_help)
         self.max_tokens = self._row(form, "max_tokens", self._spin(QSpinBox(objectName="maxTokens"), 16, 131072, 128))
         self.max_tokens.setGroupSeparatorShown(True)
+        self.thinking = QCheckBox(objectName="thinking", toggled=self._thinking_toggled, visible=False)
+        form.addRow(self.thinking)
+        self._thinking_default = False
 
         self._heading(form, "advanced")
         self.top_p = self._row(form, "top_p", self._spin(QDoubleSpinBox(objectName="topP"), 0.0, 1.0, 0.05))
@@ -200,6 +203,14 @@ class SettingsPanel(QWidget):
         self._models = list(models)
         self._fill_models()
         self._update_context_range()
+
+    def set_thinking_available(self, available: bool, default: bool = False) -> None:
+        """Show "Think before answering" only when the loaded model's template reacts to it; ``default``:
+        whether it thinks when not told (shown for conversations that never set it)."""
+        self._thinking_default = default
+        self.thinking.setVisible(available)
+        with self._quiet():
+            self.thinking.setChecked(default if self._sampling.thinking is None else self._sampling.thinking)
 
     def show_conversation(self, conv: Conversation) -> None:
         """Show ``conv`` in every control without emitting ``changed``.
@@ -294,10 +305,10 @@ class SettingsPanel(QWidget):
             ("seed", self.seed, self.tr("&Seed"), self.tr(
                 "A fixed seed gives the same reply again for the same conversation and settings.")),
         )
-        for key, widget, text, tip in rows:
+        for key, widget, text, hint in rows:
             self._labels[key].setText(text)
             widget.setAccessibleName(re.sub(r"\s*[(（]&\w[)）]$", "", text).replace("&", ""))
-            widget.setToolTip(tip)
+            widget.setToolTip(hint)
         self.model_picker.setPlaceholderText(self.tr("Choose a model"))
         self.system_prompt.setAccessibleName(self.tr("System prompt"))
         self.system_prompt.setPlaceholderText(self.tr(
@@ -309,6 +320,9 @@ class SettingsPanel(QWidget):
         self.seed_random.setText(self.tr("Random"))
         self.seed_random.setAccessibleName(self.tr("Random seed for every reply"))
         self.seed_random.setToolTip(self.tr("A new random seed for every reply."))
+        self.thinking.setText(self.tr("Think before answering"))
+        self.thinking.setToolTip(self.tr("The model reasons step by step before it answers: often better "
+                                         "answers, but slower. Its thinking is shown folded above the reply."))
         self.reset_defaults.setText(self.tr("Reset to defaults"))
         self.reset_defaults.setAccessibleName(self.tr("Reset sampling to defaults"))
         self.reset_defaults.setToolTip(
@@ -420,6 +434,7 @@ class SettingsPanel(QWidget):
         if s.seed is not None:
             self.seed.setValue(int(s.seed))
         self.seed.setEnabled(s.seed is not None)
+        self.thinking.setChecked(self._thinking_default if s.thinking is None else s.thinking)
 
     def _temperature(self) -> float:
         return round(self.temperature_slider.value() * TEMPERATURE_STEP, 2)
@@ -450,6 +465,10 @@ class SettingsPanel(QWidget):
         if self._loading:
             return
         self._set_sampling(now=True, seed=None if random_seed else self.seed.value())
+
+    def _thinking_toggled(self, on: bool) -> None:
+        if not self._loading:
+            self._set_sampling(now=True, thinking=on)
 
     def _set_sampling(self, now: bool = False, **values: Any) -> None:
         updated = replace(self._sampling, **values)

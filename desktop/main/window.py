@@ -301,6 +301,8 @@ class MainWindow(QMainWindow):
             self.db.submit(lambda _store: recommendation_text(), self.demo_banner.set_recommendation, log.info)
         self.status.show_model(info)
         self.chat_view.set_model_name(info.name)
+        self.db.submit(lambda _store: info.template.thinking_default,  # renders the template: off the GUI thread
+                       lambda d: self.settings.set_thinking_available(d is not None, bool(d)), log.info)
         self.refresh_budget()
 
     def _load_failed(self, exc: object) -> None:

@@ -38,7 +38,12 @@ def _turns(history: Sequence[Mapping[str, str]]) -> list[int]:
 def fit_prompt(system: str, history: Sequence[Mapping[str, str]], new_message: Mapping[str, str], *,
                render: Callable[[list[dict[str, str]]], str], count: Callable[[str], int],
                n_ctx: int, reserve: int, policy: str = "drop_oldest") -> FittedPrompt:
-    """Render the longest suffix of ``history`` that fits ``n_ctx - reserve`` tokens."""
+    """Render the longest suffix of ``history`` that fits ``n_ctx - reserve`` tokens.
+
+    The whole conversation is rendered first only when its messages' text alone could fit; a longer one
+    (some templates take time quadratic in the number of messages) is grown backwards from the newest
+    turn, doubling, and then bisected, so nothing much longer than what fits is ever rendered.
+    """
     if policy not in POLICIES:
         raise ValueError(f"unknown context policy {policy!r}")
     budget = n_ctx - reserve
@@ -50,27 +55,60 @@ def fit_prompt(system: str, history: Sequence[Mapping[str, str]], new_message: M
         text = render(head + hist[skip:] + tail)
         return text, count(text)
 
-    text, tokens = attempt(0)
-    if tokens <= budget:
-        return FittedPrompt(text, tokens, n_ctx, reserve)
+    tokens = None   # of the whole conversation, when rendered
+    if not hist or count("\n".join(m["content"] for m in hist)) <= budget:
+        text, tokens = attempt(0)
+        if tokens <= budget:
+            return FittedPrompt(text, tokens, n_ctx, reserve)
     alone_text, alone = attempt(len(hist))
     if alone > budget:
         raise MessageTooLong(
             f"This message needs {alone} tokens with the system prompt, but the context holds {n_ctx} "
             f"tokens and {reserve} are kept for the reply, leaving {budget}.")
     if policy == "refuse":
+        needs = f"{tokens}" if tokens is not None else f"more than {budget}"
         raise ContextFull(
-            f"The conversation needs {tokens} tokens but only {budget} are available "
+            f"The conversation needs {needs} tokens but only {budget} are available "
             f"({n_ctx} in the context, {reserve} kept for the reply).")
-    starts = _turns(hist)[1:] + [len(hist)]  # candidate cut points, fewest dropped first
-    lo, hi = 0, len(starts) - 1              # starts[hi] == len(hist) is known to fit
-    best = (starts[hi], alone_text, alone)
-    while lo <= hi:
+    cuts = _turns(hist) + [len(hist)]        # cut points, fewest dropped first; the last one fits
+    hi = len(cuts) - 1
+    best = (cuts[hi], alone_text, alone)
+    lo, step = (1 if tokens is not None else 0), 1
+    while hi - step >= lo:                   # grow backwards: keep 1, 2, 4 ... more turns while they fit
+        t, n = attempt(cuts[hi - step])
+        if n > budget:
+            lo = hi - step + 1
+            break
+        best, hi, step = (cuts[hi - step], t, n), hi - step, step * 2
+    hi -= 1
+    while lo <= hi:                          # then bisect between the last that did not fit and the best
         mid = (lo + hi) // 2
-        t, n = attempt(starts[mid])
+        t, n = attempt(cuts[mid])
         if n <= budget:
-            best, hi = (starts[mid], t, n), mid - 1
+            best, hi = (cuts[mid], t, n), mid - 1
         else:
             lo = mid + 1
     skip, text_fit, tokens_fit = best
+    if tokens is None:   # not rendered whole: what the dropped messages' text takes
+        tokens = tokens_fit + count("\n".join(m["content"] for m in hist[:skip]))
     return FittedPrompt(text_fit, tokens_fit, n_ctx, reserve, tuple(range(skip)), tokens - tokens_fit)
+
+def role_runs(history: Sequence[Mapping[str, str]]) -> list[list[int]]:
+    """Indexes of ``history`` grouped into runs of consecutive messages with the same role.
+
+    A reply that failed or was stopped before its first character, or a message whose reply never came,
+    leaves two user messages in a row; templates that check roles (Gemma, Mistral, Command-R) refuse such
+    a conversation. Each run is sent as one message (see :func:`join_run`), so roles always alternate.
+    """
+    runs: list[list[int]] = []
+    for i, m in enumerate(history):
+        if runs and history[runs[-1][-1]]["role"] == m["role"]:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def join_run(contents: Sequence[str]) -> str:
+    """The contents of one run of same-role messages as one message: joined by a blank line."""
+    return "\n\n".join(c for c in contents if c)

@@ -5,17 +5,31 @@ Reasoning models wrap their thinking in tags such as ``<think>…</think>``.
 size, and hands back ``("reasoning", text)`` and ``("answer", text)`` pieces
 with the tags removed. A tag may be split across pieces at any character, so
 the splitter holds back only a suffix that could still become a tag.
+
+Newer formats mark reasoning with channels instead, and :func:`splitter_for`
+picks the splitter from the chat template's text: Gemma 4 thinks in
+``<|channel>thought…<channel|>`` before its answer; gpt-oss (OpenAI's "harmony"
+format) writes messages ``<|channel|>analysis<|message|>…<|end|>`` then
+``<|start|>assistant<|channel|>final<|message|>…`` (:class:`HarmonySplitter`).
 """
 from __future__ import annotations
 
 # The tags are part of a model's output format, so they live with the chat templates (which also need
 # them: does a generation prompt already open a reasoning block?).
+import re
+
 from engine.models.templates import REASONING_TAGS
 
-__all__ = ["REASONING_TAGS", "ReasoningSplitter"]
+__all__ = ["GEMMA4_TAGS", "REASONING_TAGS", "HarmonySplitter", "ReasoningSplitter", "reasoning_format",
+           "splitter_for"]
 
-_OPEN_TAGS = tuple(open_tag for open_tag, _ in REASONING_TAGS)
-_CLOSE_TAGS = tuple(close_tag for _, close_tag in REASONING_TAGS)
+GEMMA4_TAGS: tuple[tuple[str, str], ...] = (("<|channel>thought", "<channel|>"),)
+# gpt-oss: a message's header ends at <|message|>; its text ends at one of these.
+_HARMONY_MESSAGE = "<|message|>"
+_HARMONY_ENDS = ("<|end|>", "<|return|>", "<|call|>")
+_HARMONY_HEADS = ("<|start|>", "<|channel|>")
+_HARMONY_CHANNEL = re.compile(r"<\|channel\|>\s*(\w+)")
+_MAX_HEADER = 256   # longer than any header: text without one is answer
 
 # States of the splitter.
 _START = "start"          # nothing but whitespace seen: an opening tag may still come
@@ -37,12 +51,16 @@ def _held_suffix(text: str, tags: tuple[str, ...]) -> int:
 class ReasoningSplitter:
     """Streams text in, (kind, text) pieces out; kind is "reasoning" or "answer"."""
 
-    def __init__(self, *, starts_in_reasoning: bool = False) -> None:
+    def __init__(self, *, starts_in_reasoning: bool = False,
+                 tags: tuple[tuple[str, str], ...] = REASONING_TAGS) -> None:
+        """``tags``: the (open, close) pairs of the model's format; ``starts_in_reasoning``: the prompt
+        already opened one (the reply begins inside reasoning and ends it with any of the closing tags)."""
         self.reasoning = ""
         self.answer = ""
         self._pending = ""
         self._state = _REASONING if starts_in_reasoning else _START
-        self._close_tags: tuple[str, ...] = _CLOSE_TAGS
+        self._tags = tags
+        self._close_tags: tuple[str, ...] = tuple(close_tag for _, close_tag in tags)
         self._out: list[tuple[str, str]] = []
 
     def feed(self, text: str) -> list[tuple[str, str]]:
@@ -82,13 +100,13 @@ class ReasoningSplitter:
 
     def _step_start(self) -> bool:
         body = self._pending.lstrip()
-        for open_tag, close_tag in REASONING_TAGS:
+        for open_tag, close_tag in self._tags:
             if body.startswith(open_tag):
                 self._pending = body[len(open_tag):]
                 self._state = _REASONING
                 self._close_tags = (close_tag,)
                 return True
-        if not body or any(tag.startswith(body) for tag in _OPEN_TAGS):
+        if not body or any(open_tag.startswith(body) for open_tag, _ in self._tags):
             return False  # whitespace, or the start of an opening tag: wait for more
         self._state = _ANSWER
         return True
@@ -123,3 +141,74 @@ class ReasoningSplitter:
     def _take(self) -> list[tuple[str, str]]:
         out, self._out = self._out, []
         return out
+
+
+class HarmonySplitter(ReasoningSplitter):
+    """gpt-oss's messages: the "analysis" channel is reasoning, every other channel (final, commentary) answer.
+
+    Text before any header (a model that does not use channels) is answer.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._kind = ""   # "": reading a header (or the start); else the kind of the message being read
+
+    def flush(self) -> list[tuple[str, str]]:
+        if self._pending and (self._kind or (not self.reasoning and not self.answer and "<|" not in self._pending)):
+            self._emit(self._kind or "answer", self._pending)
+        self._pending = ""
+        return self._take()
+
+    def _step(self) -> bool:
+        if not self._kind:
+            return self._step_header()
+        if not (self.reasoning if self._kind == "reasoning" else self.answer):
+            self._pending = self._pending.lstrip()
+        found = [(self._pending.find(end), end) for end in _HARMONY_ENDS if end in self._pending]
+        if found:
+            index, end = min(found)
+            self._emit(self._kind, self._pending[:index])
+            self._pending, self._kind = self._pending[index + len(end):], ""
+            return True
+        held = _held_suffix(self._pending, _HARMONY_ENDS)
+        self._emit(self._kind, self._pending[:len(self._pending) - held])
+        self._pending = self._pending[len(self._pending) - held:]
+        return False
+
+    def _step_header(self) -> bool:
+        body = self._pending.lstrip()
+        if not body:
+            return False
+        if not body.startswith(_HARMONY_HEADS) and not any(head.startswith(body) for head in _HARMONY_HEADS):
+            self._pending, self._kind = body, "answer"   # plain text, no header
+            return True
+        index = body.find(_HARMONY_MESSAGE)
+        if index < 0:
+            if len(body) > _MAX_HEADER:
+                self._pending, self._kind = body, "answer"
+                return True
+            return False   # the header is still coming
+        channel = _HARMONY_CHANNEL.search(body[:index])
+        self._kind = "reasoning" if channel and channel.group(1) == "analysis" else "answer"
+        self._pending = body[index + len(_HARMONY_MESSAGE):]
+        return True
+
+
+def reasoning_format(template_source: str) -> str:
+    """How a model marks its reasoning, read from its chat template: "harmony", "gemma4" or "tags"."""
+    if "<|channel|>" in template_source:
+        return "harmony"
+    if "<|channel>" in template_source:
+        return "gemma4"
+    return "tags"
+
+
+def splitter_for(template_source: str, prompt: str = "") -> ReasoningSplitter:
+    """A splitter for replies of the model whose chat template is ``template_source``, to ``prompt``
+    (which may already open the reasoning block: Qwen3, DeepSeek-R1, DeepSeek V3.1 with thinking on ...)."""
+    fmt = reasoning_format(template_source)
+    if fmt == "harmony":
+        return HarmonySplitter()
+    tags = GEMMA4_TAGS if fmt == "gemma4" else REASONING_TAGS
+    opened = prompt.rstrip().endswith(tuple(open_tag for open_tag, _ in tags))
+    return ReasoningSplitter(starts_in_reasoning=opened, tags=tags)

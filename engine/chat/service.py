@@ -21,8 +21,8 @@ note instead.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
-from functools import cached_property
+from dataclasses import dataclass, field, replace
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -30,11 +30,11 @@ from engine import errors
 from engine.chat.attachments import Attachment, load_rgb
 from engine.store.attachment_files import remove_copy, stored_path
 from engine.chat.meter import Budget, measure_budget
-from engine.chat.fitting import fit_prompt
+from engine.chat.fitting import fit_prompt, join_run, role_runs
 # The events live in engine.chat.events; ``from engine.chat.service import Piece`` keeps working.
 from engine.chat.events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
 from engine.images import fit_size
-from engine.chat.reasoning import ReasoningSplitter
+from engine.chat.reasoning import splitter_for
 from engine.runtime.client import Done, ModelInfo, Runtime
 from engine.sampling import CancelToken, Sampling
 from engine.store import Conversation, Message, Store
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from engine.knowledge.base import KnowledgeBase
 
 SAVE_INTERVAL_S = 0.5
+PROMPT_KEPT = 200_000   # characters of the prompt text a reply's record keeps
 CURRENT = -1  # parent_id meaning "after the conversation's current message"
 
 
@@ -62,6 +63,17 @@ class _Plan:
     image_turn: int | None              # the earlier message whose images are re-sent (None: the new turn's)
     documents: list[Attachment]         # the new turn's documents
     delimiter: str                      # the new turn's ("": not drawn yet, measured with PLACEHOLDER)
+    joined: dict[int, tuple[int, ...]] = field(default_factory=dict)  # a sent message's id -> earlier ids in it
+    carried: str = ""                   # earlier user messages without a reply, sent at the start of the turn
+
+    def carry(self, text: str) -> str:
+        """``text`` as the new turn sends it: after earlier user messages that got no reply."""
+        return join_run([self.carried, text]) if self.carried else text
+
+    def ids_of(self, index: int) -> tuple[int, ...]:
+        """The ids of the stored messages that ``history[index]`` stands for, oldest first."""
+        m = self.history[index]
+        return (*self.joined.get(m.id, ()), m.id)
 
     @cached_property
     def document_tokens(self) -> list[int]:
@@ -154,13 +166,16 @@ class Chat:
         knowledge = knowledge_allowance(info.n_ctx, plan.reserve) if self._collections(conversation_id) else 0
         attached = sum(plan.image_tokens) if plan.image_turn is None else 0
         if plan.documents:  # what the documents add to the turn, their introduction included
-            bare = compose_turn(draft, [a for a in atts if a.kind == "image"], delimiter="", show_images=info.vision)
+            bare = plan.carry(compose_turn(draft, [a for a in atts if a.kind == "image"], delimiter="",
+                                           show_images=info.vision))
             attached += max(0, self.runtime.count_tokens(plan.turn) - self.runtime.count_tokens(bare))
-        return measure_budget(defuse(conv.system_prompt), [(m.id, d["role"], d["content"])
-                                                            for m, d in zip(plan.history, plan.messages)],
-                              plan.turn, render=info.template.render, count=plan.count, n_ctx=info.n_ctx,
-                              reserve=plan.reserve, policy=conv.context_policy, knowledge=knowledge,
-                              attachments=attached)
+        budget = measure_budget(defuse(conv.system_prompt), [(m.id, d["role"], d["content"])
+                                                              for m, d in zip(plan.history, plan.messages)],
+                                plan.turn, render=_render(info, settings), count=plan.count, n_ctx=info.n_ctx,
+                                reserve=plan.reserve, policy=conv.context_policy, knowledge=knowledge,
+                                attachments=attached)
+        index = {m.id: i for i, m in enumerate(plan.history)}
+        return replace(budget, dropped_ids=tuple(x for d in budget.dropped_ids for x in plan.ids_of(index[d])))
 
     # --- attachments ----------------------------------------------------------
     def _info(self, hint: str = "Choose a model, then send again.") -> ModelInfo:
@@ -210,18 +225,19 @@ class Chat:
 
         def fit(turn: str) -> Any:
             return fit_prompt(system, plan.messages, {"role": "user", "content": turn},
-                              render=info.template.render, count=plan.count, n_ctx=info.n_ctx, reserve=reserve,
+                              render=_render(info, settings), count=plan.count, n_ctx=info.n_ctx, reserve=reserve,
                               policy=conv.context_policy)
         try:
             fit(plan.turn)
         except errors.ContextError:
             if not plan.documents:
                 raise
-            bare = compose_turn(text, [a for a in atts if a.kind == "image"], delimiter="", show_images=info.vision)
+            bare = plan.carry(compose_turn(text, [a for a in atts if a.kind == "image"], delimiter="",
+                                           show_images=info.vision))
             without = fit(bare)   # the text alone too long: that error, not the documents'
             if conv.context_policy == "drop_oldest":
                 head = [{"role": "system", "content": system}] if system else []
-                used = plan.count(info.template.render(head + [{"role": "user", "content": bare}]))
+                used = plan.count(_render(info, settings)(head + [{"role": "user", "content": bare}]))
             else:
                 used = without.tokens
             raise self._too_large(plan, info.n_ctx, reserve, info.n_ctx - reserve - used) from None
@@ -254,8 +270,10 @@ class Chat:
               delimiter: str, settings: Sampling) -> _Plan:
         """Earlier turns (documents included) and the new turn, with the images to send (see the module)."""
         attached = self.store.attachments_of([m.id for m in earlier if m.role == "user"])
-        history = [m for m in earlier if m.role in ("user", "assistant") and m.status != "error"
-                   and (m.content or m.id in attached)]
+        # A reply is sent even when it failed or stopped before any text (as it is: the model said that);
+        # a user message refused before sending (status error) is not.
+        history = [m for m in earlier if m.role == "assistant" or (m.role == "user" and m.status != "error"
+                                                                    and (m.content or m.id in attached))]
         reserve = min(settings.max_tokens, info.n_ctx // 2)
         new_images = [a for a in atts if a.kind == "image"]
         image_turn: int | None = None
@@ -267,19 +285,30 @@ class Chat:
                 image_turn = next((m.id for m in reversed(history) if m.role == "user"
                                    and any(a.kind == "image" for a in attached.get(m.id, ()))), None)
                 images = [a for a in attached.get(image_turn, ()) if a.kind == "image"] if image_turn else []
-        messages = []
+        sent = []
         for m in history:
             content = compose_turn(m.content, attached.get(m.id, ()), show_images=m.id == image_turn,
                                    delimiter=str(m.record.get("attachments", {}).get("delimiter", "")))
-            messages.append({"role": m.role, "content": content})
+            sent.append({"role": m.role, "content": content})
+        runs = role_runs(sent)   # roles alternate: a run of same-role messages goes as one message
+        messages = [{"role": sent[r[0]]["role"], "content": join_run([sent[i]["content"] for i in r])} for r in runs]
+        joined = {history[r[-1]].id: tuple(history[i].id for i in r[:-1]) for r in runs if len(r) > 1}
+        history = [history[r[-1]] for r in runs]
+        carried = ""
+        if messages and messages[-1]["role"] == "user":   # no reply came: it goes with the new turn
+            carried = messages.pop()["content"]
+            last = history.pop()
+            joined[-1] = (*joined.pop(last.id, ()), last.id)
         turn = compose_turn(text, atts, delimiter=delimiter, show_images=info.vision)
+        turn = join_run([carried, turn]) if carried else turn
         count = self.runtime.count_tokens
         image_tokens: list[int] = []
         if images:
             image_tokens = self.runtime.image_tokens([fit_size(a.width or 1, a.height or 1) for a in images])
             count = image_counter(count, image_tokens, self.runtime.count_tokens(MEDIA_MARKER))
         documents = [a for a in atts if a.kind == "document"]
-        return _Plan(history, messages, turn, reserve, count, images, image_tokens, image_turn, documents, delimiter)
+        return _Plan(history, messages, turn, reserve, count, images, image_tokens, image_turn, documents, delimiter,
+                     joined, carried)
 
     def _collections(self, conversation_id: int) -> list[Any]:
         if self.knowledge is None:
@@ -298,7 +327,7 @@ class Chat:
         self._can_see(info, atts)
         delimiter = str(user.record.get("attachments", {}).get("delimiter", ""))
         plan = self._plan(info, self.store.thread(conv.id, user.id)[:-1], user.content, atts, delimiter, settings)
-        history, reserve = plan.history, plan.reserve
+        reserve = plan.reserve
         record = _record(info, settings)
         turn = plan.turn
         collections = self._collections(conv.id)
@@ -311,15 +340,20 @@ class Chat:
         try:
             fitted = fit_prompt(
                 defuse(conv.system_prompt), plan.messages, {"role": "user", "content": turn},
-                render=info.template.render, count=plan.count,
+                render=_render(info, settings), count=plan.count,
                 n_ctx=info.n_ctx, reserve=reserve, policy=conv.context_policy)
         except errors.ContextError as exc:
             self.store.update_message(user.id, status="error", error=exc.full_text())
             raise
-        dropped_ids = tuple(history[i].id for i in fitted.dropped)
+        dropped_ids = tuple(x for i in fitted.dropped for x in plan.ids_of(i))
         if dropped_ids:
             yield ContextTrimmed(dropped_ids, fitted.dropped_tokens, fitted.tokens, info.n_ctx)
         record["dropped"] = list(dropped_ids)
+        record["prompt"] = fitted.text[-PROMPT_KEPT:]   # what "Show prompt" shows; a longer one loses its start
+        if len(fitted.text) > PROMPT_KEPT:
+            record["prompt_cut"] = len(fitted.text) - PROMPT_KEPT
+        if plan.joined:   # messages sent as one: a reply that never came leaves two user turns in a row
+            record["joined"] = {str(k if k != -1 else user.id): list(v) for k, v in plan.joined.items()}
         sent = plan.images_sent(fitted.text)
         rgb = [load_rgb(a) for a in sent]
         if atts or sent:
@@ -369,7 +403,7 @@ class Chat:
     def _stream(self, reply: Message, prompt: str, settings: Sampling, info: ModelInfo,
                 record: dict[str, Any], cancel: CancelToken | None,
                 images: list[tuple[int, int, bytes]]) -> Iterator[ChatEvent]:
-        splitter = ReasoningSplitter(starts_in_reasoning=info.template.generation_starts_in_reasoning)
+        splitter = splitter_for(info.template.source, prompt)
         stats: dict[str, Any] = {}
         last_save = time.monotonic()
         begun = False
@@ -431,13 +465,19 @@ def knowledge_allowance(n_ctx: int, reserve: int) -> int:
     return max(0, min(2000, (n_ctx - reserve) // 2))
 
 
+def _render(info: ModelInfo, settings: Sampling) -> Callable[..., str]:
+    """The model's chat template with the conversation's thinking switch (None: the template's default)."""
+    return partial(info.template.render, thinking=settings.thinking)
+
+
 def _record(info: ModelInfo, settings: Sampling) -> dict[str, Any]:
     """Everything needed to reproduce a reply."""
     return {
         "sampling": settings.to_dict(),
         "model": {"name": info.name, "path": info.path, "sha256": info.sha256,
                   "quantization": info.quantization, "backend": info.backend, "gpu_layers": info.gpu_layers},
-        "template": {"name": info.template.name, "hash": info.template.hash},
+        "template": {"name": info.template.name, "hash": info.template.hash,
+                     "merges_system": info.template.merges_system},
         "n_ctx": info.n_ctx,
         "dropped": [],
     }

@@ -17,16 +17,15 @@ imports nothing but the standard library, Jinja and :mod:`engine.errors`.
 """
 from __future__ import annotations
 
+import ctypes
 import json
 import re
-import sys
-import time
+import threading
 import types
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pprint import pformat
 from string import Formatter
-from types import FrameType
 from typing import Any, Callable
 
 from _string import formatter_field_name_split  # type: ignore[import-not-found]  # as Jinja's sandbox does
@@ -196,7 +195,7 @@ class _LimitedEnvironment(ImmutableSandboxedEnvironment):
         for name in ("lipsum", "cycler", "joiner"):
             self.globals.pop(name, None)
         self.globals["raise_exception"] = self._raise_exception
-        self.globals["strftime_now"] = _strftime_now
+        self.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
         for name in _STRINGIFYING:
             self.filters[name] = self._stringify_checked(self.filters[name])
         self.filters.update(tojson=self._tojson, join=self._checked_join, center=self._center,
@@ -218,6 +217,9 @@ class _LimitedEnvironment(ImmutableSandboxedEnvironment):
 
     # --- operators ---------------------------------------------------------------
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        nothing = [v is None or (isinstance(v, _Undefined) and not v._is_unsafe()) for v in (left, right)]
+        if operator == "+" and nothing[0] != nothing[1] and isinstance(right if nothing[0] else left, str):
+            return left if nothing[1] else right   # llama.cpp: none/undefined + text is the text (firefunction-v2)
         sized = (str, list, tuple, bytes)
         if operator == "*":
             seq, count = (left, right) if isinstance(right, int) else (right, left)
@@ -432,10 +434,6 @@ def _replaced_size(text: Any, old: Any, new: Any, count: Any) -> int:
     return len(text) + hits * (len(new) - len(old))
 
 
-def _strftime_now(fmt: str) -> str:
-    return datetime.now().strftime(fmt)
-
-
 # --- rendering ---------------------------------------------------------------------
 
 def new_environment(origin: str) -> _LimitedEnvironment:
@@ -452,23 +450,37 @@ def compile_template(source: str, origin: str) -> jinja2.Template:
                                path=origin) from exc
 
 
+class _Deadline(BaseException):
+    """Raised into the rendering thread at its deadline (a BaseException: no ``except Exception`` eats it)."""
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
+
+
 def _render_with_deadline(render: Callable[[], str], timeout_s: float, origin: str) -> str:
-    """Call ``render`` in this thread; a trace function raises TemplateTimeout once ``timeout_s`` passes."""
-    deadline = time.monotonic() + timeout_s
+    """Call ``render`` in this thread; at ``timeout_s`` a timer raises TemplateTimeout into it (no trace:
+    that made rendering ~4x slower). Single C calls are size-checked; a model file's child is also killed."""
+    thread, lock, state = threading.get_ident(), threading.Lock(), {"done": False, "fired": False}
 
-    def tracer(frame: FrameType, event: str, arg: Any) -> Any:
-        if time.monotonic() > deadline:
-            raise TemplateTimeout(f"The chat template of {origin} took longer than {timeout_s:g} s to render.",
-                                  path=origin)
-        # Every call is checked; line by line only in the template's own code, where its loops run.
-        return tracer if frame.f_code.co_filename == "<template>" else None
+    def expire() -> None:
+        with lock:
+            if not state["done"]:
+                state["fired"] = _set_async_exc(thread, _Deadline) > 0
 
-    previous = sys.gettrace()
-    sys.settrace(tracer)
+    timer = threading.Timer(timeout_s, expire)
     try:
-        return render()
-    finally:
-        sys.settrace(previous)
+        try:
+            timer.start()
+            return render()
+        finally:
+            timer.cancel()
+            with lock:
+                state["done"] = True
+                if state["fired"]:   # not delivered yet: withdraw it
+                    _set_async_exc(thread, ctypes.py_object())
+    except _Deadline:
+        raise TemplateTimeout(f"The chat template of {origin} took longer than {timeout_s:g} s to render.", path=origin)
 
 
 def render_compiled(template: jinja2.Template, variables: dict[str, Any], timeout_s: float, origin: str) -> str:

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -27,14 +28,14 @@ from typing import Any
 import jinja2
 from jinja2 import nodes
 
-from engine.errors import TemplateError, TemplateTooLarge, UnsafeTemplate
+from engine.errors import TemplateError, TemplateTimeout, TemplateTooLarge, UnsafeTemplate
 from engine.models.template_renderer import renderer
 from engine.models.template_sandbox import (MAX_EXPONENT, MAX_ITEMS, MAX_POWER_BITS, MAX_TEXT, compile_template,
                                             new_environment, render_compiled)
 
 __all__ = ["FALLBACK_TEMPLATES", "REASONING_TAGS", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
 
-__all__ += ["MAX_EXPONENT", "MAX_ITEMS", "MAX_POWER_BITS", "MAX_TEXT"]
+__all__ += ["MAX_EXPONENT", "MAX_ITEMS", "MAX_POWER_BITS", "MAX_TEXT", "merge_system_prompt", "named_templates"]
 
 # Names a template may not read: Jinja's default globals that expose Python
 # objects, and names that template-injection payloads go looking for.
@@ -148,6 +149,16 @@ REASONING_TAGS: tuple[tuple[str, str], ...] = (
 )
 _OPEN_REASONING = tuple(open_tag for open_tag, _ in REASONING_TAGS)
 _TRUSTED_SOURCES = frozenset(FALLBACK_TEMPLATES.values())
+_SYSTEM_PROBE = "<<Hearth system prompt probe>>"
+
+
+def merge_system_prompt(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """llama.cpp's ``system_message_not_supported``: a leading system message is joined to the next message
+    (system text + "\\n" + its text); alone, it is dropped."""
+    first, rest = messages[0], [dict(message) for message in messages[1:]]
+    if rest:
+        rest[0]["content"] = f"{first.get('content', '')}\n{rest[0].get('content', '')}"
+    return rest
 
 
 # --- static scan --------------------------------------------------------------
@@ -156,15 +167,27 @@ def _private(name: object) -> bool:
     return isinstance(name, str) and any(part.startswith("_") for part in name.split("."))
 
 
+def _defined_names(tree: nodes.Template) -> set[str]:
+    """Names the template defines itself: macros, ``set`` and ``for`` targets, macro parameters."""
+    names = {node.name for node in tree.find_all((nodes.Macro, nodes.Name))
+             if isinstance(node, nodes.Macro) or node.ctx in ("store", "param")}
+    return names - FORBIDDEN_NAMES
+
+
 def _find_unsafe(tree: nodes.Template) -> str | None:
-    """A description of the first construct that reaches for Python internals, or None."""
+    """A description of the first construct that reaches for Python internals, or None.
+
+    Attributes and items named ``_...`` and the FORBIDDEN_NAMES are refused; a ``__name`` is refused
+    only when the template does not define it itself (YandexGPT's ``{% macro __render_tool(tool) %}``).
+    """
+    own = _defined_names(tree)
     for node in tree.find_all(nodes.Node):
         if isinstance(node, nodes.Getattr) and node.attr.startswith("_"):
             return f"access to the attribute {node.attr!r}"
         if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and _private(node.arg.value):
             return f"access to the item {node.arg.value!r}"
         if isinstance(node, nodes.Name) and node.ctx == "load" and (
-                node.name in FORBIDDEN_NAMES or node.name.startswith("__")):
+                node.name in FORBIDDEN_NAMES or (node.name.startswith("__") and node.name not in own)):
             return f"the name {node.name!r}"
         if isinstance(node, (nodes.Filter, nodes.Test)):
             if node.name in REFUSED_FILTERS:
@@ -189,6 +212,8 @@ class ChatTemplate:
     bos_token: str = ""
     eos_token: str = ""
     fallback_reason: str = ""
+    # The file's other templates by name (``tokenizer.chat_template.tool_use`` ...), kept, never rendered here.
+    named_templates: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def stop_strings(self) -> tuple[str, ...]:
@@ -210,23 +235,78 @@ class ChatTemplate:
         return compile_template(self.source, self.origin)
 
     def render(self, messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = True,
-               timeout_s: float = 2.0) -> str:
+               timeout_s: float = 2.0, thinking: bool | None = None) -> str:
         """The prompt text for ``messages`` (dicts with 'role' and 'content').
+
+        ``thinking`` switches a reasoning model's thinking on or off (``enable_thinking``, as llama.cpp
+        passes it, and ``thinking``, which DeepSeek V3.1 reads); None leaves the template's default.
+        The date goes in as llama.cpp passes it (``date_string``, ``datetime``).
 
         A template from a model file renders in the renderer child (killed after ``timeout_s``, with a
         memory limit); a built-in one here. Failures raise TemplateError (TemplateTimeout,
         TemplateTooLarge, UnsafeTemplate) naming the model file.
+
+        A template that refuses or drops a system message (Gemma 1/2, Mistral v0.1/v0.2, Phi-3-mini ...;
+        see ``merges_system``) gets the system prompt merged into the first user message, as llama.cpp does.
         """
+        if messages and messages[0].get("role") == "system" and self.merges_system:
+            messages = merge_system_prompt(messages)
+        return self._render_raw(messages, add_generation_prompt=add_generation_prompt, timeout_s=timeout_s,
+                                thinking=thinking)
+
+    def _render_raw(self, messages: Sequence[Mapping[str, Any]], *, add_generation_prompt: bool = True,
+                    timeout_s: float = 2.0, thinking: bool | None = None) -> str:
+        """``render`` without the system-prompt merge."""
+        now = datetime.now()
         variables = {
             "messages": [dict(message) for message in messages],
             "add_generation_prompt": add_generation_prompt,
             "bos_token": self.bos_token,
             "eos_token": self.eos_token,
-            "tools": None,
+            # no "tools": llama.cpp leaves it undefined without tools, and tool_use templates loop over it
+            "date_string": now.strftime("%d %b %Y"),
+            "datetime": now.strftime("%b %d %Y"),
         }
+        if thinking is not None:
+            variables["enable_thinking"] = variables["thinking"] = bool(thinking)
         if self.trusted:
             return render_compiled(self._compiled, variables, timeout_s, self.origin)
         return renderer().render(self.source, self.hash, self.origin, variables, timeout_s)
+
+    @cached_property
+    def thinking_default(self) -> bool | None:
+        """Whether the template thinks when not told (None: switching thinking changes nothing in its prompt).
+
+        Found by rendering a probe conversation with thinking on, off and unset and comparing the prompts.
+        """
+        probe = [{"role": "system", "content": "You are a helpful assistant."}, {"role": "user", "content": "Hi"}]
+        for messages in (probe, probe[1:]):
+            try:
+                on, off, default = (self.render(messages, thinking=t) for t in (True, False, None))
+            except TemplateError:
+                continue
+            return None if on == off else default == on
+        return None
+
+    @property
+    def reacts_to_thinking(self) -> bool:
+        """True when ``render(thinking=...)`` changes the prompt (Qwen3, SmolLM3, DeepSeek V3.1, Gemma 4 ...)."""
+        return self.thinking_default is not None
+
+    @cached_property
+    def merges_system(self) -> bool:
+        """True when the template does not take a system message, so ``render`` merges it into the first user
+        message (llama.cpp's ``supports_system_role`` check: a probe system prompt must render and appear).
+
+        Probed once per template, with a system message and a user message.
+        """
+        probe = [{"role": "system", "content": _SYSTEM_PROBE}, {"role": "user", "content": "User message"}]
+        try:
+            return _SYSTEM_PROBE not in self._render_raw(probe, add_generation_prompt=True)
+        except (TemplateTimeout, TemplateTooLarge):
+            return False   # no answer: render as is
+        except TemplateError:
+            return True    # raise_exception('System role not supported'), roles must alternate ...
 
     @cached_property
     def generation_starts_in_reasoning(self) -> bool:
@@ -238,8 +318,21 @@ class ChatTemplate:
         return prompt.rstrip().endswith(_OPEN_REASONING)
 
 
+def named_templates(metadata: Mapping[str, Any] | Any) -> dict[str, str]:
+    """The named chat templates of a GGUF header (a GGUFInfo or its metadata): ``tokenizer.chat_template.<name>``
+    for each name in ``tokenizer.chat_templates`` (e.g. "tool_use", "rag"), and any other such key."""
+    meta: Mapping[str, Any] = getattr(metadata, "metadata", metadata)
+    listed = meta.get("tokenizer.chat_templates")
+    names = [n for n in listed if isinstance(n, str)] if isinstance(listed, list) else []
+    prefix = "tokenizer.chat_template."
+    names += [key[len(prefix):] for key in meta if isinstance(key, str) and key.startswith(prefix)]
+    found = {name: meta.get(prefix + name) for name in dict.fromkeys(names) if name}
+    return {name: text for name, text in found.items() if isinstance(text, str) and text.strip()}
+
+
 def load_template(source: str, *, origin: str, bos_token: str = "", eos_token: str = "",
-                  name: str = "embedded", fallback_reason: str = "") -> ChatTemplate:
+                  name: str = "embedded", fallback_reason: str = "",
+                  named: Mapping[str, str] | None = None) -> ChatTemplate:
     """Parse and statically check ``source``; nothing in it runs here.
 
     Raises TemplateError when it does not parse, UnsafeTemplate when it reaches
@@ -261,7 +354,7 @@ def load_template(source: str, *, origin: str, bos_token: str = "", eos_token: s
         raise UnsafeTemplate(f"The chat template of {origin} uses {found}, which can reach Python internals; "
                              "it was refused and nothing in it was run.", path=origin)
     template = ChatTemplate(source=source, name=name, origin=origin, bos_token=bos_token, eos_token=eos_token,
-                            fallback_reason=fallback_reason)
+                            fallback_reason=fallback_reason, named_templates=dict(named or {}))
     if not template.trusted:
         renderer().start()  # the child boots while the model loads
     return template
@@ -296,14 +389,20 @@ def _pick_fallback(architecture: str, chat_markers: Collection[str]) -> tuple[st
 
 
 def choose_template(embedded: str | None, *, architecture: str, chat_markers: Collection[str], origin: str,
-                    bos_token: str = "", eos_token: str = "", base_model: bool = False) -> ChatTemplate:
+                    bos_token: str = "", eos_token: str = "", base_model: bool = False,
+                    named: Mapping[str, str] | None = None) -> ChatTemplate:
     """The model's own template when it has one, else a built-in one picked from its vocabulary or architecture.
+
+    ``named``: the file's named templates (:func:`named_templates`), kept on the result; as in llama.cpp, a
+    file whose only template is "tool_use" renders with that one.
 
     A base (not instruction-tuned) model without a template gets the plain transcript: chat markers it
     was never trained to answer make it ramble, while "User: … Assistant:" it continues sensibly.
     """
+    if not (embedded and embedded.strip()) and named and "tool_use" in named:
+        embedded = named["tool_use"]
     if embedded and embedded.strip():
-        return load_template(embedded, origin=origin, bos_token=bos_token, eos_token=eos_token)
+        return load_template(embedded, origin=origin, bos_token=bos_token, eos_token=eos_token, named=named)
     if base_model:
         reason = (f"{Path(origin).name} has no chat template and looks like a base model, not an "
                   f"instruction-tuned one (architecture {architecture}); using a plain User/Assistant transcript.")

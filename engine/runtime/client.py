@@ -31,7 +31,7 @@ from engine.models.files import check_header as _check_header
 from engine.models.gguf import GGUFInfo, read_gguf_info
 from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
-from engine.models.templates import ChatTemplate, builtin_template, choose_template
+from engine.models.templates import ChatTemplate, builtin_template, choose_template, named_templates
 from engine.runtime import worker
 from engine.runtime.faults import BROKEN_AFTER, NATIVE_FAULTS, broken, count_fault, faults, forget_faults
 from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
@@ -457,7 +457,7 @@ def _template_for(gguf: GGUFInfo, request: LoadRequest) -> ChatTemplate:
                                 eos_token=gguf.eos_token or "")
     return choose_template(gguf.chat_template, architecture=gguf.architecture, chat_markers=gguf.chat_markers,
                            origin=origin, bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "",
-                           base_model=_looks_like_base_model(gguf, origin))
+                           base_model=_looks_like_base_model(gguf, origin), named=named_templates(gguf.metadata))
 
 
 _TUNED = re.compile(r"(instruct|chat|(^|[^a-z])it([^a-z]|$)|sft|dpo|rlhf|orpo|assistant|hermes|dolphin)", re.I)

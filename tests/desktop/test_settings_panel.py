@@ -234,3 +234,75 @@ def test_retranslate_and_accessible_names(panel: SettingsPanel) -> None:
         assert panel.findChild(QWidget, name).accessibleName(), name
     for name in ("topP", "topK", "minP", "repeatPenalty"):
         assert panel.findChild(QWidget, name).toolTip(), name
+
+
+# --- "Think before answering" -----------------------------------------------------------------------------
+
+def test_thinking_switch_shows_only_when_available_and_stores_the_choice(panel: SettingsPanel,
+                                                                         emitted: list) -> None:
+    box = child(panel, QCheckBox, "thinking")
+    panel.show_conversation(make_conv())
+    assert box.isHidden()                      # no model that reacts to it (yet)
+    panel.set_thinking_available(True, default=True)
+    assert not box.isHidden() and box.isChecked() and emitted == []   # the template's default, not a change
+    box.setChecked(False)
+    assert emitted == [{"sampling": Sampling(thinking=False).to_dict()}]
+    panel.show_conversation(make_conv(id=2, sampling={"thinking": True}))
+    panel.set_thinking_available(True, default=False)
+    assert box.isChecked()                     # the conversation's own choice wins over the default
+    panel.set_thinking_available(False)
+    assert box.isHidden()
+
+
+def _window_with_template(qtbot: Any, model: Path, source: str) -> Any:
+    from dataclasses import replace as replaced
+
+    from engine.models.templates import load_template
+    from engine.runtime.scripted import ScriptedRuntime
+    from tests.window_helpers import make_app, new_chat, wait_database
+
+    class TemplatedRuntime(ScriptedRuntime):
+        def load(self, path: str, **kwargs: Any) -> Any:
+            info = super().load(path, **kwargs)
+            self.info = replaced(info, template=load_template(source, origin=info.path))
+            return self.info
+
+    runtime = TemplatedRuntime()
+    app = make_app(qtbot, model, runtime=runtime)
+    new_chat(qtbot, app)
+    qtbot.waitUntil(lambda: app.window.info is not None, timeout=10_000)
+    wait_database(qtbot, app)
+    return app, runtime
+
+
+QWEN3_LIKE = ("{%- for message in messages %}"
+              "{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' }}{%- endfor %}"
+              "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}"
+              "{%- if enable_thinking is defined and enable_thinking is false %}{{- '<think>\\n\\n</think>\\n\\n' }}"
+              "{%- endif %}{%- endif %}")
+
+
+def test_window_shows_the_thinking_switch_only_for_templates_that_react(qtbot: Any, smollm2_path: Path) -> None:
+    from engine.models.templates import FALLBACK_TEMPLATES
+    from tests.window_helpers import close_app, in_database, type_and_send, wait_idle
+
+    app, _ = _window_with_template(qtbot, smollm2_path, FALLBACK_TEMPLATES["chatml"])
+    try:
+        assert app.window.settings.thinking.isHidden()
+    finally:
+        close_app(app)
+
+    app, runtime = _window_with_template(qtbot, smollm2_path, QWEN3_LIKE)
+    try:
+        box = app.window.settings.thinking
+        assert not box.isHidden() and box.isChecked()   # Qwen3 thinks unless told not to
+        box.setChecked(False)
+        runtime.replies = [["Hello!"]]
+        type_and_send(qtbot, app, "Hi")
+        wait_idle(qtbot, app)
+        assert runtime.prompts[-1].endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n")
+        conv_id = app.window.conversation.id
+        reply = in_database(lambda store: store.thread(conv_id)[-1])
+        assert reply.record["sampling"]["thinking"] is False
+    finally:
+        close_app(app)

@@ -120,3 +120,70 @@ def test_each_tag_family(open_tag: str, close_tag: str) -> None:
 def test_other_family_close_tag_does_not_end_reasoning() -> None:
     splitter, _ = run(["<think>a</thinking>b</think>c"])
     assert (splitter.reasoning, splitter.answer) == ("a</thinking>b", "c")
+
+
+# --- channel formats: gpt-oss (harmony) and Gemma 4 -------------------------------------------------------
+
+from engine.chat.reasoning import reasoning_format, splitter_for  # noqa: E402
+
+# Pieces of the real templates that name their format.
+GPT_OSS_TEMPLATE = ("{%- if add_generation_prompt -%}<|start|>assistant{%- endif -%}"
+                    "{{- '<|start|>assistant<|channel|>final<|message|>' + message.content + '<|end|>' }}")
+GEMMA4_TEMPLATE = ("{%- if enable_thinking -%}<|think|>{%- endif -%}"
+                   "{{- '<|channel>thought\\n' + message.reasoning + '<channel|>' }}{{ '<|turn>model\\n' }}")
+HARMONY_REPLY = ("<|channel|>analysis<|message|>The user greets me. I should greet back.<|end|>"
+                 "<|start|>assistant<|channel|>final<|message|>Hello! How can I help?<|return|>")
+GEMMA4_REPLY = "<|channel>thought\nThe user greets me.<channel|>Hello! How can I help?"
+
+
+def stream(splitter: ReasoningSplitter, text: str, size: int) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for start in range(0, len(text), size):
+        out += splitter.feed(text[start:start + size])
+    return out + splitter.flush()
+
+
+def test_formats_are_read_from_the_template() -> None:
+    assert reasoning_format(GPT_OSS_TEMPLATE) == "harmony"
+    assert reasoning_format(GEMMA4_TEMPLATE) == "gemma4"
+    assert reasoning_format("{{ '<|im_start|>assistant\\n' }}") == "tags"
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 1000])
+def test_harmony_analysis_is_reasoning_and_final_is_the_answer(size: int) -> None:
+    splitter = splitter_for(GPT_OSS_TEMPLATE, "<|start|>user<|message|>Hi<|end|><|start|>assistant")
+    out = stream(splitter, HARMONY_REPLY, size)
+    assert (splitter.reasoning, splitter.answer) == ("The user greets me. I should greet back.",
+                                                     "Hello! How can I help?")
+    assert (joined(out, "reasoning"), joined(out, "answer")) == (splitter.reasoning, splitter.answer)
+    kinds = [kind for kind, _ in out]
+    assert kinds == sorted(kinds, reverse=True)   # all reasoning, then all answer
+    assert not any("<|" in text for _, text in out)
+
+
+def test_harmony_without_analysis_or_channels() -> None:
+    final_only = splitter_for(GPT_OSS_TEMPLATE)
+    stream(final_only, "<|channel|>final<|message|>Just the answer.<|return|>", 4)
+    assert (final_only.reasoning, final_only.answer) == ("", "Just the answer.")
+    plain = splitter_for(GPT_OSS_TEMPLATE)
+    stream(plain, "No channels at all.", 3)
+    assert (plain.reasoning, plain.answer) == ("", "No channels at all.")
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 4, 9, 1000])
+def test_gemma4_thought_channel_is_reasoning(size: int) -> None:
+    splitter = splitter_for(GEMMA4_TEMPLATE, "<|turn>user\nHi<turn|>\n<|turn>model\n")
+    out = stream(splitter, GEMMA4_REPLY, size)
+    assert (splitter.reasoning, splitter.answer) == ("The user greets me.", "Hello! How can I help?")
+    assert (joined(out, "reasoning"), joined(out, "answer")) == (splitter.reasoning, splitter.answer)
+    assert not any("channel" in text for _, text in out)
+
+
+def test_a_prompt_that_opens_reasoning_starts_in_reasoning() -> None:
+    # DeepSeek V3.1 with thinking on ends its prompt with <think>; with thinking off with </think>.
+    opened = splitter_for("{{ thinking }}", "<｜User｜>Hi<｜Assistant｜><think>")
+    stream(opened, "Greet back.</think>Hello!", 3)
+    assert (opened.reasoning, opened.answer) == ("Greet back.", "Hello!")
+    closed = splitter_for("{{ thinking }}", "<｜User｜>Hi<｜Assistant｜></think>")
+    stream(closed, "Hello!", 3)
+    assert (closed.reasoning, closed.answer) == ("", "Hello!")

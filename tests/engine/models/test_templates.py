@@ -11,7 +11,8 @@ import pytest
 
 from engine.errors import TemplateError, TemplateTimeout, UnsafeTemplate
 from engine.models.template_renderer import renderer
-from engine.models.templates import FALLBACK_TEMPLATES, ChatTemplate, choose_template, load_template
+from engine.models.templates import (FALLBACK_TEMPLATES, ChatTemplate, choose_template, load_template,
+                                    merge_system_prompt, named_templates)
 
 ORIGIN = "/models/some-model.gguf"
 
@@ -69,17 +70,18 @@ def test_trim_blocks_and_hf_globals() -> None:
     )
     template = load_template(source, origin=ORIGIN, bos_token="<s>", eos_token="</s>")
     out = template.render([{"role": "user", "content": "héllo"}, {"role": "skip", "content": "x"}])
-    assert out == '{"role": "user", "content": "héllo"}2|4|<s></s>|None'
+    assert out == '{"role": "user", "content": "héllo"}2|4|<s></s>|'  # no tools: undefined, as in llama.cpp
 
 
 def test_raise_exception_gives_template_error_with_its_text() -> None:
-    template = load("{% if messages[0]['role'] != 'system' %}{{ raise_exception('no system') }}{% endif %}ok")
+    template = load("{% if messages[0]['role'] != 'system' %}{{ raise_exception('no system') }}{% endif %}"
+                    "{{ messages[0]['content'] }}")
     with pytest.raises(TemplateError) as err:
         template.render([{"role": "user", "content": "x"}])
     assert "no system" in str(err.value)
     assert ORIGIN in str(err.value)
     assert not isinstance(err.value, (UnsafeTemplate, TemplateTimeout))
-    assert template.render([{"role": "system", "content": "x"}]) == "ok"
+    assert template.render([{"role": "system", "content": "ok"}]) == "ok"
 
 
 def test_syntax_error_names_the_file() -> None:
@@ -313,3 +315,57 @@ def test_llama2_and_mistral_shapes() -> None:
     assert mistral.render(convo) == "<s>[INST] Be brief.\n\nHi [/INST]Hello!</s>[INST] Bye [/INST]"
     phi3 = load_template(FALLBACK_TEMPLATES["phi3"], origin=ORIGIN)
     assert phi3.render([{"role": "user", "content": "Hi"}]) == "<|user|>\nHi<|end|>\n<|assistant|>\n"
+
+
+# --- system prompts, the scan's own names, named templates ------------------------------
+
+GEMMA_1 = ("{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}"
+           "{% for message in messages %}{{ '<start_of_turn>' + message['role'] + '\\n' + message['content'] | trim"
+           " + '<end_of_turn>\\n' }}{% endfor %}")
+SYSTEM_IGNORED = ("{% for m in messages %}{% if m.role != 'system' %}[{{ m.role }}]{{ m.content }}{% endif %}"
+                  "{% endfor %}")
+
+
+@pytest.mark.parametrize("source", [GEMMA_1, SYSTEM_IGNORED])
+def test_system_prompt_is_merged_when_the_template_refuses_or_drops_it(source: str) -> None:
+    template = load(source)
+    assert template.merges_system
+    out = template.render(CONVERSATION)
+    assert "Be brief.\nHi" in out and "system" not in out
+    assert merge_system_prompt(CONVERSATION[:1]) == []   # alone it is dropped, as llama.cpp does
+
+
+def test_system_prompt_stays_where_the_template_takes_it() -> None:
+    template = load(SMOLLM2)
+    assert not template.merges_system
+    assert "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi" in template.render(CONVERSATION)
+    assert all(not load(source, origin="builtin").merges_system for source in FALLBACK_TEMPLATES.values())
+
+
+def test_macros_and_variables_the_template_names_itself_may_start_with_underscores() -> None:
+    source = ("{%- macro __render(m) %}{{ m.role }}:{{ m.content }};{% endmacro %}"
+              "{%- set __sep = '|' %}{% for __m in messages %}{{ __render(__m) }}{{ __sep }}{% endfor %}")
+    assert load(source).render([{"role": "user", "content": "hi"}]) == "user:hi;|"
+    for hostile in ("{{ __builtins__ }}", "{% macro __x() %}{% endmacro %}{{ __x.__globals__ }}",
+                    "{% set config = 1 %}{{ config }}"):
+        with pytest.raises(UnsafeTemplate):
+            load(hostile)
+
+
+def test_undefined_or_none_plus_text_is_the_text_as_in_llama_cpp() -> None:
+    template = load("{{ 'a' + nothing + 'b' }}|{{ (none + 'c') }}")
+    assert template.render([]) == "ab|c"
+
+
+def test_named_templates_are_read_from_the_header_and_kept() -> None:
+    meta = {"tokenizer.chat_template": "{{ 'default' }}", "tokenizer.chat_templates": ["tool_use", "rag"],
+            "tokenizer.chat_template.tool_use": "{{ 'tools' }}", "tokenizer.chat_template.rag": "{{ 'rag' }}",
+            "tokenizer.chat_template.empty": "  "}
+    named = named_templates(meta)
+    assert named == {"tool_use": "{{ 'tools' }}", "rag": "{{ 'rag' }}"}
+    template = choose_template(meta["tokenizer.chat_template"], architecture="llama", chat_markers=(), origin=ORIGIN,
+                               named=named)
+    assert template.render([]) == "default" and template.named_templates == named
+    only_tools = choose_template(None, architecture="llama", chat_markers=(), origin=ORIGIN,
+                                 named={"tool_use": "{{ 'tools' }}"})
+    assert only_tools.render([]) == "tools"
