@@ -3,7 +3,7 @@ synthetic models whose header passes or fails Hearth's checks one way at a time.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import gguf
 import numpy as np
@@ -13,8 +13,11 @@ DROP = object()   # a ``kv`` value that removes the key from a tiny model
 
 
 def rewrite_gguf(src: Path, dst: Path, *, set_strings: dict[str, str] | None = None,
-                 remove: tuple[str, ...] = (), drop_tensors: tuple[str, ...] = ()) -> Path:
-    """Copy ``src`` to ``dst`` with string keys set or replaced, keys removed and tensors left out."""
+                 remove: tuple[str, ...] = (), drop_tensors: tuple[str, ...] = (),
+                 edit_arrays: dict[str, Callable[[list[Any]], list[Any]]] | None = None) -> Path:
+    """Copy ``src`` to ``dst`` with string keys set or replaced, keys removed, arrays edited (``edit_arrays``:
+    key -> a function of the items) and tensors left out."""
+    edits = dict(edit_arrays or {})
     overrides = dict(set_strings or {})
     reader = gguf.GGUFReader(src)
     arch = reader.fields[gguf.Keys.General.ARCHITECTURE].contents()
@@ -27,6 +30,8 @@ def rewrite_gguf(src: Path, dst: Path, *, set_strings: dict[str, str] | None = N
         vtype = field.types[0]
         sub = field.types[-1] if vtype == gguf.GGUFValueType.ARRAY else None
         value: Any = field.contents()
+        if field.name in edits:
+            value = edits[field.name](list(value))
         writer.add_key_value(field.name, value, vtype, sub_type=sub)
     for key, text in overrides.items():
         writer.add_key_value(key, text, gguf.GGUFValueType.STRING)

@@ -40,9 +40,10 @@ def fit_prompt(system: str, history: Sequence[Mapping[str, str]], new_message: M
                n_ctx: int, reserve: int, policy: str = "drop_oldest") -> FittedPrompt:
     """Render the longest suffix of ``history`` that fits ``n_ctx - reserve`` tokens.
 
-    The whole conversation is rendered first only when its messages' text alone could fit; a longer one
-    (some templates take time quadratic in the number of messages) is grown backwards from the newest
-    turn, doubling, and then bisected, so nothing much longer than what fits is ever rendered.
+    The whole conversation is rendered first only when its messages' text alone could fit; otherwise
+    (some templates take time quadratic in the number of messages) the cut point is predicted from the
+    messages' lengths and checked by rendering there and one turn further back (:func:`_search`), so
+    nothing much longer than what fits is ever rendered.
     """
     if policy not in POLICIES:
         raise ValueError(f"unknown context policy {policy!r}")
@@ -71,27 +72,51 @@ def fit_prompt(system: str, history: Sequence[Mapping[str, str]], new_message: M
             f"The conversation needs {needs} tokens but only {budget} are available "
             f"({n_ctx} in the context, {reserve} kept for the reply).")
     cuts = _turns(hist) + [len(hist)]        # cut points, fewest dropped first; the last one fits
-    hi = len(cuts) - 1
-    best = (cuts[hi], alone_text, alone)
-    lo, step = (1 if tokens is not None else 0), 1
-    while hi - step >= lo:                   # grow backwards: keep 1, 2, 4 ... more turns while they fit
-        t, n = attempt(cuts[hi - step])
-        if n > budget:
-            lo = hi - step + 1
-            break
-        best, hi, step = (cuts[hi - step], t, n), hi - step, step * 2
-    hi -= 1
-    while lo <= hi:                          # then bisect between the last that did not fit and the best
-        mid = (lo + hi) // 2
-        t, n = attempt(cuts[mid])
-        if n <= budget:
-            best, hi = (cuts[mid], t, n), mid - 1
-        else:
-            lo = mid + 1
+    best = _search(cuts, hist, attempt, budget, alone_text, alone, whole=tokens)
     skip, text_fit, tokens_fit = best
     if tokens is None:   # not rendered whole: what the dropped messages' text takes
         tokens = tokens_fit + count("\n".join(m["content"] for m in hist[:skip]))
     return FittedPrompt(text_fit, tokens_fit, n_ctx, reserve, tuple(range(skip)), tokens - tokens_fit)
+
+
+_PER_MESSAGE = 16     # characters of template markup counted per message when predicting the cut point
+_GUESSES = 4          # predicted probes before the search falls back to bisection
+
+
+def _search(cuts: list[int], hist: list[dict[str, str]], attempt: Callable[[int], tuple[str, int]], budget: int,
+            alone_text: str, alone: int, *, whole: int | None) -> tuple[int, str, int]:
+    """The first cut point whose rendered prompt fits ``budget``: ``(skip, text, tokens)``.
+
+    A prompt's tokens grow about linearly with the characters of the messages it keeps, so each probe
+    interpolates between the nearest prompt known to fit and the nearest known not to (or, with none
+    yet, the new message alone and the tokens per character it took). Usually the first probe fits and
+    the next turn back does not: two renders. The result is exact (the longest suffix of whole turns that
+    fits), because the answer is only taken between a probe that fits and its neighbour that does not.
+    """
+    weight = [0] * (len(hist) + 1)            # weight[i]: characters of hist[i:]
+    for i in range(len(hist) - 1, -1, -1):
+        weight[i] = weight[i + 1] + len(hist[i]["content"]) + _PER_MESSAGE
+    fits = len(cuts) - 1                      # index into cuts of the longest prompt known to fit
+    found: dict[int, tuple[str, int]] = {fits: (alone_text, alone)}
+    over, over_tokens = (0, whole) if whole is not None else (-1, None)   # the shortest known not to fit
+    rate = alone / max(len(alone_text), 1)    # tokens per character, until two points are known
+    probes = 0
+    while fits - over > 1:
+        if probes < _GUESSES:
+            at_fit, fit_tokens = weight[cuts[fits]], found[fits][1]
+            if over_tokens is not None:
+                rate = (over_tokens - fit_tokens) / max(weight[cuts[over]] - at_fit, 1)
+            room = at_fit + (budget - fit_tokens) / max(rate, 1e-9)
+            probe = next((k for k in range(over + 1, fits) if weight[cuts[k]] <= room), fits - 1)
+        else:
+            probe = (over + fits) // 2
+        probes += 1
+        text, n = attempt(cuts[probe])
+        if n <= budget:
+            fits, found[probe] = probe, (text, n)
+        else:
+            over, over_tokens = probe, n
+    return cuts[fits], *found[fits]
 
 def role_runs(history: Sequence[Mapping[str, str]]) -> list[list[int]]:
     """Indexes of ``history`` grouped into runs of consecutive messages with the same role.

@@ -18,12 +18,11 @@ from __future__ import annotations
 # them: does a generation prompt already open a reasoning block?).
 import re
 
-from engine.models.templates import REASONING_TAGS
+from engine.models.templates import GEMMA4_TAGS, REASONING_TAGS
 
 __all__ = ["GEMMA4_TAGS", "REASONING_TAGS", "HarmonySplitter", "ReasoningSplitter", "reasoning_format",
            "splitter_for"]
 
-GEMMA4_TAGS: tuple[tuple[str, str], ...] = (("<|channel>thought", "<channel|>"),)
 # gpt-oss: a message's header ends at <|message|>; its text ends at one of these.
 _HARMONY_MESSAGE = "<|message|>"
 _HARMONY_ENDS = ("<|end|>", "<|return|>", "<|call|>")

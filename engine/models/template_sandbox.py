@@ -35,7 +35,7 @@ import jinja2.ext
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.filters import do_join, make_attrgetter
-from jinja2.runtime import Context
+from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 
@@ -277,6 +277,27 @@ class _LimitedEnvironment(ImmutableSandboxedEnvironment):
         if not isinstance(value, str):
             self._check(text_size(value, MAX_TEXT), MAX_TEXT, "a printed value of more than {limit:,} characters")
         return value
+
+    # --- attributes -----------------------------------------------------------------
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``ns.x`` and ``loop.x`` without the sandbox's checks, which could not refuse them anyway.
+
+        A namespace's slots and a loop's attributes are never internal (not functions, frames or types),
+        so for a name without a leading underscore the checks always pass; skipping them makes a template
+        that reads ``ns.…`` in a loop over every message (Gemma 4's) render about ten times faster.
+        """
+        kind = type(obj)
+        if (kind is Namespace or kind is LoopContext) and type(attribute) is str and attribute[:1] != "_":
+            if kind is Namespace:
+                slots = object.__getattribute__(obj, "_Namespace__attrs")
+                if attribute in slots:
+                    return slots[attribute]
+            else:
+                try:
+                    return getattr(obj, attribute)
+                except AttributeError:
+                    pass
+        return super().getattr(obj, attribute)
 
     # --- methods of strings, bytes and numbers -------------------------------------
     def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805

@@ -33,7 +33,8 @@ from engine.models.template_renderer import renderer
 from engine.models.template_sandbox import (MAX_EXPONENT, MAX_ITEMS, MAX_POWER_BITS, MAX_TEXT, compile_template,
                                             new_environment, render_compiled)
 
-__all__ = ["FALLBACK_TEMPLATES", "REASONING_TAGS", "ChatTemplate", "builtin_template", "choose_template", "load_template"]
+__all__ = ["FALLBACK_TEMPLATES", "GEMMA4_TAGS", "HARMONY_MARKERS", "REASONING_TAGS", "SHOWN_SPECIALS", "ChatTemplate",
+           "builtin_template", "choose_template", "load_template"]
 
 __all__ += ["MAX_EXPONENT", "MAX_ITEMS", "MAX_POWER_BITS", "MAX_TEXT", "merge_system_prompt", "named_templates"]
 
@@ -147,6 +148,12 @@ REASONING_TAGS: tuple[tuple[str, str], ...] = (
     ("[THINK]", "[/THINK]"),
     ("<|begin_of_thought|>", "<|end_of_thought|>"),
 )
+# gpt-oss's harmony message markers and Gemma 4's channel markers (engine.chat.reasoning reads both).
+HARMONY_MARKERS = ("<|start|>", "<|channel|>", "<|message|>", "<|end|>", "<|return|>", "<|call|>", "<|constrain|>")
+GEMMA4_TAGS: tuple[tuple[str, str], ...] = (("<|channel>thought", "<channel|>"),)
+# Special tokens a reply keeps as text: llama.cpp hides control tokens, but the reasoning splitter needs these.
+SHOWN_SPECIALS = tuple(dict.fromkeys(HARMONY_MARKERS + ("<|channel>", "<channel|>")
+                                     + tuple(tag for pair in REASONING_TAGS for tag in pair)))
 _OPEN_REASONING = tuple(open_tag for open_tag, _ in REASONING_TAGS)
 _TRUSTED_SOURCES = frozenset(FALLBACK_TEMPLATES.values())
 _SYSTEM_PROBE = "<<Hearth system prompt probe>>"

@@ -31,7 +31,7 @@ from engine.models.files import check_header as _check_header
 from engine.models.gguf import GGUFInfo, read_gguf_info
 from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
-from engine.models.templates import ChatTemplate, builtin_template, choose_template, named_templates
+from engine.models.templates import SHOWN_SPECIALS, ChatTemplate, builtin_template, choose_template, named_templates
 from engine.runtime import worker
 from engine.runtime.faults import BROKEN_AFTER, NATIVE_FAULTS, broken, count_fault, faults, forget_faults
 from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
@@ -222,7 +222,8 @@ class Runtime:
         self._ensure_worker()
         args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
                 "n_gpu_layers": _gpu_layers(request.n_gpu_layers),
-                "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required}
+                "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required,
+                "shown_specials": SHOWN_SPECIALS}
         try:
             facts = self._call("load", args)
         except (errors.ModelCrashed, errors.ModelBroken) as exc:

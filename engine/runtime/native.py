@@ -13,7 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import llama_cpp
 
@@ -110,7 +110,7 @@ class NativeModel:
     """A loaded model plus one context (sequence 0) whose KV cache is reused."""
 
     def __init__(self, path: str, *, n_ctx: int, n_gpu_layers: int, n_threads: int,
-                 n_batch: int = 512) -> None:
+                 n_batch: int = 512, shown_specials: Sequence[str] = ()) -> None:
         init_backend()
         started = time.perf_counter()
         self.model = load_model(path, n_gpu_layers)
@@ -140,6 +140,7 @@ class NativeModel:
         self.cached: list[int] = []     # tokens whose keys/values are in the KV cache
         self._one = (llama_cpp.llama_token * 1)()
         self._piece = ctypes.create_string_buffer(256)
+        self.shown = self._single_tokens(shown_specials)
 
     # --- facts ---------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -178,8 +179,15 @@ class NativeModel:
         n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, True)
         return self._piece.raw[:max(n, 0)].decode("utf-8", errors="replace")
 
+    def _single_tokens(self, texts: Sequence[str]) -> frozenset[int]:
+        """The tokens of ``texts`` that are one token each in this vocabulary."""
+        found = (tokenize_bytes(self.vocab, t.encode("utf-8"), add_special=False, parse_special=True) for t in texts)
+        return frozenset(ids[0] for ids in found if len(ids) == 1)
+
     def _piece_bytes(self, token: int) -> bytes:
-        n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, False)
+        """A reply token's text: control tokens are hidden, as llama.cpp does, except ``shown`` ones
+        (gpt-oss's ``<|end|>`` and ``<|channel|>``, Gemma 4's ``<|channel>`` …: the reasoning splitter reads them)."""
+        n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, token in self.shown)
         return self._piece.raw[:n] if n > 0 else b""
 
     # --- evaluation ----------------------------------------------------------
