@@ -110,6 +110,13 @@ class ContextFull(ContextError):
     hint = "Start a new conversation, raise the context size, or allow dropping the oldest turns."
 
 
+class ConversationInvalid(HearthError):
+    """A conversation given as data (``hearth prompt --messages``) that is not one."""
+
+    hint = ('Give a JSON list of messages such as [{"role": "user", "content": "Hello"}]: roles "system" (first '
+            'only), "user" and "assistant", text content, the last message from the user.')
+
+
 # --- storage ----------------------------------------------------------------
 
 class StoreError(HearthError):

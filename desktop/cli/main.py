@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from desktop.cli import kb as cli_kb
 from desktop.cli import models as cli_models
+from desktop.cli import prompt as cli_prompt
 from desktop.cli.terminal import error_text, json_text, visible
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     cli_models.add_parser(sub)
+    cli_prompt.add_parser(sub)
     cli_kb.add_parser(sub)
 
     bench = sub.add_parser("bench", help="benchmarks that write JSON")
@@ -99,6 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
     tpl = bsub.add_parser("templates", help="a 300-turn chat through a quadratic chat template: Hearth's render "
                                             "and fitting against plain Jinja")
     tpl.add_argument("--json", required=True, help="file to write the results to")
+    tpl.add_argument("--template", help="a real template to measure instead: a .jinja file, or a .gguf holding one")
     return parser
 
 
@@ -136,6 +139,8 @@ def _run(args: argparse.Namespace) -> int:
             return _history(args)
         if args.command == "models":
             return cli_models.run(args)
+        if args.command == "prompt":
+            return cli_prompt.run(args)
         if args.command in ("kb", "ask"):
             return cli_kb.run(args)
         if args.command == "bench" and args.suite == "kb":
@@ -147,7 +152,8 @@ def _run(args: argparse.Namespace) -> int:
             return 0
         if args.command == "bench" and args.suite == "templates":
             from engine.bench.templates import run_templates_bench
-            print(json.dumps(run_templates_bench(Path(args.json)), indent=2))
+            result = run_templates_bench(Path(args.json), template=args.template and Path(args.template))
+            print(json.dumps(result, indent=2))
             return 0
         if args.command == "bench":
             from engine.bench.engine import run_engine_bench

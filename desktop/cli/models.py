@@ -152,13 +152,9 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _find_installed(name: str) -> InstalledModel | None:
-    from engine.models.installed import installed_models
+    from engine.models.installed import find_installed
     with _store() as store:
-        models = installed_models(store, paths().models).models
-    for model in models:
-        if name in (model.name, str(model.path), model.path.name):
-            return model
-    return None
+        return find_installed(store, paths().models, name)
 
 
 def _rm(args: argparse.Namespace) -> int:

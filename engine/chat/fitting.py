@@ -87,29 +87,33 @@ def _search(cuts: list[int], hist: list[dict[str, str]], attempt: Callable[[int]
             alone_text: str, alone: int, *, whole: int | None) -> tuple[int, str, int]:
     """The first cut point whose rendered prompt fits ``budget``: ``(skip, text, tokens)``.
 
-    A prompt's tokens grow about linearly with the characters of the messages it keeps, so each probe
-    interpolates between the nearest prompt known to fit and the nearest known not to (or, with none
-    yet, the new message alone and the tokens per character it took). Usually the first probe fits and
-    the next turn back does not: two renders. The result is exact (the longest suffix of whole turns that
-    fits), because the answer is only taken between a probe that fits and its neighbour that does not.
+    A prompt's tokens grow about linearly with the characters of the messages it keeps. The newest two
+    turns are rendered first (cheap) to learn the template's tokens per character; then each probe
+    interpolates between the nearest prompt known to fit and the nearest known not to (or extrapolates
+    from the two nearest that fit). Usually the probe fits and the next turn back does not: two long
+    renders. The result is exact (the longest suffix of whole turns that fits), because the answer is
+    only taken between a probe that fits and its neighbour that does not.
     """
     weight = [0] * (len(hist) + 1)            # weight[i]: characters of hist[i:]
     for i in range(len(hist) - 1, -1, -1):
         weight[i] = weight[i + 1] + len(hist[i]["content"]) + _PER_MESSAGE
-    fits = len(cuts) - 1                      # index into cuts of the longest prompt known to fit
+    last = fits = len(cuts) - 1               # fits: index into cuts of the longest prompt known to fit
     found: dict[int, tuple[str, int]] = {fits: (alone_text, alone)}
     over, over_tokens = (0, whole) if whole is not None else (-1, None)   # the shortest known not to fit
-    rate = alone / max(len(alone_text), 1)    # tokens per character, until two points are known
     probes = 0
     while fits - over > 1:
-        if probes < _GUESSES:
-            at_fit, fit_tokens = weight[cuts[fits]], found[fits][1]
+        at_fit, fit_tokens = weight[cuts[fits]], found[fits][1]
+        if probes >= _GUESSES:
+            probe = (over + fits) // 2
+        elif over_tokens is None and fits == last:   # learn the rate on the newest two turns
+            probe = max(over + 1, fits - 2)
+        else:
             if over_tokens is not None:
                 rate = (over_tokens - fit_tokens) / max(weight[cuts[over]] - at_fit, 1)
+            else:
+                rate = (fit_tokens - alone) / max(at_fit, 1)
             room = at_fit + (budget - fit_tokens) / max(rate, 1e-9)
             probe = next((k for k in range(over + 1, fits) if weight[cuts[k]] <= room), fits - 1)
-        else:
-            probe = (over + fits) // 2
         probes += 1
         text, n = attempt(cuts[probe])
         if n <= budget:

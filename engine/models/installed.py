@@ -38,6 +38,14 @@ def installed_models(store: Store, models_dir: Path) -> ModelScan:
                       projectors=result.projectors, skipped=result.skipped)
 
 
+def find_installed(store: Store, models_dir: Path, name: str) -> InstalledModel | None:
+    """The installed model called ``name``: its name, file name or path, as ``hearth models list`` shows them."""
+    for model in installed_models(store, models_dir).models:
+        if name in (model.name, str(model.path), model.path.name):
+            return model
+    return None
+
+
 def _resolve(path: Path) -> Path:
     """The real path; a link loop (RuntimeError before Python 3.13, OSError after) stays as given."""
     try:

@@ -17,10 +17,8 @@ imports nothing but the standard library, Jinja and :mod:`engine.errors`.
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import re
-import threading
 import types
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -39,7 +37,8 @@ from jinja2.runtime import Context, LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 
-from engine.errors import TemplateError, TemplateTimeout, TemplateTooLarge, UnsafeTemplate
+from engine.errors import TemplateError, TemplateTooLarge, UnsafeTemplate
+from engine.models.template_deadline import call_with_deadline
 
 MAX_ITEMS = 1_000_000      # longest string or list one operator may build from sizes the template picks
 MAX_TEXT = 32_000_000      # longest text built from data: a join, JSON, a printed list, the whole prompt
@@ -471,43 +470,10 @@ def compile_template(source: str, origin: str) -> jinja2.Template:
                                path=origin) from exc
 
 
-class _Deadline(BaseException):
-    """Raised into the rendering thread at its deadline (a BaseException: no ``except Exception`` eats it)."""
-
-
-_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
-_set_async_exc.argtypes = (ctypes.c_ulong, ctypes.py_object)
-
-
-def _render_with_deadline(render: Callable[[], str], timeout_s: float, origin: str) -> str:
-    """Call ``render`` in this thread; at ``timeout_s`` a timer raises TemplateTimeout into it (no trace:
-    that made rendering ~4x slower). Single C calls are size-checked; a model file's child is also killed."""
-    thread, lock, state = threading.get_ident(), threading.Lock(), {"done": False, "fired": False}
-
-    def expire() -> None:
-        with lock:
-            if not state["done"]:
-                state["fired"] = _set_async_exc(thread, _Deadline) > 0
-
-    timer = threading.Timer(timeout_s, expire)
-    try:
-        try:
-            timer.start()
-            return render()
-        finally:
-            timer.cancel()
-            with lock:
-                state["done"] = True
-                if state["fired"]:   # not delivered yet: withdraw it
-                    _set_async_exc(thread, ctypes.py_object())
-    except _Deadline:
-        raise TemplateTimeout(f"The chat template of {origin} took longer than {timeout_s:g} s to render.", path=origin)
-
-
 def render_compiled(template: jinja2.Template, variables: dict[str, Any], timeout_s: float, origin: str) -> str:
     """Render in this thread under the deadline; every failure becomes a TemplateError naming ``origin``."""
     try:
-        return _render_with_deadline(lambda: template.render(**variables), timeout_s, origin)
+        return call_with_deadline(lambda: template.render(**variables), timeout_s, origin)
     except TemplateError:
         raise
     except SecurityError as exc:

@@ -18,12 +18,13 @@ special tokens or the architecture (:func:`choose_template`).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
@@ -33,8 +34,11 @@ from engine.models.template_renderer import renderer
 from engine.models.template_sandbox import (MAX_EXPONENT, MAX_ITEMS, MAX_POWER_BITS, MAX_TEXT, compile_template,
                                             new_environment, render_compiled)
 
+if TYPE_CHECKING:
+    from engine.models.gguf_info import GGUFInfo
+
 __all__ = ["FALLBACK_TEMPLATES", "GEMMA4_TAGS", "HARMONY_MARKERS", "REASONING_TAGS", "SHOWN_SPECIALS", "ChatTemplate",
-           "builtin_template", "choose_template", "load_template"]
+           "builtin_template", "choose_template", "load_template", "template_for_file"]
 
 __all__ += ["MAX_EXPONENT", "MAX_ITEMS", "MAX_POWER_BITS", "MAX_TEXT", "merge_system_prompt", "named_templates"]
 
@@ -419,3 +423,25 @@ def choose_template(embedded: str | None, *, architecture: str, chat_markers: Co
     reason = (f"{Path(origin).name} has no chat template; "
               f"using the built-in {_DISPLAY_NAMES[family]} template ({why}).")
     return builtin_template(family, origin=origin, bos_token=bos_token, eos_token=eos_token, reason=reason)
+
+
+def template_for_file(gguf: "GGUFInfo", origin: str, *, builtin: str = "") -> ChatTemplate:
+    """The template a model file chats with: ``builtin`` when the user picked one, else :func:`choose_template`
+    on its header (only the header is read: a file without its weights gets the same template)."""
+    bos, eos = gguf.bos_token or "", gguf.eos_token or ""
+    if builtin:
+        return builtin_template(builtin, origin=origin, bos_token=bos, eos_token=eos)
+    return choose_template(gguf.chat_template, architecture=gguf.architecture, chat_markers=gguf.chat_markers,
+                           origin=origin, bos_token=bos, eos_token=eos, base_model=_looks_like_base_model(gguf, origin),
+                           named=named_templates(gguf.metadata))
+
+
+_TUNED = re.compile(r"(instruct|chat|(^|[^a-z])it([^a-z]|$)|sft|dpo|rlhf|orpo|assistant|hermes|dolphin)", re.I)
+
+
+def _looks_like_base_model(gguf: "GGUFInfo", origin: str) -> bool:
+    """No fine-tune named in the metadata, the model name or the file name."""
+    meta = gguf.metadata
+    words = [str(meta.get(k, "")) for k in ("general.finetune", "general.name", "general.basename")]
+    words.append(Path(origin).stem)
+    return not any(_TUNED.search(w) for w in words if w)

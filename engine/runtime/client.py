@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import re
 import threading
 from dataclasses import replace
 from multiprocessing.connection import wait
@@ -31,7 +30,7 @@ from engine.models.files import check_header as _check_header
 from engine.models.gguf import GGUFInfo, read_gguf_info
 from engine.paths import paths
 from engine.sampling import CancelToken, Sampling
-from engine.models.templates import SHOWN_SPECIALS, ChatTemplate, builtin_template, choose_template, named_templates
+from engine.models.templates import SHOWN_SPECIALS, ChatTemplate, template_for_file
 from engine.runtime import worker
 from engine.runtime.faults import BROKEN_AFTER, NATIVE_FAULTS, broken, count_fault, faults, forget_faults
 from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
@@ -452,22 +451,5 @@ def _crash_error(path: str | None, exitcode: int | None, unnamed: str) -> errors
 
 
 def _template_for(gguf: GGUFInfo, request: LoadRequest) -> ChatTemplate:
-    origin = request.path
-    if request.template:
-        return builtin_template(request.template, origin=origin, bos_token=gguf.bos_token or "",
-                                eos_token=gguf.eos_token or "")
-    return choose_template(gguf.chat_template, architecture=gguf.architecture, chat_markers=gguf.chat_markers,
-                           origin=origin, bos_token=gguf.bos_token or "", eos_token=gguf.eos_token or "",
-                           base_model=_looks_like_base_model(gguf, origin), named=named_templates(gguf.metadata))
-
-
-_TUNED = re.compile(r"(instruct|chat|(^|[^a-z])it([^a-z]|$)|sft|dpo|rlhf|orpo|assistant|hermes|dolphin)", re.I)
-
-
-def _looks_like_base_model(gguf: GGUFInfo, origin: str) -> bool:
-    """No fine-tune named in the metadata, the model name or the file name."""
-    meta = gguf.metadata
-    words = [str(meta.get(k, "")) for k in ("general.finetune", "general.name", "general.basename")]
-    words.append(Path(origin).stem)
-    return not any(_TUNED.search(w) for w in words if w)
+    return template_for_file(gguf, request.path, builtin=request.template)
 

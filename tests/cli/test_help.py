@@ -27,7 +27,7 @@ BASELINE = ROOT / "tests" / "data" / "cli_help.txt"
 COMMANDS = ["", "chat", "history", "history list", "history show", "history search", "history export", "kb",
             "kb create", "kb add", "kb index", "kb status", "kb list", "kb rm", "kb search", "ask", "models",
             "models search", "models files", "models fit", "models pull", "models list", "models rm",
-            "models import", "bench", "bench engine", "bench kb", "bench gui", "bench templates", "screenshot"]
+            "models import", "prompt", "bench", "bench engine", "bench kb", "bench gui", "bench templates", "screenshot"]
 
 
 def _help(command: str) -> str:

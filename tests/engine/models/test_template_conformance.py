@@ -6,7 +6,9 @@ tests/engine/models/conformance/extract.py from ``tests/test-chat-template.cpp``
 Each case renders as llama.cpp's Jinja path does (``common_chat_templates_apply``): the
 shared conversation plus the case's extra messages, its bos/eos tokens, a generation
 prompt, ``enable_thinking`` true (llama.cpp's default) and a system prompt merged into the
-first user message when the template does not take one.
+first user message when the template does not take one. They go through
+:func:`engine.chat.prompt_preview.preview_prompt`, the path of ``hearth prompt`` (all but the three
+tool-call cases, whose roles no Hearth chat has).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from engine.chat.prompt_preview import ROLES, check_messages, preview_prompt
 from engine.models.templates import ChatTemplate, load_template
 
 FIXTURE = Path(__file__).parents[2] / "data" / "chat_template_conformance.json"
@@ -48,7 +51,11 @@ def test_fixture_names_its_source() -> None:
 def test_llama_cpp_case_renders_byte_for_byte(case: dict[str, Any]) -> None:
     template = _template(case["template"], case["name"], case["bos_token"], case["eos_token"])
     messages = fixture()["conversation"] + case["extra_messages"]
-    assert template.render(messages, add_generation_prompt=True, thinking=True) == case["expected"]
+    if all(m["role"] in ROLES for m in messages):   # a chat: through what `hearth prompt` and a send use
+        prompt = preview_prompt(template, check_messages(messages), thinking=True)
+    else:                                           # granite's tool-call roles: no Hearth chat has them yet
+        prompt = template.render(messages, add_generation_prompt=True, thinking=True)
+    assert prompt == case["expected"]
 
 
 def _file_params() -> list[Any]:
