@@ -48,7 +48,7 @@
 <context>
     <name>MessageWidget</name>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="293"/>
+        <location filename="../main/message_widget.py" line="307"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -56,7 +56,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="295"/>
+        <location filename="../main/message_widget.py" line="309"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>To fit the context, %n earlier message was left out of this reply&apos;s prompt: </numerusform>
@@ -72,6 +72,17 @@
         <translation>
             <numerusform>%n repository</numerusform>
             <numerusform>%n repositories</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PromptDialog</name>
+    <message numerus="yes">
+        <location filename="../main/prompt_dialog.py" line="91"/>
+        <source>%n earlier message(s) were left out to fit the context.</source>
+        <translation>
+            <numerusform>%n earlier message was left out to fit the context.</numerusform>
+            <numerusform>%n earlier messages were left out to fit the context.</numerusform>
         </translation>
     </message>
 </context>

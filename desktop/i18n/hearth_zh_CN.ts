@@ -997,136 +997,151 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>MessageWidget</name>
     <message>
-        <location filename="../main/message_widget.py" line="230"/>
+        <location filename="../main/message_widget.py" line="235"/>
         <source>Thinking…</source>
         <translation>思考中…</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="230"/>
+        <location filename="../main/message_widget.py" line="235"/>
         <source>Reasoning</source>
         <translation>思考过程</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="279"/>
+        <location filename="../main/message_widget.py" line="293"/>
         <source>You</source>
         <translation>你</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="282"/>
+        <location filename="../main/message_widget.py" line="296"/>
         <source>Assistant</source>
         <translation>助手</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="283"/>
+        <location filename="../main/message_widget.py" line="297"/>
         <source>Stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="283"/>
+        <location filename="../main/message_widget.py" line="297"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="284"/>
+        <location filename="../main/message_widget.py" line="298"/>
         <source>Writing…</source>
         <translation>正在生成…</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="286"/>
+        <location filename="../main/message_widget.py" line="300"/>
         <source>Interrupted</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="290"/>
+        <location filename="../main/message_widget.py" line="304"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="293"/>
+        <location filename="../main/message_widget.py" line="307"/>
         <source>and %n more</source>
         <translation>
             <numerusform>及另外 %n 条</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="295"/>
+        <location filename="../main/message_widget.py" line="309"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>为适应上下文，此回复的提示中省略了 %n 条较早的消息：</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="302"/>
+        <location filename="../main/message_widget.py" line="316"/>
         <source>The model stopped while writing this reply. What it wrote is kept.</source>
         <translation>模型在写这条回复时停止了运行。已写出的内容已保留。</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="303"/>
+        <location filename="../main/message_widget.py" line="317"/>
         <source>This message could not be answered.</source>
         <translation>无法回复这条消息。</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="305"/>
+        <location filename="../main/message_widget.py" line="319"/>
         <source>Reload model</source>
         <translation>重新加载模型</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="306"/>
+        <location filename="../main/message_widget.py" line="320"/>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="307"/>
+        <location filename="../main/message_widget.py" line="321"/>
         <source>Copy this message</source>
         <translation>复制此消息</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="308"/>
+        <location filename="../main/message_widget.py" line="322"/>
         <source>Regenerate</source>
         <translation>重新生成</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="309"/>
+        <location filename="../main/message_widget.py" line="323"/>
         <source>Write another reply; this one is kept</source>
         <translation>再生成一条回复，当前回复会保留</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="310"/>
+        <location filename="../main/message_widget.py" line="324"/>
+        <source>Show prompt</source>
+        <translation>显示提示词</translation>
+    </message>
+    <message>
+        <location filename="../main/message_widget.py" line="326"/>
+        <source>The exact text the model was given for this reply</source>
+        <translation>生成这条回复时模型收到的完整文本</translation>
+    </message>
+    <message>
+        <location filename="../main/message_widget.py" line="327"/>
+        <source>This reply has no stored prompt: it was written before prompts were kept, or it failed before the prompt was built</source>
+        <translation>这条回复没有保存提示词：它写于开始保存提示词之前，或在提示词生成之前就失败了</translation>
+    </message>
+    <message>
+        <location filename="../main/message_widget.py" line="329"/>
         <source>Edit</source>
         <translation>编辑</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="311"/>
+        <location filename="../main/message_widget.py" line="330"/>
         <source>Edit and resend; the original is kept</source>
         <translation>编辑后重新发送，原消息会保留</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="312"/>
+        <location filename="../main/message_widget.py" line="331"/>
         <source>Previous version</source>
         <translation>上一个版本</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="313"/>
+        <location filename="../main/message_widget.py" line="332"/>
         <source>Next version</source>
         <translation>下一个版本</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="314"/>
+        <location filename="../main/message_widget.py" line="333"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="315"/>
+        <location filename="../main/message_widget.py" line="334"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="318"/>
+        <location filename="../main/message_widget.py" line="337"/>
         <source>%1 s to first token</source>
         <translation>首 token 用时 %1 秒</translation>
     </message>
     <message>
-        <location filename="../main/message_widget.py" line="320"/>
+        <location filename="../main/message_widget.py" line="339"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>
@@ -1465,6 +1480,76 @@ Create one with New…, or drop folders and files here.</source>
         <location filename="../knowledge/widgets.py" line="118"/>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>PromptDialog</name>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="50"/>
+        <source>Copy prompt</source>
+        <translation>复制提示词</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="60"/>
+        <source>Prompt of this reply</source>
+        <translation>这条回复的提示词</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="74"/>
+        <source>Model: %1</source>
+        <translation>模型：%1</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="77"/>
+        <source>Chat template: %1</source>
+        <translation>对话模板：%1</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="79"/>
+        <source>Thinking: %1</source>
+        <translation>思考：%1</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="80"/>
+        <source>on</source>
+        <translation>开</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="80"/>
+        <source>off</source>
+        <translation>关</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="81"/>
+        <source>the template&apos;s default</source>
+        <translation>模板默认</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="83"/>
+        <source>Context: %1 tokens</source>
+        <translation>上下文：%1 个 token</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../main/prompt_dialog.py" line="91"/>
+        <source>%n earlier message(s) were left out to fit the context.</source>
+        <translation>
+            <numerusform>为放入上下文，省略了 %n 条较早的消息。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="94"/>
+        <source>This model&apos;s chat template has no system role: the system prompt was put at the start of the first user message, as llama.cpp does.</source>
+        <translation>此模型的对话模板没有系统角色：系统提示词已放在第一条用户消息的开头（与 llama.cpp 相同）。</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="97"/>
+        <source>Messages that got no reply were sent together as one user turn.</source>
+        <translation>没有得到回复的消息已合并为一条用户消息发送。</translation>
+    </message>
+    <message>
+        <location filename="../main/prompt_dialog.py" line="100"/>
+        <source>The prompt is too long to keep whole: its first %1 characters are not shown.</source>
+        <translation>提示词过长，无法完整保存：前 %1 个字符未显示。</translation>
     </message>
 </context>
 <context>

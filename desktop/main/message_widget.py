@@ -4,7 +4,9 @@ A reply shows its reasoning as a collapsed block above the answer, a notice
 when older turns were left out of its prompt, and a notice with "Reload
 model" when the model crashed while writing it. Every message has Copy; a
 reply has Regenerate, a user message has Edit (which opens an editor in
-place); both show ‹ 2/3 › when the message has siblings. A reply that used
+place); both show ‹ 2/3 › when the message has siblings. A reply has "Show
+prompt", the exact text it was generated from (``prompt_dialog``), disabled
+with a tooltip for a reply whose record keeps none. A reply that used
 the knowledge base links its citations [1] to its sources, listed under it
 (desktop/sources_view.py); one that found nothing in documents-only mode
 shows that, translated. A user message shows its attachments (thumbnails and
@@ -25,6 +27,7 @@ from engine import Message
 
 from desktop.main.attachment_view import AttachmentStrip
 from desktop.main.message_text import SegmentedText
+from desktop.main.prompt_dialog import PromptDialog, has_prompt
 from desktop.main.sources_view import SourcesView, not_found_text
 from desktop.plain import plain_label, visible
 
@@ -131,6 +134,8 @@ class MessageWidget(QFrame):
         self.copy_button = self._tool("copyMessage", self._copy)
         self.regenerate_button = self._tool("regenerate", lambda: self.regenerate.emit(self.item.message.id))
         self.edit_button = self._tool("editMessage", lambda: self.set_editing(True))
+        self.prompt_button = self._tool("showPrompt", self.show_prompt)
+        self.prompt_dialog: PromptDialog | None = None
         self.prev_button = self._tool("previousSibling", lambda: self._step(-1))
         self.prev_button.setText("‹")
         self.sibling_label = QLabel()
@@ -146,7 +151,7 @@ class MessageWidget(QFrame):
             plain_label(label)   # model names, quoted messages and errors are shown as they are
         actions = QHBoxLayout()
         actions.setSpacing(2)
-        for widget in (self.copy_button, self.regenerate_button, self.edit_button):
+        for widget in (self.copy_button, self.regenerate_button, self.edit_button, self.prompt_button):
             actions.addWidget(widget)
         actions.addSpacing(8)
         for widget in (self.prev_button, self.sibling_label, self.next_button):
@@ -252,6 +257,13 @@ class MessageWidget(QFrame):
     def _copy(self) -> None:
         QGuiApplication.clipboard().setText(self._shown(self.item.message.content))
 
+    def show_prompt(self) -> None:
+        """Open the dialog with this reply's prompt (one at a time per message)."""
+        if self.prompt_dialog is not None:
+            self.prompt_dialog.close()
+        self.prompt_dialog = PromptDialog(self.item.message.record, self.window())
+        self.prompt_dialog.open()
+
     def _step(self, delta: int) -> None:
         index = self.item.sibling_index + delta
         if 0 <= index < len(self.item.sibling_ids):
@@ -262,6 +274,8 @@ class MessageWidget(QFrame):
         user = message.role == "user"
         streaming = message.status == "streaming"
         self.regenerate_button.setVisible(not user)
+        self.prompt_button.setVisible(not user)
+        self.prompt_button.setEnabled(not streaming and has_prompt(message.record))
         self.edit_button.setVisible(user)
         self.regenerate_button.setEnabled(not self._busy and not streaming)
         self.edit_button.setEnabled(not self._busy)
@@ -307,6 +321,11 @@ class MessageWidget(QFrame):
         self.copy_button.setToolTip(self.tr("Copy this message"))
         self.regenerate_button.setText(self.tr("Regenerate"))
         self.regenerate_button.setToolTip(self.tr("Write another reply; this one is kept"))
+        self.prompt_button.setText(self.tr("Show prompt"))
+        self.prompt_button.setToolTip(
+            self.tr("The exact text the model was given for this reply") if has_prompt(message.record)
+            else self.tr("This reply has no stored prompt: it was written before prompts were kept, "
+                         "or it failed before the prompt was built"))
         self.edit_button.setText(self.tr("Edit"))
         self.edit_button.setToolTip(self.tr("Edit and resend; the original is kept"))
         self.prev_button.setToolTip(self.tr("Previous version"))
