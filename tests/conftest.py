@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Iterator
@@ -9,6 +10,10 @@ from typing import Iterator
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# A suite started in the background by a non-interactive shell inherits SIGINT ignored, and so would every
+# process it starts: the Ctrl+C tests would then test nothing. Take Python's own handler back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 from tests import model_files  # noqa: E402
 
