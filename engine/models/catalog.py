@@ -30,7 +30,7 @@ import os
 import re
 from collections.abc import Collection
 from importlib import resources
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
