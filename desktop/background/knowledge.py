@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the knowledge base itself is imported on its thread, keepin
     from engine.knowledge.indexer import IndexProgress
     from engine.knowledge.records import Hit
     from engine.knowledge.runs import RunQueue
+    from engine.models.embedders import EmbedderOption
 
 log = logging.getLogger(__name__)
 WATCH_LIMIT = 2000          # folders watched at most; beyond it, a periodic rescan
@@ -223,9 +224,34 @@ class KnowledgeThread(JobThread):
     def retry_failed(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
         self._do(lambda runs: runs.retry_failed(name), on_result, on_error)
 
+    def embedders(self, on_result: Callable[[tuple[list[EmbedderOption], str | None]], None],
+                  on_error: Callback | None = None) -> None:
+        """The embedding models a collection can use (installed ones, then the catalog's to download), and
+        the default one (the model of collections that name none)."""
+        self._do(lambda runs: (runs.kb.embedder_options(), runs.kb.default_embedder()),
+                 on_result, on_error)  # type: ignore[arg-type]
+
+    def set_embedder(self, name: str, model: str, on_result: Callable[[int], None] | None = None,
+                     on_error: Callback | None = None) -> None:
+        """Give ``name`` another embedding model and re-embed it; ``on_result`` gets the chunks to re-embed.
+        A run in progress stops first (its batches are the old model's) and the new run starts over."""
+        def switch(runs: RunQueue) -> int:
+            running = runs.hold(name, "pause")
+            try:
+                redo = runs.kb.set_embedder(name, model)
+            except Exception:
+                if running:
+                    runs.request(name)   # the old model stays: its run goes on
+                raise
+            runs.request(name)
+            return redo
+        self._do(switch, on_result, on_error, refresh=True)  # type: ignore[arg-type]
+
     def search(self, name: str, query: str, k: int, on_result: Callable[[list[Hit]], None],
-               on_error: Callback | None = None) -> None:
-        self._do(lambda runs: runs.kb.search([name], query, k=k), on_result, on_error)  # type: ignore[arg-type]
+               on_error: Callback | None = None, *, mode: str | None = None) -> None:
+        """The ``k`` best passages of ``name`` for ``query``; ``mode``: one of ``retrieval.MODES`` (None: default)."""
+        self._do(lambda runs: runs.kb.search([name], query, k=k, mode=mode),
+                 on_result, on_error)  # type: ignore[arg-type]
 
 
 def _wake() -> None:

@@ -4,6 +4,9 @@
 pauses; the next ``kb add``, ``kb index`` or ``kb status --index`` resumes
 where it stopped). ``kb search`` prints ranked hits, ``--json`` for
 scripts. ``ask`` answers a question from a collection, with its sources.
+Each collection has its own embedding model: chosen by ``kb create
+--embedder``, changed by ``kb embedder`` (which re-embeds it), listed with
+the installed and downloadable ones by ``kb embedders``.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.cli.terminal import json_text, visible
@@ -26,6 +30,9 @@ def add_parser(sub: Any) -> None:
     ksub.add_parser("list", help="collections and their sizes")
     create = ksub.add_parser("create", help="create an empty collection")
     create.add_argument("name")
+    create.add_argument("--embedder", metavar="MODEL",
+                        help="its embedding model: a .gguf file or an installed model's name (default: the "
+                             "installed default, all-MiniLM-L6-v2, English only); see `hearth kb embedders`")
     add = ksub.add_parser("add", help="add folders or files to a collection and index them")
     add.add_argument("name")
     add.add_argument("paths", nargs="+")
@@ -44,7 +51,15 @@ def add_parser(sub: Any) -> None:
     search.add_argument("--k", type=int, default=5)
     search.add_argument("--json", action="store_true")
     for p in (add, index, search):
-        p.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+        p.add_argument("--embedder", help="the .gguf embedding model of a collection made now and of those "
+                                          "with none chosen (default: the installed one)")
+    switch = ksub.add_parser("embedder", help="give a collection another embedding model (re-embeds it)")
+    switch.add_argument("name")
+    switch.add_argument("model", help="a .gguf file or an installed model's name (see `hearth kb embedders`)")
+    switch.add_argument("--no-index", action="store_true", help="only record the choice; re-embed later")
+    listing = ksub.add_parser("embedders", help="embedding models: installed and to download, their languages, "
+                                                "sizes and memory")
+    listing.add_argument("--json", action="store_true")
 
     ask = sub.add_parser("ask", help="answer a question from your documents, citing them")
     ask.add_argument("question")
@@ -64,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
     # One engine for the home (its runtime's worker starts only when a model is needed); --embedder
     # is the knowledge base's embedding model, for `kb` and for the chat behind `ask` alike.
-    with open_home(embedder=getattr(args, "embedder", None)).engine() as eng:
+    # `kb create --embedder` names the new collection's own model instead (a file or an installed name).
+    override = getattr(args, "embedder", None) if getattr(args, "action", None) != "create" else None
+    with open_home(embedder=override).engine() as eng:
         if args.command == "ask":
             return _ask(args, eng)
         return int(_ACTIONS[args.action](args, eng.knowledge) or 0)
@@ -80,17 +97,30 @@ def _list(_args: argparse.Namespace, kb: Any) -> int:
 
 
 def _create(args: argparse.Namespace, kb: Any) -> int:
-    name = kb.create(args.name).name
-    print(f"Created “{visible(name)}”. Add folders with: hearth kb add {json.dumps(name)} PATH")
+    coll = kb.create(args.name, embedder=args.embedder)
+    print(f"Created “{visible(coll.name)}”, embedded by {visible(_model_name(kb.embedder_choice(coll)))}. "
+          f"Add folders with: hearth kb add {json.dumps(coll.name)} PATH")
     return 0
+
+
+def _model_name(choice: str | None) -> str:
+    """A collection's model as people call it: the file's name, or the installed model's."""
+    from engine.models.embedders import is_path_choice
+    if not choice:
+        return "none installed yet"
+    return Path(choice).name if is_path_choice(choice) else choice
 
 
 def _add(args: argparse.Namespace, kb: Any) -> int:
     from engine.errors import CollectionNotFound
     try:
-        kb.collection(args.name)
+        coll = kb.collection(args.name)
     except CollectionNotFound:
         kb.create(args.name)
+    else:
+        if args.embedder and coll.embedder and kb.embedder_choice(coll) != kb.default_embedder():
+            print(f"“{visible(coll.name)}” keeps its embedding model {visible(_model_name(coll.embedder))}; "
+                  f"to change it: hearth kb embedder {json.dumps(coll.name)} MODEL", file=sys.stderr)
     for path in kb.add(args.name, args.paths):
         print(f"Added {visible(path)}")
     return 0 if args.no_index else _index(args, kb)
@@ -117,11 +147,14 @@ def _index(args: argparse.Namespace, kb: Any) -> int:
 
 def _status(args: argparse.Namespace, kb: Any) -> int:
     st = kb.status(args.name)
+    warning = st.embedder_warning
     if args.json:
         print(json_text({"name": st.collection.name, "sources": list(st.collection.sources), "files": st.files,
                           "chunks": st.chunks, "embedded": st.embedded, "pages": st.pages,
                           "bytes": st.bytes_indexed, "embed_model": st.collection.embed_model,
-                          "state": st.collection.state,
+                          "embedder": kb.embedder_choice(st.collection), "state": st.collection.state,
+                          "embedder_warning": None if warning is None else {
+                              "kind": warning.kind, "model": warning.model, "message": warning.message},
                           "problems": [p.__dict__ for p in st.problems]}, indent=2))
         return 0
     partly = sum(p.status == "indexed" for p in st.problems)
@@ -129,12 +162,55 @@ def _status(args: argparse.Namespace, kb: Any) -> int:
           + (f" ({partly} only in part)" if partly else "") + f" ({st.chunks} chunks, {st.pages} pages), "
           f"{st.files['failed']} failed, {st.files['skipped']} skipped, {st.pending} waiting · "
           f"embeddings: {visible(st.collection.embed_model) or 'none yet'}")
+    print(f"  embedding model: {visible(_model_name(kb.embedder_choice(st.collection)))}"
+          + ("" if st.collection.embedder else " (the default)"))
+    if warning is not None:
+        print(f"  warning: {visible(warning.message, newlines=True)}")
     for problem in st.problems:   # failed, indexed (in part: a per-file limit), skipped: each with its reason
         label = "indexed in part" if problem.status == "indexed" else problem.status
         print(f"  {label}: {visible(problem.path)} — {visible(problem.reason)}")
     unlisted = st.files["failed"] + st.files["skipped"] - sum(p.status != "indexed" for p in st.problems)
     if unlisted > 0:
         print(f"  … and {unlisted} more failed or skipped files not listed")
+    return 0
+
+
+def _embedder(args: argparse.Namespace, kb: Any) -> int:
+    """Switch a collection's embedding model, then re-embed it (unless --no-index)."""
+    redo = kb.set_embedder(args.name, args.model)
+    coll = kb.collection(args.name)
+    model = visible(_model_name(coll.embedder))
+    if not redo:
+        print(f"“{visible(coll.name)}” now uses {model}; nothing to re-embed.")
+        return 0 if args.no_index else _index(argparse.Namespace(name=coll.name), kb)
+    print(f"“{visible(coll.name)}” now uses {model}: its {redo:,} chunk{'s' if redo != 1 else ''} will be "
+          f"embedded again (keyword search keeps working meanwhile).")
+    if args.no_index:
+        print(f"Re-embed it with: hearth kb index {json.dumps(coll.name)}")
+        return 0
+    return _index(argparse.Namespace(name=coll.name), kb)
+
+
+def _embedders(args: argparse.Namespace, kb: Any) -> int:
+    from engine.models.files import format_bytes
+    options = kb.embedder_options()
+    if args.json:
+        print(json_text([{"name": o.name, "installed": o.installed, "choice": o.choice, "languages": o.languages,
+                          "dimensions": o.dim, "size_bytes": o.size_bytes, "memory_bytes": o.memory_bytes,
+                          "path": str(o.path) if o.path else None, "repo": o.repo, "filename": o.filename}
+                         for o in options], indent=2))
+        return 0
+    languages = {"multilingual": "multilingual (Chinese too)", "en": "English only", "unknown": "languages unknown"}
+    for o in options:
+        mark = "*" if o.installed else " "
+        size = f"{format_bytes(o.size_bytes)} on disk" if o.installed else f"{format_bytes(o.size_bytes)} to download"
+        print(f"{mark} {visible(o.name)} · {languages[o.languages]} · {o.dim or '?'} dimensions · {size} · "
+              f"about {format_bytes(o.memory_bytes)} of memory")
+        if o.installed:
+            print(f"    use: hearth kb embedder NAME {json.dumps(o.choice)}")
+        else:
+            print(f"    get: hearth models pull {o.repo} {o.filename}")
+    print("* installed")
     return 0
 
 
@@ -200,4 +276,4 @@ def _ask(args: argparse.Namespace, eng: "Engine") -> int:
 
 
 _ACTIONS = {"list": _list, "create": _create, "add": _add, "index": _index, "status": _status, "rm": _rm,
-            "search": _search}
+            "search": _search, "embedder": _embedder, "embedders": _embedders}

@@ -98,6 +98,15 @@ def _build_parser() -> argparse.ArgumentParser:
     gui.add_argument("--model", required=True)
     gui.add_argument("--json", required=True, help="file to write the results to")
     gui.add_argument("--runs", type=int, default=5, help="start-up runs")
+    kbq = bsub.add_parser("kb-quality", help="knowledge base: does retrieval find the answering passage? "
+                                             "recall@1/@5 and MRR per language and mode")
+    kbq.add_argument("--json", required=True, help="file to write the results to")
+    kbq.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+    kbq.add_argument("--split", choices=["tune", "heldout", "all"], default="all",
+                     help="the questions to ask (default: all)")
+    kbq.add_argument("--data", help="the folder of questions.json and its files (default: tests/data/kb_quality)")
+    kbq.add_argument("--rerank-scale", type=int, default=10_000,
+                     help="synthetic chunks to time the rerank stage at (0: skip)")
     tpl = bsub.add_parser("templates", help="a 300-turn chat through a quadratic chat template: Hearth's render "
                                             "and fitting against plain Jinja")
     tpl.add_argument("--json", required=True, help="file to write the results to")
@@ -149,6 +158,14 @@ def _run(args: argparse.Namespace) -> int:
                                   reindex_files=args.reindex_files, scales=args.scales,
                                   keyword_max_size=args.keyword_max_size, threads=args.threads)
             print(json.dumps(result, indent=2))
+            return 0
+        if args.command == "bench" and args.suite == "kb-quality":
+            from engine.bench.kb_quality import run_kb_quality_bench, table
+            result = run_kb_quality_bench(Path(args.json), embedder=args.embedder and Path(args.embedder),
+                                          split=args.split, data=args.data and Path(args.data),
+                                          rerank_scale=args.rerank_scale,
+                                          progress=lambda line: print(line, file=sys.stderr, flush=True))
+            print(table(result))
             return 0
         if args.command == "bench" and args.suite == "templates":
             from engine.bench.templates import run_templates_bench

@@ -35,13 +35,13 @@
     </message>
 </context>
 <context>
-    <name>KnowledgeWindow</name>
+    <name>EmbedderChoice</name>
     <message numerus="yes">
-        <location filename="../knowledge/window.py" line="418"/>
-        <source>%n passages, best first. Double-click one to open its file.</source>
+        <location filename="../knowledge/embedder_choice.py" line="145"/>
+        <source>Embed “%1” with %2? Its %n passages will be embedded again, which takes a while; keyword search keeps working meanwhile.</source>
         <translation>
-            <numerusform>%n passage. Double-click it to open its file.</numerusform>
-            <numerusform>%n passages, best first. Double-click one to open its file.</numerusform>
+            <numerusform>Embed “%1” with %2? Its passage will be embedded again, which takes a while; keyword search keeps working meanwhile.</numerusform>
+            <numerusform>Embed “%1” with %2? Its %n passages will be embedded again, which takes a while; keyword search keeps working meanwhile.</numerusform>
         </translation>
     </message>
 </context>
@@ -83,6 +83,17 @@
         <translation>
             <numerusform>%n earlier message was left out to fit the context.</numerusform>
             <numerusform>%n earlier messages were left out to fit the context.</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RetrievalTest</name>
+    <message numerus="yes">
+        <location filename="../knowledge/retrieval_test.py" line="228"/>
+        <source>%n passages, best first. Double-click one to open its file.</source>
+        <translation>
+            <numerusform>%n passage. Double-click it to open its file.</numerusform>
+            <numerusform>%n passages, best first. Double-click one to open its file.</numerusform>
         </translation>
     </message>
 </context>

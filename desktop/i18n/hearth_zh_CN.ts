@@ -307,6 +307,83 @@ SQLite 报告：{problem}
     </message>
 </context>
 <context>
+    <name>EmbedderChoice</name>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="74"/>
+        <source>multilingual</source>
+        <translation>多语言</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="74"/>
+        <source>English only</source>
+        <translation>仅英文</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="75"/>
+        <source>languages unknown</source>
+        <translation>语言未知</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="86"/>
+        <source>%1 dimensions · %2 on disk · about %3 of memory
+%4</source>
+        <translation>%1 维 · 磁盘占用 %2 · 约需 %3 内存
+%4</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="100"/>
+        <source>Download a multilingual model…</source>
+        <translation>下载多语言模型…</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="110"/>
+        <source> or </source>
+        <translation> 或 </translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="110"/>
+        <source>%1 (%2 download)</source>
+        <translation>%1（下载 %2）</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="112"/>
+        <source>⚠ This collection is mostly Chinese, but %1 understands only English: semantic search will not understand Chinese questions or passages (keyword search still works). Choose a multilingual model such as %2.</source>
+        <translation>⚠ 这个文档集大部分是中文，但 %1 只懂英文：语义搜索无法理解中文问题和段落（关键词搜索仍然可用）。请选择多语言模型，例如 %2。</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="117"/>
+        <source>⚠ The embedding model %1 is missing: semantic search is off for this collection (keyword search still works). Choose another model above, or download or import it again.</source>
+        <translation>⚠ 找不到嵌入模型 %1：这个文档集的语义搜索已关闭（关键词搜索仍然可用）。请在上方选择其他模型，或重新下载或导入它。</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="144"/>
+        <source>Change the embedding model</source>
+        <translation>更换嵌入模型</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../knowledge/embedder_choice.py" line="145"/>
+        <source>Embed “%1” with %2? Its %n passages will be embedded again, which takes a while; keyword search keeps working meanwhile.</source>
+        <translation>
+            <numerusform>用 %2 重新嵌入“%1”？其中 %n 个片段都要重新嵌入，需要一段时间；期间关键词搜索照常可用。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="186"/>
+        <source>Download a multilingual model</source>
+        <translation>下载多语言模型</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="187"/>
+        <source>Download %1 (%2) in File → Models…: search for %3. It then appears in this list.</source>
+        <translation>在“文件 → 模型…”中下载 %1（%2）：搜索 %3。下载后它会出现在这个列表中。</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="197"/>
+        <source>Embedding model:</source>
+        <translation>嵌入模型：</translation>
+    </message>
+</context>
+<context>
     <name>ErrorDialog</name>
     <message>
         <location filename="../errors_ui.py" line="23"/>
@@ -454,39 +531,49 @@ SQLite 报告：{problem}
 <context>
     <name>HitsTable</name>
     <message>
-        <location filename="../knowledge/widgets.py" line="191"/>
-        <source>Score</source>
-        <translation>得分</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/widgets.py" line="191"/>
-        <source>Cosine</source>
-        <translation>余弦</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/widgets.py" line="191"/>
-        <source>BM25</source>
-        <translation>BM25 值</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/widgets.py" line="191"/>
+        <location filename="../knowledge/retrieval_test.py" line="157"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="191"/>
+        <location filename="../knowledge/retrieval_test.py" line="157"/>
+        <source>Rerank</source>
+        <translation>重排</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="157"/>
+        <source>Fused</source>
+        <translation>融合</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="157"/>
+        <source>Vector</source>
+        <translation>向量</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="157"/>
+        <source>Keyword</source>
+        <translation>关键词</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="158"/>
         <source>Page</source>
         <translation>页</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="192"/>
+        <location filename="../knowledge/retrieval_test.py" line="158"/>
         <source>Lines</source>
         <translation>行</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="192"/>
+        <location filename="../knowledge/retrieval_test.py" line="158"/>
         <source>Text</source>
         <translation>文本</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="158"/>
+        <source>Heading</source>
+        <translation>标题</translation>
     </message>
 </context>
 <context>
@@ -543,165 +630,148 @@ SQLite 报告：{problem}
 <context>
     <name>KnowledgeWindow</name>
     <message>
-        <location filename="../knowledge/window.py" line="201"/>
+        <location filename="../knowledge/window.py" line="190"/>
         <source>(%1 failed)</source>
         <translation>（%1 个失败）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="208"/>
+        <location filename="../knowledge/window.py" line="197"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="211"/>
+        <location filename="../knowledge/window.py" line="200"/>
         <source>Indexing %1%</source>
         <translation>正在索引 %1%</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="212"/>
+        <location filename="../knowledge/window.py" line="201"/>
         <source>Indexing</source>
         <translation>正在索引</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="214"/>
+        <location filename="../knowledge/window.py" line="203"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="216"/>
+        <location filename="../knowledge/window.py" line="205"/>
         <source>Empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="217"/>
+        <location filename="../knowledge/window.py" line="206"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="238"/>
+        <location filename="../knowledge/window.py" line="227"/>
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="239"/>
-        <location filename="../knowledge/window.py" line="451"/>
+        <location filename="../knowledge/window.py" line="228"/>
+        <location filename="../knowledge/window.py" line="415"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="248"/>
-        <source>Embedding model: chosen when indexing starts</source>
-        <translation>嵌入模型：开始索引时选择</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/window.py" line="249"/>
-        <source>Embedding model: %1 (%2 dimensions)</source>
-        <translation>嵌入模型：%1（%2 维）</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/window.py" line="276"/>
+        <location filename="../knowledge/window.py" line="263"/>
         <source>New collection</source>
         <translation>新建集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="276"/>
+        <location filename="../knowledge/window.py" line="263"/>
         <source>Name of the collection:</source>
         <translation>集合名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="290"/>
+        <location filename="../knowledge/window.py" line="277"/>
         <source>Rename collection</source>
         <translation>重命名集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="290"/>
+        <location filename="../knowledge/window.py" line="277"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="314"/>
+        <location filename="../knowledge/window.py" line="301"/>
         <source>Delete collection</source>
         <translation>删除集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="315"/>
+        <location filename="../knowledge/window.py" line="302"/>
         <source>Delete the collection “%1” and its index? Your files are not touched: they stay where they are.</source>
         <translation>删除集合“%1”及其索引？你的文件不受影响，仍保留在原处。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="331"/>
+        <location filename="../knowledge/window.py" line="318"/>
         <source>Add a folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="336"/>
+        <location filename="../knowledge/window.py" line="323"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="347"/>
+        <location filename="../knowledge/window.py" line="334"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="413"/>
-        <source>Searching…</source>
-        <translation>正在搜索…</translation>
-    </message>
-    <message numerus="yes">
-        <location filename="../knowledge/window.py" line="418"/>
-        <source>%n passages, best first. Double-click one to open its file.</source>
-        <translation>
-            <numerusform>%n 个片段，最相关的排在前面。双击可打开所在文件。</numerusform>
-        </translation>
+        <location filename="../knowledge/window.py" line="235"/>
+        <source>Not embedded yet</source>
+        <translation>尚未嵌入</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="419"/>
-        <source>Nothing matches.</source>
-        <translation>没有匹配的内容。</translation>
+        <location filename="../knowledge/window.py" line="236"/>
+        <source>Vectors: %1 (%2 dimensions)</source>
+        <translation>向量：%1（%2 维）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="440"/>
+        <location filename="../knowledge/window.py" line="403"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="441"/>
+        <location filename="../knowledge/window.py" line="404"/>
         <source>Collection</source>
         <translation>集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="441"/>
+        <location filename="../knowledge/window.py" line="404"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="441"/>
+        <location filename="../knowledge/window.py" line="404"/>
         <source>Chunks</source>
         <translation>分块</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="442"/>
+        <location filename="../knowledge/window.py" line="405"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="443"/>
+        <location filename="../knowledge/window.py" line="406"/>
         <source>New…</source>
         <translation>新建…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="444"/>
+        <location filename="../knowledge/window.py" line="408"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="445"/>
+        <location filename="../knowledge/window.py" line="409"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="447"/>
+        <location filename="../knowledge/window.py" line="411"/>
         <source>A collection is a set of folders and files that your models can answer from. Hearth reads them, splits them into passages and keeps a search index; your files stay where they are and are never changed.
 
 Create one with New…, or drop folders and files here.</source>
@@ -710,49 +780,39 @@ Create one with New…, or drop folders and files here.</source>
 点击“新建…”创建集合，或将文件夹和文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="450"/>
+        <location filename="../knowledge/window.py" line="414"/>
         <source>Folders and files</source>
         <translation>文件夹和文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="452"/>
+        <location filename="../knowledge/window.py" line="416"/>
         <source>Test retrieval</source>
         <translation>测试检索</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="453"/>
+        <location filename="../knowledge/window.py" line="417"/>
         <source>Folders are watched while Hearth runs: new and changed files are indexed by themselves. Drop folders or files here to add them.</source>
         <translation>Hearth 运行期间会监视这些文件夹：新增和修改的文件会自动建立索引。将文件夹或文件拖放到这里即可添加。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="455"/>
+        <location filename="../knowledge/window.py" line="419"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="456"/>
+        <location filename="../knowledge/window.py" line="420"/>
         <source>Add files…</source>
         <translation>添加文件…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="457"/>
+        <location filename="../knowledge/window.py" line="421"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="458"/>
+        <location filename="../knowledge/window.py" line="422"/>
         <source>Retry failed</source>
         <translation>重试失败项</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/window.py" line="459"/>
-        <source>Ask something the documents answer, to see what is found</source>
-        <translation>输入一个文档中能找到答案的问题，看看能检索到什么</translation>
-    </message>
-    <message>
-        <location filename="../knowledge/window.py" line="460"/>
-        <source>Search</source>
-        <translation>搜索</translation>
     </message>
 </context>
 <context>
@@ -1550,6 +1610,96 @@ Create one with New…, or drop folders and files here.</source>
         <location filename="../main/prompt_dialog.py" line="100"/>
         <source>The prompt is too long to keep whole: its first %1 characters are not shown.</source>
         <translation>提示词过长，无法完整保存：前 %1 个字符未显示。</translation>
+    </message>
+</context>
+<context>
+    <name>RetrievalTest</name>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="221"/>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../knowledge/retrieval_test.py" line="228"/>
+        <source>%n passages, best first. Double-click one to open its file.</source>
+        <translation>
+            <numerusform>%n 个片段，最相关的排在前面。双击可打开所在文件。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="229"/>
+        <source>Nothing matches.</source>
+        <translation>没有匹配的内容。</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="259"/>
+        <source>Keyword search: rank %1, bm25 %2</source>
+        <translation>关键词搜索：第 %1 名，bm25 %2</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="261"/>
+        <source>Keyword search: not among its results</source>
+        <translation>关键词搜索：不在其结果中</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="262"/>
+        <source>Vector search: rank %1, similarity %2</source>
+        <translation>向量搜索：第 %1 名，相似度 %2</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="264"/>
+        <source>Vector search: not among its results</source>
+        <translation>向量搜索：不在其结果中</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="265"/>
+        <source>Fused score (reciprocal rank): %1</source>
+        <translation>融合得分（倒数排名）：%1</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="268"/>
+        <source>Rerank: %1 = fused rank %2 + question terms held %3 + best window %4 + phrases %5 + title %6 (each weighted)</source>
+        <translation>重排：%1 = 融合排名 %2 + 命中问题词 %3 + 最佳窗口 %4 + 短语 %5 + 标题 %6（各自加权）</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="276"/>
+        <source>Question terms found: %1</source>
+        <translation>找到的问题词：%1</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="277"/>
+        <source>Not found: %1</source>
+        <translation>未找到：%1</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="282"/>
+        <source>Ask something the documents answer, to see what is found</source>
+        <translation>输入一个文档中能找到答案的问题，看看能检索到什么</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="283"/>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="284"/>
+        <source>Hybrid + rerank</source>
+        <translation>混合 + 重排</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="284"/>
+        <source>Hybrid</source>
+        <translation>混合</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="285"/>
+        <source>Keywords only</source>
+        <translation>仅关键词</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/retrieval_test.py" line="285"/>
+        <source>Vectors only</source>
+        <translation>仅向量</translation>
     </message>
 </context>
 <context>

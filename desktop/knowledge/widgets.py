@@ -1,8 +1,8 @@
-"""Pieces of the knowledge window: the progress row, the problems list, the retrieval test table.
+"""Pieces of the knowledge window: the progress row and the problems list (the retrieval test: ``retrieval_test``).
 
-Each one only shows what it is given (a ``IndexProgress``, a ``CollectionStatus``,
-a list of ``Hit`` s) and says what the user clicked through its signals; the
-window talks to the knowledge thread.
+Each one only shows what it is given (a ``IndexProgress``, a ``CollectionStatus``)
+and says what the user clicked through its signals; the window talks to the
+knowledge thread.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QWidget)
 
-from engine import Hit, IndexProgress
+from engine import IndexProgress
 from engine.knowledge.collections import CollectionStatus
 
 from desktop.plain import plain_label, tip, visible
@@ -146,47 +146,3 @@ class ProblemsTable(QTableWidget):
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Reason")])
-
-
-class HitsTable(QTableWidget):
-    """Ranked passages of a test query; double-click opens the file (a PDF at its page)."""
-
-    open_hit = Signal(object)   # Hit
-
-    COLUMNS = 8
-
-    def __init__(self) -> None:
-        super().__init__(0, self.COLUMNS)
-        set_up_table(self, "kbHits", self.COLUMNS - 1)
-        self.hits: list[Hit] = []
-        self.cellDoubleClicked.connect(lambda row, _col: self.open_row(row))
-        self.retranslate()
-
-    def show_hits(self, hits: list[Hit]) -> None:
-        self.hits = list(hits)
-        self.setRowCount(len(hits))
-        for row, hit in enumerate(hits):
-            lines = (f"{hit.line_start}–{hit.line_end}" if hit.line_end != hit.line_start else str(hit.line_start))
-            excerpt = " ".join(hit.text.split())
-            cells = (str(row + 1), f"{hit.score:.4f}",
-                     "—" if hit.vector_score is None else f"{hit.vector_score:.3f}",
-                     "—" if hit.keyword_score is None else f"{hit.keyword_score:.2f}",
-                     visible(Path(hit.path).name), "" if hit.page is None else str(hit.page), lines,
-                     visible(excerpt[:240]) + ("…" if len(excerpt) > 240 else ""))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column in (1, 2, 3):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                item.setToolTip(tip(hit.path) if column == 4 else tip(hit.text) if column == 7 else "")
-                self.setItem(row, column, item)
-        for column in range(self.COLUMNS - 1):
-            self.resizeColumnToContents(column)
-
-    def open_row(self, row: int) -> None:
-        if 0 <= row < len(self.hits):
-            self.open_hit.emit(self.hits[row])
-
-    def retranslate(self) -> None:
-        self.setHorizontalHeaderLabels([
-            "#", self.tr("Score"), self.tr("Cosine"), self.tr("BM25"), self.tr("File"), self.tr("Page"),
-            self.tr("Lines"), self.tr("Text")])

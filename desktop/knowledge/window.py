@@ -5,7 +5,10 @@ the collections (files, chunks, state) with New, Rename and Delete; on the
 right, the chosen collection: its folders and files (add, remove, or drop
 them from the file manager onto the window), indexing progress with Pause,
 Resume and Cancel, the files that failed or were skipped and why, the
-embedding model, and a box to try a question and see what retrieval finds.
+embedding model (its own, chosen from the installed ones: changing it asks
+first and re-embeds; a warning when the model is missing, or English-only for
+a mostly Chinese collection), and a box to try a question and see what
+retrieval finds.
 Everything runs on the ``KnowledgeThread``; closing the window stops
 nothing.
 """
@@ -13,25 +16,24 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QDesktopServices, QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import (QDialog, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QLabel, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
                                QSplitter, QStackedWidget, QStyle, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
 
-from engine import Hit, IndexProgress
+from engine import IndexProgress
 from engine.knowledge.collections import Collection, CollectionStatus
 
 from desktop.errors_ui import show_error
 from desktop.background.knowledge import KnowledgeThread
-from desktop.knowledge.widgets import HitsTable, ProblemsTable, ProgressRow, set_up_table
-from desktop.main.sources_view import file_url
+from desktop.knowledge.embedder_choice import EmbedderChoice
+from desktop.knowledge.retrieval_test import RetrievalTest
+from desktop.knowledge.widgets import ProblemsTable, ProgressRow, set_up_table
 from desktop.plain import plain_box, plain_input, plain_label, tip, visible
 
 log = logging.getLogger(__name__)
-HITS = 10
 
 
 class KnowledgeWindow(QDialog):
@@ -42,7 +44,6 @@ class KnowledgeWindow(QDialog):
         self.statuses: dict[str, CollectionStatus] = {}
         self.current: str | None = None
         self._select_next: str | None = None
-        self._query_id = 0
         self.setAcceptDrops(True)
         split = QSplitter()
         split.addWidget(self._collections_side())
@@ -62,6 +63,7 @@ class KnowledgeWindow(QDialog):
         events.failed.connect(self._run_failed)
         self.show_statuses(knowledge.last_statuses)
         knowledge.refresh()
+        self.embedder.refresh()
 
     # --- building ----------------------------------------------------------------------------------
     def _collections_side(self) -> QWidget:
@@ -102,6 +104,11 @@ class KnowledgeWindow(QDialog):
         self.title.setFont(font)
         self.model_label = plain_label(QLabel(objectName="kbModel"))
         self.model_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.embedder = EmbedderChoice(self.knowledge, self, self._error)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.embedder.caption)
+        model_row.addWidget(self.embedder.box)
+        model_row.addWidget(self.model_label, 1)
         self.progress = ProgressRow()
         self.progress.pause.connect(lambda: self._if_current(self.knowledge.pause))
         self.progress.resume.connect(lambda: self._if_current(self.knowledge.index))
@@ -109,11 +116,13 @@ class KnowledgeWindow(QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._sources_tab(), "")
         self.tabs.addTab(self._problems_tab(), "")
-        self.tabs.addTab(self._retrieval_tab(), "")
+        self.retrieval = RetrievalTest(self.knowledge, self._error)
+        self.tabs.addTab(self.retrieval, "")
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
-        layout.addWidget(self.model_label)
+        layout.addLayout(model_row)
+        layout.addWidget(self.embedder.warning)
         layout.addWidget(self.progress)
         layout.addWidget(self.tabs, 1)
         return page
@@ -148,26 +157,6 @@ class KnowledgeWindow(QDialog):
         layout = QVBoxLayout(tab)
         layout.addWidget(self.problems, 1)
         layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignRight)
-        return tab
-
-    def _retrieval_tab(self) -> QWidget:
-        tab = QWidget()
-        self.query = QLineEdit(objectName="kbQuery")
-        self.query.setClearButtonEnabled(True)
-        self.query.setAcceptDrops(False)  # a dropped folder goes to the collection, not into the text
-        self.query.returnPressed.connect(self.test_query)
-        self.search_button = QPushButton(objectName="kbSearch")
-        self.search_button.clicked.connect(self.test_query)
-        row = QHBoxLayout()
-        row.addWidget(self.query, 1)
-        row.addWidget(self.search_button)
-        self.hits_status = plain_label(QLabel(objectName="kbHitsStatus"))
-        self.hits = HitsTable()
-        self.hits.open_hit.connect(self.open_hit)
-        layout = QVBoxLayout(tab)
-        layout.addLayout(row)
-        layout.addWidget(self.hits_status)
-        layout.addWidget(self.hits, 1)
         return tab
 
     # --- collections --------------------------------------------------------------------------------
@@ -221,7 +210,6 @@ class KnowledgeWindow(QDialog):
         self._show_current(str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None)
 
     def _show_current(self, name: str | None) -> None:
-        changed = name != self.current
         self.current = name
         status = self.statuses.get(name) if name else None
         self.pages.setCurrentIndex(1 if status is not None else 0)
@@ -232,6 +220,7 @@ class KnowledgeWindow(QDialog):
         self.title.setText(visible(coll.name))
         self.model_label.setText(visible(self._model_text(coll), newlines=True))
         self.model_label.setToolTip(tip(coll.embed_model or ""))
+        self.embedder.show_status(status)
         self._show_sources(coll)
         self.problems.show_status(status)
         problems = status.files["failed"] + status.files["skipped"]
@@ -239,14 +228,12 @@ class KnowledgeWindow(QDialog):
                              else self.tr("Problems"))
         self.retry_button.setEnabled(status.files["failed"] > 0)
         self.progress.show_state(status, self.knowledge.latest.get(coll.name))
-        if changed:
-            self.hits.show_hits([])
-            self.hits_status.setText("")
+        self.retrieval.set_collection(coll.name)
 
     def _model_text(self, coll: Collection) -> str:
         if not coll.embed_model:
-            return self.tr("Embedding model: chosen when indexing starts")
-        return self.tr("Embedding model: %1 (%2 dimensions)").replace("%1", coll.embed_model.split("@")[0]) \
+            return self.tr("Not embedded yet")
+        return self.tr("Vectors: %1 (%2 dimensions)").replace("%1", coll.embed_model.split("@")[0]) \
             .replace("%2", str(coll.embed_dim or "?"))
 
     def _show_sources(self, coll: Collection) -> None:
@@ -403,30 +390,6 @@ class KnowledgeWindow(QDialog):
         else:
             log.warning("indexing failed: %s", exc)
 
-    # --- test retrieval -----------------------------------------------------------------------------------
-    def test_query(self) -> None:
-        query = self.query.text().strip()
-        if self.current is None or not query:
-            return
-        self._query_id += 1
-        asked, name = self._query_id, self.current
-        self.hits_status.setText(self.tr("Searching…"))
-
-        def show(hits: list[Hit]) -> None:
-            if asked == self._query_id and name == self.current:
-                self.hits.show_hits(hits)
-                self.hits_status.setText(self.tr("%n passages, best first. Double-click one to open its file.",
-                                                 "", len(hits)) if hits else self.tr("Nothing matches."))
-
-        def failed(exc: object) -> None:
-            if asked == self._query_id:
-                self.hits_status.setText("")
-            self._error(exc)
-        self.knowledge.search(name, query, HITS, show, failed)
-
-    def open_hit(self, hit: Hit) -> None:
-        QDesktopServices.openUrl(file_url(hit.path, hit.page))
-
     # --- the rest -----------------------------------------------------------------------------------------
     def _not_made(self, exc: object) -> None:
         self._select_next = None
@@ -441,6 +404,7 @@ class KnowledgeWindow(QDialog):
         self.table.setHorizontalHeaderLabels([self.tr("Collection"), self.tr("Files"), self.tr("Chunks"),
                                               self.tr("State")])
         self.new_button.setText(self.tr("New…"))
+        self.embedder.retranslate()
         self.rename_button.setText(self.tr("Rename…"))
         self.delete_button.setText(self.tr("Delete"))
         self.empty_label.setText(self.tr(
@@ -456,11 +420,8 @@ class KnowledgeWindow(QDialog):
         self.add_files_button.setText(self.tr("Add files…"))
         self.remove_button.setText(self.tr("Remove"))
         self.retry_button.setText(self.tr("Retry failed"))
-        self.query.setPlaceholderText(self.tr("Ask something the documents answer, to see what is found"))
-        self.search_button.setText(self.tr("Search"))
         self.progress.retranslate()
         self.problems.retranslate()
-        self.hits.retranslate()
         if self.statuses:
             self.show_statuses(list(self.statuses.values()))
 
@@ -474,8 +435,20 @@ def open_knowledge(owner: QWidget, knowledge: KnowledgeThread, window: Knowledge
     """Show ``window`` (or a new one for ``knowledge``), raised and focused."""
     if window is None:
         window = KnowledgeWindow(knowledge, parent=owner)
+        manager = getattr(owner, "open_model_manager", None)   # the main window's model manager, when there is one
+        if manager is not None:
+            window.embedder.open_download = lambda repo: _show_repo(manager(), repo, window)
+    else:
+        window.embedder.refresh()   # a model may have been downloaded since
     window.show()
     window.raise_()
     window.activateWindow()
     return window
 
+
+
+def _show_repo(manager: QWidget, repo: str, window: KnowledgeWindow) -> None:
+    """The model manager on its Find page, showing ``repo``'s files; the list follows what it installs."""
+    manager.tabs.setCurrentIndex(1)   # type: ignore[attr-defined]
+    manager.show_repo(repo)   # type: ignore[attr-defined]
+    manager.models_changed.connect(window.embedder.refresh, Qt.ConnectionType.UniqueConnection)  # type: ignore[attr-defined]

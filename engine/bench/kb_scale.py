@@ -3,13 +3,17 @@
     python -m engine.bench.kb_scale --sizes 10000 100000 --out bench.json
 
 Each size gets a real database made by ``engine.store.Store`` (so the real
-schema, FTS5 table and triggers), filled with synthetic chunks: random
+schema, FTS5 tables and triggers), filled with synthetic chunks: random
 unit vectors, and about 60 words of text drawn from a Zipf-distributed
 vocabulary (English stopwords first, then English words and made-up
 English-like words; one chunk in ten is Chinese). Then it measures the
 three searches the app runs for a question: vector top-50 from the
 in-memory index, keyword top-50 from FTS5, and the hybrid (both, fused by
 RRF, and the top 10 chunks read back with their file and collection).
+The terms index (``kb_terms_fts``) is filled as the migration that made
+it fills an old database (``terms.backfill``), or with the chunks, as the
+indexer does (``--fts-fill triggers``); ``keyword_exact`` measures
+questions that also hold a code-like token (looked up in the trigram index).
 
 The database is in the OS page cache while measuring (it was just
 written); the first question after a cold start is slower.
@@ -31,7 +35,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from engine.knowledge.fusion import rrf
-from engine.knowledge.keyword import FTS_TABLE, has_fts, keyword_search
+from engine.knowledge import terms as terms_index
+from engine.knowledge.keyword import TRIGRAM_TABLE, keyword_search
 from engine.knowledge.vectors import VectorIndex
 
 log = logging.getLogger(__name__)
@@ -134,6 +139,14 @@ class Corpus:
             out[i] = "，".join("".join(han[j:j + 5]) for j in range(0, 40, 5)) + "。"
         return out
 
+    def exact_questions(self, questions: Sequence[str]) -> list[str]:
+        """The questions with a code-like token added, half made of a common word (its trigrams are common)."""
+        rng = self.rng
+        content = self.words[self.content_start:self.content_start + 200]
+        codes = ["Q4_K_M", "CVE-2024-3094", "sha256", "GPL-3.0", "v2.1.0"]
+        return [f"{q} {rng.choice(content)}-{rng.integers(1, 10)}" if i % 2 else f"{q} {codes[i // 2 % len(codes)]}"
+                for i, q in enumerate(questions)]
+
     def headings(self, count: int) -> list[str]:
         rows = self.words[self.rng.choice(np.arange(self.content_start, len(self.words)), size=(count, 2))]
         return [" ".join(row).title() for row in rows.tolist()]
@@ -152,6 +165,17 @@ class Corpus:
                 a, b, c = self.words[rng.choice(content, size=3, p=p)]
                 out.append(f"What does the {a} say about {b} and the {c}?")
         return out
+
+
+_titles: dict[int, str] = {}
+
+
+def _title(file_id: int, first_heading: str) -> str:
+    """A bench file's title terms (its name and its first chunk's heading), as the indexer stores them."""
+    if file_id not in _titles:
+        _titles.clear()
+        _titles[file_id] = terms_index.title_terms(f"/bench/docs/file{file_id}.md", [first_heading])
+    return _titles[file_id]
 
 
 def _build_db(
@@ -177,7 +201,8 @@ def _build_db(
             [(f + 1, f % COLLECTIONS + 1, f"/bench/docs/file{f + 1}.md", CHUNKS_PER_FILE) for f in range(files)],
         )
     triggers: list[str] = []
-    if has_fts(conn) and fts_fill == "rebuild":
+    trigram = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (TRIGRAM_TABLE,)).fetchone() is not None
+    if trigram and terms_index.has_terms(conn) and fts_fill == "rebuild":
         found = conn.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'kb_chunks'").fetchall()
         triggers = [sql for _, sql in found]
@@ -206,6 +231,11 @@ def _build_db(
                 " line_start, line_end, tokens, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
+            if fts_fill == "triggers" and terms_index.has_terms(conn):   # as the indexer stores a file's terms
+                conn.executemany(
+                    f"INSERT INTO {terms_index.TERMS_TABLE} (rowid, terms, title) VALUES (?, ?, ?)",
+                    [(row[0], terms_index.chunk_terms(row[5], row[4]), _title(row[1], row[5] if row[3] == 0 else ""))
+                     for row in rows])
     times["generate_s"] = generate
     times["insert_s"] = time.perf_counter() - started - generate
     if triggers:
@@ -214,15 +244,24 @@ def _build_db(
         conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 100_000)
         try:
             with conn:
-                conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+                conn.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('rebuild')")
                 for sql in triggers:
                     conn.execute(sql)
             times["fts_rebuild_s"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            with conn:   # as migration m005 fills the terms of a database indexed before it
+                times["terms_backfilled"] = terms_index.backfill(conn)
+            times["terms_backfill_s"] = time.perf_counter() - t0
             if optimize:
                 t0 = time.perf_counter()
                 with conn:
-                    conn.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+                    conn.execute(f"INSERT INTO {TRIGRAM_TABLE}({TRIGRAM_TABLE}) VALUES ('optimize')")
                 times["fts_optimize_s"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                with conn:
+                    conn.execute(f"INSERT INTO {terms_index.TERMS_TABLE}({terms_index.TERMS_TABLE}) "
+                                 "VALUES ('optimize')")
+                times["terms_optimize_s"] = time.perf_counter() - t0
         except sqlite3.OperationalError:
             times["fts_rebuild_s"] = None
             times["fts_timed_out_after_s"] = fts_budget_s
@@ -328,6 +367,8 @@ def bench_size(
     result["keyword_mean_hits_first20"] = float(np.mean(counts))
     result["keyword"] = _percentiles(_timed(lambda q: keyword_search(conn, collections, q, CANDIDATES), questions))
     result["keyword_one_collection"] = _percentiles(_timed(lambda q: keyword_search(conn, [1], q, CANDIDATES), questions))
+    exact = corpus.exact_questions(questions)
+    result["keyword_exact"] = _percentiles(_timed(lambda q: keyword_search(conn, collections, q, CANDIDATES), exact))
 
     def hybrid(i: int) -> list[Any]:
         ids, _ = index.search(qvecs[i], CANDIDATES)

@@ -6,8 +6,12 @@ Rules, in order of strength:
   starts a chunk, and its text leads that chunk (it is also in ``heading``);
 - a code block or table is never split unless it alone exceeds ``max_tokens``
   (then at line boundaries); a paragraph over ``max_tokens`` is split at
-  sentence ends (``. ! ? 。 ！ ？`` and newlines), and a sentence still too
-  long at character windows (Chinese has no spaces to split at);
+  sentence ends (``. ! ?`` before a space, ``。！？；``, line breaks), and a
+  sentence still too long in windows of about ``target_tokens``, each cut
+  after a clause mark or a space where one is near;
+- no cut, window or overlap falls inside a run of Chinese characters (unless
+  the run alone is longer than a chunk) or between a number and its unit
+  (``4.5 GB``, ``32k tokens``, ``128 个 token``): see :mod:`engine.knowledge.cuts`;
 - consecutive pieces are packed up to ``target_tokens``;
 - when a heading section goes on in the next chunk, that chunk starts with
   the last ~``overlap_tokens`` of the previous chunk's last paragraph;
@@ -20,11 +24,11 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from engine.knowledge import cuts
 from engine.knowledge.records import ChunkDraft, Extracted, Section
 
-# Han (with extensions A–G and compatibility ideographs), kana, Hangul syllables, half-width kana.
-_CJK_RANGES = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
-_CJK = re.compile(f"[{_CJK_RANGES}]")
+_CJK_RANGES = cuts.CJK_RANGES
+_CJK = cuts.CJK
 _WORD = re.compile(f"[^\\W_{_CJK_RANGES}]+")
 _PUNCT = re.compile(r"[^\w\s]|_")
 # The same three counts for ASCII text, with bytes.translate (ten times faster than the regexes):
@@ -76,8 +80,6 @@ def _long_words(text: str, pattern: re.Pattern[str]) -> int:
 
 # --- splitting an oversized section --------------------------------------------------
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*[ \t]+|[。！？]+[”’」』）]*|\n")
-_SENTENCE_MARKS = ("\n", ". ", "! ", "? ", "。", "！", "？")  # what _SENTENCE_END finds, for rfind
 _PROSE = frozenset({"paragraph", "list"})
 
 
@@ -95,7 +97,7 @@ class _Unit:
 def _cut_points(text: str, kind: str) -> list[int]:
     """Offsets where the text may be cut: after each line (code, tables) or sentence (prose)."""
     if kind in _PROSE:
-        points = [m.end() for m in _SENTENCE_END.finditer(text)]
+        points = cuts.sentence_ends(text, 0, len(text))
     else:
         points = [m.end() for m in re.finditer("\n", text)]
     if not points or points[-1] != len(text):
@@ -103,17 +105,27 @@ def _cut_points(text: str, kind: str) -> list[int]:
     return points
 
 
-def _windows(text: str, start: int, end: int, tokens: int, size: int) -> Iterator[int]:
-    """Cut points every ~``size`` tokens inside text[start:end], at a space when one is near."""
-    step = max(1, (end - start) * size // max(tokens, 1))
+def _windows(text: str, start: int, end: int, tokens: int, size: int, limit: int) -> Iterator[int]:
+    """Cut points every ~``size`` tokens inside text[start:end] (a sentence too long for one chunk).
+
+    Each cut goes after a clause mark, a space or where Chinese meets other text, looked for in the
+    window's last third, then in the rest of it, then ahead up to halfway to ``limit``; only a run of
+    Chinese characters (or a word) longer than that is cut inside, and never inside a number with its unit.
+    """
+    chars = max(end - start, 1)
+    step = max(1, chars * size // max(tokens, 1))
+    ahead = max(0, chars * (limit - size) // max(tokens, 1) // 2)
     pos = start
     while end - pos > step:
         cut = pos + step
-        space = text.rfind(" ", cut - step // 5, cut)
-        if space > pos:
-            cut = space + 1
-        yield cut
-        pos = cut
+        best = (cuts.best_cut(text, cut - step // 3, cut) or cuts.best_cut(text, pos + 1, cut - step // 3)
+                or cuts.best_cut(text, cut + 1, min(cut + ahead, end - 1), near=cut))
+        if best is None or best <= pos:
+            best = cuts.outside_number(text, cut)
+            if best <= pos:
+                best = cut
+        yield best
+        pos = best
     yield end
 
 
@@ -128,7 +140,7 @@ def _split(section: Section, index: int, target: int, limit: int) -> list[_Unit]
         tokens = estimate_tokens(text[start:end])
         if tokens > limit:
             sub = start
-            for cut in _windows(text, start, end, tokens, target):
+            for cut in _windows(text, start, end, tokens, target, limit):
                 pieces.append((sub, cut, estimate_tokens(text[sub:cut])))
                 sub = cut
         else:
@@ -161,8 +173,12 @@ def _split(section: Section, index: int, target: int, limit: int) -> list[_Unit]
     return units
 
 
-def _tail(unit: _Unit, overlap: int) -> _Unit | None:
-    """The last ~``overlap`` tokens of a prose unit, starting at a sentence or word start."""
+def _tail(unit: _Unit, overlap: int, target: int) -> _Unit | None:
+    """The last ~``overlap`` tokens of a prose unit, starting at a sentence, clause or word start.
+
+    Never inside a number with its unit, nor inside a run of Chinese characters shorter than
+    ``target`` (a run that long is cut anywhere); None when no such start leaves an overlap.
+    """
     if overlap <= 0 or unit.kind not in _PROSE or unit.overlap:
         return None
     text = unit.text  # kept with its trailing whitespace: the next piece of the section follows it as is
@@ -171,20 +187,27 @@ def _tail(unit: _Unit, overlap: int) -> _Unit | None:
         start = lead
     else:
         # ~overlap tokens from the end; moved back (up to twice as long) or forward to a sentence start,
-        # else to a word start; Chinese without punctuation is cut anywhere
+        # else to a clause or word start, else (a long Chinese run) left where it is
         width = max(1, (end - lead) * overlap // unit.tokens)
         start = end - width
-        low = max(lead, start - width)
-        before = max((at + len(mark) for mark in _SENTENCE_MARKS if (at := text.rfind(mark, low, start)) >= 0),
-                     default=-1)
-        after = None if before >= 0 else _SENTENCE_END.search(text, start, start + width * 3 // 5)
-        if before >= 0:
-            start = before
-        elif after is not None:
-            start = after.end()
+        low, high = max(lead, start - width), min(end, start + width * 3 // 5)
+        before = cuts.sentence_ends(text, low, start)
+        after = cuts.sentence_ends(text, start, high) if not before else []
+        if before:
+            start = before[-1]
+        elif after:
+            start = after[0]
         else:
-            space = text.find(" ", start, start + 24)
-            start = space + 1 if space >= 0 else start
+            found = cuts.best_cut(text, low, high, near=start)
+            if found is not None:
+                start = found
+            elif 0 < cuts.cjk_run_length(text, start) <= target:
+                found = cuts.best_cut(text, high, end - 1, near=high)
+                if found is None:
+                    return None
+                start = found
+            else:
+                start = cuts.outside_number(text, start)
     while start < end and text[start].isspace():
         start += 1
     if start >= end:
@@ -254,7 +277,7 @@ class _Packer:
         self.chunks.append(ChunkDraft(
             text=text, line_start=min(u.line_start for u in units), line_end=max(u.line_end for u in units),
             tokens=estimate_tokens(text), page=self.page, heading=_short(self.heading)))
-        tail = _tail(units[-1], self.overlap) if carry else None
+        tail = _tail(units[-1], self.overlap, self.target) if carry else None
         if tail is not None and tail.tokens < self.target:
             self.units, self.tokens = [tail], tail.tokens
 

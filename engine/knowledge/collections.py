@@ -31,6 +31,9 @@ class Collection:
     vectors_version: int
     state: str
     sources: tuple[str, ...] = ()
+    # the embedding model chosen for it: a model file's path or an installed model's name;
+    # None: the knowledge base's default embedder
+    embedder: str | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,24 @@ class FileProblem:
     path: str
     status: str       # "failed", "skipped", or "indexed" when only part of the file was (a limit: see reason)
     reason: str
+
+
+@dataclass(frozen=True)
+class EmbedderWarning:
+    """Why a collection's semantic search does not work as it should, and what to do.
+
+    ``kind``: "missing" (the model file is gone: keyword search only) or "english_only" (an English
+    model for a collection whose text is mostly Chinese). ``suggestions``: (model name, download
+    bytes) of multilingual models to choose instead. ``message`` says all of it in English (the
+    terminal); the window words it itself from the fields.
+    """
+
+    kind: str
+    collection: str
+    model: str
+    message: str
+    cjk_share: float = 0.0
+    suggestions: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +70,9 @@ class CollectionStatus:
     pages: int
     bytes_indexed: int
     problems: list[FileProblem] = field(default_factory=list)
+    # what is wrong with its embedding model (missing, or English-only for Chinese text); see
+    # KnowledgeBase.status, which fills it in
+    embedder_warning: EmbedderWarning | None = None
 
     @property
     def total(self) -> int:
@@ -64,7 +88,8 @@ def _collection(conn: sqlite3.Connection, row: sqlite3.Row) -> Collection:
         "SELECT path FROM kb_sources WHERE collection_id = ? ORDER BY id", (row["id"],)))
     return Collection(id=row["id"], name=row["name"], created_at=row["created_at"],
                       embed_model=row["embed_model"], embed_dim=row["embed_dim"],
-                      vectors_version=row["vectors_version"], state=row["state"], sources=sources)
+                      vectors_version=row["vectors_version"], state=row["state"], sources=sources,
+                      embedder=row["embedder"] if "embedder" in row.keys() else None)
 
 
 def check_name(name: str) -> str:
@@ -76,14 +101,25 @@ def check_name(name: str) -> str:
     return clean
 
 
-def create(conn: sqlite3.Connection, name: str) -> Collection:
+def create(conn: sqlite3.Connection, name: str, embedder: str | None = None) -> Collection:
+    """A new, empty collection; ``embedder``: its embedding model (None: the knowledge base's default)."""
     clean = check_name(name)
     try:
         with write(conn):
-            conn.execute("INSERT INTO kb_collections (name, created_at) VALUES (?, ?)", (clean, time.time()))
+            conn.execute("INSERT INTO kb_collections (name, created_at, embedder) VALUES (?, ?, ?)",
+                         (clean, time.time(), embedder))
     except sqlite3.IntegrityError:
         raise errors.CollectionExists(f"A collection named “{clean}” already exists.") from None
     return get(conn, clean)
+
+
+def set_embedder(conn: sqlite3.Connection, name: str, embedder: str | None) -> Collection:
+    """Record the collection's embedding model. Its vectors are replaced at its next indexing run
+    (``indexer.adopt_embedder``); until then its keyword search works as before."""
+    coll = get(conn, name)
+    with write(conn):
+        conn.execute("UPDATE kb_collections SET embedder = ? WHERE id = ?", (embedder, coll.id))
+    return get(conn, coll.name)
 
 
 def get(conn: sqlite3.Connection, name: str) -> Collection:

@@ -29,6 +29,7 @@ from engine.knowledge.chunking import MAX_CHUNKS
 from engine.knowledge.extract import MAX_CHARS
 from engine.knowledge.parsing import ParsePool
 from engine.knowledge.records import ChunkDraft, ParseResult
+from engine.knowledge.terms import TERMS_TABLE, store_terms
 from engine.sampling import CancelToken
 from engine.store.transactions import write
 
@@ -216,6 +217,7 @@ class Indexer:
                 self.conn.executemany(
                     "INSERT INTO kb_chunks (file_id, collection_id, ord, text, heading, page, line_start, line_end, "
                     "tokens, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                store_terms(self.conn, file_id, r.path, r.chunks)
                 self.conn.execute("UPDATE kb_files SET status = 'indexed', reason = ?, sha256 = ?, kind = ?, "
                                   "pages = ?, chunks = ?, seconds = ?, indexed_at = ? WHERE id = ?",
                                   (r.note or None, r.sha256, r.kind, r.pages, len(r.chunks), r.seconds, now, file_id))
@@ -266,6 +268,7 @@ class Indexer:
                 self.conn.executemany(
                     "INSERT INTO kb_chunks (file_id, collection_id, ord, text, heading, page, line_start, line_end, "
                     "tokens, embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+                store_terms(self.conn, file_id, r.path, r.chunks, start, end)
                 self.conn.execute("UPDATE kb_files SET chunks = ? WHERE id = ?", (end, file_id))
             start = end
             yield len(rows), False
@@ -280,15 +283,16 @@ class Indexer:
     def _optimize_keyword_index(self) -> None:
         """Merge the FTS5 index's segments into one, a few hundred pages per short write transaction, so a
         user's message never waits behind the merge (one 'optimize' takes tens of seconds at 1M chunks)."""
-        try:
-            while True:
-                before = self.conn.total_changes
-                with write(self.conn):   # FTS5: a negative N merges every segment, N pages at a time
-                    self.conn.execute("INSERT INTO kb_chunks_fts(kb_chunks_fts, rank) VALUES ('merge', -500)")
-                if self.conn.total_changes - before < 2:
-                    return   # FTS5's own signal: nothing was left to merge
-        except sqlite3.OperationalError:
-            pass  # no keyword index (old SQLite): nothing to merge
+        for table in ("kb_chunks_fts", TERMS_TABLE):
+            try:
+                while True:
+                    before = self.conn.total_changes
+                    with write(self.conn):   # FTS5: a negative N merges every segment, N pages at a time
+                        self.conn.execute(f"INSERT INTO {table}({table}, rank) VALUES ('merge', -500)")
+                    if self.conn.total_changes - before < 2:
+                        break   # FTS5's own signal: nothing was left to merge
+            except sqlite3.OperationalError:
+                pass  # no such index (old SQLite): nothing to merge
 
     def _unchanged(self, file_id: int, sha256: str | None) -> bool:
         """Same content as indexed, and every chunk has a vector from the current model."""

@@ -1,27 +1,34 @@
-"""Keyword search over the knowledge base: the FTS5 trigram index of kb_chunks.
+"""Keyword search over the knowledge base: bm25 over the terms index, with exact strings on the side.
 
-The trigram tokenizer matches any substring of three or more characters in
-any script, so Chinese needs no word segmenter: a run of Han characters
-becomes its overlapping three-character windows ("保证条款" → "保证条",
-"证条款"). English questions lose their stopwords and a light plural or
-"-ing" ending ("warranties" → "warrant", which still matches "warranty").
-Every term is quoted as an FTS5 string and the terms are joined with OR, so
-bm25 ranks chunks by how many (and how rare) terms they hold, and nothing
-the user types is parsed as an operator.
+A question becomes its terms (``normalize.query_terms``: Snowball stems
+without stopwords, Chinese two-character grams without question words,
+traditional folded to simplified), each quoted as an FTS5 string and joined
+with OR, so nothing the user types is parsed as an operator; bm25 over
+``kb_terms_fts`` (see ``terms``) ranks chunks by how many and how rare the
+terms they hold are, a term in the file's name or title weighing
+``TITLE_WEIGHT`` times one in the text.
 
 Common terms are the cost: bm25 scores every chunk that matches any term,
-and counts each term's chunks over the whole index, so one word found in a
+and counts each term's chunks over the whole index, so one term found in a
 tenth of a million chunks makes a question take a second. Each term's
 chunks are therefore counted first, up to ``COMMON_DF``: terms reaching it
-are left out of the MATCH (they say little: bm25's idf for them is low) and
-only lift, by a factor, the candidates that contain them. When every term
-is that common, the chunks holding all of them are taken (at most
+are left out of the MATCH (bm25's idf for them is low anyway) and only
+lift, by a factor, the candidates that hold them. When every term is that
+common, the chunks holding all of them are taken (at most
 ``k × SCAN_CANDIDATES``, no bm25) and scored by their term counts.
 
-Two-character Chinese words cannot be searched through trigrams; they also
-only lift the candidates that contain them or, when a question has nothing
-else, are searched with a bounded ``LIKE`` scan. Without the FTS table
-(SQLite older than 3.34) the whole search is such a scan.
+The best ``k × RERANK_CANDIDATES`` are then reranked, reading their stored
+terms: lifted for the common terms they hold, for query terms that stand
+next to each other in the chunk as in the question (``PROXIMITY``: a
+Chinese word of three or more characters, "GPL version 2"), and for exact
+strings. An exact string is a code-like token of the question (``Q4_K_M``,
+``CVE-2024-3094``, ``sha256``, ``GPL-3.0``) or a quoted phrase: it is
+looked up in the trigram index of the raw text (``kb_chunks_fts``), which
+finds any substring, for at most ``EXACT_BUDGET_S``; chunks holding it gain
+the best candidate's score (so they go first), and join the candidates if
+bm25 had missed them.
+
+Without FTS5 (some system SQLite builds) the search is a bounded ``LIKE`` scan.
 """
 from __future__ import annotations
 
@@ -30,121 +37,38 @@ import math
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
-from typing import Sequence
+import unicodedata
+from typing import Any, Iterable, Sequence
 
+from engine.knowledge import normalize
+from engine.knowledge.terms import TERMS_TABLE, chunk_terms, has_terms
 from engine.store.search import fts_query, like_pattern
 
 log = logging.getLogger(__name__)
 
-FTS_TABLE = "kb_chunks_fts"
-TRIGRAM = 3
-MAX_TERMS = 24                # FTS terms kept from one question
+FTS_TABLE = TERMS_TABLE
+TRIGRAM_TABLE = "kb_chunks_fts"
+MAX_TERMS = 24                # terms kept from one question
 COMMON_DF = 1000              # a term in at least this many chunks is "common" (see above)
-RERANK_CANDIDATES = 4         # with lifting terms, rerank k × this many bm25 candidates
+RERANK_CANDIDATES = 4         # rerank k × this many bm25 candidates
 SCAN_CANDIDATES = 10          # when all terms are common: score k × this many chunks holding all
-LIFT = 0.5                    # a candidate with every lifting term scores (1 + LIFT) × its bm25
-LIKE_TERMS = 4                # the longest terms searched by LIKE
-LIKE_BUDGET_S = 0.25          # a LIKE scan stops after this long with what it found
-LIKE_CANDIDATES = 20          # a LIKE scan looks at up to k × this many matching chunks
-TEXT_WEIGHT, HEADING_WEIGHT = 1.0, 0.5
+TEXT_WEIGHT = 1.0             # bm25 column weights: the chunk's heading and text…
+TITLE_WEIGHT = 3.0            # …and its file's name and document title
+LIFT = 0.5                    # a candidate with every common term scores (1 + LIFT) × its bm25
+PROXIMITY = 0.3               # …with every adjacent pair of the question adjacent in it, (1 + PROXIMITY) ×
+EXACT_BOOST = 1.1             # …holding every exact string, plus this × the best score (> 1: ahead of all)
+EXACT_STRINGS = 3             # exact strings looked up per question
+EXACT_CANDIDATES = 2          # chunks taken per exact string: k × this many
+EXACT_BUDGET_S = 0.05         # the trigram lookups stop after this long with what they found
+MIN_EXACT = 3                 # the trigram index cannot find shorter strings
+LIKE_TERMS = 4                # without FTS5: the longest words searched by LIKE…
+LIKE_BUDGET_S = 0.25          # …for at most this long…
+LIKE_CANDIDATES = 20          # …looking at up to k × this many matching chunks
 
-_CJK = (
-    "\u3040-\u30ff"               # hiragana, katakana
-    "\u3400-\u4dbf\u4e00-\u9fff"  # Han
-    "\uf900-\ufaff"               # Han compatibility
-    "\uac00-\ud7af"               # Hangul syllables
-    "\U00020000-\U0002fa1f"       # Han extensions
-)
-_TOKEN = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+(?:[-.][^\W_{_CJK}]+)*")
-_CJK_RUN = re.compile(rf"[{_CJK}]+")
-
-STOPWORDS = frozenset(
-    """
-    a about above after again against all also am an and any are aren as at be because been
-    before being below between both but by can cannot could couldn did didn do does doesn
-    doing don down during each either else ever every few for from further get gets got had
-    hadn has hasn have haven having he her here hers herself him himself his how however i if
-    in into is isn it its itself just let lets like may me might more most must mustn my
-    myself neither no nor not now of off on once only or other ought our ours ourselves out
-    over own per please said same say says shall shan she should shouldn so some such tell than that the
-    their theirs them themselves then there these they this those though through thus to too
-    under until up upon us very via was wasn we were weren what whats when where whether which
-    while who whom whose why will with within without won would wouldn yes yet you your yours
-    yourself yourselves
-    """.split()
-)
-# Chinese question words (windows touching them are dropped) and particles
-# (dropped from a second set of windows, so "合同的期限是多久" also finds "合同期限").
-_CJK_QUESTION = ("为什么", "是什么", "什么", "怎么样", "怎么", "怎样", "如何", "哪些", "哪个", "哪里",
-                 "多少", "多久", "请问", "是否", "吗", "呢", "吧", "啊")
-_CJK_PARTICLES = ("的", "了", "是", "和", "与", "及", "或", "在")
-
-
-@dataclass
-class QueryTerms:
-    """What a question is searched for: FTS5 strings, and 2-character CJK words for LIKE."""
-
-    fts: list[str] = field(default_factory=list)
-    pairs: list[str] = field(default_factory=list)
-
-
-def stem(word: str) -> str:
-    """Strip a plural or "-ing"/"-ed" ending when at least five characters remain."""
-    for suffix in ("ies", "es", "s", "ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 5:
-            if suffix == "s" and word.endswith(("ss", "us", "is")):
-                return word
-            return word[: -len(suffix)]
-    return word
-
-
-def windows(run: str, size: int = TRIGRAM) -> list[str]:
-    """Overlapping ``size``-character windows of ``run`` (the run itself when shorter)."""
-    if len(run) <= size:
-        return [run]
-    return [run[i:i + size] for i in range(len(run) - size + 1)]
-
-
-def cjk_terms(run: str) -> tuple[list[str], list[str]]:
-    """Trigram windows and 2-character words of a run of CJK characters."""
-    masked = [False] * len(run)
-    for word in _CJK_QUESTION:
-        start = run.find(word)
-        while start >= 0:
-            masked[start:start + len(word)] = [True] * len(word)
-            start = run.find(word, start + 1)
-    grams = [w for i, w in enumerate(windows(run)) if len(w) == TRIGRAM and not any(masked[i:i + TRIGRAM])]
-    kept = "".join(ch if not hit else " " for ch, hit in zip(run, masked))
-    for particle in _CJK_PARTICLES:
-        kept = kept.replace(particle, " ")
-    parts = kept.split()
-    joined = "".join(parts)
-    if len(joined) >= TRIGRAM and joined != run:
-        grams += windows(joined)
-    pairs = [part for part in parts if len(part) == 2]
-    if len(run) == 2 and not any(masked):
-        pairs.append(run)
-    return grams, pairs
-
-
-def query_terms(text: str) -> QueryTerms:
-    """The terms of a natural-language question, in order, without repeats."""
-    terms: dict[str, None] = {}
-    pairs: dict[str, None] = {}
-    for token in _TOKEN.findall(text.replace("\x00", " ").lower()):
-        if _CJK_RUN.fullmatch(token):
-            grams, twos = cjk_terms(token)
-            terms.update(dict.fromkeys(grams))
-            pairs.update(dict.fromkeys(twos))
-            continue
-        if token in STOPWORDS:
-            continue
-        if "-" not in token and "." not in token:
-            token = stem(token)
-        if len(token) >= TRIGRAM:
-            terms.setdefault(token)
-    return QueryTerms(fts=list(terms)[:MAX_TERMS], pairs=list(pairs))
+# A code-like token: letters and digits joined by punctuation, searched as typed (after NFKC: ＧＰＬ－３ is GPL-3).
+_CODE = re.compile(r"[A-Za-z0-9]+(?:[-_./:+#]+[A-Za-z0-9]+)*")
+_JOINERS = re.compile(r"[-_./:+#]+")
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”|「([^」]+)」|『([^』]+)』')
 
 
 def quote(term: str) -> str:
@@ -152,9 +76,34 @@ def quote(term: str) -> str:
     return fts_query([term])
 
 
+def exact_strings(text: str) -> list[str]:
+    """The question's quoted phrases and code-like tokens (letters with digits, or punctuation inside)."""
+    text = unicodedata.normalize("NFKC", text.replace("\x00", " "))
+    found: dict[str, None] = {}
+    for match in _QUOTED.finditer(text):
+        phrase = " ".join(next(group for group in match.groups() if group is not None).split())
+        if len(phrase) >= MIN_EXACT:
+            found.setdefault(phrase)
+    for match in _CODE.finditer(text):
+        token = match.group()
+        if len(token) >= MIN_EXACT and _code_like(token):
+            found.setdefault(token)
+    return list(found)[:EXACT_STRINGS]
+
+
+def _code_like(token: str) -> bool:
+    """Letters with digits (sha256, Q4_K_M), digits joined (5.6.1, 2024-05-01), or an identifier or a
+    file name (snake_case, README.md); not a hyphenated word (third-party) nor an abbreviation (e.g)."""
+    digits = any(ch.isdigit() for ch in token)
+    if digits:
+        return any(ch.isalpha() for ch in token) or not token.isdigit()
+    parts = _JOINERS.split(token)
+    return len(parts) > 1 and re.search(r"[_./:+#]", token) is not None and any(len(part) > 1 for part in parts)
+
+
 def keyword_query(text: str) -> str | None:
-    """An FTS5 MATCH expression for a question (English, Chinese or both); None when nothing usable."""
-    terms = query_terms(text).fts
+    """The FTS5 MATCH expression of a question over the terms index (every term); None when it has none."""
+    terms = normalize.query_terms(text)[:MAX_TERMS]
     return " OR ".join(quote(term) for term in terms) if terms else None
 
 
@@ -163,36 +112,92 @@ def keyword_search(
 ) -> list[tuple[int, float]]:
     """``(chunk_id, score)`` of the chunks of these collections that best match ``text``, best first.
 
-    The score is lower-is-better: FTS5's bm25 (negative; text weighted over
-    heading), lifted for the common terms and 2-character words a chunk
-    also holds; or, when no term is rare enough for bm25 (or without FTS5),
-    minus a count of the terms found. Never raises for odd input: an
-    unusable question, or one SQLite refuses, finds nothing.
+    The score is lower-is-better: FTS5's bm25 (negative), lifted for the
+    common terms, adjacent terms and exact strings a chunk holds; or, when
+    no term is rare enough for bm25, minus a count of the terms found.
+    Never raises for odd input: an unusable question, or one SQLite
+    refuses, finds nothing.
     """
     collections = sorted({int(c) for c in collection_ids})
     if k <= 0 or not collections:
         return []
-    terms = query_terms(text)
-    if not terms.fts and not terms.pairs:
-        return []
     try:
-        if not terms.fts or not has_fts(conn):
-            return _search_like(conn, collections, terms.fts + terms.pairs, k)
+        terms = normalize.query_terms(text)[:MAX_TERMS]
+        exact = exact_strings(text)
+        if not terms and not exact:
+            return []
+        if not has_terms(conn):
+            return _search_like(conn, collections, text, k)
         scope = None if _covers_all(conn, collections) else collections
-        rare = [term for term in terms.fts if _count(conn, term, COMMON_DF) < COMMON_DF]
-        common = [term for term in terms.fts if term not in rare]
+        counts = {term: _count(conn, term, COMMON_DF) for term in terms}
+        rare = [term for term in terms if 0 < counts[term] < COMMON_DF]
+        common = [term for term in terms if counts[term] >= COMMON_DF]
         if rare:
-            return _search_bm25(conn, scope, rare, common + terms.pairs, k)
-        return _search_all_of(conn, scope, common, terms.pairs, k)
-    except sqlite3.OperationalError as exc:
+            hits = _search_bm25(conn, scope, rare, k * RERANK_CANDIDATES)
+        elif common:
+            hits = _search_all_of(conn, scope, common, k)
+        else:
+            hits = []
+        found = _search_exact(conn, scope, exact, k * EXACT_CANDIDATES) if exact else {}
+        return _rerank(conn, hits, terms, common, found, len(exact), k)
+    except (sqlite3.Error, ValueError) as exc:
         log.warning("Keyword search for %r failed: %s", text[:80], exc)
         return []
 
 
+def explain(conn: sqlite3.Connection, chunk_id: int, text: str) -> dict[str, Any]:
+    """Why a chunk matches ``text``: the question's terms it holds, where they are, its exact strings.
+
+    ``text_spans``/``heading_spans`` are (start, end) ranges of the chunk's original text and heading to
+    highlight (its terms, and its exact strings whole). Never raises for odd input; a chunk without
+    terms (or gone) matches nothing."""
+    out: dict[str, Any] = {"query_terms": [], "text_terms": [], "title_terms": [], "common_terms": [],
+                           "adjacent": [], "exact": [], "text_spans": [], "heading_spans": []}
+    try:
+        terms = normalize.query_terms(text)[:MAX_TERMS]
+        out["query_terms"] = terms
+        row = conn.execute("SELECT text, heading FROM kb_chunks WHERE id = ?", (int(chunk_id),)).fetchone()
+        if row is None:
+            return out
+        body, heading = str(row[0]), str(row[1])
+        stored = _stored_terms(conn, [int(chunk_id)]).get(int(chunk_id))
+        if stored is None:   # no terms index: what it would hold
+            stored = (chunk_terms(heading, body).split(), [])
+        have, title = set(stored[0]), set(stored[1])
+        out["text_terms"] = [t for t in terms if t in have]
+        out["title_terms"] = [t for t in terms if t in title]
+        if has_terms(conn):
+            out["common_terms"] = [t for t in terms if (t in have or t in title)
+                                   and _count(conn, t, COMMON_DF) >= COMMON_DF]
+        out["adjacent"] = [f"{a} {b}" for a, b in _adjacent_pairs(terms, stored[0])]
+        folded = normalize.fold(f"{heading}\n{body}")
+        out["exact"] = [s for s in exact_strings(text) if normalize.fold(s) in folded]
+        out["text_spans"] = _merged(normalize.spans(body, out["text_terms"]) + _found(body, out["exact"]))
+        out["heading_spans"] = _merged(normalize.spans(heading, out["text_terms"]) + _found(heading, out["exact"]))
+    except (sqlite3.Error, ValueError) as exc:
+        log.warning("Explaining chunk %s for %r failed: %s", chunk_id, text[:80], exc)
+    return out
+
+
+def _found(text: str, strings: Iterable[str]) -> list[tuple[int, int]]:
+    """Where ``strings`` occur in ``text``, in any case."""
+    return [m.span() for s in strings for m in re.finditer(re.escape(s), text, re.IGNORECASE)]
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Ranges sorted, overlapping or touching ones joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(end, out[-1][1]))
+        else:
+            out.append((start, end))
+    return out
+
+
 def has_fts(conn: sqlite3.Connection) -> bool:
-    return conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (FTS_TABLE,)
-    ).fetchone() is not None
+    """Whether keyword search has its FTS5 terms index here."""
+    return has_terms(conn)
 
 
 def _in(values: Sequence[int]) -> str:
@@ -219,54 +224,36 @@ def _count(conn: sqlite3.Connection, term: str, cap: int) -> int:
     return int(row[0])
 
 
-def _matching(scope: list[int] | None) -> tuple[str, list[int]]:
-    """FROM and WHERE for FTS rows, joined to kb_chunks only when collections must be filtered.
+def _matching(table: str, scope: list[int] | None) -> tuple[str, list[int]]:
+    """FROM and WHERE for an FTS table's rows, joined to kb_chunks only when collections must be filtered.
 
     CROSS JOIN keeps the FTS table outside: otherwise SQLite may walk the
     collection's chunks and run the MATCH once per chunk.
     """
     if scope is None:
-        return f"{FTS_TABLE} WHERE {FTS_TABLE} MATCH ?", []
+        return f"{table} WHERE {table} MATCH ?", []
     return (
-        f"{FTS_TABLE} CROSS JOIN kb_chunks c ON c.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH ? AND c.collection_id IN ({_in(scope)})",
+        f"{table} CROSS JOIN kb_chunks c ON c.id = {table}.rowid "
+        f"WHERE {table} MATCH ? AND c.collection_id IN ({_in(scope)})",
         scope,
     )
 
 
-def _texts(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str]]:
-    rows = conn.execute(f"SELECT id, text, heading FROM kb_chunks WHERE id IN ({_in(ids)})", ids)
-    return {int(row[0]): (row[1].lower(), row[2].lower()) for row in rows}
-
-
-def _search_bm25(
-    conn: sqlite3.Connection, scope: list[int] | None, terms: list[str], lifting: list[str], k: int
-) -> list[tuple[int, float]]:
-    source, params = _matching(scope)
+def _search_bm25(conn: sqlite3.Connection, scope: list[int] | None, terms: list[str],
+                 limit: int) -> list[tuple[int, float]]:
+    source, params = _matching(FTS_TABLE, scope)
     sql = f"""
-        SELECT {FTS_TABLE}.rowid, bm25({FTS_TABLE}, {TEXT_WEIGHT}, {HEADING_WEIGHT}) AS score
+        SELECT {FTS_TABLE}.rowid, bm25({FTS_TABLE}, {TEXT_WEIGHT}, {TITLE_WEIGHT}) AS score
         FROM {source} ORDER BY score, {FTS_TABLE}.rowid LIMIT ?
     """
-    limit = k * RERANK_CANDIDATES if lifting else k
     match = " OR ".join(quote(term) for term in terms)
-    hits = [(int(row[0]), float(row[1])) for row in conn.execute(sql, [match, *params, limit])]
-    if not lifting or not hits:
-        return hits[:k]
-    texts = _texts(conn, [chunk_id for chunk_id, _ in hits])
-    lifted = []
-    for chunk_id, score in hits:
-        body, heading = texts.get(chunk_id, ("", ""))
-        found = sum(term in body or term in heading for term in lifting)
-        lifted.append((chunk_id, score * (1.0 + LIFT * found / len(lifting))))
-    lifted.sort(key=lambda hit: (hit[1], hit[0]))
-    return lifted[:k]
+    return [(int(row[0]), float(row[1])) for row in conn.execute(sql, [match, *params, limit])]
 
 
-def _search_all_of(
-    conn: sqlite3.Connection, scope: list[int] | None, terms: list[str], pairs: list[str], k: int
-) -> list[tuple[int, float]]:
+def _search_all_of(conn: sqlite3.Connection, scope: list[int] | None, terms: list[str],
+                   k: int) -> list[tuple[int, float]]:
     """Every term is common: chunks holding all of them (or, failing that, any), scored by counts."""
-    source, params = _matching(scope)
+    source, params = _matching(FTS_TABLE, scope)
     sql = f"SELECT {FTS_TABLE}.rowid FROM {source} LIMIT ?"
     ids: list[int] = []
     for joiner in (" AND ", " OR "):
@@ -274,53 +261,124 @@ def _search_all_of(
         ids = [int(row[0]) for row in conn.execute(sql, [match, *params, k * SCAN_CANDIDATES])]
         if ids or len(terms) == 1:
             break
-    if not ids:
-        return []
-    texts = _texts(conn, ids)
-    hits = [(chunk_id, _count_score(*texts.get(chunk_id, ("", "")), terms + pairs)) for chunk_id in ids]
+    stored = _stored_terms(conn, ids)
+    hits = [(chunk_id, _count_score(*stored.get(chunk_id, ([], [])), terms)) for chunk_id in ids]
     hits.sort(key=lambda hit: (hit[1], hit[0]))
-    return hits[:k]
+    return hits
 
 
-def _count_score(body: str, heading: str, terms: Sequence[str]) -> float:
-    """Minus the terms' weight in a chunk (lowercase text): 1 + log(count) each, plus a little for the heading."""
+def _count_score(text_terms: Sequence[str], title_terms: Sequence[str], terms: Iterable[str]) -> float:
+    """Minus the terms' weight in a chunk: 1 + log(count) each in the text, TITLE_WEIGHT in the title."""
+    counts: dict[str, int] = {}
+    for term in text_terms:
+        counts[term] = counts.get(term, 0) + 1
+    title = set(title_terms)
     score = 0.0
     for term in terms:
-        count = body.count(term)
-        if count:
-            score += TEXT_WEIGHT * (1.0 + math.log(count))
-        if term in heading:
-            score += HEADING_WEIGHT
+        if counts.get(term):
+            score += TEXT_WEIGHT * (1.0 + math.log(counts[term]))
+        if term in title:
+            score += TITLE_WEIGHT
     return -score
 
 
-def _search_like(
-    conn: sqlite3.Connection, collections: list[int], terms: list[str], k: int
-) -> list[tuple[int, float]]:
-    """A bounded scan: the longest terms, at most ``k × LIKE_CANDIDATES`` chunks, ``LIKE_BUDGET_S`` seconds."""
-    chosen = sorted(terms, key=len, reverse=True)[:LIKE_TERMS]
+def _search_exact(conn: sqlite3.Connection, scope: list[int] | None, strings: list[str],
+                  limit: int) -> dict[int, int]:
+    """Chunk id → how many of ``strings`` its raw text holds (trigram index; at most ``EXACT_BUDGET_S``)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (TRIGRAM_TABLE,)).fetchone():
+        return {}
+    source, params = _matching(TRIGRAM_TABLE, scope)
+    sql = f"SELECT {TRIGRAM_TABLE}.rowid FROM {source} LIMIT ?"
+    found: dict[int, int] = {}
+    deadline = time.monotonic() + EXACT_BUDGET_S
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        for string in strings:
+            for row in conn.execute(sql, [quote(string), *params, limit]):
+                found[int(row[0])] = found.get(int(row[0]), 0) + 1
+    except sqlite3.OperationalError as exc:
+        if "interrupt" not in str(exc).lower():
+            raise
+        log.info("Exact lookup stopped after %.2f s with %d chunks", EXACT_BUDGET_S, len(found))
+    finally:
+        conn.set_progress_handler(None, 0)
+    return found
+
+
+def _stored_terms(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
+    """The terms index's (text terms, title terms) of these chunks."""
+    if not ids or not has_terms(conn):
+        return {}
+    rows = conn.execute(f"SELECT rowid, terms, title FROM {FTS_TABLE} WHERE rowid IN ({_in(ids)})", ids)
+    return {int(row[0]): (str(row[1]).split(), str(row[2]).split()) for row in rows}
+
+
+def _adjacent_pairs(terms: Sequence[str], sequence: Sequence[str]) -> list[tuple[str, str]]:
+    """The question's neighbouring term pairs that are also neighbours in ``sequence`` (in that order)."""
+    wanted = set(zip(terms, terms[1:]))
+    if not wanted:
+        return []
+    found = {pair for pair in zip(sequence, sequence[1:]) if pair in wanted}
+    return [pair for pair in zip(terms, terms[1:]) if pair in found]
+
+
+def _rerank(conn: sqlite3.Connection, hits: list[tuple[int, float]], terms: list[str], common: list[str],
+            exact: dict[int, int], exact_total: int, k: int) -> list[tuple[int, float]]:
+    """Lift candidates for common terms and adjacent terms (factors), then for exact strings (``EXACT_BOOST``
+    × the best score so far, in proportion to the strings held); the best ``k``."""
+    scores = dict(hits)
+    weakest = max(scores.values()) if scores else -1.0
+    for chunk_id in exact:   # chunks bm25 missed start as the weakest candidate
+        scores.setdefault(chunk_id, min(weakest, -1e-6))
+    if not scores:
+        return []
+    pairs = max(1, len(terms) - 1)
+    stored = _stored_terms(conn, list(scores))
+    ranked = []
+    for chunk_id, score in scores.items():
+        text_terms, title_terms = stored.get(chunk_id, ([], []))
+        factor = 1.0
+        if common:
+            have = set(text_terms) | set(title_terms)
+            factor += LIFT * sum(term in have for term in common) / len(common)
+        if len(terms) > 1:
+            factor += PROXIMITY * len(_adjacent_pairs(terms, text_terms)) / pairs
+        ranked.append((chunk_id, score * factor))
+    if exact_total:
+        best = min(score for _, score in ranked)
+        ranked = [(chunk_id, score + EXACT_BOOST * best * exact.get(chunk_id, 0) / exact_total)
+                  for chunk_id, score in ranked]
+    ranked.sort(key=lambda hit: (hit[1], hit[0]))
+    return ranked[:k]
+
+
+def _search_like(conn: sqlite3.Connection, collections: list[int], text: str, k: int) -> list[tuple[int, float]]:
+    """No FTS5: a bounded scan for the question's longest words (unstemmed) and Chinese grams."""
+    folded = normalize.fold(text)
+    words = [w for w in re.findall(r"\w+", folded) if w not in normalize.STOPWORDS and len(w) >= 2]
+    chosen = sorted(dict.fromkeys(words + normalize.query_terms(text)), key=len, reverse=True)[:LIKE_TERMS]
     if not chosen:
         return []
     where = " OR ".join(["c.text LIKE ? ESCAPE '\\'"] * len(chosen))
-    sql = f"""
-        SELECT c.id, c.text, c.heading FROM kb_chunks c
-        WHERE c.collection_id IN ({_in(collections)}) AND ({where})
-        LIMIT ?
-    """
+    sql = f"SELECT c.id, c.text, c.heading FROM kb_chunks c WHERE c.collection_id IN ({_in(collections)}) " \
+          f"AND ({where}) LIMIT ?"
     params = [*collections, *(like_pattern(t) for t in chosen), k * LIKE_CANDIDATES]
     deadline = time.monotonic() + LIKE_BUDGET_S
-    rows: list[tuple[int, str, str]] = []
+    rows: list[tuple[int, str]] = []
     conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
     try:
         cursor = conn.execute(sql, params)
         while batch := cursor.fetchmany(256):
-            rows.extend((int(r[0]), r[1], r[2]) for r in batch)
+            rows.extend((int(r[0]), normalize.fold(f"{r[2]}\n{r[1]}")) for r in batch)
     except sqlite3.OperationalError as exc:
         if "interrupt" not in str(exc).lower():
             raise
         log.info("Keyword scan stopped after %.2f s with %d chunks", LIKE_BUDGET_S, len(rows))
     finally:
         conn.set_progress_handler(None, 0)
-    hits = [(chunk_id, _count_score(body.lower(), heading.lower(), chosen)) for chunk_id, body, heading in rows]
+    hits = [(chunk_id, -sum(1.0 + math.log(n) for n in (body.count(t) for t in chosen) if n))
+            for chunk_id, body in rows]
+    hits = [hit for hit in hits if hit[1] < 0]
     hits.sort(key=lambda hit: (hit[1], hit[0]))
     return hits[:k]

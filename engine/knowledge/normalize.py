@@ -139,19 +139,31 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_terms(fold(text), question=True)))
 
 
-def _folded_map(text: str) -> tuple[str, list[int]]:
-    """``fold(text)`` with, for each of its characters, the index of the original character it came from."""
+def _folded_map(text: str) -> tuple[str, list[int], list[int]]:
+    """``fold(text)`` with, for each of its characters, the (start, end) of the original characters it came from.
+
+    A character is folded together with the combining marks after it (``a`` + U+0301 is ``á``, as
+    ``fold`` composes it), so that the highlight covers the marks too."""
     removed = [False] * len(text)
     for gloss in _GLOSS.finditer(text):
         removed[gloss.start():gloss.end()] = [True] * (gloss.end() - gloss.start())
     chars: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(text):
         if removed[i]:
+            i += 1
             continue
-        folded = ch.lower() if ch.isascii() else unicodedata.normalize("NFKC", ch).casefold()
+        end = i + 1
+        while end < len(text) and not removed[end] and unicodedata.combining(text[end]):
+            end += 1
+        piece = text[i:end]
+        folded = piece.lower() if piece.isascii() else unicodedata.normalize("NFKC", piece).casefold()
         chars.extend(folded)
-        origin.extend([i] * len(folded))
+        starts.extend([i] * len(folded))
+        ends.extend([end] * len(folded))
+        i = end
     folded = "".join(chars)
     if _has_cjk(folded):
         converted = _t2s.convert(folded)
@@ -159,7 +171,7 @@ def _folded_map(text: str) -> tuple[str, list[int]]:
             folded = converted
         else:   # a phrase changed length: convert character by character to keep the map
             folded = "".join(_t2s.convert(ch) if len(_t2s.convert(ch)) == 1 else ch for ch in folded)
-    return folded, origin
+    return folded, starts, ends
 
 
 def spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
@@ -167,7 +179,7 @@ def spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     wanted = set(terms)
     if not wanted or not text:
         return []
-    folded, origin = _folded_map(text)
+    folded, starts, ends = _folded_map(text)
     found: list[tuple[int, int]] = []
     for match in _TOKEN.finditer(folded):
         run, word = match.group(1), match.group(2)
@@ -176,9 +188,9 @@ def spans(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
             for offset, gram in enumerate(grams):
                 if gram in wanted:
                     first = match.start() + offset
-                    found.append((origin[first], origin[first + len(gram) - 1] + 1))
+                    found.append((starts[first], ends[first + len(gram) - 1]))
         elif _stem(word) in wanted and word not in STOPWORDS:
-            found.append((origin[match.start()], origin[match.end() - 1] + 1))
+            found.append((starts[match.start()], ends[match.end() - 1]))
     found.sort()
     merged: list[tuple[int, int]] = []
     for start, end in found:

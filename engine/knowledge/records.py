@@ -78,6 +78,9 @@ class Hit:
     vector_rank: int | None = None      # 1-based
     keyword_score: float | None = None  # FTS5 bm25 (lower is better), when the keyword search found it
     keyword_rank: int | None = None
+    rerank_score: float | None = None   # the rerank's score (higher is better), in mode "hybrid+rerank"
+    # what the rerank score is made of: ("prior", …) and rerank.FEATURES ("coverage", "window", …)
+    rerank_parts: tuple[tuple[str, float], ...] = ()
 
     def where(self) -> str:
         """'GPL-3, page 2, lines 10–24' style location, without the folder."""

@@ -147,6 +147,7 @@ class CatalogEntry:
     architecture: Architecture | None = None
     description: str = ""
     verified: bool = False                   # sizes and hashes filled from the Hub by refresh()
+    dimensions: int | None = None            # an embedding model's vector size
 
     def has(self, capability: str) -> bool:
         return capability in self.capabilities
@@ -292,7 +293,8 @@ class _Reader:
             architecture=Architecture(*(self.positive(arch, k, f"{where}.architecture")
                                         for k in ("layers", "kv_heads", "head_dim"))) if arch else None,
             description=g(obj, "description", where, str, optional=True) or "",
-            verified=g(obj, "verified", where, bool))
+            verified=g(obj, "verified", where, bool),
+            dimensions=self.positive(obj, "dimensions", where, optional=True))
         if not _SLUG.match(entry.id):
             raise self.fail(f"{where}.id", f"({entry.id!r}) is not a lowercase slug")
         try:
@@ -370,15 +372,23 @@ def catalog_dict(catalog: Catalog) -> dict[str, Any]:
         "starter": None if s is None else {
             "entry": s.entry_id, "source": {"kind": "pypi", "package": s.package, "version": s.version,
                                             "path": s.path_in_wheel}, "file": _file_dict(s.file)},
-        "entries": [{"id": e.id, "name": e.name, "description": e.description, "repo": e.repo,
-                     "licence": e.licence, "parameters": e.parameters, "trained_context": e.trained_context,
-                     "capabilities": list(e.capabilities), "languages": list(e.languages),
-                     "chat_template_family": e.chat_template_family,
-                     "architecture": None if e.architecture is None else {
-                         "layers": e.architecture.layers, "kv_heads": e.architecture.kv_heads,
-                         "head_dim": e.architecture.head_dim},
-                     "verified": e.verified, "files": [_file_dict(f) for f in e.files]}
-                    for e in catalog.entries]}
+        "entries": [_entry_dict(e) for e in catalog.entries]}
+
+
+def _entry_dict(e: CatalogEntry) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": e.id, "name": e.name, "description": e.description, "repo": e.repo, "licence": e.licence,
+        "parameters": e.parameters, "trained_context": e.trained_context, "capabilities": list(e.capabilities),
+        "languages": list(e.languages)}
+    if e.dimensions is not None:   # embedding models only
+        entry["dimensions"] = e.dimensions
+    entry.update({
+        "chat_template_family": e.chat_template_family,
+        "architecture": None if e.architecture is None else {
+            "layers": e.architecture.layers, "kv_heads": e.architecture.kv_heads,
+            "head_dim": e.architecture.head_dim},
+        "verified": e.verified, "files": [_file_dict(f) for f in e.files]})
+    return entry
 
 
 def _dumps(value: Any, indent: str = "") -> str:

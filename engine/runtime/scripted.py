@@ -16,12 +16,13 @@ from typing import Iterator
 from engine import errors
 from engine.sampling import CancelToken, Sampling
 from engine.models.templates import builtin_template
-from engine.runtime.client import Done, ModelInfo
+from engine.runtime.client import Done, EmbedderInfo, ModelInfo
 
 
 class ScriptedRuntime:
     def __init__(self) -> None:
         self.info: ModelInfo | None = None
+        self.embedder: EmbedderInfo | None = None   # none held: a subclass that embeds loads one per use
         self.replies: list[list[str]] = []    # scripted replies, used in order (then "Reply n")
         self.delay = 0.0                      # seconds between pieces
         self.crash_after: int | None = None   # raise ModelCrashed after this many pieces

@@ -239,7 +239,47 @@ def m004_attachments(db: Database) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge, m004_attachments]
+def fts5_supported(db: Database) -> bool:
+    """Whether this SQLite has FTS5 (Python's builds do; a system library may not)."""
+    return bool(db.execute("SELECT sqlite_compileoption_used('ENABLE_FTS5')").fetchone()[0])
+
+
+def m005_terms(db: Database) -> None:
+    """Keyword terms of each chunk (English stems, Chinese two-character grams, file title) in an FTS5
+    table of plain tokens.
+
+    The terms are computed in Python (engine.knowledge.normalize), so FTS5 only splits them: the ``ascii``
+    tokenizer splits on ASCII spaces and punctuation, which terms never hold, and keeps every other
+    character. A normal (content-storing) table: SQLite 3.40 cannot delete from a contentless one without
+    the old values, and the trigger below could not compute them. Statements run one by one, not through
+    ``executescript``, which would commit the migration's transaction halfway. The chunks indexed before
+    this migration get their terms when the knowledge base first opens the database
+    (``engine.knowledge.terms.fill_missing``): how text becomes terms is the knowledge layer's business.
+    """
+    if not fts5_supported(db):
+        return  # keyword search scans instead
+    conn = db.conn
+    conn.execute("CREATE VIRTUAL TABLE kb_terms_fts USING fts5(terms, title, tokenize='ascii')")
+    conn.execute(
+        """
+        CREATE TRIGGER kb_terms_fts_delete AFTER DELETE ON kb_chunks BEGIN
+            DELETE FROM kb_terms_fts WHERE rowid = old.id;
+        END
+        """
+    )
+
+
+def m006_collection_embedder(db: Database) -> None:
+    """Each collection's own embedding model: a model file's path or an installed model's name.
+
+    NULL (every collection made before) means the knowledge base's default embedder, the one those
+    collections were embedded with.
+    """
+    db.conn.execute("ALTER TABLE kb_collections ADD COLUMN embedder TEXT")
+
+
+MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge, m004_attachments, m005_terms,
+                               m006_collection_embedder]
 
 
 def applied(db: Database) -> list[str]:

@@ -25,9 +25,11 @@ from desktop.cli.main import _build_parser
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "tests" / "data" / "cli_help.txt"
 COMMANDS = ["", "chat", "history", "history list", "history show", "history search", "history export", "kb",
-            "kb create", "kb add", "kb index", "kb status", "kb list", "kb rm", "kb search", "ask", "models",
+            "kb create", "kb add", "kb index", "kb status", "kb list", "kb rm", "kb search", "kb embedder",
+            "kb embedders", "ask", "models",
             "models search", "models files", "models fit", "models pull", "models list", "models rm",
-            "models import", "prompt", "bench", "bench engine", "bench kb", "bench gui", "bench templates", "screenshot"]
+            "models import", "prompt", "bench", "bench engine", "bench kb", "bench gui", "bench kb-quality",
+            "bench templates", "screenshot"]
 
 
 def _help(command: str) -> str:

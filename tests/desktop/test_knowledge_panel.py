@@ -114,12 +114,11 @@ def new_collection(qtbot, window: KnowledgeWindow, name: str) -> None:
 
 def ask(qtbot, window: KnowledgeWindow, query: str) -> list[list[str]]:
     window.tabs.setCurrentIndex(2)
-    window.query.setText(query)
-    qtbot.keyClick(window.query, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: window.hits.rowCount() > 0 and "Searching" not in window.hits_status.text(),
-                    timeout=30_000)
-    return [[window.hits.item(r, c).text() for c in range(window.hits.columnCount())]
-            for r in range(window.hits.rowCount())]
+    tab = window.retrieval
+    tab.query.setText(query)
+    qtbot.keyClick(tab.query, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: tab.hits.rowCount() > 0 and "Searching" not in tab.status.text(), timeout=30_000)
+    return [[tab.hits.item(r, c).text() for c in range(tab.hits.columnCount())] for r in range(tab.hits.rowCount())]
 
 
 def jobs_and_state(name: str) -> tuple[int, str]:
@@ -161,18 +160,19 @@ def test_drop_a_folder_index_see_problems_and_test_retrieval(qtbot, knowledge: K
     assert problems["budget.xlsx"][1] == "skipped" and ".xlsx" in problems["budget.xlsx"][2]
     assert window.tabs.tabText(1) == "Problems (2)" and window.retry_button.isEnabled()
 
+    table = window.retrieval.hits
     hits = ask(qtbot, window, "how long should I steep green tea?")
-    assert hits[0][4] in ("tea.txt", "chinese.md") and hits[0][2] != "—"
-    assert float(hits[0][1]) >= float(hits[-1][1])
-    assert ask(qtbot, window, "绿茶用多少度的水冲泡")[0][4] == "chinese.md"
+    assert hits[0][table.FILE] in ("tea.txt", "chinese.md") and hits[0][table.VECTOR] != "—"
+    assert float(hits[0][table.RERANK]) >= float(hits[-1][table.RERANK])
+    assert ask(qtbot, window, "绿茶用多少度的水冲泡")[0][table.FILE] == "chinese.md"
     hits = ask(qtbot, window, "who polished the brass lamp in the lighthouse?")
-    assert hits[0][4] == "lighthouse.pdf" and hits[0][5] == "2", hits[0]
+    assert hits[0][table.FILE] == "lighthouse.pdf" and hits[0][table.PAGE] == "2", hits[0]
 
     with catching_file_urls() as catcher:
-        rect = window.hits.visualItemRect(window.hits.item(0, 4))
-        assert window.hits.viewport().rect().contains(rect.center())
-        qtbot.mouseClick(window.hits.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-        qtbot.mouseDClick(window.hits.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        rect = table.visualItemRect(table.item(0, table.FILE))
+        assert table.viewport().rect().contains(rect.center())
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
         qtbot.waitUntil(lambda: bool(catcher.urls))
     assert catcher.urls[0].toLocalFile() == str(folder / "lighthouse.pdf")
     assert catcher.urls[0].fragment() == "page=2"
@@ -198,7 +198,7 @@ def test_drop_a_folder_index_see_problems_and_test_retrieval(qtbot, knowledge: K
         qtbot.waitUntil(lambda: third.table.rowCount() == 1, timeout=30_000)
         assert row(third, "Notes") == ["Notes", "6", chunks, "Ready"]
         assert [r[0] for r in third.problems.rows()] == ["budget.xlsx"]
-        assert ask(qtbot, third, "reef the mainsail")[0][4] == "broken.docx"
+        assert ask(qtbot, third, "reef the mainsail")[0][table.FILE] == "broken.docx"
     finally:
         restarted.stop(timeout=60)
 
@@ -246,7 +246,8 @@ def test_new_files_in_a_watched_folder_are_indexed_without_a_click(qtbot, knowle
 
     (folder / "sub" / "bees.md").write_text("# Bees\n\nHoneybees dance to tell the hive where flowers are.\n")
     wait_ready(qtbot, window, "Watched", "2", timeout=30_000)
-    assert ask(qtbot, window, "how do honeybees tell the hive where the flowers are")[0][4] == "bees.md"
+    assert ask(qtbot, window, "how do honeybees tell the hive where the flowers are")[0][
+        window.retrieval.hits.FILE] == "bees.md"
 
     (folder / "newdir").mkdir()  # a new subfolder is watched too
     qtbot.waitUntil(lambda: str(folder / "newdir") in knowledge.watcher.watched(), timeout=30_000)

@@ -99,6 +99,7 @@ def fake() -> EmbeddingScripted:
 
 @pytest.fixture
 def app(qtbot, smollm2_path: Path, fake: EmbeddingScripted, tmp_path: Path) -> Iterator[HearthApp]:
+    (tmp_path / "bag.gguf").touch()   # a collection's model file must exist; the scripted runtime never reads it
     index_collection(fake, tmp_path / "bag.gguf", write_docs(tmp_path / "docs"))
     hearth = make_app(qtbot, smollm2_path, runtime=fake, embedder=tmp_path / "bag.gguf")
     qtbot.waitUntil(lambda: hearth.window.conversation is not None and hearth.window.info is not None)

@@ -1,12 +1,15 @@
 """Chunking: sizes, overlap, structure (headings, code, pages) and line ranges that point at the text."""
 from __future__ import annotations
 
+import itertools
 import random
 import re
 import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from engine.knowledge.chunking import chunk, estimate_tokens
 from engine.knowledge.extract import extract
@@ -175,3 +178,158 @@ def test_fifty_megabytes_of_text_chunk_in_well_under_thirty_seconds(tmp_path: Pa
     print(f"\n50 MB text: {seconds:.1f} s to extract and chunk, {len(chunks)} chunks")
     assert seconds < 30
     assert chunks[-1].line_end == path.read_text().count("\n") - 1
+
+
+# --- Chinese: sentence ends, words and numbers with their units ------------------------------------
+
+CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+
+
+def one_paragraph(text: str, *, target: int, overlap: int, limit: int) -> list[ChunkDraft]:
+    return chunk(Extracted("x.txt", "text", [Section(text, "paragraph", 1, 1)]),
+                 target_tokens=target, overlap_tokens=overlap, max_tokens=limit)
+
+
+def placed(text: str, chunks: list[ChunkDraft]) -> list[tuple[int, int]]:
+    """(start, end) of each chunk in ``text``: the first starts the text, each next one starts inside or
+    right after the one before it (past whitespace), the last ends the text. Fails when no such
+    placement exists. (Repetitive text may allow several; a search finds one.)"""
+    last = len(text.rstrip())
+    failed: set[tuple[int, int]] = set()
+
+    def place(i: int, lo: int, hi: int) -> list[tuple[int, int]] | None:
+        piece = chunks[i].text
+        start = text.find(piece, lo)
+        while 0 <= start <= hi:
+            end = start + len(piece)
+            if (i, start) not in failed:
+                if i == len(chunks) - 1:
+                    if end == last:
+                        return [(start, end)]
+                else:
+                    rest = place(i + 1, start, end + len(text[end:]) - len(text[end:].lstrip()))
+                    if rest is not None:
+                        return [(start, end), *rest]
+                failed.add((i, start))
+            start = text.find(piece, start + 1)
+        return None
+
+    lead = len(text) - len(text.lstrip())
+    spans = place(0, lead, lead)
+    assert spans is not None, "the chunks do not give back the text"
+    return spans
+
+
+def rebuilt(text: str, chunks: list[ChunkDraft], spans: list[tuple[int, int]]) -> str:
+    """The chunks put back together, each without the overlap it repeats from the one before."""
+    out = chunks[0].text
+    for (start, end), (_, before_end), c in zip(spans[1:], spans, chunks[1:]):
+        out += text[before_end:start] + c.text[max(0, before_end - start):]
+    return out
+
+
+def test_chinese_sentences_end_at_full_and_ascii_marks_with_their_closing_quotes() -> None:
+    sentences = ["他问道：“今天的会议几点开始？”", "会议改到了下午三点；", "请大家准时参加;", "资料已经发到群里了!",
+                 "有问题吗?", "「好的。」", "我们明天再讨论这个方案；"] * 12
+    text = "".join(sentences)
+    chunks = one_paragraph(text, target=30, overlap=0, limit=60)
+    assert "".join(c.text for c in chunks) == text
+    ends = set(itertools.accumulate(len(s) for s in sentences))
+    offset = 0
+    for c in chunks:
+        offset += len(c.text)
+        assert offset in ends, c.text        # every chunk ends where a sentence (and its quote) ends
+        assert not c.text.startswith(("”", "」")), c.text
+    assert {c.text[-1] for c in chunks} >= {"；", "!"}   # marks that end a sentence, not only 。！？
+
+
+def test_a_line_break_inside_a_chinese_sentence_is_not_a_sentence_end() -> None:
+    text = ("检索增强生成先从文档中找出相关段落再交给模型回答问题这样模型就能引用用户自己的文件\n"
+            "而不必依赖训练时记住的知识。") * 6
+    chunks = one_paragraph(text, target=50, overlap=0, limit=100)
+    assert all(c.text.endswith("。") for c in chunks), [c.text[-5:] for c in chunks]
+
+
+def test_a_long_chinese_sentence_is_cut_after_commas_not_inside_words() -> None:
+    clauses = ["本地模型需要4.5 GB内存", "参数量约为7B", "上下文长度可以达到32k tokens", "每批处理128 个 token",
+               "显存占用降低了30%", "温度设为0.7", "检索结果按相关性排序", "关键词搜索依然可用"]
+    text = "，".join(clauses * 8) + "。"
+    chunks = one_paragraph(text, target=40, overlap=10, limit=80)
+    assert len(chunks) > 4
+    spans = placed(text, chunks)
+    assert rebuilt(text, chunks, spans) == text
+    for (start, end), c in zip(spans, chunks):
+        assert c.text[-1] in "，。", c.text              # each ends after a comma (or the full stop)
+        assert start == 0 or text[start - 1] == "，", c.text   # and the overlap starts after one too
+    assert all(c.tokens <= 80 for c in chunks)
+
+
+def test_a_number_keeps_its_unit_when_english_is_cut_at_spaces() -> None:
+    text = " ".join(f"Model {i} needs {i}.5 GB of memory and reads {i}k tokens at {i}00 ms per batch"
+                    for i in range(1, 21))
+    chunks = one_paragraph(text, target=30, overlap=8, limit=60)
+    spans = placed(text, chunks)
+    assert rebuilt(text, chunks, spans) == text
+    for c in chunks:
+        assert not re.match(r"(GB|tokens|ms)\b", c.text), c.text
+        assert not re.search(r"\d$", c.text), c.text
+
+
+_WORDS = ["人工智能", "模型", "文件", "索引", "检索", "中文", "句子", "问题", "答案", "内存", "下载", "显卡",
+          "我们", "需要", "可以", "知识库", "向量", "关键词", "分块", "嵌入", "段落", "用户", "搜索", "结果"]
+_NUMBERS = ["4.5 GB", "7B", "32k tokens", "128 个 token", "30%", "0.7", "16 GB", "1.5B", "8k tokens", "64 个 token",
+            "12%", "0.25", "3.5 MB", "200 ms"]
+_MARKS = ["，", "、", "：", "。", "！", "？", "；", "!", "?", ";", "。”", "！」", " "]
+_ENGLISH = ["llama.cpp", "GGUF", "Qwen3", "embedding", "RAG", "BM25"]
+
+
+@st.composite
+def chinese_with_numbers(draw: st.DrawFn) -> tuple[str, list[tuple[int, int]]]:
+    """Chinese text with numbers, units, English words and punctuation; and where each number with its
+    unit is. A number is always followed by Chinese or punctuation, as in real text."""
+    parts: list[str] = []
+    glued: list[tuple[int, int]] = []
+    length = 0
+    for kind in draw(st.lists(st.sampled_from(["word"] * 6 + ["number", "mark", "mark", "english"]),
+                              min_size=20, max_size=400)):
+        if kind == "number":
+            if parts and (parts[-1][-1].isdigit() or parts[-1] in _NUMBERS):
+                parts.append("，")
+                length += 1
+            piece = draw(st.sampled_from(_NUMBERS))
+            glued.append((length, length + len(piece)))
+            parts.append(piece)
+            length += len(piece)
+            piece = draw(st.sampled_from(_WORDS + ["，", "。"]))
+        elif kind == "word":
+            piece = draw(st.sampled_from(_WORDS))
+        elif kind == "mark":
+            piece = draw(st.sampled_from(_MARKS))
+        else:
+            piece = " " + draw(st.sampled_from(_ENGLISH)) + " "
+        parts.append(piece)
+        length += len(piece)
+    return "".join(parts), glued
+
+
+@settings(max_examples=150, deadline=None)
+@given(chinese_with_numbers(), st.sampled_from([(30, 0, 60), (40, 10, 80), (60, 15, 100)]))
+def test_chinese_chunks_keep_words_and_numbers_whole_and_give_back_the_text(
+        sample: tuple[str, list[tuple[int, int]]], sizes: tuple[int, int, int]) -> None:
+    text, glued = sample
+    target, overlap, limit = sizes
+    chunks = one_paragraph(text, target=target, overlap=overlap, limit=limit)
+    assert chunks
+    spans = placed(text, chunks)
+    assert rebuilt(text, chunks, spans) == text.strip()
+    runs = [m.span() for m in CJK_RUN.finditer(text)]
+    for i, (start, end) in enumerate(spans):
+        for at, where in ((start, "starts"), (end, "ends")):
+            if (where == "starts" and i == 0) or (where == "ends" and i == len(spans) - 1):
+                continue
+            # no chunk starts with the unit (or the rest) of a number that the previous chunk holds
+            inside = [text[a:b] for a, b in glued if a < at < b]
+            assert not inside, f"chunk {i} {where} inside {inside}: {chunks[i].text!r}"
+            run = next(((a, b) for a, b in runs if a < at < b), None)
+            assert run is None or run[1] - run[0] > target, \
+                f"chunk {i} {where} inside the word run {text[run[0]:run[1]]!r}"

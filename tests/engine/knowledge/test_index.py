@@ -225,20 +225,29 @@ def test_changing_the_embedding_model_re_embeds(kb: KnowledgeBase, tmp_path: Pat
     head = data[:1 << 20].replace(b"all-MiniLM-L6-v2", b"all-MiniLM-L6-vX")
     other.write_bytes(head + data[1 << 20:])
 
-    switched = KnowledgeBase(kb.store, embed_runtime, embedder=other)
-    states = [p for p in switched.index("Notes")]
-    after = switched.collection("Notes")
+    # A knowledge base whose default is the other model leaves the collection on its own model.
+    elsewhere = KnowledgeBase(kb.store, embed_runtime, embedder=other)
+    assert [p.state for p in elsewhere.index("Notes")][-1] == "done"
+    assert elsewhere.collection("Notes").embed_model == before.embed_model
+
+    assert kb.set_embedder("Notes", other) == chunks        # the chunks the next run embeds again
+    assert kb.collection("Notes").embedder == str(other)
+    # until that run, the collection is searched by keyword only (its vectors are the old model's)
+    assert all(h.vector_score is None for h in kb.search(["Notes"], "owner scope", k=3))
+    states = [p for p in kb.index("Notes")]
+    after = kb.collection("Notes")
     assert after.embed_model and after.embed_model != before.embed_model
     assert after.embed_model.split("@")[1] != (before.embed_model or "@").split("@")[1]  # another file hash
     assert after.vectors_version == before.vectors_version + 1
     assert states[-1].state == "done" and states[-1].total == 4  # every indexed file was embedded again
-    st = switched.status("Notes")
+    st = kb.status("Notes")
     assert st.chunks == chunks and st.embedded == chunks
-    hit = switched.search(["Notes"], "what happens when the owner goes out of scope", k=1)[0]
+    hit = kb.search(["Notes"], "what happens when the owner goes out of scope", k=1)[0]
     assert Path(hit.path).name == "rust.md" and hit.vector_score is not None
-    # The first model's knowledge base no longer compares vectors with this collection (keyword only).
-    stale = kb.search(["Notes"], "owner scope", k=3)
-    assert all(h.vector_score is None for h in stale)
+    # Any knowledge base embeds the question with the collection's own model, whatever its default.
+    again = elsewhere.search(["Notes"], "what happens when the owner goes out of scope", k=1)[0]
+    assert again.chunk_id == hit.chunk_id and again.vector_score == pytest.approx(hit.vector_score, abs=1e-4)
+    assert kb.set_embedder("Notes", other) == 0             # the same model again: nothing to redo
 
 
 def test_a_big_run_merges_the_keyword_index(kb: KnowledgeBase, tmp_path: Path,

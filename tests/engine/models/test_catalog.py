@@ -66,7 +66,11 @@ def test_shipped_catalog_is_well_formed(raw: dict[str, Any]) -> None:
         assert all(isinstance(e[k], str) and e[k] for k in ("name", "repo", "licence", "description"))
         assert REPO.match(e["repo"]) and ".." not in e["repo"], e["repo"]
         assert type(e["parameters"]) is int and e["parameters"] > 10 ** 7
-        assert type(e["trained_context"]) is int and e["trained_context"] >= 2048
+        # chat models hold a conversation; an embedding model (E5: 512 tokens) reads one passage at a time
+        least = 512 if e["capabilities"] == ["embedding"] else 2048
+        assert type(e["trained_context"]) is int and e["trained_context"] >= least
+        assert ("dimensions" in e) == ("embedding" in e["capabilities"])
+        assert "dimensions" not in e or (type(e["dimensions"]) is int and e["dimensions"] >= 64)
         assert e["capabilities"] and set(e["capabilities"]) <= cat.CAPABILITIES
         assert e["languages"] and all(re.match(r"^[a-z]{2,3}$", lang) for lang in e["languages"])
         assert e["chat_template_family"] is None or e["chat_template_family"] in cat.TEMPLATE_FAMILIES
