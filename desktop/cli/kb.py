@@ -50,6 +50,9 @@ def add_parser(sub: Any) -> None:
     search.add_argument("query")
     search.add_argument("--k", type=int, default=5)
     search.add_argument("--json", action="store_true")
+    search.add_argument("--mode", choices=("hybrid+rerank", "hybrid", "keyword", "vectors"),
+                        default="hybrid+rerank", help="keyword or vector search alone, both fused, or fused and "
+                                                      "reranked (default, as chats use)")
     for p in (add, index, search):
         p.add_argument("--embedder", help="the .gguf embedding model of a collection made now and of those "
                                           "with none chosen (default: the installed one)")
@@ -221,7 +224,7 @@ def _rm(args: argparse.Namespace, kb: Any) -> int:
 
 
 def _search(args: argparse.Namespace, kb: Any) -> int:
-    hits = kb.search([args.name], args.query, k=args.k)
+    hits = kb.search([args.name], args.query, k=args.k, mode=args.mode)
     if args.json:
         print(json_text([h.to_dict() for h in hits], indent=2))
         return 0
@@ -231,7 +234,9 @@ def _search(args: argparse.Namespace, kb: Any) -> int:
         vec = f"{hit.vector_score:.3f}" if hit.vector_score is not None else "-"
         kw = f"{hit.keyword_score:.2f}" if hit.keyword_score is not None else "-"
         print(f"[{n}] {visible(hit.path)}" + (f" p.{hit.page}" if hit.page else "") +
-              f" lines {hit.line_start}-{hit.line_end} · score {hit.score:.4f} (cosine {vec}, bm25 {kw})")
+              f" lines {hit.line_start}-{hit.line_end} · score {hit.order_score:.4f}"
+              + (f" (rerank; fused {hit.score:.4f}," if hit.rerank_score is not None else " (")
+              + f" cosine {vec}, bm25 {kw})")
         print("    " + visible(" ".join(hit.text.split())[:300]))
     return 0
 
@@ -270,7 +275,7 @@ def _ask(args: argparse.Namespace, eng: "Engine") -> int:
             for n, hit in enumerate(sources, 1):
                 mark = "*" if n in cited else " "
                 print(f"{mark}[{n}] {visible(hit.path)}" + (f", page {hit.page}" if hit.page else "") +
-                      f", lines {hit.line_start}–{hit.line_end} (score {hit.score:.4f})")
+                      f", lines {hit.line_start}–{hit.line_end} (score {hit.order_score:.4f})")
             print(f"[conversation {conv.id} · message {event.message.id}]", file=sys.stderr)
     return 0
 

@@ -18,8 +18,12 @@ How the pieces fit:
   failures and re-runs, for any client (the window's knowledge thread, the
   terminal).
 - ``vectors`` keeps a collection's embeddings as a numpy matrix in memory;
-  ``keyword`` queries the FTS5 trigram index (English and Chinese alike);
-  ``retrieval`` fuses both (``fusion``: reciprocal-rank fusion) into scored ``Hit`` s.
+  ``normalize`` turns text into search terms (Snowball stems, OpenCC-folded
+  Chinese two-character grams), ``terms`` keeps them in the FTS5 terms index
+  (migration m005) and ``keyword`` ranks it by bm25, with exact-substring
+  matches (trigram) for codes; ``retrieval`` fuses both (``fusion``:
+  reciprocal-rank fusion) and ``rerank`` re-scores the top by the question's
+  words into scored ``Hit`` s. ``hearth bench kb-quality`` measures it.
 - ``prompting`` puts hits into a prompt between random delimiters, as data,
   and reads the ``[n]`` citations back out of a reply.
 """

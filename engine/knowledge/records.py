@@ -82,6 +82,11 @@ class Hit:
     # what the rerank score is made of: ("prior", …) and rerank.FEATURES ("coverage", "window", …)
     rerank_parts: tuple[tuple[str, float], ...] = ()
 
+    @property
+    def order_score(self) -> float:
+        """The score the hits were ordered by: the rerank's when there was one, else the fused score."""
+        return self.rerank_score if self.rerank_score is not None else self.score
+
     def where(self) -> str:
         """'GPL-3, page 2, lines 10–24' style location, without the folder."""
         from pathlib import PurePath

@@ -28,18 +28,32 @@ from engine.knowledge.fusion import RRF_K, rrf
 from engine.knowledge.keyword import keyword_search
 from engine.knowledge.records import Hit
 from engine.knowledge.vectors import VectorIndex
+from engine.models.embedders import ENGLISH, languages_of
 
 CANDIDATES = 50               # from each of the vector and keyword searches
 MODES = ("hybrid+rerank", "hybrid", "keyword", "vectors")
 DEFAULT_MODE = "hybrid+rerank"
-# Each list's weight in the fusion. On the tune split, with all-MiniLM-L6-v2 (the default embedder, which
-# knows little Chinese), vectors at 0.2–0.5 of the keyword list did best, in both languages.
-VECTOR_WEIGHT = 0.3
+# Each list's weight in the fusion, chosen on the tune split with all-MiniLM-L6-v2 (the default embedder):
+# vectors weigh as much as keywords when the model knows the question's language (English questions:
+# recall@5 0.83 at 0.3, 0.89 at 1.0), and 0.3 when an English-only model is asked in Chinese (Chinese
+# questions: 0.2–0.5 did best; 0 lost a question at rank 1 in six).
+VECTOR_WEIGHT = 1.0
+FOREIGN_VECTOR_WEIGHT = 0.3
 KEYWORD_WEIGHT = 1.0
+FOREIGN_SHARE = 0.3           # a question this much CJK is foreign to an English-only model
 
 # (embedding model key, question) -> the question's normalised vector by that model, or None when that
 # model cannot embed now (then the collections it embedded are searched by keyword only)
 EmbedQuery = Callable[[str, str], "np.ndarray | None"]
+
+
+def vector_weight(model_key: str, query: str) -> float:
+    """The weight of a model's vector list for ``query``: lower when an English-only model (by its
+    catalog entry or name) is asked a mostly Chinese, Japanese or Korean question it cannot understand."""
+    name = model_key.split("@", 1)[0]
+    if languages_of(name) == ENGLISH and normalize.cjk_share(query) >= FOREIGN_SHARE:
+        return FOREIGN_VECTOR_WEIGHT
+    return VECTOR_WEIGHT
 
 
 @dataclass
@@ -108,7 +122,7 @@ class Retriever:
 
         def scan() -> list[list[tuple[int, float]]]:
             lists = []
-            for q, indexes in groups:
+            for q, indexes, _ in groups:
                 ranked: list[tuple[int, float]] = []
                 for index in indexes:
                     ids, scores = index.search(q, candidates)
@@ -126,7 +140,7 @@ class Retriever:
                           if mode != "vectors" else [])
         vector_lists = scanning.result() if scanning is not None else []
         lists = [[i for i, _ in ranked] for ranked in vector_lists]
-        weights = [VECTOR_WEIGHT] * len(vector_lists)
+        weights = [weight for _, _, weight in groups]
         if mode != "vectors":
             lists.append([i for i, _ in keyword_ranked])
             weights.append(KEYWORD_WEIGHT)
@@ -151,8 +165,9 @@ class Retriever:
         return out
 
     def _vector_groups(self, collections: Sequence[library.Collection],
-                       query: str) -> list[tuple[np.ndarray, list[VectorIndex]]]:
-        """(the question embedded by a model, the indexes of the collections embedded by it), per model."""
+                       query: str) -> list[tuple[np.ndarray, list[VectorIndex], float]]:
+        """(the question embedded by a model, the indexes of the collections embedded by it, the weight
+        of that model's list in the fusion), per model."""
         if self.embed_query is None:
             return []
         by_model: dict[str, list[library.Collection]] = {}
@@ -171,7 +186,7 @@ class Retriever:
                 if index is not None and len(index) and index.dim == q.shape[0]:
                     indexes.append(index)
             if indexes:
-                groups.append((q, indexes))
+                groups.append((q, indexes, vector_weight(model, query)))
         return groups
 
     def _rows(self, ids: list[int]) -> dict[int, sqlite3.Row]:

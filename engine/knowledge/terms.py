@@ -39,12 +39,17 @@ def has_terms(conn: sqlite3.Connection) -> bool:
     ).fetchone() is not None
 
 
-def name_terms(path: str) -> list[str]:
-    """The terms of a file's name without its extension: ``LGPL-2.1`` → lgpl 2 1, ``myNotes2`` → my note 2."""
+def file_label(path: str) -> str:
+    """A file's name without its extension, as words: ``LGPL-2.1`` stays, ``my_notes.md`` → ``my notes``."""
     pure = PurePath(path)
     # an extension has a letter in it: "LGPL-2.1" and "MPL-2.0" have none
     stem = pure.stem if any(ch.isalpha() for ch in pure.suffix) and len(pure.suffix) <= 8 else pure.name
-    return index_terms(_NAME_BOUNDARY.sub(" ", stem.replace("_", " ")))
+    return stem.replace("_", " ")
+
+
+def name_terms(path: str) -> list[str]:
+    """The terms of a file's name without its extension: ``LGPL-2.1`` → lgpl 2 1, ``myNotes2`` → my note 2."""
+    return index_terms(_NAME_BOUNDARY.sub(" ", file_label(path)))
 
 
 def document_title(headings: Iterable[str]) -> str:

@@ -74,6 +74,12 @@ def test_collections_choose_switch_and_list_their_embedding_models(hearth_home: 
     assert status["embed_model"].startswith("tiny-multilingual-bert@")
     found = json.loads(hearth("kb", "search", "资料", "绿茶用几度的水", "--json").stdout)
     assert Path(found[0]["path"]).name == "茶.md" and found[0]["vector_score"] is not None
+    assert found[0]["rerank_score"] is not None                       # the default mode, as chats search
+    by_words = json.loads(hearth("kb", "search", "资料", "绿茶用几度的水", "--mode", "keyword", "--json").stdout)
+    assert Path(by_words[0]["path"]).name == "茶.md"
+    assert all(h["vector_score"] is None and h["rerank_score"] is None for h in by_words)
+    printed = hearth("kb", "search", "资料", "绿茶用几度的水").stdout
+    assert f"score {found[0]['rerank_score']:.4f} (rerank; fused {found[0]['score']:.4f}, cosine" in printed, printed
 
     # The model file deleted: status says which and what to do; search goes on by keyword.
     shutil.move(tiny, tmp_path / "moved.gguf")
@@ -84,3 +90,14 @@ def test_collections_choose_switch_and_list_their_embedding_models(hearth_home: 
     assert Path(found[0]["path"]).name == "茶.md" and found[0]["vector_score"] is None
     failed = hearth("kb", "index", "资料")
     assert failed.returncode == 1 and "“资料”" in failed.stderr and "Choose another embedding model" in failed.stderr
+
+
+def test_the_search_modes_offered_are_the_engine_s() -> None:
+    from desktop.cli.main import _build_parser
+    from engine.knowledge.retrieval import DEFAULT_MODE, MODES
+
+    parser = _build_parser()
+    args = parser.parse_args(["kb", "search", "name", "query"])
+    assert args.mode == DEFAULT_MODE
+    for mode in MODES:
+        assert parser.parse_args(["kb", "search", "name", "query", "--mode", mode]).mode == mode

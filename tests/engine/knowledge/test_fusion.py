@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from engine.knowledge.fusion import rrf
+from engine.knowledge.indexer import _embed_text
+from engine.knowledge.retrieval import FOREIGN_VECTOR_WEIGHT, VECTOR_WEIGHT, vector_weight
 
 
 def test_scores_are_sums_of_reciprocal_ranks() -> None:
@@ -51,3 +53,17 @@ def test_repeats_within_a_list_count_once_and_empty_input() -> None:
     assert dict(rrf([[4, 4, 4]], k=0)) == {4: 1.0}
     assert rrf([]) == []
     assert rrf([[], []]) == []
+
+
+def test_an_english_only_model_weighs_less_on_a_chinese_question() -> None:
+    assert FOREIGN_VECTOR_WEIGHT < VECTOR_WEIGHT
+    assert vector_weight("all-MiniLM-L6-v2@c09a1626", "量化会不会让模型更容易瞎编") == FOREIGN_VECTOR_WEIGHT
+    assert vector_weight("all-MiniLM-L6-v2@c09a1626", "Can I combine GPL code with AGPL code?") == VECTOR_WEIGHT
+    assert vector_weight("all-MiniLM-L6-v2@c09a1626", "Q4_K_M 占多少内存") == FOREIGN_VECTOR_WEIGHT
+    assert vector_weight("bge-m3@0123", "量化会不会让模型更容易瞎编") == VECTOR_WEIGHT      # multilingual
+    assert vector_weight("my-own-embedder@0123", "量化会不会让模型更容易瞎编") == VECTOR_WEIGHT  # unknown: trusted
+
+
+def test_the_embedded_text_names_the_file_and_heading() -> None:
+    assert _embed_text("Terms › Section 2", "You may copy.", "/docs/GPL-2") == "GPL-2 › Terms › Section 2\nYou may copy."
+    assert _embed_text("", "You may copy.", "/docs/my_notes.md") == "my notes\nYou may copy."

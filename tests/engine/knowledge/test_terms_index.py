@@ -105,6 +105,18 @@ def test_the_file_name_weighs_as_a_title(kb: KnowledgeBase, tmp_path: Path) -> N
     assert top_file(kb, coll, "GPL version 3: may I copy verbatim?") == "GPL-3"
 
 
+def test_the_file_name_is_embedded_with_each_chunk(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """Vectors alone find the file a question names, when its passages never say its name."""
+    text = "You may copy and distribute verbatim copies of the source code as you receive it.\n"
+    folder = write_docs(tmp_path / "named", {"Apache-2.0": text, "Mozilla-Public-License": text,
+                                             "Zlib": text})
+    indexed(kb, "Named", folder)
+    for question, name in [("Apache licence: can I copy the source?", "Apache-2.0"),
+                           ("Mozilla public license: can I copy the source?", "Mozilla-Public-License")]:
+        hits = kb.search(["Named"], question, k=3, mode="vectors")
+        assert Path(hits[0].path).name == name, [(Path(h.path).name, h.vector_score) for h in hits]
+
+
 def test_code_like_tokens_find_their_chunk(kb: KnowledgeBase, tmp_path: Path) -> None:
     docs = {"models.md": "# Files\n\nThe Q4_K_M file is the usual choice for a laptop.\n\n"
                          "## Other\n\nPick q4 when memory is short, k-quants otherwise; m means medium.\n",
