@@ -92,6 +92,8 @@ def test_regenerate_makes_a_sibling_and_arrows_switch_between_them(qtbot, app: H
     assert not reply.sibling_label.isVisible()
     qtbot.mouseClick(reply.regenerate_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, app)
+    # the new branch is shown once the conversation is reloaded after the reply: wait for that, not a time
+    qtbot.waitUntil(lambda: texts(app)[-1] == ("assistant", "Second answer"), timeout=10_000)
     assert texts(app) == [("user", "Question"), ("assistant", "Second answer")]
     reply = bubbles(app)[1]
     assert reply.sibling_label.isVisible() and reply.sibling_label.text() == "2/2"
