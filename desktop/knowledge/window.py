@@ -56,6 +56,11 @@ class KnowledgeWindow(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(split)
         self.resize(1080, 680)
+        # A QDialog presses its default button on Enter: with "New…" as that button, Enter in the
+        # "Test retrieval" box (or any field here) opened the New collection dialog. No button is default.
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(False)
+            button.setDefault(False)
         self.retranslate()
         events = knowledge.events
         events.statuses.connect(self.show_statuses)

@@ -112,3 +112,29 @@ def test_a_document_that_looks_like_html_is_shown_as_text(qtbot, tab) -> None:
     assert "<i>Blight</i> notes" in detail
     html = view.explain(view.hits.hits[row], view.hits.spans[row])
     assert "<img" not in html and "<i>" not in html and "<a " not in html
+
+
+def test_enter_in_the_question_box_searches_and_opens_nothing_else(qtbot, tab) -> None:
+    """In a dialog Enter presses the default button: it used to open "New collection" over the results."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    window, test = tab
+    opened: list[str] = []
+
+    def close_modal() -> None:
+        modal = QApplication.activeModalWidget()
+        if modal is not None:
+            opened.append(type(modal).__name__)
+            modal.reject()
+    watch = QTimer()
+    watch.timeout.connect(close_modal)
+    watch.start(20)
+    try:
+        rows = ask(qtbot, test, "温度")
+        qtbot.wait(300)   # a dialog opened by the same key press would show within the event loop's next turns
+    finally:
+        watch.stop()
+    assert opened == []
+    assert rows and rows[0][test.hits.FILE] == "采样.md"
+    assert window.isVisible() and window.current == "docs"
