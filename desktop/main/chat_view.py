@@ -210,9 +210,12 @@ class ChatView(QScrollArea):
             widget.set_busy(busy)
 
     # --- scrolling -----------------------------------------------------------------
-    def scroll_to_message(self, message_id: int) -> None:
+    def scroll_to_message(self, message_id: int, terms: list[str] | None = None) -> None:
+        """Show the message (a search hit), with the searched ``terms`` marked in it."""
         for widget in self._widgets:
             if widget.message_id == message_id:
+                if terms:
+                    widget.text.highlight(terms)
                 self._stick = False
                 self._column.layout().activate()
                 self.ensureWidgetVisible(widget, 0, 40)

@@ -13,13 +13,15 @@ from functools import partial
 from typing import Callable
 
 from PySide6.QtCore import QPoint, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QPalette, QResizeEvent
-from PySide6.QtWidgets import QFrame, QMessageBox, QSizePolicy, QTextBrowser, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QPalette, QResizeEvent, QTextCursor
+from PySide6.QtWidgets import (QFrame, QMessageBox, QSizePolicy, QTextBrowser, QTextEdit, QToolTip, QVBoxLayout,
+                               QWidget)
 
 from desktop.main.blocks import code_chunks, fenced, split_blocks
 from desktop.main.link_dialog import confirm_link, display_url
 from desktop.main.markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
 from desktop.plain import tip
+from engine.store.search import found_spans
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -233,6 +235,28 @@ class SegmentedText(QWidget):
 
     def segments(self) -> list[MessageText]:
         return list(self._segments)
+
+    def highlight(self, terms: list[str]) -> int:
+        """Mark where the search ``terms`` occur (whole words first, as the search ranks them), in the
+        palette's highlight colours; an empty list clears the marks. Returns how many were marked."""
+        marked = 0
+        for segment in self._segments:
+            selections = []
+            for start, end in found_spans(segment.toPlainText(), terms) if terms else []:
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor = QTextCursor(segment.document())
+                selection.cursor.setPosition(start)
+                selection.cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+                selection.format.setBackground(segment.palette().color(QPalette.ColorRole.Highlight))
+                selection.format.setForeground(segment.palette().color(QPalette.ColorRole.HighlightedText))
+                selections.append(selection)
+            segment.setExtraSelections(selections)
+            marked += len(selections)
+        return marked
+
+    def highlighted_text(self) -> list[str]:
+        """The text of each mark, in order (for tests and accessibility)."""
+        return [s.cursor.selectedText() for segment in self._segments for s in segment.extraSelections()]
 
     def source_text(self) -> str:
         return self._source or ""

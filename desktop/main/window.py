@@ -24,6 +24,7 @@ from engine.knowledge.collections import any_collections
 from engine.models.files import InstalledModel, ModelScan
 from engine.models.installed import import_model, installed_models
 from engine.models.starter import is_starter
+from engine.store.search import terms_of
 
 from desktop import languages as i18n
 from desktop.main.attachments import AttachmentController
@@ -347,7 +348,7 @@ class MainWindow(QMainWindow):
 
         def done(data: ThreadData) -> None:
             self._show_thread(data)
-            self.chat_view.scroll_to_message(message_id)
+            self.chat_view.scroll_to_message(message_id, terms_of(self.conversations.search_box.text()))
         self._db(work, done)
 
     def _show_thread(self, data: ThreadData) -> None:

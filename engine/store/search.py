@@ -4,9 +4,16 @@ FTS5 with the trigram tokenizer finds any substring of three or more
 characters, in any script (Chinese needs no word segmenter). Shorter terms
 fall back to ``LIKE``. The user's words are always quoted as FTS5 strings,
 so operators and punctuation in a query are searched for, never parsed.
+
+A substring index finds "basil" inside "basilicas" too: messages holding
+more of the Latin-script terms as whole words come first (SQLite orders
+every match by a Python function, ``whole_words``, before the limit), and
+the snippet shows a whole-word occurrence when there is one. Chinese and other scripts without spaces keep substring
+matching: their words are not separated.
 """
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 from typing import Sequence
@@ -15,6 +22,8 @@ from engine.store.records import SearchHit
 
 SNIPPET_WIDTH = 60
 TRIGRAM = 3
+_WORDS_FN = "hearth_whole_words"
+_SEP = "\x1f"          # joins the terms for the SQL function (never in a term: unit separator)
 
 _SELECT = """
     SELECT m.id, m.conversation_id, c.title, m.role, m.content, m.reasoning{rank}
@@ -42,17 +51,52 @@ def like_pattern(term: str) -> str:
     return f"%{escaped}%"
 
 
+# a character of a script whose words are separated by spaces: Latin, Greek, Cyrillic letters and digits
+_SPACED_CLASS = r"[0-9A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff]"
+_SPACED = re.compile(_SPACED_CLASS)
+
+
+@functools.lru_cache(maxsize=256)
+def _word_pattern(term: str) -> re.Pattern[str]:
+    """``term`` as a whole word where it has letters or digits at its ends (a neighbour in Chinese counts
+    as a word boundary: "basil酱" holds the word); else as a substring."""
+    left = f"(?<!{_SPACED_CLASS})" if _SPACED.match(term[:1]) else ""
+    right = f"(?!{_SPACED_CLASS})" if _SPACED.match(term[-1:]) else ""
+    return re.compile(left + re.escape(term) + right, re.IGNORECASE)
+
+
+def whole_words(text: str, terms: Sequence[str]) -> int:
+    """How many of ``terms`` occur in ``text`` as whole words (a term of an unspaced script: as a substring)."""
+    return sum(1 for term in terms if _word_pattern(term).search(text))
+
+
+def found_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
+    """Where ``terms`` occur in ``text``, as (start, end), sorted: a term's whole-word occurrences, or its
+    occurrences inside words when it has no whole one (what the window highlights in a found message)."""
+    spans: list[tuple[int, int]] = []
+    for term in dict.fromkeys(t for t in terms if t):
+        found = [m.span() for m in _word_pattern(term).finditer(text)]
+        spans += found or [m.span() for m in re.finditer(re.escape(term), text, re.IGNORECASE)]
+    return sorted(spans)
+
+
 def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_WIDTH) -> str | None:
-    """About ``width`` characters around the first hit, the hit wrapped in [ ].
+    """About ``width`` characters around the first hit, the hit wrapped in [ ]; a whole-word hit is
+    preferred to a hit inside a longer word.
 
     Returns None when no term occurs in ``text``.
     """
     flat = re.sub(r"\s+", " ", text).strip()
     best: re.Match[str] | None = None
-    for term in terms:
-        found = re.search(re.escape(term), flat, re.IGNORECASE)
-        if found and (best is None or found.start() < best.start()):
-            best = found
+    for patterns in ([_word_pattern(t) for t in terms], [re.compile(re.escape(t), re.IGNORECASE) for t in terms]):
+        for pattern in patterns:
+            found = pattern.search(flat)
+            if found and (best is None or found.start() < best.start()):
+                best = found
+        if best is not None:
+            break
+    if best is None:
+        return None
     if best is None:
         return None
     start, end = best.span()
@@ -66,6 +110,24 @@ def make_snippet(text: str, terms: Sequence[str], width: int = SNIPPET_WIDTH) ->
         + flat[end:right]
         + ("…" if right < len(flat) else "")
     )
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function(_WORDS_FN, 2, _whole_words_sql, deterministic=True)
+
+
+def _whole_words_sql(text: str | None, joined: str) -> int:
+    return whole_words(text or "", _split(joined))
+
+
+@functools.lru_cache(maxsize=16)
+def _split(joined: str) -> tuple[str, ...]:
+    return tuple(joined.split(_SEP))
+
+
+def _words_order(terms: Sequence[str]) -> tuple[str, list[object]]:
+    """The ORDER BY term putting whole-word matches first, and its parameter."""
+    return f"{_WORDS_FN}(m.content || char(10) || coalesce(m.reasoning, ''), ?) DESC", [_SEP.join(terms)]
 
 
 def _hits(rows: list[sqlite3.Row], terms: Sequence[str]) -> list[SearchHit]:
@@ -90,23 +152,27 @@ def _search_like(conn: sqlite3.Connection, terms: Sequence[str], limit: int) -> 
     params: list[object] = []
     for term in terms:
         params += [like_pattern(term)] * 2
+    words, words_param = _words_order(terms)
     sql = _SELECT.format(
         rank=", 0.0 AS rank",
         source="messages m",
         where=" AND ".join([clause] * len(terms)),
-        order="m.id DESC",
+        order=f"{words}, m.id DESC",
     )
-    return _hits(conn.execute(sql, [*params, limit]).fetchall(), terms)
+    _register(conn)
+    return _hits(conn.execute(sql, [*params, *words_param, limit]).fetchall(), terms)
 
 
 def _search_fts(conn: sqlite3.Connection, terms: Sequence[str], limit: int) -> list[SearchHit]:
+    words, words_param = _words_order(terms)
     sql = _SELECT.format(
         rank=", bm25(messages_fts) AS rank",
         source="messages_fts JOIN messages m ON m.id = messages_fts.rowid",
         where="messages_fts MATCH ?",
-        order="rank, m.id DESC",
+        order=f"{words}, rank, m.id DESC",
     )
-    return _hits(conn.execute(sql, [fts_query(terms), limit]).fetchall(), terms)
+    _register(conn)
+    return _hits(conn.execute(sql, [fts_query(terms), *words_param, limit]).fetchall(), terms)
 
 
 def search(conn: sqlite3.Connection, query: str, *, limit: int, use_fts: bool) -> list[SearchHit]:

@@ -414,6 +414,28 @@ def test_search_short_query_escapes_wildcards(store: Store, corpus: dict[str, in
     assert store.search("z%") == []
 
 
+def test_search_prefers_whole_words_in_latin_script(store: Store) -> None:
+    """"basil" is a herb, not the start of "basilicas": messages with the whole word come first, however
+    bm25 or age would order them; the substring matches still follow, and the snippet shows the word."""
+    c = store.create_conversation()
+    churches = [store.add_message(c.id, "user", f"Basilicas of Rome, part {i}: basilicas basilicas.", parent_id=None)
+                for i in range(30)]
+    herb = store.add_message(c.id, "assistant", "The basilicas can wait. First, a long note on the sauce: " + "tomato "
+                             * 80 + "and fresh basil leaves torn at the end.", parent_id=None)
+    chinese = store.add_message(c.id, "user", "我喜欢basil酱", parent_id=None)
+    hits = store.search("basil", limit=10)
+    assert {h.message_id for h in hits[:2]} == {herb.id, chinese.id}, [h.snippet for h in hits]
+    assert [h.message_id for h in hits[2:]] and {h.message_id for h in hits[2:]} <= {m.id for m in churches}
+    assert "[basil]" in next(h.snippet for h in hits if h.message_id == herb.id)
+    assert len(hits) == 10
+    # two words: both whole beat one whole
+    both = store.add_message(c.id, "user", "Rome has basil in every market", parent_id=None)
+    assert store.search("basil rome", limit=3)[0].message_id == both.id
+    # Chinese keeps substring matching: 罗勒 inside 罗勒叶 is found first like any other
+    leaf = store.add_message(c.id, "user", "罗勒叶和番茄", parent_id=None)
+    assert [h.message_id for h in store.search("罗勒")] == [leaf.id]
+
+
 @pytest.mark.parametrize(
     "query", ['"', '""', '"""', "AND", "OR", "NOT", "*", "a:b", "NEAR(", "NEAR(a b)", "content:qu",
               "(", ")", "^", "-", "quantum OR", "'; DROP TABLE messages; --", "\x00", "", "   ", "\\"],
