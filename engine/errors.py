@@ -43,7 +43,7 @@ class ModelNotFound(ModelError, FileNotFoundError):
 class ModelInvalid(ModelError):
     """The file is not a usable GGUF model (truncated, corrupt, not GGUF)."""
 
-    hint = "The file is incomplete or corrupt. Delete it and download it again."
+    hint = "The file is incomplete or corrupt: download it again, or choose another model file."
 
 
 class ModelLoadFailed(ModelError):
@@ -87,7 +87,7 @@ class UnsafeTemplate(TemplateError):
     """The chat template tried to reach Python internals; nothing was run."""
 
     hint = ("This model file carries a chat template that tries to run code. Hearth refused it. "
-            "Delete the file, or use it with a built-in template.")
+            "Use it with a built-in template, or choose another model file.")
 
 
 class TemplateTimeout(TemplateError):
@@ -312,8 +312,8 @@ class ModelBroken(ModelInvalid):
     """llama.cpp crashed on this same file (same path, size and modification time) again and again:
     the file itself is broken, and reloading it would only crash again."""
 
-    hint = ("Delete this file and download it again (or another conversion of the model), "
-            "or pick another model. Reloading it will crash llama.cpp again.")
+    hint = ("Download the model again (or another conversion of it), or pick another model. "
+            "Reloading this file will crash llama.cpp again.")
 
     def __init__(self, message: str, *, exitcode: int | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]

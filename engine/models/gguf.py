@@ -257,9 +257,21 @@ def _check_magic(source: str, magic: bytes) -> None:
         detail = "it is a web page (HTML), not a GGUF model; the download probably failed"
     elif head.startswith(b"vers"):
         detail = "it looks like a Git LFS pointer, not the model itself"
+    elif head[:3] in (b"ggm", b"ggj", b"ggl", b"lmg", b"tjg", b"alg"):   # GGML-era files, either byte order
+        raise _invalid(source, "this is an old GGML model file, from before GGUF",
+                       hint="Download the GGUF version of this model: llama.cpp reads no other kind.")
     else:
-        detail = f"it does not start with 'GGUF' (it starts with {magic!r}), so it is not a GGUF model"
+        kind = next((name for sig, name in _OTHER_FILES if magic.startswith(sig)), "")
+        detail = f"this is not a GGUF model file{f' ({kind})' if kind else ''}"
+        raise _invalid(source, detail, hint="Choose a .gguf model file. Your file was not changed.")
     raise _invalid(source, detail)
+
+
+# What a file picked by mistake often is, by its first bytes (named in the error instead of the bytes).
+_OTHER_FILES = ((b"\xff\xd8\xff", "a JPEG image"), (b"\x89PNG", "a PNG image"), (b"GIF8", "a GIF image"),
+                (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a ZIP archive or Office document"),
+                (b"RIFF", "a RIFF file: audio, video or a WebP image"), (b"\x7fELF", "a program"),
+                (b"MZ", "a Windows program"), (b"\x1f\x8b", "a gzip archive"))
 
 
 def _check_version(source: str, version: int) -> None:

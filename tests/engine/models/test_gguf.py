@@ -292,6 +292,29 @@ def test_hostile_corpus(tmp_path: Path, case: str) -> None:
     assert caught.value.hint
 
 
+@pytest.mark.parametrize("content, kind", [
+    (b"\xff\xd8\xff\xe0" + b"\0" * 60, "(a JPEG image)"), (b"%PDF-1.7\n" + b"x" * 60, "(a PDF document)"),
+    (b"PK\x03\x04" + b"\0" * 60, "(a ZIP archive or Office document)"), (b"hello, not a model" * 4, "file"),
+    (b"lmgg" + b"\0" * 60, "old GGML model file")])
+def test_a_file_that_is_not_a_model_says_so_in_words(tmp_path: Path, content: bytes, kind: str) -> None:
+    """A file picked by mistake: named for what it is, no Python bytes repr, no advice to delete it."""
+    path = tmp_path / "picked.gguf"
+    path.write_bytes(content)
+    with pytest.raises(ModelInvalid) as caught:
+        read_gguf_info(path)
+    message = str(caught.value)
+    assert kind in message and ("not a GGUF model file" in message or "before GGUF" in message), message
+    assert "b'" not in message and "\\x" not in message, message
+    assert "delete" not in caught.value.hint.lower() and caught.value.hint
+    assert path.read_bytes() == content
+
+
+def test_no_model_error_advises_deleting_the_user_s_file() -> None:
+    from engine import errors
+    for cls in (errors.ModelInvalid, errors.ModelBroken, errors.UnsafeTemplate):
+        assert "delete" not in cls.hint.lower(), cls
+
+
 def test_valid_minimal_files_pass(tmp_path: Path) -> None:
     """The corpus' builders make valid files when nothing is wrong (so each case fails for its own reason)."""
     empty = tmp_path / "empty-header.gguf"
