@@ -1,13 +1,16 @@
-"""What every child process of Hearth does first (the llama.cpp worker, the document parsers).
+"""What every child process of Hearth does first (the llama.cpp worker, the document parsers), and how
+its parent starts it.
 
 Standard library only: the children must stay light and import nothing heavy.
 """
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
+from typing import Any
 
 
 def die_with_parent(parent_pid: int | None = None) -> None:
@@ -55,3 +58,22 @@ def limit_memory(limit: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     except (ImportError, AttributeError, ValueError, OSError):
         pass
+
+
+def start_child(proc: Any) -> None:
+    """``proc.start()`` with SIGINT blocked in this thread meanwhile: the child inherits the blocked signal
+    and never receives it. Ctrl+C in a terminal reaches the whole process group, and a child still
+    importing would print a traceback; the parent owns Ctrl+C and stops its children itself. A Ctrl+C
+    that comes while the child starts stays pending here and is delivered once it is unblocked."""
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:   # Windows: no process-group SIGINT to keep out
+        proc.start()
+        return
+    # multiprocessing's resource tracker unblocks SIGINT after starting itself: start it first, outside.
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()
+    previous = block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        proc.start()
+    finally:
+        block(signal.SIG_SETMASK, previous)

@@ -29,27 +29,27 @@ def add_parser(sub: Any) -> None:
     ksub = kb.add_subparsers(dest="action", required=True)
     ksub.add_parser("list", help="collections and their sizes")
     create = ksub.add_parser("create", help="create an empty collection")
-    create.add_argument("name")
+    create.add_argument("name", help="the new collection's name")
     create.add_argument("--embedder", metavar="MODEL",
                         help="its embedding model: a .gguf file or an installed model's name (default: the "
                              "installed default, all-MiniLM-L6-v2, English only); see `hearth kb embedders`")
     add = ksub.add_parser("add", help="add folders or files to a collection and index them")
-    add.add_argument("name")
-    add.add_argument("paths", nargs="+")
+    add.add_argument("name", help="the collection (made now if it does not exist)")
+    add.add_argument("paths", nargs="+", help="folders or files to add")
     add.add_argument("--no-index", action="store_true", help="only record them; index later")
     index = ksub.add_parser("index", help="re-scan a collection's folders and index what changed")
-    index.add_argument("name")
+    index.add_argument("name", help="the collection")
     index.add_argument("--retry-failed", action="store_true", help="try the files that failed again")
     status = ksub.add_parser("status", help="files, chunks, failures of a collection")
-    status.add_argument("name")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("name", help="the collection")
+    status.add_argument("--json", action="store_true", help="print JSON, for scripts")
     rm = ksub.add_parser("rm", help="delete a collection (your files are not touched)")
-    rm.add_argument("name")
+    rm.add_argument("name", help="the collection")
     search = ksub.add_parser("search", help="ranked passages for a query")
-    search.add_argument("name")
-    search.add_argument("query")
-    search.add_argument("--k", type=int, default=5)
-    search.add_argument("--json", action="store_true")
+    search.add_argument("name", help="the collection")
+    search.add_argument("query", help="what to look for, in your own words")
+    search.add_argument("--k", type=int, default=5, help="how many passages to show (default: 5)")
+    search.add_argument("--json", action="store_true", help="print JSON, for scripts")
     search.add_argument("--mode", choices=("hybrid+rerank", "hybrid", "keyword", "vectors"),
                         default="hybrid+rerank", help="keyword or vector search alone, both fused, or fused and "
                                                       "reranked (default, as chats use)")
@@ -57,24 +57,25 @@ def add_parser(sub: Any) -> None:
         p.add_argument("--embedder", help="the .gguf embedding model of a collection made now and of those "
                                           "with none chosen (default: the installed one)")
     switch = ksub.add_parser("embedder", help="give a collection another embedding model (re-embeds it)")
-    switch.add_argument("name")
+    switch.add_argument("name", help="the collection")
     switch.add_argument("model", help="a .gguf file or an installed model's name (see `hearth kb embedders`)")
     switch.add_argument("--no-index", action="store_true", help="only record the choice; re-embed later")
     listing = ksub.add_parser("embedders", help="embedding models: installed and to download, their languages, "
                                                 "sizes and memory")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="print JSON, for scripts")
 
     ask = sub.add_parser("ask", help="answer a question from your documents, citing them")
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question to answer")
     ask.add_argument("--kb", required=True, action="append", help="collection to search (repeatable)")
     ask.add_argument("--model", help="a .gguf chat model (default: the starter model)")
     ask.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
     ask.add_argument("--documents-only", action="store_true",
                      help="say so when the documents do not contain the answer, instead of answering from memory")
     ask.add_argument("--ctx", type=int, help="context size in tokens")
-    ask.add_argument("--max-tokens", type=int, default=512)
-    ask.add_argument("--seed", type=int)
-    ask.add_argument("--temperature", type=float)
+    ask.add_argument("--max-tokens", type=int, default=512, help="the longest answer, in tokens (default: 512)")
+    ask.add_argument("--seed", type=int, help="random seed, to repeat an answer exactly (default: a new one)")
+    ask.add_argument("--temperature", type=float,
+                     help="randomness: 0 always picks the likeliest word (default: 0.7)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -35,42 +36,52 @@ def _build_parser() -> argparse.ArgumentParser:
     shot = sub.add_parser("screenshot", help="save a PNG of the window with a real conversation")
     shot.add_argument("output", help="the PNG file to write")
     shot.add_argument("--model", required=True, help="path to a .gguf chat model")
-    shot.add_argument("--lang", default="en", choices=["en", "zh_CN"])
+    shot.add_argument("--lang", default="en", choices=["en", "zh_CN"], help="the window's language (default: en)")
     shot.add_argument("--prompt", action="append", default=[], help="a message to send (repeatable)")
     shot.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
 
     chat = sub.add_parser("chat", help="send a message and stream the reply")
     chat.add_argument("prompt", help="the message to send")
-    chat.add_argument("--model", help="path to a .gguf model (default: the conversation's model)")
+    chat.add_argument("--model", metavar="PATH_OR_NAME",
+                      help="a .gguf file, or an installed model's name as `hearth models list` shows it "
+                           "(default: the conversation's model, else the last one used, else the starter)")
     chat.add_argument("--mmproj", help="the model's image projector (.gguf; default: paired automatically)")
     chat.add_argument("--attach", action="append", default=[], metavar="FILE",
                       help="attach an image or a document (repeatable)")
     chat.add_argument("--conversation", type=int, help="continue this conversation (default: a new one)")
     chat.add_argument("--system", help="system prompt for a new conversation")
-    chat.add_argument("--temperature", type=float)
-    chat.add_argument("--top-p", type=float)
-    chat.add_argument("--top-k", type=int)
-    chat.add_argument("--min-p", type=float)
-    chat.add_argument("--repeat-penalty", type=float)
+    chat.add_argument("--temperature", type=float,
+                      help="randomness: 0 always picks the likeliest word (default: the conversation's, 0.7)")
+    chat.add_argument("--top-p", type=float, help="sample from the likeliest words up to this total probability "
+                                                 "(default: the conversation's, 0.95)")
+    chat.add_argument("--top-k", type=int,
+                      help="sample from this many likeliest words (default: the conversation's, 40)")
+    chat.add_argument("--min-p", type=float, help="leave out words less likely than this fraction of the likeliest "
+                                                 "(default: the conversation's, 0.05)")
+    chat.add_argument("--repeat-penalty", type=float,
+                      help="discourage repeating recent words; 1 is off (default: the conversation's, 1.1)")
     chat.add_argument("--ctx", type=int, help="context size in tokens")
-    chat.add_argument("--seed", type=int)
-    chat.add_argument("--max-tokens", type=int)
+    chat.add_argument("--seed", type=int, help="random seed, to repeat a reply exactly (default: a new one each time)")
+    chat.add_argument("--max-tokens", type=int,
+                      help="the longest reply, in tokens (default: the conversation's, 1024)")
     chat.add_argument("--think", action=argparse.BooleanOptionalAction,
                       help="let a reasoning model think before answering, or not (default: the model's own choice)")
-    chat.add_argument("--gpu-layers", default="auto", help="'auto' or a number of layers to offload")
-    chat.add_argument("--threads", type=int)
+    chat.add_argument("--gpu-layers", default="auto", type=_gpu_layers,
+                      help="'auto' or a number of layers to offload")
+    chat.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     chat.add_argument("--policy", choices=["drop_oldest", "refuse"], help="what to do when the context is full")
 
     history = sub.add_parser("history", help="stored conversations")
     hsub = history.add_subparsers(dest="action", required=True)
     hsub.add_parser("list", help="list conversations")
     show = hsub.add_parser("show", help="print a conversation")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=int, help="the conversation's number, as `hearth history list` shows it")
     search = hsub.add_parser("search", help="full-text search over all messages")
-    search.add_argument("text")
+    search.add_argument("text", help="the words to find")
     export = hsub.add_parser("export", help="export a conversation")
-    export.add_argument("id", type=int)
-    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("id", type=int, help="the conversation's number, as `hearth history list` shows it")
+    export.add_argument("--format", choices=["md", "json"], default="md",
+                        help="Markdown to read, or JSON with every branch to keep (default: md)")
     export.add_argument("--output", "-o", help="file to write (default: standard output)")
 
     cli_models.add_parser(sub)
@@ -80,10 +91,10 @@ def _build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="benchmarks that write JSON")
     bsub = bench.add_subparsers(dest="suite", required=True)
     engine = bsub.add_parser("engine", help="engine decode speed, prefix reuse and load time against bare llama.cpp")
-    engine.add_argument("--model", required=True)
+    engine.add_argument("--model", required=True, help="the .gguf model to measure")
     engine.add_argument("--json", required=True, help="file to write the results to")
-    engine.add_argument("--threads", type=int)
-    engine.add_argument("--tokens", type=int, default=128)
+    engine.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
+    engine.add_argument("--tokens", type=int, default=128, help="tokens to generate per run (default: 128)")
     engine.add_argument("--llama-bench", help="path to llama.cpp's llama-bench binary, to compare with")
     kbb = bsub.add_parser("kb", help="knowledge base: ingest and embedding rate against raw llama.cpp, re-index, "
                                      "retrieval latency at 10k/100k/1M chunks")
@@ -91,11 +102,12 @@ def _build_parser() -> argparse.ArgumentParser:
     kbb.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
     kbb.add_argument("--corpus", help="a folder to ingest (default: licence texts and part of Python's library)")
     kbb.add_argument("--reindex-files", type=int, default=10_000, help="files in the unchanged re-index test")
-    kbb.add_argument("--scales", type=int, nargs="*", default=[10_000, 100_000, 1_000_000])
+    kbb.add_argument("--scales", type=int, nargs="*", default=[10_000, 100_000, 1_000_000],
+                     help="numbers of chunks to time retrieval at (default: 10000 100000 1000000)")
     kbb.add_argument("--keyword-max-size", type=int, help="measure larger scales vector-only")
-    kbb.add_argument("--threads", type=int)
+    kbb.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     gui = bsub.add_parser("gui", help="window start-up time and event-loop stalls while a reply streams")
-    gui.add_argument("--model", required=True)
+    gui.add_argument("--model", required=True, help="the .gguf chat model to stream from")
     gui.add_argument("--json", required=True, help="file to write the results to")
     gui.add_argument("--runs", type=int, default=5, help="start-up runs")
     kbq = bsub.add_parser("kb-quality", help="knowledge base: does retrieval find the answering passage? "
@@ -114,13 +126,31 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _gpu_layers(text: str) -> str | int:
+    """``--gpu-layers``: "auto" or a whole number (anything else is a usage error, not a traceback)."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a number of layers, not {text!r}") from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
-        return _run(args)
+        code = _run(args)
+        sys.stdout.flush()   # a closed pipe shows here, inside the try, not at the interpreter's exit
+        return code
     except KeyboardInterrupt:   # Ctrl+C where a command does not pause or cancel on it itself
         print("Stopped.", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`hearth history list | head -1`): stop quietly. What is still buffered
+        # goes to devnull, or Python's own flush at exit would fail again (as Python's signal docs advise).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -198,22 +228,27 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
     from engine.sampling import CancelToken
 
     store, runtime = eng.store, eng.runtime
-    if args.conversation is not None:
-        conv = store.conversation(args.conversation)
-    else:
-        conv = store.create_conversation(system_prompt=args.system or "", model_path=args.model,
-                                         ctx_size=args.ctx, context_policy=args.policy or "drop_oldest")
-    model = args.model or conv.model_path
-    if not model:
-        print("hearth: no model given. Use --model PATH.", file=sys.stderr)
+    # Everything that can fail before the reply (the conversation, the model's name, the load) is done
+    # before anything is written: a failed call leaves no empty "(untitled)" conversation behind.
+    conv = store.conversation(args.conversation) if args.conversation is not None else None
+    named = args.model or (conv.model_path if conv else None)
+    model = cli_models.resolve_model(named) if named else cli_models.default_model(store)
+    if model is None:
+        print("hearth: no chat model is installed. Give one with --model PATH or NAME, or download one with "
+              "`hearth models pull`.", file=sys.stderr)
         return 2
     overrides = {k: v for k, v in {
         "temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k, "min_p": args.min_p,
         "repeat_penalty": args.repeat_penalty, "seed": args.seed, "max_tokens": args.max_tokens,
         "thinking": args.think,
     }.items() if v is not None}
-    sampling = Sampling.from_dict({**Sampling.from_dict(conv.sampling).to_dict(), **overrides})
-    updates = {"model_path": model, "sampling": sampling.to_dict()}
+    sampling = Sampling.from_dict({**Sampling.from_dict(conv.sampling if conv else {}).to_dict(), **overrides})
+    runtime.load(model, n_ctx=args.ctx or (conv.ctx_size if conv else None), n_gpu_layers=args.gpu_layers,
+                 n_threads=args.threads, mmproj=args.mmproj)
+    if conv is None:
+        conv = store.create_conversation(system_prompt=args.system or "", model_path=str(model),
+                                         ctx_size=args.ctx, context_policy=args.policy or "drop_oldest")
+    updates = {"model_path": str(model), "sampling": sampling.to_dict()}
     if args.policy:
         updates["context_policy"] = args.policy
     if args.ctx:
@@ -221,8 +256,6 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
     conv = store.update_conversation(conv.id, **updates)
     cancel = CancelToken()
     signal.signal(signal.SIGINT, lambda *_: cancel.cancel())
-    gpu = args.gpu_layers if args.gpu_layers == "auto" else int(args.gpu_layers)
-    runtime.load(model, n_ctx=conv.ctx_size, n_gpu_layers=gpu, n_threads=args.threads, mmproj=args.mmproj)
     info = runtime.info
     if info and info.template.fallback_reason:
         print(f"[{visible(info.template.fallback_reason)}]", file=sys.stderr)
@@ -255,8 +288,9 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
                 print(f"[prompt {event.stats.get('prompt_tokens', m.prompt_tokens)} tokens: "
                       f"{len(seen.get('images_sent', []))} images ({seen.get('image_tokens', 0)} tokens), "
                       f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
-            print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · "
-                  f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
+            timing = (f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
+                      if m.completion_tokens else "")   # a reply stopped before its first token has no timing
+            print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · {timing}"
                   f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)
     return 0
 

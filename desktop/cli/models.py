@@ -28,23 +28,24 @@ def add_parser(sub: Any) -> None:
     msub = models.add_subparsers(dest="action", required=True)
     msub.add_parser("list", help="installed models")
     search = msub.add_parser("search", help="search the Hub for GGUF models")
-    search.add_argument("query")
-    search.add_argument("--sort", choices=["downloads", "likes", "recent"], default="downloads")
-    search.add_argument("--limit", type=int, default=20)
+    search.add_argument("query", help="words in the repository's name, e.g. qwen2.5 1.5b")
+    search.add_argument("--sort", choices=["downloads", "likes", "recent"], default="downloads",
+                        help="order of the results (default: downloads)")
+    search.add_argument("--limit", type=int, default=20, help="at most this many results (default: 20)")
     files = msub.add_parser("files", help="a repository's models, with sizes and whether they fit here")
-    files.add_argument("repo")
+    files.add_argument("repo", help="a Hub repository, OWNER/NAME, as `hearth models search` shows it")
     files.add_argument("--ctx", type=int, default=4096, help="context size to plan for")
     fit = msub.add_parser("fit", help="read a remote file's header and estimate its memory here")
-    fit.add_argument("repo")
-    fit.add_argument("file")
-    fit.add_argument("--ctx", type=int, default=4096)
+    fit.add_argument("repo", help="a Hub repository, OWNER/NAME")
+    fit.add_argument("file", help="the .gguf file in it, as `hearth models files` shows it")
+    fit.add_argument("--ctx", type=int, default=4096, help="context size to plan for (default: 4096)")
     pull = msub.add_parser("pull", help="download a model (resumes a partial download)")
-    pull.add_argument("repo")
+    pull.add_argument("repo", help="a Hub repository, OWNER/NAME")
     pull.add_argument("file", help="the .gguf file (for a split model, its first part)")
     rm = msub.add_parser("rm", help="remove an installed model")
     rm.add_argument("name", help="name or path, as `hearth models list` shows")
     imp = msub.add_parser("import", help="add a .gguf from elsewhere (by reference)")
-    imp.add_argument("path")
+    imp.add_argument("path", help="the .gguf file (it stays where it is)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -149,6 +150,30 @@ def _pull(args: argparse.Namespace) -> int:
     for path in files:
         print(visible(path))
     return 0
+
+
+def resolve_model(name: str) -> Path:
+    """The model ``name`` means: a file that exists, else the installed model of that name (as
+    ``hearth models list`` prints it, the way ``ollama run NAME`` works); else ModelNotFound."""
+    from engine import errors
+    path = Path(name).expanduser()
+    if path.is_file():
+        return path.absolute()
+    found = _find_installed(name)
+    if found is None:
+        raise errors.ModelNotFound(f"There is no file {name} and no installed model of that name.",
+                                   hint="Give a .gguf path, or a name from `hearth models list`.")
+    return found.path
+
+
+def default_model(store: Any) -> Path | None:
+    """The model a chat uses when none is named: the most recent conversation's model that still
+    exists, else the starter model (None when neither is there)."""
+    from engine.models.starter import starter_model
+    for conv in store.conversations():
+        if conv.model_path and Path(conv.model_path).is_file():
+            return Path(conv.model_path)
+    return starter_model()
 
 
 def _find_installed(name: str) -> InstalledModel | None:

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
+from desktop.cli.models import resolve_model
 from desktop.cli.terminal import visible
-from engine.paths import paths
 
 
 def add_parser(sub: Any) -> None:
@@ -32,7 +31,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from engine import errors
     from engine.chat.prompt_preview import header_template, preview_prompt, read_messages
-    model = _model_path(args.model)
+    model = resolve_model(args.model)
     template = header_template(model, builtin=args.template or "")
     messages = read_messages(args.messages)
     text = preview_prompt(template, messages, system=args.system, thinking=args.think)
@@ -47,19 +46,3 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(text.encode("utf-8", errors="surrogatepass"))
         sys.stdout.flush()
     return 0
-
-
-def _model_path(name: str) -> Path:
-    """A path that exists, else the installed model of that name; else ModelNotFound."""
-    from engine import errors
-    path = Path(name).expanduser()
-    if path.exists():
-        return path
-    from engine.home import open_home
-    from engine.models.installed import find_installed
-    with open_home().store() as store:
-        found = find_installed(store, paths().models, name)
-    if found is None:
-        raise errors.ModelNotFound(f"There is no file {name} and no installed model of that name.",
-                                   hint="Give a .gguf path, or a name from `hearth models list`.")
-    return found.path

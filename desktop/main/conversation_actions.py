@@ -8,6 +8,7 @@ updates what it shows. Strings are translated in the main window's context
 """
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable
@@ -16,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from engine import Conversation, Sampling
+from engine.store import export
 
 from desktop.background.database import DbThread
 from desktop.main.conversation_list import ConversationList
@@ -81,18 +83,30 @@ class ConversationActions(QObject):
             box.blockSignals(False)
 
     def export(self, conv: Conversation | None) -> None:
-        """Save ``conv``'s current branch as Markdown, where the person chooses."""
+        """Save ``conv``'s current branch as Markdown, or all of it as JSON: the dialog's filter (or the
+        name's ending) chooses."""
         if conv is None:
             return
-        name = "".join(ch for ch in (conv.title or "chat") if ch not in '\\/:*?"<>|').strip() or "chat"
-        path, _ = QFileDialog.getSaveFileName(
+        markdown = QCoreApplication.translate("MainWindow", "Markdown (*.md)")
+        json_filter = QCoreApplication.translate("MainWindow", "JSON, every branch (*.json)")
+        path, chosen = QFileDialog.getSaveFileName(
             self.dialog_parent, QCoreApplication.translate("MainWindow", "Export conversation"),
-            str(Path.home() / f"{name}.md"), QCoreApplication.translate("MainWindow", "Markdown (*.md)"))
+            str(Path.home() / export.file_name(conv.title, ".md")), ";;".join((markdown, json_filter)), markdown)
         if not path:
             return
+        as_json = chosen == json_filter or path.lower().endswith(".json")
+        suffix = ".json" if as_json else ".md"
+        if Path(path).suffix.lower() in (".md", ".json"):   # the default name's ".md" follows the chosen format
+            path = str(Path(path).with_suffix(suffix))
+        elif not path.lower().endswith(suffix):
+            path += suffix
         saved = QCoreApplication.translate("MainWindow", "Saved %1").replace("%1", path)
-        self.db.submit(lambda store: Path(path).write_text(store.export_markdown(conv.id), encoding="utf-8"),
-                       lambda _n: self.status.showMessage(saved, 5000), self._show_error)
+
+        def work(store: Any) -> None:
+            text = json.dumps(store.export_json(conv.id), ensure_ascii=False, indent=2) if as_json else \
+                store.export_markdown(conv.id)
+            Path(path).write_text(text, encoding="utf-8")
+        self.db.submit(work, lambda _n: self.status.showMessage(saved, 5000), self._show_error)
 
     def use_as_defaults(self, conv: Conversation | None) -> None:
         """New chats start with ``conv``'s model, context, system prompt and sampling."""

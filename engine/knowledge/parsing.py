@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine.errors import DocumentError, DocumentUnsupported
-from engine.childproc import die_with_parent, limit_memory
+from engine.childproc import die_with_parent, limit_memory, start_child
 from engine.knowledge import chunking
 from engine.knowledge import extract
 from engine.knowledge.extract.text import SNIFF_BYTES
@@ -231,7 +231,7 @@ class ParsePool:
         slot.began = self._ctx.Value("d", 0.0, lock=False)
         slot.proc = self._ctx.Process(target=_worker, args=(child, self.memory_limit, self._settings, slot.began),
                                       name="hearth-parse", daemon=True)
-        slot.proc.start()
+        start_child(slot.proc)   # ignores Ctrl+C: this process stops it
         child.close()
         slot.conn = parent
         if self._watchdog is None:

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from typing import Any
 
 from engine import errors
-from engine.childproc import die_with_parent, limit_memory
+from engine.childproc import die_with_parent, limit_memory, start_child
 from engine.models.template_sandbox import MAX_TEXT, compile_template, render_compiled
 
 __all__ = ["MEMORY_LIMIT", "TemplateRenderer", "renderer", "shutdown_renderer"]
@@ -143,7 +143,7 @@ class TemplateRenderer:
         proc = self._ctx.Process(target=_child, args=(child, self.memory_limit), name="hearth-template",
                                  daemon=True)
         try:
-            proc.start()
+            start_child(proc)   # ignores Ctrl+C: this process stops it
         finally:
             child.close()
         self._proc, self._conn, self._ready, self._known = proc, parent, False, set()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from engine import errors
+from engine.childproc import start_child
 from engine.filehash import sha256_file
 from engine.models.files import check_header as _check_header
 from engine.models.gguf import GGUFInfo, read_gguf_info
@@ -101,7 +102,7 @@ class Runtime:
         log = str(self._log_path) if self._log_path else None
         self._proc = self._ctx.Process(target=worker.main, args=(child, self._flag, log, os.getpid()),
                                        name="hearth-llama", daemon=True)
-        self._proc.start()
+        start_child(self._proc)   # the worker ignores Ctrl+C: this process stops it
         child.close()
         self._conn = parent
 

@@ -1,8 +1,14 @@
-"""Conversations as Markdown (to read) and JSON (to keep or re-import)."""
+"""Conversations as Markdown (to read) and JSON (to keep or re-import), and a clean file name for them.
+
+A reply the person stopped (status ``interrupted``) is marked as stopped in both: a reader of the file
+must not take a cut-short answer for a whole one.
+"""
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
+import unicodedata
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from engine.store.records import Conversation, Message
@@ -45,8 +51,9 @@ def to_markdown(conversation: Conversation, thread: Sequence[Message],
         attached = (attachments or {}).get(message.id, ())
         if attached:
             lines += ["*Attached: " + ", ".join(f"{a.name} ({a.kind})" for a in attached) + "*", ""]
-        if message.status == "interrupted":
-            lines += ["*(interrupted)*", ""]
+        if message.status == "interrupted":   # with an error: the model's process stopped, not the person
+            lines += [f"*(stopped before the end: {message.error})*" if message.error else
+                      "*(stopped before the end)*", ""]
         elif message.status == "error":
             lines += [f"*(error: {message.error or 'unknown'})*", ""]
     return "\n".join(lines).rstrip() + "\n"
@@ -71,8 +78,22 @@ def to_json(
         "version": JSON_VERSION,
         "exported_at": time.time(),
         "conversation": dataclasses.asdict(conversation),
-        "messages": [{**dataclasses.asdict(message),
+        "messages": [{**dataclasses.asdict(message), "stopped": message.status == "interrupted",
                       "attachments": [_attachment_dict(a) for a in attached.get(message.id, ())]}
                      for message in messages],
         "thread": list(thread_ids),
     }
+
+
+_NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|]+')   # refused by Windows or macOS, or a folder separator
+
+
+def file_name(title: str, suffix: str, *, fallback: str = "chat", limit: int = 80) -> str:
+    """``title`` as a file name ending in ``suffix`` (".md"): no control or format characters, no
+    characters a file system refuses, one space between words, no dot or space at either end (a title
+    "Read these lines." gives "Read these lines.md", never "Read these lines..md")."""
+    text = "".join(" " if unicodedata.category(ch)[0] in "CZ" else ch for ch in title or "")
+    text = _NOT_IN_NAMES.sub(" ", text)
+    text = " ".join(text.split())[:limit]
+    text = text.lstrip(" .").rstrip(" .…。")   # a leading dot hides the file; a trailing one doubles the suffix's
+    return (text or fallback) + suffix
