@@ -333,7 +333,7 @@ class MessageWidget(QFrame):
         self.edit_send.setText(self.tr("Send"))
         self.edit_cancel.setText(self.tr("Cancel"))
         stats = []
-        if message.ttft_ms:
+        if message.completion_tokens and message.ttft_ms:   # a reply with no tokens has no timing to show
             stats.append(self.tr("%1 s to first token").replace("%1", f"{message.ttft_ms / 1000:.2f}"))
         if message.tokens_per_s:
             stats.append(self.tr("%1 tokens/s").replace("%1", f"{message.tokens_per_s:.1f}"))

@@ -5,7 +5,8 @@ engine (worker process, streaming, storing every reply) and through a bare
 in-process llama.cpp loop; time to first token on turn 1 and on turn 2 of a
 long conversation with and without KV prefix reuse, against the time to
 prefill only the new message; model load time. Optionally runs llama.cpp's
-own ``llama-bench`` for the upper bound. Writes JSON.
+own ``llama-bench`` for the upper bound; and how soon Stop ends a request
+while a long prompt is read. Writes JSON.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import json
 import platform
 import statistics
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from typing import Any
 from engine.chat.service import Chat, ReplyFinished
 from engine.home import open_home
 from engine.runtime.client import Done, Runtime, default_threads
-from engine.sampling import Sampling
+from engine.sampling import CancelToken, Sampling
 from engine.store import Store
 
 DECODE_PROMPT = "Count from 1 to 300, separated by commas."
@@ -73,6 +75,30 @@ def _turn2_ttft(runtime: Runtime, reuse: bool) -> dict[str, float]:
     second = _stats(runtime.generate(turn2, s, reuse_prefix=reuse))
     return {"turn1_ttft_s": first["ttft_seconds"], "turn2_ttft_s": second["ttft_seconds"],
             "turn2_prompt_tokens": second["prompt_tokens"], "turn2_prompt_evaluated": second["prompt_evaluated"]}
+
+
+def _stop_during_prompt(runtime: Runtime) -> dict[str, Any]:
+    """Stop pressed while a long prompt is read: seconds from the cancel to the worker's Done, at a tenth
+    and at half of the time the whole prompt takes (measured first, from scratch); None where the prompt
+    was read before the stop came."""
+    template = runtime.info.template  # type: ignore[union-attr]
+    prompt = template.render([{"role": "user", "content": f"Summarise this. {LONG_TURN * 10}"}])
+    s = Sampling(temperature=0, max_tokens=1)
+    full = _stats(runtime.generate(prompt, s, reuse_prefix=False))
+    latencies: list[float | None] = []
+    for fraction in (0.1, 0.5):
+        cancel = CancelToken()
+        stopped_at: list[float] = []
+        timer = threading.Timer(fraction * full["prompt_seconds"],
+                                lambda at=stopped_at, c=cancel: (at.append(time.perf_counter()), c.cancel()))
+        timer.start()
+        stopped = _stats(runtime.generate(prompt, s, reuse_prefix=False, cancel=cancel))
+        returned = time.perf_counter()
+        timer.cancel()
+        cut = stopped_at and stopped["finish_reason"] == "cancelled"
+        latencies.append(returned - stopped_at[0] if cut else None)
+    return {"stop_prompt_tokens": full["prompt_tokens"], "stop_prompt_full_s": full["prompt_seconds"],
+            "stop_latency_s_during_prompt": latencies}
 
 
 def _stats(stream: Any) -> dict[str, Any]:
@@ -127,6 +153,7 @@ def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None,
     with_reuse = _turn2_ttft(runtime, reuse=True)
     without_reuse = _turn2_ttft(runtime, reuse=False)
     prefill_new = statistics.median(_prefill_only_new(bare, runtime) for _ in range(ROUNDS))
+    stop = _stop_during_prompt(runtime)
     result: dict[str, Any] = {
         "model": info.name, "model_path": str(info.path), "quantization": info.quantization,
         "backend": info.backend, "threads": threads, "n_tokens": n_tokens, "machine": platform.processor() or platform.machine(),
@@ -141,6 +168,7 @@ def run_engine_bench(model_path: Path, out: Path, *, threads: int | None = None,
         "prefill_only_new_message_s_bare": prefill_new,
         "turn2_ttft_ratio_vs_prefill_only_new": with_reuse["turn2_ttft_s"] / prefill_new if prefill_new else None,
         "load_s_engine_including_worker_start": engine_load, "load_s_bare": bare_load,
+        **stop,
     }
     if llama_bench:
         lb = _llama_bench(llama_bench, model_path, threads)

@@ -11,6 +11,7 @@ import codecs
 import ctypes
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -29,6 +30,14 @@ class NativeError(Exception):
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
         self.kind = kind
+
+
+class DecodeAborted(NativeError):
+    """A prompt batch was stopped by a cancel (before it began, or inside ``llama_decode`` through the
+    abort callback); none of that batch stays in the KV cache."""
+
+    def __init__(self) -> None:
+        super().__init__("Cancelled", "Stopped while the prompt was being read.")
 
 
 def backend_name() -> str:
@@ -141,6 +150,10 @@ class NativeModel:
         self._one = (llama_cpp.llama_token * 1)()
         self._piece = ctypes.create_string_buffer(256)
         self.shown = self._single_tokens(shown_specials)
+        # ggml calls this between graph nodes (on the thread inside llama_decode) while ``abortable`` has
+        # set it; it is kept here so the C function pointer lives as long as the context.
+        self._abort_when: Callable[[], bool] | None = None
+        self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
 
     # --- facts ---------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -190,6 +203,28 @@ class NativeModel:
         n = llama_cpp.llama_token_to_piece(self.vocab, token, self._piece, len(self._piece), 0, token in self.shown)
         return self._piece.raw[:n] if n > 0 else b""
 
+    # --- cancel inside llama_decode ----------------------------------------------
+    def _should_abort(self, _data: Any) -> bool:
+        check = self._abort_when
+        try:
+            return bool(check is not None and check())
+        except Exception:  # noqa: BLE001 - an exception must never cross into C; keep computing
+            return False
+
+    @contextmanager
+    def abortable(self, cancelled: Callable[[], bool]) -> Iterator[None]:
+        """While inside, ``llama_decode`` stops within one graph node of ``cancelled()`` turning true and
+        ``_decode`` raises ``DecodeAborted``. Used for prompt batches only: a batch of hundreds of tokens
+        takes up to seconds on a CPU, whereas a one-token decode ends soon anyway and need not pay for
+        a Python call per graph node (best of 8 on 2 busy cores: 405 against 391 tokens/s, SmolLM2)."""
+        self._abort_when = cancelled
+        llama_cpp.llama_set_abort_callback(self.ctx, self._abort_callback, None)
+        try:
+            yield
+        finally:
+            llama_cpp.llama_set_abort_callback(self.ctx, llama_cpp.ggml_abort_callback(), None)
+            self._abort_when = None
+
     # --- evaluation ----------------------------------------------------------
     def _decode(self, tokens: list[int]) -> None:
         if len(tokens) == 1:
@@ -199,6 +234,9 @@ class NativeModel:
             arr = (llama_cpp.llama_token * len(tokens))(*tokens)
         rc = llama_cpp.llama_decode(self.ctx, llama_cpp.llama_batch_get_one(arr, len(tokens)))
         if rc != 0:
+            if rc == 2 and self._abort_when is not None:
+                self._forget_after(len(self.cached))
+                raise DecodeAborted()
             raise NativeError("ModelLoadFailed" if rc < 0 else "ContextFull",
                               f"llama.cpp failed to evaluate {len(tokens)} tokens (code {rc}).")
         self.cached.extend(tokens)
@@ -213,6 +251,13 @@ class NativeModel:
         while keep < limit and self.cached[keep] == keys[keep]:
             keep += 1
         return keep
+
+    def _forget_after(self, keep: int) -> None:
+        """Drop any KV positions past ``keep`` that an aborted batch may have left (llama.cpp keeps the
+        ubatches it finished before the abort; ``cached`` does not list them)."""
+        if not llama_cpp.llama_memory_seq_rm(self.memory, -1, keep, -1):
+            llama_cpp.llama_memory_clear(self.memory, True)
+            self.cached.clear()
 
     def truncate_cache(self, keep: int) -> int:
         """Drop the KV cache past its first ``keep`` positions; return how many remain (0 if it had to be cleared)."""
@@ -256,11 +301,17 @@ class NativeModel:
             raise NativeError("MessageTooLong", f"The prompt has {len(prompt)} tokens; the context holds {self.n_ctx}.")
         keep = self._reuse_prefix(prompt, reuse_prefix)
         st.prompt_evaluated = len(prompt) - keep
-        for i in range(keep, len(prompt), PROMPT_CHUNK):
-            if cancelled():
-                st.finish_reason = "cancelled"
-                return
-            self._decode(prompt[i:i + PROMPT_CHUNK])
+        try:
+            with self.abortable(cancelled):
+                for i in range(keep, len(prompt), PROMPT_CHUNK):
+                    if cancelled():
+                        raise DecodeAborted()
+                    self._decode(prompt[i:i + PROMPT_CHUNK])
+        except DecodeAborted:
+            st.finish_reason = "cancelled"
+            st.prompt_evaluated = len(self.cached) - keep   # what was read before the stop
+            st.prompt_seconds = time.perf_counter() - started
+            return
         st.prompt_seconds = time.perf_counter() - started
         yield from self._sample_loop(sampling, cancelled, st, started)
 

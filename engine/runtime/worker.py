@@ -3,9 +3,11 @@
 Everything native lives here, so a segfault or abort in llama.cpp kills only
 this process. Requests are ``(op, args)`` tuples; replies are ``("ok", value)``,
 ``("tok", text)`` while generating, ``("done", stats)`` and
-``("error", kind, message)``. Cancel arrives through shared memory, read
-between tokens, never through the request queue. Beside the chat model the
-worker may hold one embedding model (``load_embedder``, ``embed``), which
+``("error", kind, message)``. Cancel arrives through shared memory, never
+through the request queue: it is read between tokens and, while a prompt is
+read, inside llama.cpp between graph nodes (``NativeModel.abortable``), so a
+long prompt stops within milliseconds, not at the end of its batch. Beside
+the chat model the worker may hold one embedding model (``load_embedder``, ``embed``), which
 answers ``("ok", {"data": float32 bytes, "dim": n, "stats": {...}})``.
 
 ``load`` may name an image projector (``mmproj``): a ``VisionProjector`` is
