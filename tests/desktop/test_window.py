@@ -223,6 +223,8 @@ def test_model_crash_keeps_the_partial_reply_and_offers_reload(qtbot, app: Heart
     fake.crash_after = 2
     type_and_send(qtbot, app, "crash please")
     wait_idle(qtbot, app)
+    # the crashed reply is shown from the database once stored as interrupted: wait for that, not a time
+    qtbot.waitUntil(lambda: bubbles(app)[1].item.message.status == "interrupted", timeout=10_000)
     reply = bubbles(app)[1]
     assert reply.text.source_text().strip() == "Partial answer"
     assert reply.item.message.status == "interrupted"

@@ -92,7 +92,7 @@ def test_file_that_aborts_llama_cpp_twice_is_called_broken(smollm2_path: Path, t
         assert isinstance(second, errors.ModelBroken) and isinstance(second, errors.ModelInvalid)
         assert not isinstance(second, errors.ModelCrashed)
         assert "aborts.gguf" in str(second) and "broken" in str(second)
-        assert "Delete" in second.hint and "download" in second.hint and "Reload the model" not in second.hint
+        assert "Download the model again" in second.hint and "delete" not in second.hint.lower() and "Reload the model" not in second.hint
         # no reload loop: the broken file is refused at once, without a worker
         with pytest.raises(errors.ModelBroken):
             _reply(runtime, prompt)

@@ -207,7 +207,11 @@ def run_cli(db: Path, out: Path, kill_after: float | None) -> subprocess.Popen[b
 
 
 def read_cli(out: Path, tally: Tally, name: str) -> None:
-    for line in out.read_text(errors="replace").splitlines():
+    text = out.read_text(errors="replace")
+    lines = text.splitlines()
+    if lines and not text.endswith("\n") and name.endswith("-killed"):
+        lines.pop()   # SIGKILL cut the writer's last line short: it reported nothing whole there
+    for line in lines:
         word, _, rest = line.partition(" ")
         if word == "ok":
             message_id, _, content = rest.partition(" ")
