@@ -1,4 +1,4 @@
-"""Start the Hearth window: the application, its language, its database and engine threads.
+"""Start the Hearth window: the application, its language and theme, its database and engine threads.
 
 ``run()`` is what ``hearth`` with no arguments calls. With
 ``quit_after_paint`` it prints "painted" once the window has been drawn and
@@ -22,6 +22,7 @@ from desktop import languages as i18n
 from desktop.main import markdown
 from desktop.main.window import MainWindow
 from desktop.prefs import Prefs
+from desktop.settings import theme as looks
 from desktop.background.database import DbThread
 from desktop.background.engine import EngineThread
 
@@ -58,8 +59,12 @@ class HearthApp:
         """``runtime``: the model runtime to use (default: a real llama.cpp worker process);
         ``embedder``: the knowledge base's embedding model (default: engine.models.embedders.default_embedder)."""
         self.paths = home or paths()
-        self.home = Home(self.paths, Path(embedder) if embedder else None)
         self.prefs = Prefs(self.paths)
+        self.home = Home(self.paths, Path(embedder) if embedder else _chosen_embedder(self.prefs))
+        qt_app = QApplication.instance()
+        if isinstance(qt_app, QApplication):   # the Settings window's theme and font size, from the start
+            looks.apply_theme(qt_app, self.prefs.theme)
+            looks.apply_font_size(qt_app, self.prefs.font_size)
         self.db = DbThread(self.home)
         self.engine = EngineThread(self.home, runtime=runtime, after=self.db.ready)
         self.window = MainWindow(paths=self.paths, prefs=self.prefs, db=self.db, engine=self.engine)
@@ -72,6 +77,16 @@ class HearthApp:
         self.window.stop_threads()
         self.engine.stop(timeout=30)
         self.db.stop()
+
+
+def _chosen_embedder(prefs: Prefs) -> Path | None:
+    """The default embedding model chosen in Settings, while its file is still there (else Hearth's default)."""
+    chosen = prefs.default_embedder
+    if chosen and Path(chosen).is_file():
+        return Path(chosen)
+    if chosen:
+        logging.getLogger(__name__).warning("the chosen embedding model %s is gone: using the default", chosen)
+    return None
 
 
 def check_database(home: Paths, parent: QWidget | None = None, *, skip: frozenset[Path] = frozenset()) -> bool:

@@ -1,4 +1,4 @@
-"""The window's preferences: language, geometry, panels, defaults for new chats.
+"""The window's preferences: language, theme, geometry, panels, defaults for new chats, engine options.
 
 Kept in an INI file inside the Hearth home (``Paths.settings``), so tests and
 portable installs never touch the user's registry or ~/.config.
@@ -11,6 +11,8 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from engine import Paths
+
+THEMES = ("system", "light", "dark")
 
 
 class Prefs:
@@ -110,3 +112,64 @@ class Prefs:
     @default_ctx_size.setter
     def default_ctx_size(self, n_ctx: int | None) -> None:
         self._s.setValue("defaults/ctxSize", "" if n_ctx is None else n_ctx)
+
+    # --- application settings (the Settings window) ---------------------------------------
+    @property
+    def theme(self) -> str:
+        """"system", "light" or "dark"."""
+        value = str(self._get("ui/theme", "system") or "system")
+        return value if value in THEMES else "system"
+
+    @theme.setter
+    def theme(self, value: str) -> None:
+        self._s.setValue("ui/theme", value if value in THEMES else "system")
+
+    @property
+    def font_size(self) -> int | None:
+        """The interface font's point size; None: the system's."""
+        return self._get_int("ui/fontSize")
+
+    @font_size.setter
+    def font_size(self, points: int | None) -> None:
+        self._s.setValue("ui/fontSize", "" if points is None else points)
+
+    @property
+    def offline(self) -> bool:
+        """Offline mode: Hearth makes no network request (the Hub features are off)."""
+        return str(self._get("network/offline", "false")).lower() == "true"
+
+    @offline.setter
+    def offline(self, on: bool) -> None:
+        self._s.setValue("network/offline", "true" if on else "false")
+
+    @property
+    def threads(self) -> int | None:
+        """llama.cpp's CPU threads; None: as many as the cores Hearth may use."""
+        return self._get_int("engine/threads")
+
+    @threads.setter
+    def threads(self, n: int | None) -> None:
+        self._s.setValue("engine/threads", "" if n is None else n)
+
+    @property
+    def gpu_layers(self) -> int | None:
+        """Layers offloaded to the GPU; None: automatic (all of them when there is a GPU)."""
+        return self._get_int("engine/gpuLayers")
+
+    @gpu_layers.setter
+    def gpu_layers(self, n: int | None) -> None:
+        self._s.setValue("engine/gpuLayers", "" if n is None else n)
+
+    @property
+    def default_embedder(self) -> str | None:
+        """The embedding model of new knowledge collections (a .gguf path); None: Hearth's default."""
+        return str(self._get("defaults/embedder", "") or "") or None
+
+    @default_embedder.setter
+    def default_embedder(self, path: str | None) -> None:
+        self._s.setValue("defaults/embedder", path or "")
+
+    def load_options(self) -> dict[str, Any]:
+        """The ``Runtime.load`` keywords the settings ask for (threads, GPU layers)."""
+        layers = self.gpu_layers
+        return {"n_threads": self.threads, "n_gpu_layers": "auto" if layers is None else layers}

@@ -72,6 +72,7 @@ class EngineThread(JobThread):
         self._after = after
         self.embedder = home.embedder
         self.runtime = runtime or home.runtime()
+        self.load_options: dict[str, Any] = {}   # more Runtime.load keywords (Settings: threads, GPU layers)
         self.parts: Engine | None = None
         self.chat: Chat | None = None
         self._budget_lock = threading.Lock()
@@ -95,7 +96,7 @@ class EngineThread(JobThread):
         if wanted is None or wanted.is_loaded(info):
             return info
         notify(Loading(wanted.path))
-        info = self.runtime.load(wanted.path, n_ctx=wanted.n_ctx)
+        info = self.runtime.load(wanted.path, n_ctx=wanted.n_ctx, **self.load_options)
         notify(Loaded(info))
         return info
 

@@ -67,7 +67,7 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="268"/>
+        <location filename="../models/manager.py" line="281"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>
@@ -119,7 +119,7 @@
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="49"/>
+        <location filename="../main/status_bar.py" line="55"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>
@@ -127,7 +127,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="70"/>
+        <location filename="../main/status_bar.py" line="80"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

@@ -2,6 +2,100 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../settings/about.py" line="88"/>
+        <source>Could not read the details: %1</source>
+        <translation>无法读取详细信息：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="89"/>
+        <source>Asking llama.cpp…</source>
+        <translation>正在询问 llama.cpp…</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="93"/>
+        <source>llama.cpp: could not be loaded (%1)</source>
+        <translation>llama.cpp：无法加载（%1）</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="95"/>
+        <source>llama.cpp (llama-cpp-python %1) · backend: %2 · GPU offload: %3</source>
+        <translation>llama.cpp（llama-cpp-python %1）· 后端：%2 · GPU 卸载：%3</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="97"/>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="97"/>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="99"/>
+        <source>CPU features used: %1</source>
+        <translation>使用的 CPU 特性：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="100"/>
+        <source>none found</source>
+        <translation>未找到</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="101"/>
+        <source>GPUs: %1</source>
+        <translation>显卡：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="103"/>
+        <source>Data folder: %1</source>
+        <translation>数据文件夹：%1</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="109"/>
+        <location filename="../settings/about.py" line="126"/>
+        <source>Copied. Paste it into your bug report; it holds no conversations or documents.</source>
+        <translation>已复制。请粘贴到问题报告中；其中不含任何对话或文档。</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="115"/>
+        <source>About Hearth</source>
+        <translation>关于 Hearth</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="116"/>
+        <source>Hearth %1</source>
+        <translation>Hearth %1 版</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="117"/>
+        <source>A private chat app that runs language models on your own computer. Nothing you type leaves it.</source>
+        <translation>在你自己的电脑上运行语言模型的私密聊天应用。你输入的任何内容都不会离开这台电脑。</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="119"/>
+        <source>Bundled parts and their licences:</source>
+        <translation>内置组件及其许可证：</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="122"/>
+        <source>Open data folder</source>
+        <translation>打开数据文件夹</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="123"/>
+        <source>Open logs</source>
+        <translation>打开日志</translation>
+    </message>
+    <message>
+        <location filename="../settings/about.py" line="124"/>
+        <source>Copy diagnostics</source>
+        <translation>复制诊断信息</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentChip</name>
     <message>
         <location filename="../main/attachment_view.py" line="128"/>
@@ -82,7 +176,7 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../main/chat_view.py" line="235"/>
+        <location filename="../main/chat_view.py" line="238"/>
         <source>Type a message below to start. Replies are written on this computer; nothing you type leaves it.</source>
         <translation>在下方输入消息即可开始。回复在这台电脑上生成，你输入的内容不会离开这台电脑。</translation>
     </message>
@@ -251,18 +345,18 @@
 <context>
     <name>DatabaseRecovery</name>
     <message>
-        <location filename="../app.py" line="91"/>
-        <location filename="../app.py" line="123"/>
+        <location filename="../app.py" line="106"/>
+        <location filename="../app.py" line="138"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
     </message>
     <message>
-        <location filename="../app.py" line="93"/>
+        <location filename="../app.py" line="108"/>
         <source>Hearth&apos;s database is damaged, so your conversations cannot be read as they are.</source>
         <translation>Hearth 的数据库已损坏，无法按原样读取你的对话。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="96"/>
+        <location filename="../app.py" line="111"/>
         <source>File: {path}
 SQLite reports: {problem}
 
@@ -273,17 +367,17 @@ SQLite 报告：{problem}
 损坏的文件绝不会被删除：它会被保留在新文件旁边，供修复工具使用。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="100"/>
+        <location filename="../app.py" line="115"/>
         <source>Keep a copy aside and start fresh</source>
         <translation>保留一份副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../app.py" line="105"/>
+        <location filename="../app.py" line="120"/>
         <source>Restore the backup from {date}</source>
         <translation>恢复 {date} 的备份</translation>
     </message>
     <message>
-        <location filename="../app.py" line="110"/>
+        <location filename="../app.py" line="125"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -291,17 +385,32 @@ SQLite 报告：{problem}
 <context>
     <name>DemoBanner</name>
     <message>
-        <location filename="../main/demo_banner.py" line="59"/>
+        <location filename="../main/demo_banner.py" line="127"/>
+        <source>SmolLM2 135M, the demo model in use, cannot write Chinese: its Chinese replies are gibberish.</source>
+        <translation>当前使用的演示模型 SmolLM2 135M 不会写中文：它的中文回复是乱码。</translation>
+    </message>
+    <message>
+        <location filename="../main/demo_banner.py" line="130"/>
+        <source>For Chinese, download %1: one click, then choose it above.</source>
+        <translation>要用中文聊天，请下载 %1：点一下即可，下载后在上方选择它。</translation>
+    </message>
+    <message>
+        <location filename="../main/demo_banner.py" line="133"/>
         <source>You are chatting with SmolLM2 135M, a tiny demo model: quick anywhere, but too small for real work.</source>
         <translation>你正在使用 SmolLM2 135M，这是一个很小的演示模型：在哪里都很快，但不适合正式使用。</translation>
     </message>
     <message>
-        <location filename="../main/demo_banner.py" line="62"/>
+        <location filename="../main/demo_banner.py" line="136"/>
         <source>Recommended for this computer: %1.</source>
         <translation>推荐这台电脑使用：%1。</translation>
     </message>
     <message>
-        <location filename="../main/demo_banner.py" line="64"/>
+        <location filename="../main/demo_banner.py" line="140"/>
+        <source>Download %1</source>
+        <translation>下载 %1</translation>
+    </message>
+    <message>
+        <location filename="../main/demo_banner.py" line="142"/>
         <source>Find models…</source>
         <translation>查找模型…</translation>
     </message>
@@ -630,148 +739,148 @@ SQLite 报告：{problem}
 <context>
     <name>KnowledgeWindow</name>
     <message>
-        <location filename="../knowledge/window.py" line="190"/>
+        <location filename="../knowledge/window.py" line="195"/>
         <source>(%1 failed)</source>
         <translation>（%1 个失败）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="197"/>
+        <location filename="../knowledge/window.py" line="202"/>
         <source>Waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="200"/>
+        <location filename="../knowledge/window.py" line="205"/>
         <source>Indexing %1%</source>
         <translation>正在索引 %1%</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="201"/>
+        <location filename="../knowledge/window.py" line="206"/>
         <source>Indexing</source>
         <translation>正在索引</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="203"/>
+        <location filename="../knowledge/window.py" line="208"/>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="205"/>
+        <location filename="../knowledge/window.py" line="210"/>
         <source>Empty</source>
         <translation>空</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="206"/>
+        <location filename="../knowledge/window.py" line="211"/>
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="227"/>
+        <location filename="../knowledge/window.py" line="232"/>
         <source>Problems (%1)</source>
         <translation>问题（%1）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="228"/>
-        <location filename="../knowledge/window.py" line="415"/>
+        <location filename="../knowledge/window.py" line="233"/>
+        <location filename="../knowledge/window.py" line="420"/>
         <source>Problems</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="263"/>
+        <location filename="../knowledge/window.py" line="268"/>
         <source>New collection</source>
         <translation>新建集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="263"/>
+        <location filename="../knowledge/window.py" line="268"/>
         <source>Name of the collection:</source>
         <translation>集合名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="277"/>
+        <location filename="../knowledge/window.py" line="282"/>
         <source>Rename collection</source>
         <translation>重命名集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="277"/>
+        <location filename="../knowledge/window.py" line="282"/>
         <source>New name:</source>
         <translation>新名称：</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="301"/>
+        <location filename="../knowledge/window.py" line="306"/>
         <source>Delete collection</source>
         <translation>删除集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="302"/>
+        <location filename="../knowledge/window.py" line="307"/>
         <source>Delete the collection “%1” and its index? Your files are not touched: they stay where they are.</source>
         <translation>删除集合“%1”及其索引？你的文件不受影响，仍保留在原处。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="318"/>
+        <location filename="../knowledge/window.py" line="323"/>
         <source>Add a folder</source>
         <translation>添加文件夹</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="323"/>
+        <location filename="../knowledge/window.py" line="328"/>
         <source>Add files</source>
         <translation>添加文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="334"/>
+        <location filename="../knowledge/window.py" line="339"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="235"/>
+        <location filename="../knowledge/window.py" line="240"/>
         <source>Not embedded yet</source>
         <translation>尚未嵌入</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="236"/>
+        <location filename="../knowledge/window.py" line="241"/>
         <source>Vectors: %1 (%2 dimensions)</source>
         <translation>向量：%1（%2 维）</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="403"/>
+        <location filename="../knowledge/window.py" line="408"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="404"/>
+        <location filename="../knowledge/window.py" line="409"/>
         <source>Collection</source>
         <translation>集合</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="404"/>
+        <location filename="../knowledge/window.py" line="409"/>
         <source>Files</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="404"/>
+        <location filename="../knowledge/window.py" line="409"/>
         <source>Chunks</source>
         <translation>分块</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="405"/>
+        <location filename="../knowledge/window.py" line="410"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="406"/>
+        <location filename="../knowledge/window.py" line="411"/>
         <source>New…</source>
         <translation>新建…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="408"/>
+        <location filename="../knowledge/window.py" line="413"/>
         <source>Rename…</source>
         <translation>重命名…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="409"/>
+        <location filename="../knowledge/window.py" line="414"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="411"/>
+        <location filename="../knowledge/window.py" line="416"/>
         <source>A collection is a set of folders and files that your models can answer from. Hearth reads them, splits them into passages and keeps a search index; your files stay where they are and are never changed.
 
 Create one with New…, or drop folders and files here.</source>
@@ -780,37 +889,37 @@ Create one with New…, or drop folders and files here.</source>
 点击“新建…”创建集合，或将文件夹和文件拖放到这里。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="414"/>
+        <location filename="../knowledge/window.py" line="419"/>
         <source>Folders and files</source>
         <translation>文件夹和文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="416"/>
+        <location filename="../knowledge/window.py" line="421"/>
         <source>Test retrieval</source>
         <translation>测试检索</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="417"/>
+        <location filename="../knowledge/window.py" line="422"/>
         <source>Folders are watched while Hearth runs: new and changed files are indexed by themselves. Drop folders or files here to add them.</source>
         <translation>Hearth 运行期间会监视这些文件夹：新增和修改的文件会自动建立索引。将文件夹或文件拖放到这里即可添加。</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="419"/>
+        <location filename="../knowledge/window.py" line="424"/>
         <source>Add folder…</source>
         <translation>添加文件夹…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="420"/>
+        <location filename="../knowledge/window.py" line="425"/>
         <source>Add files…</source>
         <translation>添加文件…</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="421"/>
+        <location filename="../knowledge/window.py" line="426"/>
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../knowledge/window.py" line="422"/>
+        <location filename="../knowledge/window.py" line="427"/>
         <source>Retry failed</source>
         <translation>重试失败项</translation>
     </message>
@@ -851,27 +960,27 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main/window.py" line="237"/>
+        <location filename="../main/window.py" line="249"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main/window.py" line="238"/>
+        <location filename="../main/window.py" line="250"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../main/conversation_actions.py" line="51"/>
+        <location filename="../main/conversation_actions.py" line="53"/>
         <source>Stop the reply before deleting this conversation.</source>
         <translation>请先停止回复，再删除此对话。</translation>
     </message>
     <message>
-        <location filename="../main/conversation_actions.py" line="109"/>
+        <location filename="../main/conversation_actions.py" line="123"/>
         <source>New chats will start with these settings.</source>
         <translation>新对话将使用这些设置。</translation>
     </message>
     <message>
-        <location filename="../main/conversation_actions.py" line="89"/>
+        <location filename="../main/conversation_actions.py" line="93"/>
         <source>Export conversation</source>
         <translation>导出对话</translation>
     </message>
@@ -881,77 +990,97 @@ Create one with New…, or drop folders and files here.</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../main/conversation_actions.py" line="93"/>
+        <location filename="../main/conversation_actions.py" line="91"/>
+        <source>JSON, every branch (*.json)</source>
+        <translation>JSON，包含所有分支 (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../main/conversation_actions.py" line="103"/>
         <source>Saved %1</source>
         <translation>已保存到 %1</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="59"/>
+        <location filename="../main/menus.py" line="67"/>
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="60"/>
+        <location filename="../main/menus.py" line="68"/>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="61"/>
+        <location filename="../main/menus.py" line="69"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main/menus.py" line="70"/>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <location filename="../main/menus.py" line="71"/>
+        <source>About Hearth</source>
+        <translation>关于 Hearth</translation>
+    </message>
+    <message>
+        <location filename="../main/menus.py" line="72"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="62"/>
+        <location filename="../main/menus.py" line="73"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="63"/>
+        <location filename="../main/menus.py" line="74"/>
         <source>Add a model file…</source>
         <translation>添加模型文件…</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="64"/>
+        <location filename="../main/menus.py" line="75"/>
         <source>Open the models folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="65"/>
+        <location filename="../main/menus.py" line="76"/>
         <source>Models…</source>
         <translation>模型…</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="66"/>
+        <location filename="../main/menus.py" line="77"/>
         <source>Knowledge…</source>
         <translation>知识库…</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="67"/>
+        <location filename="../main/menus.py" line="78"/>
         <source>Attach files…</source>
         <translation>附加文件…</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="68"/>
-        <source>Export chat as Markdown…</source>
-        <translation>将对话导出为 Markdown…</translation>
+        <location filename="../main/menus.py" line="79"/>
+        <source>Export chat…</source>
+        <translation>导出对话…</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="69"/>
+        <location filename="../main/menus.py" line="80"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="70"/>
+        <location filename="../main/menus.py" line="81"/>
         <source>Model and settings panel</source>
         <translation>模型与设置面板</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="71"/>
+        <location filename="../main/menus.py" line="82"/>
         <source>Use this chat&apos;s settings for new chats</source>
         <translation>将此对话的设置用于新对话</translation>
     </message>
     <message>
-        <location filename="../main/menus.py" line="72"/>
+        <location filename="../main/menus.py" line="83"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
@@ -1209,247 +1338,252 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ModelManager</name>
     <message>
-        <location filename="../models/manager.py" line="145"/>
+        <location filename="../models/manager.py" line="146"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="146"/>
+        <location filename="../models/manager.py" line="147"/>
         <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
         <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="158"/>
+        <location filename="../models/manager.py" line="159"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="159"/>
+        <location filename="../models/manager.py" line="160"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="250"/>
+        <location filename="../models/manager.py" line="252"/>
         <source>Recommended models that fit this computer. Search to find others.</source>
         <translation>适合这台电脑的推荐模型。搜索可查找其他模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="259"/>
+        <location filename="../models/manager.py" line="258"/>
+        <source>Offline mode is on (File → Settings…): Hearth makes no network request, so searching and downloading from the Hugging Face Hub are off. Installed models keep working.</source>
+        <translation>离线模式已开启（文件 → 设置…）：Hearth 不发出任何网络请求，因此无法从 Hugging Face Hub 搜索和下载。已安装的模型照常可用。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="272"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="268"/>
+        <location filename="../models/manager.py" line="281"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="269"/>
+        <location filename="../models/manager.py" line="282"/>
         <source>No GGUF models match.</source>
         <translation>没有匹配的 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="278"/>
+        <location filename="../models/manager.py" line="293"/>
         <source>Reading %1 and checking what fits this computer…</source>
         <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="288"/>
+        <location filename="../models/manager.py" line="303"/>
         <source>fits</source>
         <translation>合适</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="288"/>
+        <location filename="../models/manager.py" line="303"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="288"/>
+        <location filename="../models/manager.py" line="303"/>
         <source>too big</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="295"/>
+        <location filename="../models/manager.py" line="310"/>
         <source>vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="303"/>
+        <location filename="../models/manager.py" line="318"/>
         <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
         <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="305"/>
+        <location filename="../models/manager.py" line="320"/>
         <source>This repository has no GGUF models.</source>
         <translation>这个仓库没有 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="309"/>
+        <location filename="../models/manager.py" line="324"/>
         <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
         <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="332"/>
+        <location filename="../models/manager.py" line="351"/>
         <source>Waiting…</source>
         <translation>等待中…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="365"/>
+        <location filename="../models/manager.py" line="384"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="365"/>
+        <location filename="../models/manager.py" line="384"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="378"/>
+        <location filename="../models/manager.py" line="397"/>
         <source>Checking the part already downloaded…</source>
         <translation>正在检查已下载的部分…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="379"/>
+        <location filename="../models/manager.py" line="398"/>
         <source>Connection lost, retrying…</source>
         <translation>连接中断，正在重试…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="379"/>
+        <location filename="../models/manager.py" line="398"/>
         <source>Verifying…</source>
         <translation>正在校验…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="382"/>
+        <location filename="../models/manager.py" line="401"/>
         <source>, %1 s left</source>
         <translation>，剩余 %1 秒</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="391"/>
-        <location filename="../models/manager.py" line="426"/>
+        <location filename="../models/manager.py" line="410"/>
+        <location filename="../models/manager.py" line="445"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="399"/>
+        <location filename="../models/manager.py" line="418"/>
         <source>Paused; the part downloaded so far is kept</source>
         <translation>已暂停；已下载的部分会保留</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="402"/>
+        <location filename="../models/manager.py" line="421"/>
         <source>Failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="417"/>
+        <location filename="../models/manager.py" line="436"/>
         <source>Paused at %1</source>
         <translation>暂停于 %1</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="425"/>
+        <location filename="../models/manager.py" line="444"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="427"/>
+        <location filename="../models/manager.py" line="446"/>
         <source>Find models</source>
         <translation>查找模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="429"/>
+        <location filename="../models/manager.py" line="448"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="429"/>
+        <location filename="../models/manager.py" line="448"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="429"/>
-        <location filename="../models/manager.py" line="432"/>
+        <location filename="../models/manager.py" line="448"/>
+        <location filename="../models/manager.py" line="451"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="429"/>
+        <location filename="../models/manager.py" line="448"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="429"/>
+        <location filename="../models/manager.py" line="448"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="430"/>
+        <location filename="../models/manager.py" line="449"/>
         <source>Vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="430"/>
+        <location filename="../models/manager.py" line="449"/>
         <source>Path</source>
         <translation>路径</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="432"/>
-        <location filename="../models/manager.py" line="441"/>
+        <location filename="../models/manager.py" line="451"/>
+        <location filename="../models/manager.py" line="460"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="432"/>
+        <location filename="../models/manager.py" line="451"/>
         <source>Memory needed</source>
         <translation>所需内存</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="432"/>
+        <location filename="../models/manager.py" line="451"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="433"/>
+        <location filename="../models/manager.py" line="452"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="434"/>
+        <location filename="../models/manager.py" line="453"/>
         <source>Import a .gguf…</source>
         <translation>导入 .gguf…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="435"/>
+        <location filename="../models/manager.py" line="454"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="436"/>
+        <location filename="../models/manager.py" line="455"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="437"/>
+        <location filename="../models/manager.py" line="456"/>
         <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
         <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="438"/>
+        <location filename="../models/manager.py" line="457"/>
         <source>Most downloaded</source>
         <translation>下载最多</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="438"/>
+        <location filename="../models/manager.py" line="457"/>
         <source>Most liked</source>
         <translation>最受欢迎</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="438"/>
+        <location filename="../models/manager.py" line="457"/>
         <source>Recently updated</source>
         <translation>最近更新</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="440"/>
+        <location filename="../models/manager.py" line="459"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
@@ -1720,230 +1854,371 @@ Create one with New…, or drop folders and files here.</source>
     </message>
 </context>
 <context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../settings/window.py" line="113"/>
+        <location filename="../settings/window.py" line="236"/>
+        <source>The first installed model</source>
+        <translation>第一个已安装的模型</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="123"/>
+        <location filename="../settings/window.py" line="238"/>
+        <source>Hearth&apos;s default</source>
+        <translation>Hearth 默认</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="199"/>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="200"/>
+        <source>Appearance</source>
+        <translation>外观</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="201"/>
+        <source>New chats and collections</source>
+        <translation>新对话和文档集</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="202"/>
+        <source>How models run</source>
+        <translation>模型运行方式</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="203"/>
+        <source>Data and network</source>
+        <translation>数据与网络</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="204"/>
+        <source>Default model for new chats</source>
+        <translation>新对话的默认模型</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="205"/>
+        <source>Default embedding model for new collections</source>
+        <translation>新文档集的默认嵌入模型</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="206"/>
+        <source>CPU threads</source>
+        <translation>CPU 线程数</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="206"/>
+        <source>Layers on the GPU</source>
+        <translation>放在 GPU 上的层数</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="207"/>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="207"/>
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="208"/>
+        <source>Font size</source>
+        <translation>字号</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="208"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="210"/>
+        <source>Automatic (one per core)</source>
+        <translation>自动（每个核心一个）</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="211"/>
+        <source>Automatic (all, when a GPU is found)</source>
+        <translation>自动（找到 GPU 时全部放上）</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="212"/>
+        <source>0 keeps the model on the CPU. Threads and GPU layers apply the next time a model loads.</source>
+        <translation>0 表示模型只在 CPU 上运行。线程数和 GPU 层数在下次加载模型时生效。</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="215"/>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="216"/>
+        <source> pt</source>
+        <translation> 磅</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="217"/>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="218"/>
+        <source>To keep your chats and models elsewhere, quit Hearth, move this folder and set the HEARTH_HOME environment variable to its new place.</source>
+        <translation>要把对话和模型放到别处：退出 Hearth，移动这个文件夹，并把环境变量 HEARTH_HOME 设为它的新位置。</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="220"/>
+        <source>Offline mode</source>
+        <translation>离线模式</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="221"/>
+        <source>Hearth makes no network request at all: searching and downloading models from the Hugging Face Hub are off. Installed models keep working.</source>
+        <translation>Hearth 完全不发出网络请求：从 Hugging Face Hub 搜索和下载模型的功能关闭。已安装的模型照常可用。</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="224"/>
+        <location filename="../settings/window.py" line="231"/>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="224"/>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="224"/>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../main/settings_panel.py" line="281"/>
+        <location filename="../main/settings_panel.py" line="286"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="281"/>
-        <location filename="../main/settings_panel.py" line="313"/>
+        <location filename="../main/settings_panel.py" line="286"/>
+        <location filename="../main/settings_panel.py" line="318"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="282"/>
+        <location filename="../main/settings_panel.py" line="287"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="283"/>
+        <location filename="../main/settings_panel.py" line="288"/>
         <source>Replies</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="284"/>
+        <location filename="../main/settings_panel.py" line="289"/>
         <source>Advanced sampling</source>
         <translation>高级采样</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="287"/>
+        <location filename="../main/settings_panel.py" line="292"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="288"/>
+        <location filename="../main/settings_panel.py" line="293"/>
         <source>The model that writes the replies in this conversation.</source>
         <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="289"/>
+        <location filename="../main/settings_panel.py" line="294"/>
         <source>&amp;Context</source>
         <translation>上下文(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="290"/>
-        <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory.</source>
-        <translation>模型一次能看到的对话长度，以 token 计。上下文越大，能记住的内容越多，但占用的内存也越多。</translation>
+        <location filename="../main/settings_panel.py" line="295"/>
+        <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory. Changing it reloads the model.</source>
+        <translation>模型一次能看到多少对话内容（以词元计）。上下文越大记得越多，但占用内存也越多。更改后会重新加载模型。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="292"/>
+        <location filename="../main/settings_panel.py" line="297"/>
         <source>&amp;Temperature</source>
         <translation>温度(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="293"/>
+        <location filename="../main/settings_panel.py" line="298"/>
         <source>How adventurous the model is when it picks each next word.</source>
         <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="294"/>
+        <location filename="../main/settings_panel.py" line="299"/>
         <source>Reply &amp;length</source>
         <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="295"/>
+        <location filename="../main/settings_panel.py" line="300"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
         <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="296"/>
+        <location filename="../main/settings_panel.py" line="301"/>
         <source>Top-&amp;p</source>
         <translation>Top-&amp;p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="297"/>
+        <location filename="../main/settings_panel.py" line="302"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
         <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="299"/>
+        <location filename="../main/settings_panel.py" line="304"/>
         <source>Top-&amp;k</source>
         <translation>Top-&amp;k</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="300"/>
+        <location filename="../main/settings_panel.py" line="305"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
         <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="301"/>
+        <location filename="../main/settings_panel.py" line="306"/>
         <source>M&amp;in-p</source>
         <translation>M&amp;in-p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="302"/>
+        <location filename="../main/settings_panel.py" line="307"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
         <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="303"/>
+        <location filename="../main/settings_panel.py" line="308"/>
         <source>Repeat &amp;penalty</source>
         <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="304"/>
+        <location filename="../main/settings_panel.py" line="309"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
         <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="305"/>
+        <location filename="../main/settings_panel.py" line="310"/>
         <source>&amp;Seed</source>
         <translation>种子(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="306"/>
+        <location filename="../main/settings_panel.py" line="311"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
         <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="312"/>
+        <location filename="../main/settings_panel.py" line="317"/>
         <source>Choose a model</source>
         <translation>选择模型</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="315"/>
+        <location filename="../main/settings_panel.py" line="320"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
         <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="316"/>
+        <location filename="../main/settings_panel.py" line="321"/>
         <source>Temperature value</source>
         <translation>温度值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="317"/>
+        <location filename="../main/settings_panel.py" line="322"/>
         <source>Context size and memory</source>
         <translation>上下文大小与内存占用</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="318"/>
+        <location filename="../main/settings_panel.py" line="323"/>
         <source> tokens</source>
         <translation> token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="319"/>
+        <location filename="../main/settings_panel.py" line="324"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="320"/>
+        <location filename="../main/settings_panel.py" line="325"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="321"/>
+        <location filename="../main/settings_panel.py" line="326"/>
         <source>Random seed for every reply</source>
         <translation>每次回复使用随机种子</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="322"/>
+        <location filename="../main/settings_panel.py" line="327"/>
         <source>A new random seed for every reply.</source>
         <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="323"/>
+        <location filename="../main/settings_panel.py" line="328"/>
         <source>Think before answering</source>
         <translation>先思考再回答</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="324"/>
+        <location filename="../main/settings_panel.py" line="329"/>
         <source>The model reasons step by step before it answers: often better answers, but slower. Its thinking is shown folded above the reply.</source>
         <translation>模型先逐步推理再回答：答案往往更好，但更慢。它的思考过程折叠显示在回复上方。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="326"/>
+        <location filename="../main/settings_panel.py" line="331"/>
         <source>Reset to defaults</source>
         <translation>恢复默认</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="327"/>
+        <location filename="../main/settings_panel.py" line="332"/>
         <source>Reset sampling to defaults</source>
         <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="329"/>
+        <location filename="../main/settings_panel.py" line="334"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
         <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="357"/>
+        <location filename="../main/settings_panel.py" line="362"/>
         <source>{name} (not installed)</source>
         <translation>{name}（未安装）</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="411"/>
+        <location filename="../main/settings_panel.py" line="414"/>
         <source>{tokens} tokens</source>
         <translation>{tokens} token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="413"/>
+        <location filename="../main/settings_panel.py" line="416"/>
         <source>{tokens} tokens · {memory} for the context</source>
         <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="451"/>
+        <location filename="../main/settings_panel.py" line="454"/>
         <source>Always the most likely word: the same reply every time.</source>
         <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="452"/>
+        <location filename="../main/settings_panel.py" line="455"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
         <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="453"/>
+        <location filename="../main/settings_panel.py" line="456"/>
         <source>Balanced: natural wording with some variety.</source>
         <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="454"/>
+        <location filename="../main/settings_panel.py" line="457"/>
         <source>Varied and creative: good for ideas and stories.</source>
         <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="455"/>
+        <location filename="../main/settings_panel.py" line="458"/>
         <source>Very random: replies may wander off or stop making sense.</source>
         <translation>非常随机：回复可能跑题或语无伦次。</translation>
     </message>
@@ -2033,51 +2308,56 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="49"/>
+        <location filename="../main/status_bar.py" line="55"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="58"/>
+        <location filename="../main/status_bar.py" line="66"/>
+        <source>Loading the model</source>
+        <translation>正在加载模型</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="68"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="60"/>
+        <location filename="../main/status_bar.py" line="70"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="62"/>
+        <location filename="../main/status_bar.py" line="72"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="65"/>
+        <location filename="../main/status_bar.py" line="75"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="70"/>
+        <location filename="../main/status_bar.py" line="80"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="72"/>
+        <location filename="../main/status_bar.py" line="82"/>
         <source>%1 · %2/%3 layers on the GPU</source>
         <translation>%1 · %2/%3 层在 GPU 上</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="81"/>
+        <location filename="../main/status_bar.py" line="91"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="83"/>
+        <location filename="../main/status_bar.py" line="93"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>

@@ -22,12 +22,14 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
+    QCheckBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
     QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from desktop.main.context_meter import format_count
+from desktop.main.elided_combo import ElidedComboBox
 from desktop.main.knowledge_choice import KnowledgeChoice, Submitter
+from desktop.main.model_choice import CTX_DEFAULT, CTX_MIN, CTX_STEP, effective_context, trained_context
 from desktop.plain import tip, visible
 from engine import Conversation, InstalledModel, Sampling
 from engine.models.files import format_bytes
@@ -36,17 +38,7 @@ COALESCE_MS = 250            # sliders and spin boxes
 PROMPT_DEBOUNCE_MS = 600     # the system prompt
 TEMPERATURE_STEP = 0.05
 TEMPERATURE_MAX = 2.0
-CTX_MIN = 512
-CTX_STEP = 256
-CTX_FALLBACK_MAX = 32768     # no model chosen (or its trained context is unknown)
-CTX_DEFAULT = 4096
 SEED_MAX = 2**31 - 1
-
-
-def _trained_context(model: InstalledModel | None) -> int:
-    if model is None or model.context_length <= 0:
-        return CTX_FALLBACK_MAX
-    return max(CTX_MIN, model.context_length)
 
 
 class SettingsPanel(QWidget):
@@ -92,9 +84,9 @@ class SettingsPanel(QWidget):
         self._labels: dict[str, QLabel] = {}
 
         self._heading(form, "title", 2)
-        self.model_picker = QComboBox(objectName="modelPicker", minimumContentsLength=12,
-                                      currentIndexChanged=self._model_chosen)
-        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.model_picker = ElidedComboBox(objectName="modelPicker", minimumContentsLength=12,
+                                           currentIndexChanged=self._model_chosen)
+        self.model_picker.setSizeAdjustPolicy(ElidedComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self._row(form, "model", self.model_picker)
         self.context_slider = QSlider(Qt.Orientation.Horizontal, objectName="contextSlider", singleStep=CTX_STEP,
                                       valueChanged=self._context_moved)
@@ -182,7 +174,9 @@ class SettingsPanel(QWidget):
         layout.setSpacing(4)
         layout.addWidget(first, 1 if isinstance(layout, QHBoxLayout) else 0)
         layout.addWidget(second)
-        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        # Preferred, not Maximum: a wrapped label below (the temperature description) must get the height
+        # its text needs at this width; Maximum caps the row at the one-line size hint and clips it.
+        holder.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         return holder
 
     def _spin(self, box: QSpinBox | QDoubleSpinBox, low: float, high: float, step: float) -> Any:
@@ -234,6 +228,17 @@ class SettingsPanel(QWidget):
             self._show_sampling(self._sampling)
         self.knowledge.show_conversation(conv.id)
         self._content.setEnabled(True)
+
+    def show_stored(self, conv: Conversation) -> None:
+        """A model or context stored for the shown conversation elsewhere than here: show it (edits pending here
+        win), so the panel keeps showing what the next reply uses."""
+        shown = self._conversation is not None and self._conversation.id == conv.id
+        if shown and not {"model_path", "ctx_size"} & self._pending.keys() \
+                and (conv.model_path, conv.ctx_size) != (self._model_path, self._ctx_size):
+            self._model_path, self._ctx_size = conv.model_path, conv.ctx_size
+            with self._quiet():
+                self._fill_models()
+                self._update_context_range()
 
     def flush(self) -> None:
         """Emit every pending change now, as one ``changed``."""
@@ -288,7 +293,7 @@ class SettingsPanel(QWidget):
              self.tr("The model that writes the replies in this conversation.")),
             ("context", self.context_slider, self.tr("&Context"), self.tr(
                 "How much of the conversation the model can see at once, in tokens. "
-                "More context remembers more but takes more memory.")),
+                "More context remembers more but takes more memory. Changing it reloads the model.")),
             ("temperature", self.temperature_slider, self.tr("&Temperature"),
              self.tr("How adventurous the model is when it picks each next word.")),
             ("max_tokens", self.max_tokens, self.tr("Reply &length"),
@@ -358,7 +363,6 @@ class SettingsPanel(QWidget):
                 index = picker.count() - 1
                 picker.setItemData(index, tip(self._model_path), Qt.ItemDataRole.ToolTipRole)
             picker.setCurrentIndex(index)
-            picker.setToolTip(tip(self._model_path or ""))
 
     def _model_chosen(self, index: int) -> None:
         if self._loading or index < 0:
@@ -367,9 +371,8 @@ class SettingsPanel(QWidget):
         if not path or path == self._model_path:
             return
         self._model_path = path
-        self.model_picker.setToolTip(tip(path))
         fields: dict[str, Any] = {"model_path": path}
-        limit = _trained_context(self.selected_model())
+        limit = trained_context(self.selected_model())
         if self._ctx_size is not None and self._ctx_size > limit:
             self._ctx_size = limit
             fields["ctx_size"] = limit
@@ -379,8 +382,8 @@ class SettingsPanel(QWidget):
 
     def _update_context_range(self) -> None:
         model = self.selected_model()
-        high = _trained_context(model)
-        value = self._ctx_size if self._ctx_size is not None else min(CTX_DEFAULT, high)
+        high = trained_context(model)
+        value = effective_context(model, self._ctx_size) or min(CTX_DEFAULT, high)
         with self._quiet():
             self.context_slider.setRange(CTX_MIN, high)
             self.context_slider.setPageStep(max(CTX_STEP, (high - CTX_MIN) // 16 // CTX_STEP * CTX_STEP))

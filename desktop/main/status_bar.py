@@ -1,7 +1,8 @@
-"""The status bar: backend and offloaded layers, the model, and the last reply's speed."""
+"""The status bar: backend and offloaded layers, the model (with a busy bar while it loads), and the last
+reply's speed."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QStatusBar, QWidget
 
 from engine import Message, ModelInfo
 
@@ -17,6 +18,9 @@ class StatusBar(QStatusBar):
         self.model_label.setObjectName("modelStatus")
         self.speed_label = QLabel()
         self.speed_label.setObjectName("speedStatus")
+        # A load takes seconds for a big model (a context change reloads it too): show that work is going on.
+        self.loading_bar = QProgressBar(objectName="loadingProgress", minimum=0, maximum=0, textVisible=False,
+                                        maximumWidth=80, maximumHeight=12, visible=False)
         for index, label in enumerate((self.speed_label, self.model_label, self.backend_label)):
             label.setMinimumWidth(1)  # a narrow window cuts the text instead of growing
             if index:
@@ -24,6 +28,8 @@ class StatusBar(QStatusBar):
                 line.setFrameShape(QFrame.Shape.VLine)
                 line.setFrameShadow(QFrame.Shadow.Sunken)
                 self.addPermanentWidget(line)
+            if label is self.model_label:
+                self.addPermanentWidget(self.loading_bar)
             self.addPermanentWidget(label)
         self._info: ModelInfo | None = None
         self._state = "none"  # none | loading | loaded | crashed
@@ -49,11 +55,15 @@ class StatusBar(QStatusBar):
         self.showMessage(self.tr("%n older message(s) left out to fit the context", "", count), 8000)
 
     def show_speed(self, message: Message) -> None:
-        self._speed = (message.ttft_ms, message.tokens_per_s)
+        """The finished reply's speed; none for a reply that wrote nothing (stopped while the prompt was
+        read): its "first token 0.00 s" would be false."""
+        self._speed = (message.ttft_ms, message.tokens_per_s) if message.completion_tokens else None
         self.retranslate()
 
     def retranslate(self) -> None:
         info = self._info
+        self.loading_bar.setVisible(self._state == "loading")
+        self.loading_bar.setAccessibleName(self.tr("Loading the model"))
         if self._state == "loading":
             self.model_label.setText(self.tr("Loading %1…").replace("%1", visible(self._loading_name)))
         elif self._state == "crashed":

@@ -33,16 +33,18 @@ from desktop.main.composer import Composer
 from desktop.main.conversation_actions import ConversationActions
 from desktop.main.conversation_list import ConversationList
 from desktop.main.menus import MainMenus
-from desktop.main.demo_banner import DemoBanner, recommendation_text
+from desktop.main.demo_banner import DemoBanner, StarterAdvice
 from desktop.errors_ui import show_error
 from desktop.plain import visible
 from desktop.prefs import Prefs
 from desktop.main.replies import Generation, ReplyController
+from desktop.main import model_choice as choice
 from desktop.main.settings_panel import SettingsPanel
 from desktop.main.status_bar import StatusBar
 from desktop.background.database import DbThread
 from desktop.background.engine import EngineThread, ModelWanted
 from desktop.main.welcome import WelcomePage
+from desktop.settings.actions import AppDialogs
 
 if TYPE_CHECKING:
     from desktop.background.knowledge import KnowledgeThread
@@ -66,7 +68,6 @@ class MainWindow(QMainWindow):
         self.model_manager: ModelManager | None = None
         self.knowledge_window: KnowledgeWindow | None = None
         self._knowledge: KnowledgeThread | None = None
-        self._recommended = False
         self._threads_stopped = False
 
         self.conversations = ConversationList()
@@ -133,6 +134,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, slot=slot: slot())
         m.panel.toggled.connect(lambda on: self.settings.setVisible(on and bool(self.models)))
         m.language_chosen.connect(self.set_language)
+        self.app_dialogs = AppDialogs(window=self, settings=m.preferences, about=m.about, paths=self.paths,
+                                      prefs=self.prefs, db=self.db, engine=self.engine, models=lambda: self.models,
+                                      model_info=lambda: self.info, set_language=self.set_language)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.conversations.focus_search)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.composer.input.setFocus)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.replies.stop)
@@ -172,6 +176,8 @@ class MainWindow(QMainWindow):
         self.welcome.rescan.connect(self.rescan_models)
         self.welcome.find_models.connect(self.open_model_manager)
         self.demo_banner.find_models.connect(self.open_model_manager)
+        self.starter_advice = StarterAdvice(self.demo_banner, self.db.submit, self.open_model_manager)
+        self.composer.send.connect(self.starter_advice.message_sent)
         # Collections resume an interrupted indexing run and are watched while the app runs: start
         # their thread soon after the window is up, but only when there are collections at all.
         QTimer.singleShot(1000, self, self._start_knowledge_if_used)
@@ -208,12 +214,16 @@ class MainWindow(QMainWindow):
         return self.replies.generation
 
     def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
-        """The model (and context size) a conversation uses; for none, what a new chat would use."""
-        path = (conv.model_path if conv else None) or self.prefs.default_model
-        if not path and self.models:
-            path = str(self.models[0].path)
-        n_ctx = conv.ctx_size if conv else self.prefs.default_ctx_size
-        return ModelWanted(path, n_ctx) if path else None
+        """What a conversation's next reply runs at (for none, a new chat's): the model and context the panel shows."""
+        return choice.wanted(conv, self.models, self.prefs, shown=self.conversation, loaded=self.info,
+                             scanned=self._models_scanned)
+
+    def _bound(self, conv: Conversation) -> Conversation:
+        """``conv``, storing the model and context that answer it when it names none."""
+        conv, fields = choice.bound(conv, self._wanted(conv))
+        if fields:
+            self._db(lambda store, i=conv.id: store.update_conversation(i, **fields))
+        return conv
 
     # --- models ----------------------------------------------------------------------------------
     def rescan_models(self) -> None:
@@ -230,6 +240,7 @@ class MainWindow(QMainWindow):
         self.settings.setVisible(bool(self.models) and self.menus.panel.isChecked())
         self.replies.update_can_send()
         if self.conversation is not None:
+            self.conversation = self._bound(self.conversation)
             self.settings.show_conversation(self.conversation)
         if self.models:
             self._preload(self.conversation)
@@ -283,23 +294,19 @@ class MainWindow(QMainWindow):
     def open_models_folder(self) -> None:
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))
 
-    def _preload(self, conv: Conversation | None) -> None:
-        """Load the conversation's model in the background, so the first reply starts at once."""
+    def _preload(self, conv: Conversation | None, *, force: bool = False) -> None:
+        """Load the conversation's model (``force``: again) in the background, so the first reply starts at once."""
         wanted = self._wanted(conv)
         if wanted is None or self.generation is not None:
             return
-        if wanted.is_loaded(self.info):
-            self.refresh_budget()
-            return
-        self.status.show_loading(Path(wanted.path).name)
-        self.engine.load(wanted, self._loaded, self._load_failed)
+        if wanted.is_loaded(self.info) and not force:
+            return self.refresh_budget()
+        self.status.show_loading(Path(wanted.path).name)   # with a busy bar: a context change reloads too
+        self.engine.load(wanted, self._loaded, self._load_failed, force=force)
 
     def _loaded(self, info: ModelInfo) -> None:
         self.info = info
-        self.demo_banner.setVisible(is_starter(info.path))
-        if self.demo_banner.isVisible() and not self._recommended:
-            self._recommended = True
-            self.db.submit(lambda _store: recommendation_text(), self.demo_banner.set_recommendation, log.info)
+        self.starter_advice.starter_shown(is_starter(info.path))
         self.status.show_model(info)
         self.chat_view.set_model_name(info.name)
         self.db.submit(lambda _store: info.template.thinking_default,  # renders the template: off the GUI thread
@@ -311,12 +318,8 @@ class MainWindow(QMainWindow):
         self.show_error(exc)
 
     def reload_model(self) -> None:
-        if self.conversation is None or self.generation is not None:
-            return
-        wanted = self._wanted(self.conversation)
-        if wanted is not None:
-            self.status.show_loading(Path(wanted.path).name)
-            self.engine.load(wanted, self._loaded, self._load_failed, force=True)
+        if self.conversation is not None:
+            self._preload(self.conversation, force=True)
 
     # --- conversations ----------------------------------------------------------------------------
     def refresh_conversations(self, *, open_id: int | None = None, starting: bool = False) -> None:
@@ -353,14 +356,14 @@ class MainWindow(QMainWindow):
 
     def _show_thread(self, data: ThreadData) -> None:
         previous = self.conversation.id if self.conversation else None
-        self.conversation = data.conversation
+        self.conversation = self._bound(data.conversation)
         self.settings.setEnabled(True)
         gen = self.generation
         self.chat_view.show_thread(data, live=gen.live if gen else None)
         if previous != data.conversation.id:
-            self.settings.show_conversation(data.conversation)
+            self.settings.show_conversation(self.conversation)
             self.conversations.select(data.conversation.id)
-            self._preload(data.conversation)
+            self._preload(self.conversation)
         self.setWindowTitle(self._title())
         self.replies.update_can_send()
         self.refresh_budget()
@@ -384,13 +387,13 @@ class MainWindow(QMainWindow):
             return
         self._creating = [then]
         self.settings.flush()
-        wanted = self._wanted(self.conversation)
+        wanted = self._wanted(None)
         prefs = self.prefs
 
         def work(store: Any) -> ThreadData:
             conv = store.create_conversation(model_path=wanted.path if wanted else None,
-                                             system_prompt=prefs.default_system_prompt,
-                                             sampling=prefs.default_sampling, ctx_size=prefs.default_ctx_size)
+                                             system_prompt=prefs.default_system_prompt, sampling=prefs.default_sampling,
+                                             ctx_size=wanted.n_ctx if wanted else prefs.default_ctx_size)
             return load_thread(store, conv.id)
 
         def done(data: ThreadData) -> None:
@@ -431,6 +434,7 @@ class MainWindow(QMainWindow):
         def done(conv: Conversation) -> None:
             if self.conversation and self.conversation.id == conv.id:
                 self.conversation = conv
+                self.settings.show_stored(conv)   # a change made elsewhere than in the panel is shown there
                 if "model_path" in fields or "ctx_size" in fields:
                     self._preload(conv)
                 else:
@@ -449,19 +453,13 @@ class MainWindow(QMainWindow):
 
     # --- context meter ------------------------------------------------------------------------------
     def refresh_budget(self, draft: str | None = None) -> None:
-        conv = self.conversation
+        conv, meter, attachments = self.conversation, self.composer.meter, self.composer.attachments()
         if conv is None or self.info is None:
-            self.composer.meter.set_budget(None)
-            return
-        text = self.composer.text() if draft is None else draft
-        conversation_id = conv.id
-        meter = self.composer.meter
-        attachments = self.composer.attachments()
-
-        def apply(budget: object) -> None:
-            if self.conversation is not None and self.conversation.id == conversation_id:
-                meter.set_budget(budget)  # type: ignore[arg-type]
-        self.engine.budget(lambda chat: chat.budget(conversation_id, text, attachments=attachments), apply)
+            return meter.set_budget(None)
+        text, conversation_id = self.composer.text() if draft is None else draft, conv.id
+        self.engine.budget(lambda chat: chat.budget(conversation_id, text, attachments=attachments),
+                           lambda budget: meter.set_budget(budget) if self.conversation  # still the one shown
+                           and self.conversation.id == conversation_id else None)
 
     # --- language and window state -----------------------------------------------------------------------
     def set_language(self, code: str) -> None:

@@ -33,6 +33,7 @@ from engine.sampling import CancelToken
 
 from desktop.errors_ui import show_error
 from desktop.plain import plain_box, plain_label, visible
+from desktop.prefs import Prefs
 from desktop.background.database import DbThread
 from desktop.background.jobs import WorkThread
 
@@ -247,12 +248,24 @@ class ModelManager(QDialog):
             item = QListWidgetItem(("★ " if recommended else "") + visible(text))
             item.setData(Qt.ItemDataRole.UserRole, repo)
             self.results.addItem(item)
-        self.hub_status.setText(self.tr("Recommended models that fit this computer. Search to find others."))
+        if not self.offline_refusal():
+            self.hub_status.setText(self.tr("Recommended models that fit this computer. Search to find others."))
+
+    def offline_refusal(self) -> bool:
+        """True, saying why, when offline mode (Settings) forbids every network request."""
+        if not Prefs(self.paths).offline:
+            return False
+        self.hub_status.setText(self.tr("Offline mode is on (File → Settings…): Hearth makes no network request, "
+                                        "so searching and downloading from the Hugging Face Hub are off. "
+                                        "Installed models keep working."))
+        return True
 
     def search(self) -> None:
         query = self.search_box.text().strip()
         if not query:
             self.show_catalog()
+            return
+        if self.offline_refusal():
             return
         sort = str(self.sort_box.currentData())
         self.results.clear()
@@ -275,6 +288,8 @@ class ModelManager(QDialog):
     def show_repo(self, repo_id: str) -> None:
         self.repo_id = repo_id
         self.files_table.setRowCount(0)
+        if self.offline_refusal():
+            return
         self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…").replace("%1", visible(repo_id)))
         n_ctx = self.n_ctx
 
@@ -328,6 +343,10 @@ class ModelManager(QDialog):
         return row
 
     def _queue(self, row: DownloadRow) -> None:
+        if self.offline_refusal():
+            row.state = "cancelled"
+            self._set_row(row, self.hub_status.text(), cancel=False)
+            return
         row.state, row.cancel = "queued", CancelToken()
         self._set_row(row, self.tr("Waiting…"), cancel=True)
 
