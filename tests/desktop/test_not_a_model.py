@@ -2,21 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from desktop.app import HearthApp
-from engine.runtime.scripted import ScriptedRuntime as FakeRuntime
-from tests.window_helpers import close_app, make_app
-
-
-@pytest.fixture
-def app(qtbot, smollm2_path: Path) -> Iterator[HearthApp]:
-    hearth = make_app(qtbot, smollm2_path, runtime=FakeRuntime())
-    yield hearth
-    close_app(hearth)
 
 
 def test_a_photo_picked_as_a_model_is_named_as_a_photo(qtbot, app: HearthApp, tmp_path: Path) -> None:

@@ -4,27 +4,11 @@ searched word marked, and a whole word ("basil") is found before the same letter
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
 from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime as FakeRuntime
-from tests.window_helpers import bubbles, chat, close_app, make_app, new_chat, wait_idle
-
-
-@pytest.fixture
-def fake() -> FakeRuntime:
-    return FakeRuntime()
-
-
-@pytest.fixture
-def app(qtbot, smollm2_path: Path, fake: FakeRuntime) -> Iterator[HearthApp]:
-    hearth = make_app(qtbot, smollm2_path, runtime=fake)
-    yield hearth
-    close_app(hearth)
+from tests.window_helpers import bubbles, chat, new_chat, wait_idle
 
 
 def test_a_hit_opens_its_message_marked_and_whole_words_come_first(qtbot, app: HearthApp,

@@ -6,27 +6,11 @@ engine's stop during prompt reading is tested in tests/engine/runtime/test_stop_
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
-import pytest
 from PySide6.QtCore import Qt
 
 from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime
-from tests.window_helpers import bubbles, close_app, in_database, make_app, type_and_send, wait_idle
-
-
-@pytest.fixture
-def fake() -> ScriptedRuntime:
-    return ScriptedRuntime()
-
-
-@pytest.fixture
-def app(qtbot, smollm2_path: Path, fake: ScriptedRuntime) -> Iterator[HearthApp]:
-    hearth = make_app(qtbot, smollm2_path, runtime=fake)
-    yield hearth
-    close_app(hearth)
+from tests.window_helpers import bubbles, in_database, type_and_send, wait_idle
 
 
 def test_a_reply_stopped_before_its_first_token_shows_no_timing(qtbot, app: HearthApp,

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterator
 
-import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
@@ -19,18 +17,6 @@ from desktop.app import HearthApp
 from engine.runtime.scripted import ScriptedRuntime as FakeRuntime
 from tests.window_helpers import (bubbles, chat, close_app, in_database, make_app, new_chat, texts, type_and_send,
                                   wait_idle)
-
-
-@pytest.fixture
-def fake() -> FakeRuntime:
-    return FakeRuntime()
-
-
-@pytest.fixture
-def app(qtbot, smollm2_path: Path, fake: FakeRuntime) -> Iterator[HearthApp]:
-    hearth = make_app(qtbot, smollm2_path, runtime=fake)
-    yield hearth
-    close_app(hearth)
 
 
 def test_send_streams_the_reply_into_the_view_and_the_database(qtbot, app: HearthApp, fake: FakeRuntime) -> None:

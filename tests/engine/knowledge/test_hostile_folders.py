@@ -36,13 +36,6 @@ VALID = "Tomatoes need six hours of sun and deep watering twice a week."
 WORKER_MEMORY = 512 << 20
 
 
-@pytest.fixture(scope="module")
-def embed_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    folder = tmp_path_factory.mktemp("hostile-runtime")
-    with Runtime(log_path=folder / "llama.log", cache_dir=folder) as runtime:
-        yield runtime
-
-
 @pytest.fixture()
 def kb(hearth_home: Path, embed_runtime: Runtime, minilm_path: Path) -> Iterator[KnowledgeBase]:
     store = Store(hearth_home / "hearth.db")

@@ -26,13 +26,6 @@ from tests.docs_factory import make_docx
 FILES = 40   # five batches of eight: a pause after the first leaves most of them queued
 
 
-@pytest.fixture(scope="module")
-def embed_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    folder = tmp_path_factory.mktemp("runs-runtime")
-    with Runtime(log_path=folder / "llama.log", cache_dir=folder) as runtime:
-        yield runtime
-
-
 @pytest.fixture()
 def open_kb(hearth_home: Path, embed_runtime: Runtime, minilm_path: Path) -> Iterator[Callable[[], KnowledgeBase]]:
     """Opens a knowledge base on the test's database (each call: a new connection, as a new app start)."""
