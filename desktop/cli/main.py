@@ -39,6 +39,9 @@ def _build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--lang", default="en", choices=["en", "zh_CN"], help="the window's language (default: en)")
     shot.add_argument("--prompt", action="append", default=[], help="a message to send (repeatable)")
     shot.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    shot.add_argument("--theme", default="system", choices=["system", "light", "dark"],
+                      help="the window's theme (default: system)")
+    shot.add_argument("--settings", metavar="PNG", help="also save the Settings window to this PNG")
 
     chat = sub.add_parser("chat", help="send a message and stream the reply")
     chat.add_argument("prompt", help="the message to send")
@@ -164,7 +167,8 @@ def _run(args: argparse.Namespace) -> int:
         from desktop.cli.screenshot import take_screenshot
         width, height = (int(n) for n in args.size.lower().split("x"))
         print(take_screenshot(Path(args.output), model=Path(args.model), language=args.lang,
-                              prompts=args.prompt, size=(width, height)))
+                              prompts=args.prompt, size=(width, height), theme=args.theme,
+                              settings=Path(args.settings) if args.settings else None))
         return 0
     if args.command == "bench" and args.suite == "gui":
         from desktop.bench.gui import run_gui_bench

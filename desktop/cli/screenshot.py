@@ -23,7 +23,10 @@ DEFAULT_PROMPTS = {
 
 
 def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Sequence[str] = (),
-                    size: tuple[int, int] = (1280, 800), temperature: float = 0.0, seed: int = 42) -> Path:
+                    size: tuple[int, int] = (1280, 800), temperature: float = 0.0, seed: int = 42,
+                    theme: str = "system", settings: Path | None = None) -> Path:
+    """Save the window after the prompts are answered to ``out``; with ``settings``, the Settings window
+    (opened from its menu action, as a user would) to that file too."""
     from PySide6.QtWidgets import QApplication
 
     with tempfile.TemporaryDirectory(prefix="hearth-shot-") as home:
@@ -36,6 +39,7 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
         hearth_home = open_home()
         prefs = Prefs(hearth_home.paths)
         prefs.language = language
+        prefs.theme = theme
         with hearth_home.store() as store:
             import_model(store, model)
         prefs.default_model = str(model.resolve())
@@ -59,6 +63,13 @@ def take_screenshot(out: Path, *, model: Path, language: str = "en", prompts: Se
             out.parent.mkdir(parents=True, exist_ok=True)
             if not window.grab().save(str(out)):
                 raise OSError(f"Could not write {out}")
+            if settings is not None:
+                dialog = window.app_dialogs.open_settings()
+                _wait(qapp, lambda: False, 1.0)
+                settings.parent.mkdir(parents=True, exist_ok=True)
+                if not dialog.grab().save(str(settings)):
+                    raise OSError(f"Could not write {settings}")
+                dialog.close()
         finally:
             window.close()
             app.shutdown()
