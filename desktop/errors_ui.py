@@ -1,17 +1,21 @@
-"""One place shows errors: a dialog that says what happened and what to do.
+"""One place shows errors: a dialog that says what happened and what to do, in the user's language.
 
-Engine errors carry an English message and hint; the dialog adds a
-translated headline chosen by the error's class, so a 简体中文 user always
-gets the gist in their language and the exact details below it.
+Engine errors carry an English message and hint plus a code (their class), a reason and parameters.
+The dialog shows a translated headline chosen by the class, then the message and the hint rendered
+through the translation catalogue (``desktop.error_texts``) from the code, reason and parameters;
+what the catalogue has no translation for is shown in the engine's English. When anything was
+translated, the engine's own English text stays available under "Show Details…".
 """
 from __future__ import annotations
 
 import logging
+import signal
 import traceback
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from desktop.error_texts import HINT_TEMPLATES, MESSAGES
 from desktop.plain import plain_box, visible
 from engine import errors
 
@@ -56,10 +60,73 @@ def headline(exc: BaseException) -> str:
     return QCoreApplication.translate("ErrorDialog", text)
 
 
+def _translated(context: str, text: str) -> str | None:
+    """``text`` in the interface language, or None when the catalogue has no translation for it."""
+    if not text:
+        return None
+    out = QCoreApplication.translate(context, text)
+    return out if out != text else None
+
+
+def describe_exit(exitcode: int | None) -> str:
+    """How the worker process ended, in the interface language ('signal SIGSEGV', 'exit code 3')."""
+    if exitcode is None:
+        return QCoreApplication.translate("ErrorWords", "an unknown cause")
+    if exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = str(-exitcode)
+        return QCoreApplication.translate("ErrorDialog", "signal {signal}").format(signal=name)
+    return QCoreApplication.translate("ErrorDialog", "exit code {code}").format(code=exitcode)
+
+
+def _values(exc: errors.HearthError) -> dict[str, str]:
+    """The error's parameters as text for the interface language: numbers in its digits, known words translated."""
+    values: dict[str, str] = {}
+    for key, value in exc.params.items():
+        if isinstance(value, int) and not isinstance(value, bool):
+            values[key] = QLocale().toString(value)
+        else:
+            text = "" if value is None else str(value)
+            values[key] = QCoreApplication.translate("ErrorWords", text) if text else text
+    if "exitcode" in exc.params:
+        values["exit"] = describe_exit(exc.params["exitcode"])  # type: ignore[arg-type]
+    return values
+
+
+def _fill(context: str, template: str | None, exc: errors.HearthError) -> str | None:
+    """``template`` translated and filled with the error's parameters; None when it is not translated or
+    a parameter it names is missing (an occurrence raised without them)."""
+    out = _translated(context, template or "")
+    if out is None:
+        return None
+    try:
+        return out.format_map(_values(exc))
+    except (KeyError, IndexError, ValueError):   # a parameter this occurrence lacks, or a broken translation
+        log.debug("no parameters for %s %r in %s", exc.code, exc.reason, exc.params)
+        return None
+
+
+def message(exc: errors.HearthError) -> str:
+    """What happened, in the interface language when the catalogue can say it (else the engine's English)."""
+    return (_fill("ErrorMessage", MESSAGES.get((exc.code, exc.reason)), exc)
+            or _translated("ErrorMessage", exc.message) or exc.message)
+
+
+def hint(exc: errors.HearthError) -> str:
+    """What to do, in the interface language when the catalogue can say it (else the engine's English)."""
+    if not exc.hint:
+        return ""
+    templated = None if exc.hint_is_default else _fill("ErrorHint", HINT_TEMPLATES.get((exc.code, exc.reason)), exc)
+    return templated or _translated("ErrorHint", exc.hint) or exc.hint
+
+
 def details(exc: BaseException) -> str:
-    """What happened and what to do, from the error itself."""
+    """What happened and what to do, from the error itself, in the interface language where possible."""
     if isinstance(exc, errors.HearthError):
-        return exc.full_text()
+        said, todo = message(exc), hint(exc)
+        return f"{said}\n{todo}" if todo else said
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return f"{exc.strerror or exc}{where}\n" + QCoreApplication.translate("ErrorDialog", "Check that the disk is not full and the folder is writable.")
@@ -79,6 +146,8 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox:
     box.setInformativeText(visible(details(exc), newlines=True))
     if not isinstance(exc, errors.HearthError):
         box.setDetailedText("".join(traceback.format_exception(exc)))
+    elif details(exc) != exc.full_text():   # translated: the engine's exact English words stay one click away
+        box.setDetailedText(visible(exc.full_text(), newlines=True))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
     box.setStyleSheet("QLabel#qt_msgbox_informativelabel { min-width: 440px; }")
     plain_box(box)

@@ -7,20 +7,44 @@ translated into these at the engine's boundary.
 from __future__ import annotations
 
 import signal
+from collections.abc import Mapping
 from pathlib import Path
 
 
 class HearthError(Exception):
-    """Base class: a message for people plus a hint saying what to do."""
+    """Base class: a message for people plus a hint saying what to do.
+
+    The English ``message`` and ``hint`` serve the terminal and the logs. For the window, which speaks
+    the user's language, an error also carries its ``code`` (the class name), a ``reason`` naming which
+    of the class's messages it is ("not_gguf", "incomplete"…; "" for the plain one) and the ``params``
+    that message is made of (path, name, sizes…): the desktop renders code + reason + params through
+    its translation catalogue, and falls back to the English text for an error it has no rendering for.
+    """
 
     hint: str = ""
 
-    def __init__(self, message: str, *, hint: str = "", path: str | Path | None = None) -> None:
+    def __init__(self, message: str, *, hint: str = "", path: str | Path | None = None, reason: str = "",
+                 params: Mapping[str, object] | None = None) -> None:
         super().__init__(message)
         self.message = message
         if hint:
             self.hint = hint
         self.path = str(path) if path is not None else None
+        self.reason = reason
+        self.params: dict[str, object] = dict(params or {})
+        if self.path is not None:
+            self.params.setdefault("path", self.path)
+            self.params.setdefault("name", Path(self.path).name or self.path)
+
+    @property
+    def code(self) -> str:
+        """What kind of error this is, stable across languages: the class name ("ModelInvalid")."""
+        return type(self).__name__
+
+    @property
+    def hint_is_default(self) -> bool:
+        """Whether the hint is the class's own (not one written for this occurrence)."""
+        return "hint" not in self.__dict__
 
     def __str__(self) -> str:
         return self.message
@@ -59,6 +83,7 @@ class ModelCrashed(ModelError):
     def __init__(self, message: str, *, exitcode: int | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.exitcode = exitcode
+        self.params.setdefault("exitcode", exitcode)
 
     @staticmethod
     def describe_exit(exitcode: int | None) -> str:
@@ -318,6 +343,7 @@ class ModelBroken(ModelInvalid):
     def __init__(self, message: str, *, exitcode: int | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
         self.exitcode = exitcode
+        self.params.setdefault("exitcode", exitcode)
 
 
 # --- the database itself: damaged, read-only, or on a full disk ------------------

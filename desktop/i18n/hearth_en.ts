@@ -4,7 +4,7 @@
 <context>
     <name>AttachmentChip</name>
     <message numerus="yes">
-        <location filename="../main/attachment_view.py" line="153"/>
+        <location filename="../main/attachment_view.py" line="173"/>
         <source>%n page(s)</source>
         <translation>
             <numerusform>%n page</numerusform>
@@ -15,7 +15,7 @@
 <context>
     <name>ContextMeter</name>
     <message numerus="yes">
-        <location filename="../main/context_meter.py" line="200"/>
+        <location filename="../main/context_meter.py" line="226"/>
         <source>%n older message(s) will be left out</source>
         <translation>
             <numerusform>%n older message will be left out</numerusform>
@@ -26,7 +26,7 @@
 <context>
     <name>ConversationList</name>
     <message numerus="yes">
-        <location filename="../main/conversation_list.py" line="135"/>
+        <location filename="../main/conversation_list.py" line="148"/>
         <source>%n message(s) match</source>
         <translation>
             <numerusform>%n message matches</numerusform>
@@ -67,7 +67,7 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="281"/>
+        <location filename="../models/manager.py" line="300"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>
@@ -89,7 +89,7 @@
 <context>
     <name>RetrievalTest</name>
     <message numerus="yes">
-        <location filename="../knowledge/retrieval_test.py" line="228"/>
+        <location filename="../knowledge/retrieval_test.py" line="249"/>
         <source>%n passages, best first. Double-click one to open its file.</source>
         <translation>
             <numerusform>%n passage. Double-click it to open its file.</numerusform>
@@ -100,7 +100,7 @@
 <context>
     <name>SearchLine</name>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="38"/>
+        <location filename="../main/sources_view.py" line="42"/>
         <source>Searched %n passage(s)</source>
         <translation>
             <numerusform>Searched %n passage</numerusform>
@@ -108,11 +108,30 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="38"/>
+        <location filename="../main/sources_view.py" line="42"/>
         <source>using %n</source>
         <translation>
             <numerusform>using %n</numerusform>
             <numerusform>using %n</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SourcesView</name>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="304"/>
+        <source>%n passage(s) in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</source>
+        <translation>
+            <numerusform>%n passage in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</numerusform>
+            <numerusform>%n passages in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="309"/>
+        <source>%n more passage(s) matched but did not fit in this chat&apos;s context of %1 tokens.</source>
+        <translation>
+            <numerusform>%n more passage matched but did not fit in this chat&apos;s context of %1 tokens.</numerusform>
+            <numerusform>%n more passages matched but did not fit in this chat&apos;s context of %1 tokens.</numerusform>
         </translation>
     </message>
 </context>

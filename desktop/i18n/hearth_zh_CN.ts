@@ -98,29 +98,34 @@
 <context>
     <name>AttachmentChip</name>
     <message>
-        <location filename="../main/attachment_view.py" line="128"/>
+        <location filename="../main/attachment_view.py" line="130"/>
         <source>Reading…</source>
         <translation>正在读取…</translation>
     </message>
     <message>
-        <location filename="../main/attachment_view.py" line="139"/>
+        <location filename="../main/attachment_view.py" line="151"/>
+        <source>%1 tokens</source>
+        <translation>%1 个 token</translation>
+    </message>
+    <message>
+        <location filename="../main/attachment_view.py" line="155"/>
+        <source>~%1 tokens</source>
+        <translation>约 %1 个 token</translation>
+    </message>
+    <message>
+        <location filename="../main/attachment_view.py" line="159"/>
         <source>Remove this attachment</source>
         <translation>移除此附件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/attachment_view.py" line="153"/>
+        <location filename="../main/attachment_view.py" line="173"/>
         <source>%n page(s)</source>
         <translation>
             <numerusform>%n 页</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/attachment_view.py" line="154"/>
-        <source>≈%1 tokens</source>
-        <translation>≈%1 token</translation>
-    </message>
-    <message>
-        <location filename="../main/attachment_view.py" line="159"/>
+        <location filename="../main/attachment_view.py" line="179"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
@@ -158,9 +163,9 @@
         <translation>“%1”超出了此对话的上下文容量。消息未发送。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="66"/>
-        <source>It needs about %1 tokens; %2 are free in the context.</source>
-        <translation>它大约需要 %1 token，而上下文中只剩 %2 token。</translation>
+        <location filename="../main/attach_dialogs.py" line="67"/>
+        <source>It needs %1 tokens; %2 are free in the context.</source>
+        <translation>它需要 %1 个 token；上下文中还剩 %2 个。</translation>
     </message>
     <message>
         <location filename="../main/attach_dialogs.py" line="69"/>
@@ -176,7 +181,7 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../main/chat_view.py" line="238"/>
+        <location filename="../main/chat_view.py" line="240"/>
         <source>Type a message below to start. Replies are written on this computer; nothing you type leaves it.</source>
         <translation>在下方输入消息即可开始。回复在这台电脑上生成，你输入的内容不会离开这台电脑。</translation>
     </message>
@@ -212,79 +217,109 @@
 <context>
     <name>ContextMeter</name>
     <message>
-        <location filename="../main/context_meter.py" line="119"/>
+        <location filename="../main/context_meter.py" line="129"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="120"/>
+        <location filename="../main/context_meter.py" line="130"/>
         <source>Earlier messages</source>
         <translation>历史消息</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="121"/>
+        <location filename="../main/context_meter.py" line="131"/>
         <source>Attachments</source>
         <translation>附件</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="122"/>
+        <location filename="../main/context_meter.py" line="132"/>
         <source>Knowledge (up to)</source>
         <translation>知识库（最多）</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="123"/>
+        <location filename="../main/context_meter.py" line="133"/>
         <source>Your message</source>
         <translation>你的消息</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="124"/>
+        <location filename="../main/context_meter.py" line="134"/>
         <source>Kept for the reply</source>
         <translation>为回复预留</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="125"/>
+        <location filename="../main/context_meter.py" line="135"/>
         <source>Free</source>
         <translation>剩余</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="127"/>
+        <location filename="../main/context_meter.py" line="137"/>
         <source>Context usage</source>
         <translation>上下文用量</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="195"/>
+        <location filename="../main/context_meter.py" line="221"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="196"/>
+        <location filename="../main/context_meter.py" line="222"/>
         <source>Load a model to see how much of its context this conversation uses.</source>
         <translation>加载模型后，即可查看此对话占用了多少上下文。</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="198"/>
+        <location filename="../main/context_meter.py" line="224"/>
         <source>{used} / {total} tokens</source>
         <translation>{used} / {total} token</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/context_meter.py" line="200"/>
+        <location filename="../main/context_meter.py" line="226"/>
         <source>%n older message(s) will be left out</source>
         <translation>
             <numerusform>将省略 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="202"/>
+        <location filename="../main/context_meter.py" line="244"/>
+        <source>Too long for this model even at its largest context ({max} tokens) — add the document to a knowledge base, or use a model with a larger context</source>
+        <translation>即使用这个模型的最大上下文（{max} 个 token）也放不下——请把文档加入知识库，或换用上下文更大的模型</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="246"/>
+        <source>Too long for this model even at its largest context ({max} tokens) — shorten the message</source>
+        <translation>即使用这个模型的最大上下文（{max} 个 token）也放不下——请缩短消息</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="249"/>
         <source>Too long for the context — shorten the message or raise the context size</source>
         <translation>超出上下文长度——请缩短消息或增大上下文</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="204"/>
+        <location filename="../main/context_meter.py" line="252"/>
+        <source>Too long for the context — add the document to a knowledge base, or shorten the message</source>
+        <translation>超出上下文——请把文档加入知识库，或缩短消息</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="254"/>
+        <source>Too long for the context — shorten the message</source>
+        <translation>超出上下文——请缩短消息</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="256"/>
+        <source>Too long for the context — raise the context size (this model takes up to {max} tokens), or add the document to a knowledge base</source>
+        <translation>超出上下文——请调大上下文（这个模型最多支持 {max} 个 token），或把文档加入知识库</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="258"/>
+        <source>Too long for the context — raise the context size (this model takes up to {max} tokens) or shorten the message</source>
+        <translation>超出上下文——请调大上下文（这个模型最多支持 {max} 个 token）或缩短消息</translation>
+    </message>
+    <message>
+        <location filename="../main/context_meter.py" line="230"/>
         <source>{name}: {tokens} tokens</source>
         <translation>{name}：{tokens} token</translation>
     </message>
     <message>
-        <location filename="../main/context_meter.py" line="206"/>
+        <location filename="../main/context_meter.py" line="232"/>
         <source>Context window: {total} tokens</source>
         <translation>上下文窗口：{total} token</translation>
     </message>
@@ -292,52 +327,53 @@
 <context>
     <name>ConversationList</name>
     <message>
-        <location filename="../main/conversation_list.py" line="115"/>
-        <location filename="../main/conversation_list.py" line="129"/>
-        <location filename="../main/conversation_list.py" line="180"/>
-        <location filename="../main/conversation_list.py" line="200"/>
+        <location filename="../main/conversation_list.py" line="118"/>
+        <location filename="../main/conversation_list.py" line="133"/>
+        <location filename="../main/conversation_list.py" line="192"/>
+        <location filename="../main/conversation_list.py" line="212"/>
+        <location filename="../main/conversation_list.py" line="222"/>
         <source>New chat</source>
         <translation>新对话</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/conversation_list.py" line="135"/>
+        <location filename="../main/conversation_list.py" line="148"/>
         <source>%n message(s) match</source>
         <translation>
             <numerusform>找到 %n 条匹配的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="136"/>
+        <location filename="../main/conversation_list.py" line="149"/>
         <source>Nothing matches “%1”</source>
         <translation>没有与“%1”匹配的内容</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="180"/>
+        <location filename="../main/conversation_list.py" line="192"/>
         <source>Deleted “%1”.</source>
         <translation>已删除“%1”。</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="199"/>
+        <location filename="../main/conversation_list.py" line="211"/>
         <source>Search all chats (Ctrl+F)</source>
         <translation>搜索所有对话（Ctrl+F）</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="201"/>
+        <location filename="../main/conversation_list.py" line="213"/>
         <source>Start a new conversation (Ctrl+N)</source>
         <translation>开始新对话（Ctrl+N）</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="202"/>
+        <location filename="../main/conversation_list.py" line="214"/>
         <source>Rename</source>
         <translation>重命名</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="203"/>
+        <location filename="../main/conversation_list.py" line="215"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../main/conversation_list.py" line="204"/>
+        <location filename="../main/conversation_list.py" line="216"/>
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
@@ -495,146 +531,671 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorDialog</name>
     <message>
-        <location filename="../errors_ui.py" line="23"/>
+        <location filename="../errors_ui.py" line="27"/>
         <source>The model stopped unexpectedly.</source>
         <translation>模型意外停止运行。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="24"/>
+        <location filename="../errors_ui.py" line="28"/>
         <source>The model file could not be found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="25"/>
+        <location filename="../errors_ui.py" line="29"/>
         <source>This model file is broken.</source>
         <translation>这个模型文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="26"/>
+        <location filename="../errors_ui.py" line="30"/>
         <source>This file is not a usable model.</source>
         <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="27"/>
+        <location filename="../errors_ui.py" line="31"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="28"/>
+        <location filename="../errors_ui.py" line="32"/>
         <source>No model is chosen for this conversation.</source>
         <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="29"/>
+        <location filename="../errors_ui.py" line="33"/>
         <source>The model&apos;s chat template could not be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="30"/>
+        <location filename="../errors_ui.py" line="34"/>
         <source>The message does not fit in the model&apos;s context.</source>
         <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="31"/>
+        <location filename="../errors_ui.py" line="35"/>
         <source>This model cannot see images.</source>
         <translation>此模型无法识别图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="32"/>
+        <location filename="../errors_ui.py" line="36"/>
         <source>The attached document does not fit in the context.</source>
         <translation>附加的文档超出了上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="33"/>
+        <location filename="../errors_ui.py" line="37"/>
         <source>This image cannot be attached.</source>
         <translation>无法附加此图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="34"/>
+        <location filename="../errors_ui.py" line="38"/>
         <source>This file cannot be attached.</source>
         <translation>无法附加此文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="35"/>
+        <location filename="../errors_ui.py" line="39"/>
         <source>No embedding model is installed.</source>
         <translation>未安装嵌入模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="36"/>
+        <location filename="../errors_ui.py" line="40"/>
         <source>This document could not be read.</source>
         <translation>无法读取此文档。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="37"/>
+        <location filename="../errors_ui.py" line="41"/>
         <source>The knowledge collection could not be changed.</source>
         <translation>无法修改该知识库集合。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="38"/>
+        <location filename="../errors_ui.py" line="42"/>
         <source>The disk is full.</source>
         <translation>磁盘已满。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="39"/>
+        <location filename="../errors_ui.py" line="43"/>
         <source>Hearth&apos;s database cannot be written to.</source>
         <translation>无法写入 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="40"/>
+        <location filename="../errors_ui.py" line="44"/>
         <source>Hearth&apos;s database is damaged.</source>
         <translation>Hearth 的数据库已损坏。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="41"/>
+        <location filename="../errors_ui.py" line="45"/>
         <source>Hearth&apos;s database could not be opened.</source>
         <translation>无法打开 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="42"/>
-        <location filename="../errors_ui.py" line="43"/>
+        <location filename="../errors_ui.py" line="46"/>
+        <location filename="../errors_ui.py" line="47"/>
         <source>The conversation could not be found.</source>
         <translation>找不到该对话。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="44"/>
+        <location filename="../errors_ui.py" line="48"/>
         <source>Hearth&apos;s database could not be used.</source>
         <translation>无法使用 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="45"/>
+        <location filename="../errors_ui.py" line="49"/>
         <source>The download did not finish.</source>
         <translation>下载没有完成。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="46"/>
+        <location filename="../errors_ui.py" line="50"/>
         <source>The model hub could not be used.</source>
         <translation>无法使用模型中心。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="47"/>
+        <location filename="../errors_ui.py" line="51"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="48"/>
+        <location filename="../errors_ui.py" line="52"/>
         <source>A file could not be read or written.</source>
         <translation>无法读取或写入文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="50"/>
+        <location filename="../errors_ui.py" line="54"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
         <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="65"/>
+        <location filename="../errors_ui.py" line="80"/>
+        <source>signal {signal}</source>
+        <translation>信号 {signal}</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="81"/>
+        <source>exit code {code}</source>
+        <translation>退出码 {code}</translation>
+    </message>
+    <message>
+        <location filename="../errors_ui.py" line="132"/>
         <source>Check that the disk is not full and the folder is writable.</source>
         <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="76"/>
+        <location filename="../errors_ui.py" line="143"/>
         <location filename="../main/attach_dialogs.py" line="28"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorHint</name>
+    <message>
+        <location filename="../error_texts.py" line="86"/>
+        <source>Free some disk space on the disk holding {folder}, then try again. Everything saved before is kept.</source>
+        <translation>请在 {folder} 所在的磁盘上腾出一些空间，然后重试。之前保存的内容都还在。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="89"/>
+        <source>Check the permissions of {path} and of its folder {folder}: Hearth needs to write to both (and the -wal and -shm files beside it).</source>
+        <translation>请检查 {path} 及其所在文件夹 {folder} 的权限：Hearth 需要写入这两者（以及旁边的 -wal 和 -shm 文件）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="92"/>
+        <source>Check the permissions of {folder}: Hearth needs to write there (the -wal and -shm files beside the database).</source>
+        <translation>请检查 {folder} 的权限：Hearth 需要在那里写入（数据库旁边的 -wal 和 -shm 文件）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="102"/>
+        <source>Check the path, or pick another model from the model list.</source>
+        <translation>请检查路径，或从模型列表中选择另一个模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="104"/>
+        <source>The file is incomplete or corrupt: download it again, or choose another model file.</source>
+        <translation>文件不完整或已损坏：请重新下载，或选择另一个模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="107"/>
+        <source>Download the model again (or another conversion of it), or pick another model. Reloading this file will crash llama.cpp again.</source>
+        <translation>请重新下载该模型（或它的另一个转换版本），或选择另一个模型。重新加载这个文件会让 llama.cpp 再次崩溃。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="110"/>
+        <source>llama.cpp could not load this model. It may need more memory than is free, or a newer Hearth. Try a smaller model or a smaller context size.</source>
+        <translation>llama.cpp 无法加载此模型。它可能需要比空闲内存更多的内存，或需要更新版本的 Hearth。请尝试更小的模型或更小的上下文长度。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="113"/>
+        <source>Your conversation is saved. Reload the model to continue; if it happens again, try another model.</source>
+        <translation>你的对话已保存。重新加载模型即可继续；如果再次发生，请换一个模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="116"/>
+        <source>Choose a model first.</source>
+        <translation>请先选择一个模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="118"/>
+        <source>Choose a built-in chat template for this model in its settings.</source>
+        <translation>请在此模型的设置中为它选择一个内置聊天模板。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="120"/>
+        <source>This model file carries a chat template that tries to run code. Hearth refused it. Use it with a built-in template, or choose another model file.</source>
+        <translation>此模型文件带有一个试图运行代码的聊天模板，Hearth 已拒绝使用它。请配合内置模板使用此模型，或选择另一个模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="124"/>
+        <source>The model&apos;s chat template took too long to render. Use a built-in template for this model.</source>
+        <translation>模型的聊天模板渲染耗时过长。请为此模型使用内置模板。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="127"/>
+        <source>The model&apos;s chat template tried to build far more text than a prompt needs and was stopped. Use a built-in chat template for this model, or use another model file.</source>
+        <translation>模型的聊天模板试图生成远超提示词所需的文本，已被中止。请为此模型使用内置聊天模板，或换用另一个模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="131"/>
+        <source>Shorten the message, raise the context size, or add the text to a knowledge base instead.</source>
+        <translation>请缩短消息、增大上下文长度，或改为把这段文本加入知识库。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="134"/>
+        <source>Start a new conversation, raise the context size, or allow dropping the oldest turns.</source>
+        <translation>请开始新对话、增大上下文长度，或允许丢弃最早的几轮对话。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="137"/>
+        <source>Give a JSON list of messages such as [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]: roles &quot;system&quot; (first only), &quot;user&quot; and &quot;assistant&quot;, text content, the last message from the user.</source>
+        <translation>请给出一个 JSON 消息列表，例如 [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]：角色为 &quot;system&quot;（仅限第一条）、&quot;user&quot; 和 &quot;assistant&quot;，内容为文本，最后一条消息来自用户。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="141"/>
+        <source>Hearth&apos;s database could not be used. Check that the disk is not full and the data folder is writable.</source>
+        <translation>无法使用 Hearth 的数据库。请检查磁盘是否已满，以及数据文件夹是否可写。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="144"/>
+        <source>It may have been deleted. Pick another conversation.</source>
+        <translation>它可能已被删除。请选择另一个对话。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="146"/>
+        <source>It may have been deleted.</source>
+        <translation>它可能已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="148"/>
+        <source>Hearth&apos;s database is damaged. Open the Hearth window: it offers to restore the newest backup (kept in the &apos;backups&apos; folder beside the database) or to keep the damaged file aside and start fresh. Nothing is deleted.</source>
+        <translation>Hearth 的数据库已损坏。请打开 Hearth 窗口：它会提供恢复最新备份（保存在数据库旁边的“backups”文件夹中），或把损坏的文件放到一旁并重新开始。不会删除任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="153"/>
+        <source>Check the permissions of the database file and its folder: Hearth needs to write to both.</source>
+        <translation>请检查数据库文件及其所在文件夹的权限：Hearth 需要写入这两者。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="156"/>
+        <source>Free some disk space, then try again. Everything saved before is kept.</source>
+        <translation>请腾出一些磁盘空间，然后重试。之前保存的内容都还在。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="158"/>
+        <source>Check that the disk is connected and healthy, and the permissions of the database file and its folder.</source>
+        <translation>请检查磁盘是否已连接且状态良好，以及数据库文件及其所在文件夹的权限。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="161"/>
+        <source>Check the internet connection and try again; installed models keep working offline.</source>
+        <translation>请检查网络连接后重试；已安装的模型在离线时仍可使用。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="164"/>
+        <source>Hearth is offline. Installed models keep working; search and downloads need the internet.</source>
+        <translation>Hearth 处于离线状态。已安装的模型仍可使用；搜索和下载需要联网。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="167"/>
+        <source>Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co.</source>
+        <translation>请检查仓库名称（所有者/名称）。私有或受限仓库需要在 huggingface.co 上登录。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="170"/>
+        <source>The file is not in this repository (any more). List the repository&apos;s files and pick another.</source>
+        <translation>此仓库中（已）没有这个文件。请列出仓库中的文件并另选一个。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="173"/>
+        <source>The partial file is kept: start the download again and it resumes where it stopped.</source>
+        <translation>已下载的部分文件会保留：重新开始下载即可从中断处继续。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="176"/>
+        <source>The downloaded file was corrupt and has been deleted. Download it again.</source>
+        <translation>下载的文件已损坏，已被删除。请重新下载。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="178"/>
+        <source>Free some disk space (or delete models you no longer use), then try again.</source>
+        <translation>请腾出一些磁盘空间（或删除不再使用的模型），然后重试。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="181"/>
+        <source>The repository names a file outside the models folder; Hearth refuses to write it. Pick another file.</source>
+        <translation>该仓库给出的文件位于模型文件夹之外；Hearth 拒绝写入它。请选择另一个文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="184"/>
+        <source>The partial file is kept: start the download again to resume it, or discard it to free the space.</source>
+        <translation>已下载的部分文件会保留：重新开始下载即可继续，或丢弃它以释放空间。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="187"/>
+        <source>The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. Try again later; installed models keep working.</source>
+        <translation>模型中心（或中间的代理或镜像，见 HF_ENDPOINT）返回了 Hearth 不会使用的应答。请稍后重试；已安装的模型仍可使用。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="191"/>
+        <source>The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) and try again; installed models keep working.</source>
+        <translation>模型中心应答太慢。请检查网络连接（或 HF_ENDPOINT 中的镜像）后重试；已安装的模型仍可使用。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="194"/>
+        <source>Check the name with `hearth kb list`, or create it with `hearth kb create NAME`.</source>
+        <translation>请用 `hearth kb list` 核对名称，或用 `hearth kb create NAME` 创建它。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="197"/>
+        <source>Pick another name, or add files to the existing collection.</source>
+        <translation>请换一个名称，或把文件添加到已有的集合中。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="199"/>
+        <source>The other documents are indexed. Fix or convert this file, then re-index.</source>
+        <translation>其他文档已建立索引。请修复或转换此文件，然后重新索引。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="201"/>
+        <source>Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these.</source>
+        <translation>支持的格式：.txt、.md、.html、.pdf、.docx、.csv 和源代码。请把文件转换为其中一种格式。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="204"/>
+        <source>Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it.</source>
+        <translation>Hearth 只读取你所选文件夹内的内容。请把文件复制到该文件夹中以便索引。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="207"/>
+        <source>Only regular files are indexed.</source>
+        <translation>只有普通文件会被索引。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="209"/>
+        <source>The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index.</source>
+        <translation>文件可能已损坏或受密码保护。请在它自己的程序中打开，另存一份新副本，然后重新索引。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="212"/>
+        <source>The file is binary data with a text file&apos;s name. Open it in its own program, or leave it out.</source>
+        <translation>这个文件名为文本文件，内容却是二进制数据。请在它自己的程序中打开，或不要添加它。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="215"/>
+        <source>Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text).</source>
+        <translation>读取此文件耗时过长，已被中止。请拆分它，或以更简单的格式保存（例如纯文本）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="218"/>
+        <source>Reading this file needed more memory than allowed and was stopped. Split it into smaller files.</source>
+        <translation>读取此文件所需的内存超出允许范围，已被中止。请把它拆分成更小的文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="221"/>
+        <source>Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh.</source>
+        <translation>请从“文件 → 模型…”安装一个嵌入模型（例如 nomic-embed-text 或 bge-m3），或运行 scripts/install.sh。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="224"/>
+        <source>Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, source code).</source>
+        <translation>可附加图片（PNG、JPEG、WebP、GIF、BMP）或文档（.txt、.md、.html、.pdf、.docx、.csv、源代码）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="227"/>
+        <source>Save the image as PNG or JPEG, at most 40 megapixels, and attach it again.</source>
+        <translation>请把图片另存为不超过 4000 万像素的 PNG 或 JPEG，然后重新附加。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="230"/>
+        <source>Add the document to a knowledge base instead: Hearth then sends only the passages that answer each question. Or load the model with a larger context.</source>
+        <translation>请改为把文档加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者用更大的上下文加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="234"/>
+        <source>Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached.</source>
+        <translation>请附加普通文件（图片或文档）。文件夹、设备和管道无法附加。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="237"/>
+        <source>Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. Or split it into smaller files.</source>
+        <translation>请改为把它加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者把它拆分成更小的文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="240"/>
+        <source>Choose a .gguf model file. Your file was not changed.</source>
+        <translation>请选择一个 .gguf 模型文件。你的文件没有被改动。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="242"/>
+        <source>Download the GGUF version of this model: llama.cpp reads no other kind.</source>
+        <translation>请下载此模型的 GGUF 版本：llama.cpp 不读取其他格式。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="244"/>
+        <source>Remove the link, or point it at a model file.</source>
+        <translation>请移除该链接，或让它指向一个模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="246"/>
+        <source>Check that the file exists and that you are allowed to read it.</source>
+        <translation>请检查文件是否存在，以及你是否有权读取它。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="248"/>
+        <source>Remove it from the models folder, or pick a real .gguf file.</source>
+        <translation>请把它移出模型文件夹，或选择一个真正的 .gguf 文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="250"/>
+        <source>Download the ordinary (little-endian) GGUF of this model.</source>
+        <translation>请下载此模型的普通（小端序）GGUF 文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="252"/>
+        <source>Download a newer conversion of this model.</source>
+        <translation>请下载此模型较新的转换版本。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="254"/>
+        <source>Update Hearth, or download an older conversion of this model.</source>
+        <translation>请更新 Hearth，或下载此模型较旧的转换版本。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="256"/>
+        <source>llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer llama.cpp. Download another conversion of this model, or update Hearth.</source>
+        <translation>llama.cpp 因上述原因拒绝了该文件：它已损坏、转换有误，或是为更新版本的 llama.cpp 制作的。请下载此模型的另一个转换版本，或更新 Hearth。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="260"/>
+        <source>Open the repository on huggingface.co, accept its conditions and log in, or pick another repository.</source>
+        <translation>请在 huggingface.co 上打开该仓库，接受其条款并登录，或选择另一个仓库。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="263"/>
+        <source>Choose the mmproj file published with the model, or none.</source>
+        <translation>请选择随模型发布的 mmproj 文件，或不选。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="265"/>
+        <source>Use the mmproj file published with this model.</source>
+        <translation>请使用随此模型发布的 mmproj 文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="267"/>
+        <source>Add a model file (File → Add a model file…), then send again.</source>
+        <translation>请添加一个模型文件（文件 → 添加模型文件…），然后重新发送。</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorMessage</name>
+    <message>
+        <location filename="../error_texts.py" line="21"/>
+        <source>{name} is not a GGUF model file ({kind}).</source>
+        <translation>{name} 不是 GGUF 模型文件（而是{kind}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="23"/>
+        <source>{name} is not a GGUF model file.</source>
+        <translation>{name} 不是 GGUF 模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="25"/>
+        <source>{name} is a web page (HTML), not a GGUF model: the download probably failed.</source>
+        <translation>{name} 是一个网页（HTML），不是 GGUF 模型：下载可能失败了。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="28"/>
+        <source>{name} is a Git LFS pointer, not the model itself.</source>
+        <translation>{name} 是一个 Git LFS 指针文件，不是模型本身。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="30"/>
+        <source>{name} is an old GGML model file, from before GGUF.</source>
+        <translation>{name} 是 GGUF 出现之前的旧式 GGML 模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="32"/>
+        <source>{name} is incomplete: only {percent}% of it is present ({size} of {needed} bytes); the download was probably cut short.</source>
+        <translation>{name} 不完整：只有 {percent}%（{needed} 字节中的 {size} 字节）；下载可能中途断开了。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="35"/>
+        <source>{name} is damaged: its contents are not those of a valid GGUF model file.</source>
+        <translation>{name} 已损坏：其内容不是有效的 GGUF 模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="38"/>
+        <source>There is no model file at {path}.</source>
+        <translation>{path} 处没有模型文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="40"/>
+        <source>llama.cpp refused to load {name}. llama.cpp says: {said}</source>
+        <translation>llama.cpp 拒绝加载 {name}。llama.cpp 的说明：{said}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="42"/>
+        <source>The process running {name} stopped unexpectedly ({exit}).</source>
+        <translation>运行 {name} 的进程意外停止（{exit}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="44"/>
+        <source>{name} is broken: llama.cpp crashed on it {count} times ({exit} the last time), so Hearth will not load it again.</source>
+        <translation>{name} 已损坏：llama.cpp 在它上面崩溃了 {count} 次（最近一次为{exit}），因此 Hearth 不会再加载它。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="47"/>
+        <source>The image projector {name} is broken or does not fit {model}: llama.cpp crashed {count} times with it ({exit} the last time), so Hearth will not load this pair again.</source>
+        <translation>图像投影器 {name} 已损坏或与 {model} 不匹配：llama.cpp 使用它时崩溃了 {count} 次（最近一次为{exit}），因此 Hearth 不会再加载这一组合。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="51"/>
+        <source>This message needs {tokens} tokens with the system prompt, but the context holds {n_ctx} tokens and {reserve} are kept for the reply, leaving {budget}.</source>
+        <translation>这条消息连同系统提示词需要 {tokens} 个 token，但上下文只容纳 {n_ctx} 个 token，其中 {reserve} 个留给回复，只剩 {budget} 个。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="55"/>
+        <source>The conversation needs {tokens} tokens but only {budget} are available ({n_ctx} in the context, {reserve} kept for the reply).</source>
+        <translation>这段对话需要 {tokens} 个 token，但只有 {budget} 个可用（上下文共 {n_ctx} 个，其中 {reserve} 个留给回复）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="58"/>
+        <source>The conversation needs more tokens than the {budget} available ({n_ctx} in the context, {reserve} kept for the reply).</source>
+        <translation>这段对话需要的 token 超过可用的 {budget} 个（上下文共 {n_ctx} 个，其中 {reserve} 个留给回复）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="61"/>
+        <source>The model hub ({endpoint}) cannot be reached.</source>
+        <translation>无法连接模型中心（{endpoint}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="63"/>
+        <source>The model hub ({endpoint}) cannot be reached to download {file}.</source>
+        <translation>无法连接模型中心（{endpoint}）来下载 {file}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="65"/>
+        <source>The repository {repo} was not found on the model hub.</source>
+        <translation>在模型中心上找不到仓库 {repo}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="67"/>
+        <source>{repo} is a gated repository: {file} needs a login and accepted conditions.</source>
+        <translation>{repo} 是受限仓库：下载 {file} 需要登录并接受其条款。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="70"/>
+        <source>{file} is not in the repository {repo}.</source>
+        <translation>仓库 {repo} 中没有 {file}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="72"/>
+        <source>Not enough disk space for {files}: {needed} still to download (plus {spare} to spare) but only {free} is free in {folder}.</source>
+        <translation>磁盘空间不足以下载 {files}：还需下载 {needed}（另需预留 {spare}），但 {folder} 中只有 {free} 可用。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="75"/>
+        <source>No embedding model is installed; the knowledge base needs one to index documents.</source>
+        <translation>尚未安装嵌入模型；知识库需要它来为文档建立索引。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="78"/>
+        <source>The disk is full: {where} could not be written.</source>
+        <translation>磁盘已满：无法写入 {where}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="80"/>
+        <source>The database {path} is read-only.</source>
+        <translation>数据库 {path} 是只读的。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="82"/>
+        <source>The database {path} cannot be opened: its folder is read-only.</source>
+        <translation>无法打开数据库 {path}：它所在的文件夹是只读的。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="96"/>
+        <source>No model is loaded.</source>
+        <translation>尚未加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="97"/>
+        <source>No model is installed.</source>
+        <translation>尚未安装模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="98"/>
+        <source>No embedding model is loaded.</source>
+        <translation>尚未加载嵌入模型。</translation>
+    </message>
+</context>
+<context>
+    <name>ErrorWords</name>
+    <message>
+        <location filename="../error_texts.py" line="270"/>
+        <source>a JPEG image</source>
+        <translation>一张 JPEG 图片</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="271"/>
+        <source>a PNG image</source>
+        <translation>一张 PNG 图片</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="272"/>
+        <source>a GIF image</source>
+        <translation>一张 GIF 图片</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="273"/>
+        <source>a PDF document</source>
+        <translation>一份 PDF 文档</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="274"/>
+        <source>a ZIP archive or Office document</source>
+        <translation>一个 ZIP 压缩包或 Office 文档</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="275"/>
+        <source>a RIFF file: audio, video or a WebP image</source>
+        <translation>一个 RIFF 文件：音频、视频或 WebP 图片</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="276"/>
+        <source>a program</source>
+        <translation>一个程序</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="277"/>
+        <source>a Windows program</source>
+        <translation>一个 Windows 程序</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="278"/>
+        <source>a gzip archive</source>
+        <translation>一个 gzip 压缩包</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="279"/>
+        <location filename="../errors_ui.py" line="74"/>
+        <source>an unknown cause</source>
+        <translation>原因不明</translation>
     </message>
 </context>
 <context>
@@ -960,12 +1521,12 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main/window.py" line="249"/>
+        <location filename="../main/window_doors.py" line="40"/>
         <source>Add a model file</source>
         <translation>添加模型文件</translation>
     </message>
     <message>
-        <location filename="../main/window.py" line="250"/>
+        <location filename="../main/window_doors.py" line="41"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
@@ -1105,62 +1666,62 @@ Create one with New…, or drop folders and files here.</source>
         <translation>正在搜索你的文档…</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="149"/>
+        <location filename="../main/attachments.py" line="151"/>
         <source>“%1” could not be read within %2 s.</source>
         <translation>“%1”在 %2 秒内未能读取。</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="151"/>
+        <location filename="../main/attachments.py" line="153"/>
         <source>Attach a regular file (not a pipe or a device) that can be read from this computer.</source>
         <translation>请附加这台电脑上可以读取的普通文件（而不是管道或设备）。</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="196"/>
+        <location filename="../main/attachments.py" line="203"/>
         <source>Images and documents (%1)</source>
         <translation>图片和文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="197"/>
+        <location filename="../main/attachments.py" line="204"/>
         <source>Images (%1)</source>
         <translation>图片 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="198"/>
+        <location filename="../main/attachments.py" line="205"/>
         <source>Documents (%1)</source>
         <translation>文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="199"/>
+        <location filename="../main/attachments.py" line="206"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="200"/>
+        <location filename="../main/attachments.py" line="207"/>
         <source>Attach files</source>
         <translation>附加文件</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="215"/>
+        <location filename="../main/attachments.py" line="222"/>
         <source>Pasted image</source>
         <translation>粘贴的图片</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="281"/>
+        <location filename="../main/attachments.py" line="288"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="284"/>
+        <location filename="../main/attachments.py" line="291"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="285"/>
+        <location filename="../main/attachments.py" line="292"/>
         <source>Add “%1” to the collection (choose one, or type a new name):</source>
         <translation>将“%1”添加到集合（选择一个，或输入新名称）：</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="316"/>
+        <location filename="../main/attachments.py" line="323"/>
         <source>“%1” is being added to “%2”; this chat now answers from it. Send your message again.</source>
         <translation>正在将“%1”添加到“%2”，此对话现在会根据它来回答。请重新发送你的消息。</translation>
     </message>
@@ -1338,252 +1899,344 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ModelManager</name>
     <message>
-        <location filename="../models/manager.py" line="146"/>
+        <location filename="../models/manager.py" line="127"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="147"/>
+        <location filename="../models/manager.py" line="125"/>
         <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
         <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="159"/>
+        <location filename="../models/manager.py" line="138"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="160"/>
+        <location filename="../models/manager.py" line="139"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="252"/>
+        <location filename="../models/manager.py" line="215"/>
         <source>Recommended models that fit this computer. Search to find others.</source>
         <translation>适合这台电脑的推荐模型。搜索可查找其他模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="258"/>
+        <location filename="../models/manager.py" line="256"/>
+        <source>Offline: the Hugging Face Hub cannot be reached, so searching and downloading do not work now. Hearth&apos;s catalog stays listed and installed models keep working.</source>
+        <translation>离线：无法连接 Hugging Face Hub，因此现在无法搜索和下载。Hearth 的模型目录仍会列出，已安装的模型照常可用。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="264"/>
         <source>Offline mode is on (File → Settings…): Hearth makes no network request, so searching and downloading from the Hugging Face Hub are off. Installed models keep working.</source>
         <translation>离线模式已开启（文件 → 设置…）：Hearth 不发出任何网络请求，因此无法从 Hugging Face Hub 搜索和下载。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="272"/>
+        <location filename="../models/manager.py" line="277"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
+    <message>
+        <location filename="../models/manager.py" line="289"/>
+        <source>Offline: the Hub cannot be reached. Showing the models of Hearth&apos;s catalog that match.</source>
+        <translation>离线：无法连接 Hub。下面显示 Hearth 模型目录中匹配的模型。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="290"/>
+        <source>Offline: the Hub cannot be reached, and no model of Hearth&apos;s catalog matches. Showing the whole catalog.</source>
+        <translation>离线：无法连接 Hub，Hearth 模型目录中也没有匹配的模型。下面显示整个目录。</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="281"/>
+        <location filename="../models/manager.py" line="300"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="282"/>
+        <location filename="../models/manager.py" line="301"/>
         <source>No GGUF models match.</source>
         <translation>没有匹配的 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="293"/>
+        <location filename="../models/manager.py" line="315"/>
         <source>Reading %1 and checking what fits this computer…</source>
         <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="303"/>
+        <location filename="../models/manager.py" line="326"/>
         <source>fits</source>
         <translation>合适</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="303"/>
+        <location filename="../models/manager.py" line="326"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="303"/>
+        <location filename="../models/manager.py" line="326"/>
         <source>too big</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="310"/>
+        <location filename="../models/listing.py" line="32"/>
+        <source>chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="33"/>
+        <source>reasoning</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="34"/>
+        <source>tools</source>
+        <translation>工具</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="35"/>
+        <location filename="../models/manager.py" line="333"/>
         <source>vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="318"/>
-        <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
-        <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
+        <location filename="../models/listing.py" line="36"/>
+        <source>embedding</source>
+        <translation>嵌入</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="320"/>
-        <source>This repository has no GGUF models.</source>
-        <translation>这个仓库没有 GGUF 模型。</translation>
+        <location filename="../models/installed_panel.py" line="96"/>
+        <source>Loaded now</source>
+        <translation>当前已加载</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="324"/>
-        <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
-        <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
+        <location filename="../models/installed_panel.py" line="117"/>
+        <location filename="../models/listing.py" line="43"/>
+        <source>Chat models</source>
+        <translation>对话模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="351"/>
-        <source>Waiting…</source>
-        <translation>等待中…</translation>
+        <location filename="../models/installed_panel.py" line="118"/>
+        <source>Embedding models: knowledge bases use them to find passages; they cannot chat</source>
+        <translation>嵌入模型：知识库用它们查找段落，它们不能对话</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="384"/>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="384"/>
-        <source>Resume</source>
-        <translation>继续</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="397"/>
-        <source>Checking the part already downloaded…</source>
-        <translation>正在检查已下载的部分…</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="398"/>
-        <source>Connection lost, retrying…</source>
-        <translation>连接中断，正在重试…</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="398"/>
-        <source>Verifying…</source>
-        <translation>正在校验…</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="401"/>
-        <source>, %1 s left</source>
-        <translation>，剩余 %1 秒</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="410"/>
-        <location filename="../models/manager.py" line="445"/>
-        <source>Installed</source>
-        <translation>已安装</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="418"/>
-        <source>Paused; the part downloaded so far is kept</source>
-        <translation>已暂停；已下载的部分会保留</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="421"/>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="436"/>
-        <source>Paused at %1</source>
-        <translation>暂停于 %1</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="444"/>
-        <source>Models</source>
-        <translation>模型</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="446"/>
-        <source>Find models</source>
-        <translation>查找模型</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="448"/>
+        <location filename="../models/installed_panel.py" line="120"/>
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="448"/>
+        <location filename="../models/installed_panel.py" line="121"/>
+        <source>In use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <location filename="../models/installed_panel.py" line="122"/>
         <source>Parameters</source>
         <translation>参数量</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="448"/>
-        <location filename="../models/manager.py" line="451"/>
-        <source>Quantization</source>
-        <translation>量化</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="448"/>
+        <location filename="../models/installed_panel.py" line="124"/>
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="448"/>
+        <location filename="../models/installed_panel.py" line="125"/>
         <source>Context</source>
         <translation>上下文</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="449"/>
+        <location filename="../models/installed_panel.py" line="126"/>
         <source>Vision</source>
         <translation>视觉</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="449"/>
-        <source>Path</source>
-        <translation>路径</translation>
+        <location filename="../models/installed_panel.py" line="127"/>
+        <source>Location</source>
+        <translation>位置</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="451"/>
-        <location filename="../models/manager.py" line="460"/>
-        <source>Download</source>
-        <translation>下载</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="451"/>
-        <source>Memory needed</source>
-        <translation>所需内存</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="451"/>
-        <source>Fit</source>
-        <translation>适配</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="452"/>
-        <source>File</source>
-        <translation>文件</translation>
-    </message>
-    <message>
-        <location filename="../models/manager.py" line="453"/>
+        <location filename="../models/installed_panel.py" line="130"/>
         <source>Import a .gguf…</source>
         <translation>导入 .gguf…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="454"/>
+        <location filename="../models/installed_panel.py" line="131"/>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="455"/>
+        <location filename="../models/installed_panel.py" line="132"/>
         <source>Show in folder</source>
         <translation>在文件夹中显示</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="456"/>
+        <location filename="../models/listing.py" line="44"/>
+        <source>Chat models that can see images</source>
+        <translation>能看图的对话模型</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="45"/>
+        <source>Embedding models (for knowledge bases, not for chatting)</source>
+        <translation>嵌入模型（用于知识库，不能对话）</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="70"/>
+        <source>too big for this computer</source>
+        <translation>对这台电脑来说太大</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="72"/>
+        <source>Hearth cannot show this model images</source>
+        <translation>Hearth 无法给这个模型看图</translation>
+    </message>
+    <message>
+        <location filename="../models/listing.py" line="120"/>
+        <source>Hearth&apos;s models folder</source>
+        <translation>Hearth 的模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="342"/>
+        <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
+        <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="344"/>
+        <source>This repository has no GGUF models.</source>
+        <translation>这个仓库没有 GGUF 模型。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="353"/>
+        <source>Choose a model in the list on the left, then one of its files, to download it.</source>
+        <translation>先在左侧列表中选择一个模型，再选择它的一个文件，才能下载。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="355"/>
+        <source>Choose one of the files above to download it.</source>
+        <translation>请在上方选择一个文件来下载。</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="363"/>
+        <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
+        <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="72"/>
+        <source>Waiting…</source>
+        <translation>等待中…</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="105"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="106"/>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="119"/>
+        <source>Checking the part already downloaded…</source>
+        <translation>正在检查已下载的部分…</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="120"/>
+        <source>Connection lost, retrying…</source>
+        <translation>连接中断，正在重试…</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="121"/>
+        <source>Verifying…</source>
+        <translation>正在校验…</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="124"/>
+        <source>, %1 s left</source>
+        <translation>，剩余 %1 秒</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="134"/>
+        <location filename="../models/manager.py" line="385"/>
+        <source>Installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="142"/>
+        <source>Paused; the part downloaded so far is kept</source>
+        <translation>已暂停；已下载的部分会保留</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="146"/>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../models/downloads.py" line="161"/>
+        <source>Paused at %1</source>
+        <translation>暂停于 %1</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="384"/>
+        <source>Models</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="386"/>
+        <source>Find models</source>
+        <translation>查找模型</translation>
+    </message>
+    <message>
+        <location filename="../models/installed_panel.py" line="123"/>
+        <location filename="../models/manager.py" line="389"/>
+        <source>Quantization</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="389"/>
+        <location filename="../models/manager.py" line="395"/>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="389"/>
+        <source>Memory needed</source>
+        <translation>所需内存</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="389"/>
+        <source>Fit</source>
+        <translation>适配</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="390"/>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="391"/>
         <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
         <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="457"/>
+        <location filename="../models/manager.py" line="392"/>
         <source>Most downloaded</source>
         <translation>下载最多</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="457"/>
+        <location filename="../models/manager.py" line="392"/>
         <source>Most liked</source>
         <translation>最受欢迎</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="457"/>
+        <location filename="../models/manager.py" line="392"/>
         <source>Recently updated</source>
         <translation>最近更新</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="459"/>
+        <location filename="../models/manager.py" line="394"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
@@ -1749,89 +2402,89 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>RetrievalTest</name>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="221"/>
+        <location filename="../knowledge/retrieval_test.py" line="247"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../knowledge/retrieval_test.py" line="228"/>
+        <location filename="../knowledge/retrieval_test.py" line="249"/>
         <source>%n passages, best first. Double-click one to open its file.</source>
         <translation>
             <numerusform>%n 个片段，最相关的排在前面。双击可打开所在文件。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="229"/>
+        <location filename="../knowledge/retrieval_test.py" line="250"/>
         <source>Nothing matches.</source>
         <translation>没有匹配的内容。</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="259"/>
+        <location filename="../knowledge/retrieval_test.py" line="272"/>
         <source>Keyword search: rank %1, bm25 %2</source>
         <translation>关键词搜索：第 %1 名，bm25 %2</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="261"/>
+        <location filename="../knowledge/retrieval_test.py" line="274"/>
         <source>Keyword search: not among its results</source>
         <translation>关键词搜索：不在其结果中</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="262"/>
+        <location filename="../knowledge/retrieval_test.py" line="275"/>
         <source>Vector search: rank %1, similarity %2</source>
         <translation>向量搜索：第 %1 名，相似度 %2</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="264"/>
+        <location filename="../knowledge/retrieval_test.py" line="277"/>
         <source>Vector search: not among its results</source>
         <translation>向量搜索：不在其结果中</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="265"/>
+        <location filename="../knowledge/retrieval_test.py" line="278"/>
         <source>Fused score (reciprocal rank): %1</source>
         <translation>融合得分（倒数排名）：%1</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="268"/>
+        <location filename="../knowledge/retrieval_test.py" line="281"/>
         <source>Rerank: %1 = fused rank %2 + question terms held %3 + best window %4 + phrases %5 + title %6 (each weighted)</source>
         <translation>重排：%1 = 融合排名 %2 + 命中问题词 %3 + 最佳窗口 %4 + 短语 %5 + 标题 %6（各自加权）</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="276"/>
+        <location filename="../knowledge/retrieval_test.py" line="289"/>
         <source>Question terms found: %1</source>
         <translation>找到的问题词：%1</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="277"/>
+        <location filename="../knowledge/retrieval_test.py" line="290"/>
         <source>Not found: %1</source>
         <translation>未找到：%1</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="282"/>
+        <location filename="../knowledge/retrieval_test.py" line="295"/>
         <source>Ask something the documents answer, to see what is found</source>
         <translation>输入一个文档中能找到答案的问题，看看能检索到什么</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="283"/>
+        <location filename="../knowledge/retrieval_test.py" line="296"/>
         <source>Search</source>
         <translation>搜索</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="284"/>
+        <location filename="../knowledge/retrieval_test.py" line="297"/>
         <source>Hybrid + rerank</source>
         <translation>混合 + 重排</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="284"/>
+        <location filename="../knowledge/retrieval_test.py" line="297"/>
         <source>Hybrid</source>
         <translation>混合</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="285"/>
+        <location filename="../knowledge/retrieval_test.py" line="298"/>
         <source>Keywords only</source>
         <translation>仅关键词</translation>
     </message>
     <message>
-        <location filename="../knowledge/retrieval_test.py" line="285"/>
+        <location filename="../knowledge/retrieval_test.py" line="298"/>
         <source>Vectors only</source>
         <translation>仅向量</translation>
     </message>
@@ -1839,14 +2492,14 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SearchLine</name>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="38"/>
+        <location filename="../main/sources_view.py" line="42"/>
         <source>Searched %n passage(s)</source>
         <translation>
             <numerusform>搜索了 %n 个片段</numerusform>
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="38"/>
+        <location filename="../main/sources_view.py" line="42"/>
         <source>using %n</source>
         <translation>
             <numerusform>使用了 %n 个</numerusform>
@@ -2040,7 +2693,7 @@ Create one with New…, or drop folders and files here.</source>
     <message>
         <location filename="../main/settings_panel.py" line="295"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory. Changing it reloads the model.</source>
-        <translation>模型一次能看到多少对话内容（以词元计）。上下文越大记得越多，但占用内存也越多。更改后会重新加载模型。</translation>
+        <translation>模型一次能看到多少对话内容（以 token 计）。上下文越大记得越多，但占用内存也越多。更改后会重新加载模型。</translation>
     </message>
     <message>
         <location filename="../main/settings_panel.py" line="297"/>
@@ -2226,52 +2879,52 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SourceCard</name>
     <message>
-        <location filename="../main/sources_view.py" line="129"/>
+        <location filename="../main/sources_view.py" line="148"/>
         <source>page %1</source>
         <translation>第 %1 页</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="132"/>
+        <location filename="../main/sources_view.py" line="151"/>
         <source>lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="133"/>
+        <location filename="../main/sources_view.py" line="152"/>
         <source>line %1</source>
         <translation>第 %1 行</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="139"/>
+        <location filename="../main/sources_view.py" line="158"/>
         <source>Cited</source>
         <translation>已引用</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="140"/>
+        <location filename="../main/sources_view.py" line="159"/>
         <source>The reply cites this source.</source>
         <translation>回复引用了此来源。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="141"/>
+        <location filename="../main/sources_view.py" line="160"/>
         <source>Score %1 · cosine %2 · bm25 %3</source>
         <translation>得分 %1 · 余弦 %2 · bm25 %3</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="145"/>
+        <location filename="../main/sources_view.py" line="164"/>
         <source>Score: both searches fused by rank (higher is better). Cosine: how close the meaning is (0 to 1). bm25: how well the words match (lower is better); – when that search did not find it.</source>
         <translation>得分：两种搜索按排名融合后的结果（越高越好）。余弦：语义的接近程度（0 到 1）。bm25：词语的匹配程度（越低越好）；该搜索未找到时显示 –。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="147"/>
+        <location filename="../main/sources_view.py" line="166"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="150"/>
+        <location filename="../main/sources_view.py" line="169"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="151"/>
+        <location filename="../main/sources_view.py" line="170"/>
         <source>This file is no longer there.</source>
         <translation>此文件已不存在。</translation>
     </message>
@@ -2279,28 +2932,68 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SourcesView</name>
     <message>
-        <location filename="../main/sources_view.py" line="48"/>
-        <location filename="../main/sources_view.py" line="259"/>
+        <location filename="../main/sources_view.py" line="52"/>
+        <location filename="../main/sources_view.py" line="63"/>
+        <location filename="../main/sources_view.py" line="297"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="49"/>
+        <location filename="../main/sources_view.py" line="53"/>
         <source>I could not find this in your documents (%1), so I won&apos;t answer from memory.</source>
         <translation>在你的文档（%1）中找不到相关内容，因此我不会凭记忆回答。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="254"/>
+        <location filename="../main/sources_view.py" line="64"/>
+        <source>Passages in your documents (%1) match this question, but none of them fits in this chat&apos;s context of %2 tokens, so I won&apos;t answer from memory. Raise the context and ask again.</source>
+        <translation>你的文档（%1）中有与这个问题匹配的段落，但没有一段能放进本对话 %2 个 token的上下文，所以我不会凭记忆回答。请调大上下文后再问一次。</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="292"/>
         <source>Sources (%1)</source>
         <translation>来源（%1）</translation>
     </message>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="304"/>
+        <source>%n passage(s) in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</source>
+        <translation>
+            <numerusform>%1 中有 %n 个段落与问题匹配，但放不进本对话 %2 个 token的上下文。</numerusform>
+        </translation>
+    </message>
     <message>
-        <location filename="../main/sources_view.py" line="264"/>
+        <location filename="../main/sources_view.py" line="307"/>
+        <source>This reply is from the model alone.</source>
+        <translation>这条回复仅来自模型本身。</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="309"/>
+        <source>%n more passage(s) matched but did not fit in this chat&apos;s context of %1 tokens.</source>
+        <translation>
+            <numerusform>还有 %n 个段落匹配，但放不进本对话 %1 个 token的上下文。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="312"/>
         <source>Nothing in %1 matched the question; this reply is from the model alone.</source>
         <translation>%1 中没有与问题匹配的内容；此回复仅由模型生成。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="271"/>
+        <location filename="../main/sources_view.py" line="317"/>
+        <source>They are too long for this model even at its largest context.</source>
+        <translation>即使用这个模型的最大上下文，它们也太长了。</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="320"/>
+        <source>Use %1 tokens and answer again</source>
+        <translation>改用 %1 个 token并重新回答</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="322"/>
+        <source>Sets this chat&apos;s context to %1 tokens (the model reloads) and writes this reply again with the passages; this reply is kept.</source>
+        <translation>把本对话的上下文设为 %1 个 token（模型会重新加载），并带上这些段落重写这条回复；这条回复会保留。</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="327"/>
         <source>Passages from %1 that went into the prompt</source>
         <translation>来自 %1 并放入提示的片段</translation>
     </message>

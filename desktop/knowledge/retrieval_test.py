@@ -169,6 +169,8 @@ class RetrievalTest(QWidget):
         self.on_error = on_error
         self.collection: str | None = None
         self._query_id = 0
+        self._found: int | None = None   # how many passages the status line reports (None: nothing shown)
+        self._searching = False
         self.terms: list[str] = []
         self.query = QLineEdit(objectName="kbQuery")
         self.query.setClearButtonEnabled(True)
@@ -209,6 +211,7 @@ class RetrievalTest(QWidget):
     def clear(self) -> None:
         self._query_id += 1   # a search still running for the old collection is not shown
         self.hits.show_hits([], [])
+        self._found, self._searching = None, False
         self.status.setText("")
         self.detail.clear()
 
@@ -218,23 +221,33 @@ class RetrievalTest(QWidget):
             return
         self._query_id += 1
         asked, name, mode = self._query_id, self.collection, str(self.mode.currentData())
-        self.status.setText(self.tr("Searching…"))
+        self._found, self._searching = None, True
+        self._show_found()
 
         def show(hits: list[Hit]) -> None:
             if asked != self._query_id or name != self.collection:
                 return
             self.terms = normalize.query_terms(query)
             self.hits.show_hits(hits, [normalize.spans(hit.text, self.terms) for hit in hits])
-            self.status.setText(self.tr("%n passages, best first. Double-click one to open its file.", "", len(hits))
-                                if hits else self.tr("Nothing matches."))
+            self._found, self._searching = len(hits), False
+            self._show_found()
             if hits:
                 self.hits.selectRow(0)
 
         def failed(exc: object) -> None:
             if asked == self._query_id:
+                self._found, self._searching = None, False
                 self.status.setText("")
             self.on_error(exc)
         self.knowledge.search(name, query, HITS, show, failed, mode=mode)
+
+    def _show_found(self) -> None:
+        """'Searching…', '10 passages, best first…' in the current language (again on a language change)."""
+        if self._searching:
+            self.status.setText(self.tr("Searching…"))
+        elif self._found is not None:
+            self.status.setText(self.tr("%n passages, best first. Double-click one to open its file.", "", self._found)
+                                if self._found else self.tr("Nothing matches."))
 
     def open_hit(self, hit: Hit) -> None:
         QDesktopServices.openUrl(file_url(hit.path, hit.page))
@@ -286,6 +299,9 @@ class RetrievalTest(QWidget):
         for i in range(self.mode.count()):
             self.mode.setItemText(i, labels[str(self.mode.itemData(i))])
         self.hits.retranslate()
+        self._show_found()
+        if self.hits.hits:
+            self._show_detail()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

@@ -63,8 +63,8 @@ def too_large_offer(parent: QWidget, exc: errors.AttachmentTooLarge, name: str,
             .replace("%1", visible(name)))
     size = visible(exc.message, newlines=True)
     if exc.tokens:
-        size = (QCoreApplication.translate("AttachmentDialog",
-                                           "It needs about %1 tokens; %2 are free in the context.")
+        # the model's own count: the number the document's chip and the context meter show
+        size = (QCoreApplication.translate("AttachmentDialog", "It needs %1 tokens; %2 are free in the context.")
                 .replace("%1", f"{exc.tokens:,}").replace("%2", f"{max(0, exc.room):,}"))
     offer = QCoreApplication.translate("AttachmentDialog", "Add it to a knowledge base instead: this conversation "
                                        "will then answer from the passages that match each question.")

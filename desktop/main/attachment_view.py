@@ -8,6 +8,12 @@ size under an allocation limit, never the full image, and kept in a small
 cache; worker threads may warm it (``thumbnail`` only makes ``QImage`` s, which
 any thread may do). ``dropped_files`` / ``dropped_image`` read what a drop or a
 paste carries.
+
+A document's chip shows the one count of its tokens
+(:func:`engine.chat.attachments.attachment_tokens`): the loaded model's, from
+the context meter's budget (``AttachmentStrip.set_counts``), the same number
+the meter and the "too big" refusal show; until a model has counted it, the
+estimate, marked "~".
 """
 from __future__ import annotations
 
@@ -66,12 +72,6 @@ def attachment_thumbnail(attachment: "Attachment") -> QImage:
     return thumbnail(attachment.stored, THUMB, key=attachment.sha256)
 
 
-def estimate_tokens(text: str) -> int:
-    """Roughly how many tokens ``text`` takes: ~4 characters of ASCII, ~1 of other scripts, per token."""
-    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
-    return (ascii_chars + 3) // 4 + (len(text) - ascii_chars)
-
-
 def dropped_files(mime: QMimeData) -> list[str]:
     """The local files a drop or paste carries (folders and remote URLs are not attachments)."""
     if not mime.hasUrls():
@@ -98,6 +98,8 @@ class AttachmentChip(QFrame):
         self.name = name
         self.attachment: Attachment | None = None
         self.source: str | None = None   # the file the user gave (None for pasted data)
+        self.tokens: int | None = None   # what the loaded model counts for it (None: not counted, estimated)
+        self._estimate: int | None = None
         self.setObjectName("attachmentChip")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Maximum)
@@ -130,9 +132,27 @@ class AttachmentChip(QFrame):
         self.open_button.setToolTip(tip(self.name))
 
     def set_attachment(self, attachment: "Attachment") -> None:
-        self.attachment = attachment
+        self.attachment, self._estimate = attachment, None
         self.open_button.setEnabled(True)
         self.retranslate()
+
+    def set_tokens(self, tokens: int | None) -> None:
+        """The model's count of this attachment's tokens (None: show the estimate)."""
+        if tokens != self.tokens:
+            self.tokens = tokens
+            self.retranslate()
+
+    def tokens_text(self) -> str:
+        """"7,639 tokens" as the model counts them, or "~8,465 tokens" estimated ("" for an image)."""
+        att = self.attachment
+        if att is None or att.kind != "document":
+            return ""
+        if self.tokens is not None:
+            return self.tr("%1 tokens").replace("%1", f"{self.tokens:,}")
+        if self._estimate is None:   # once: a long text takes a moment to estimate
+            from engine.chat.attachments import attachment_tokens
+            self._estimate = attachment_tokens(att)
+        return self.tr("~%1 tokens").replace("%1", f"{self._estimate:,}")
 
     def retranslate(self) -> None:
         att = self.attachment
@@ -151,7 +171,7 @@ class AttachmentChip(QFrame):
             button.setToolTip(tip(f"{att.name} · {att.width}×{att.height}"))
             return
         details = [self.tr("%n page(s)", "", att.pages)] if att.pages else []
-        details.append(self.tr("≈%1 tokens").replace("%1", f"{estimate_tokens(att.text or ''):,}"))
+        details.append(self.tokens_text())
         button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_FileIcon))
         button.setIconSize(QSize(20, 20))
         button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -211,6 +231,12 @@ class AttachmentStrip(QWidget):
         chip.set_attachment(attachment)
         self.changed.emit()
         return True
+
+    def set_counts(self, counts: dict[str, int] | None) -> None:
+        """Each ready chip's count from the model (by content); None or a missing one: its estimate."""
+        for chip in self._chips.values():
+            if chip.attachment is not None:
+                chip.set_tokens((counts or {}).get(chip.attachment.sha256))
 
     def remove(self, key: int) -> None:
         chip = self._chips.pop(key, None)

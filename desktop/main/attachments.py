@@ -10,7 +10,9 @@ files attached after it; a file still not ready after ``PREPARE_LIMIT_S``
 (a pipe that never ends) fails and its thread is abandoned. A failure
 removes the chip and shows the error, naming the file. Before sending, an image meets a model that cannot see: the user is
 told so, with the models that can. When the engine refuses a document too
-big for the context, the user is offered a knowledge base instead.
+big for the context, the user is offered a knowledge base instead. Each
+budget the context meter shows gives the chips the model's count of their
+attachments, so chip, meter and refusal show one number.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QCoreApplication, QIODevice, QOb
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
-from engine import ModelInfo, errors
+from engine import Budget, ModelInfo, errors
 
 from desktop.background.database import DbThread
 from desktop.background.engine import ModelWanted
@@ -190,6 +192,11 @@ class AttachmentController(QObject):
         self.drops.watch(drop_target)
         self.drops.files.connect(self.attach_files)
         self.drops.image.connect(self.attach_image)
+        composer.meter.budget_changed.connect(self._counted)
+
+    def _counted(self, budget: Budget | None) -> None:
+        """The chips show the loaded model's count of each attachment (no budget: their estimates)."""
+        self.composer.strip.set_counts(dict(budget.counts) if budget is not None else None)
 
     def choose_attachments(self) -> None:
         filters = ";;".join((

@@ -71,6 +71,7 @@ class ChatView(QScrollArea):
     edit_submitted = Signal(int, str)
     sibling_selected = Signal(int)
     reload_model = Signal()
+    raise_context = Signal(int, int)   # reply id, context: a sources notice's "Use N tokens and answer again"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -152,6 +153,7 @@ class ChatView(QScrollArea):
         widget.edit_submitted.connect(self.edit_submitted)
         widget.sibling_selected.connect(self.sibling_selected)
         widget.reload_model.connect(self.reload_model)
+        widget.raise_context.connect(self.raise_context)
         return widget
 
     def _truncate_after(self, message_id: int | None) -> list[ThreadItem]:

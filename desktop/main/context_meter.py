@@ -4,13 +4,17 @@ Each part of the prompt that would be sent -- system prompt, earlier turns,
 attachments, retrieved knowledge, the message being typed -- gets its own
 coloured segment, then the space kept for the reply, then what is free. A line
 of text under the bar gives the totals, says how many older turns a send would
-leave out, and warns when the message cannot fit. The tooltip lists every
-segment with its token count.
+leave out, and warns when the message cannot fit, with advice that can work:
+"raise the context" only while the model takes a larger one; past the model's
+largest context, a knowledge base for a document or a model with a larger
+context. The line wraps (never cut short) and the widget grows to hold it.
+The tooltip lists every segment with its token count. ``budget_changed``
+passes each budget on (the attachment chips show its counts).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QLocale, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
+from PySide6.QtCore import QEvent, QLocale, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from engine import Budget
@@ -29,6 +33,7 @@ WARNING = QColor("#d93b3b")
 BAR_HEIGHT = 6
 GAP = 3
 MIN_SEGMENT_PX = 2
+TEXT_FLAGS = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
 
 
 def format_count(n: int) -> str:
@@ -60,7 +65,9 @@ def segment_widths(tokens: list[int], width: int) -> list[int]:
 
 
 class ContextMeter(QWidget):
-    """A proportional bar of the context window's segments, with a one-line summary under it."""
+    """A proportional bar of the context window's segments, with a summary under it (wrapped when narrow)."""
+
+    budget_changed = Signal(object)   # the Budget just shown, or None
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +76,9 @@ class ContextMeter(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(6.0, font.pointSizeF() - 1))
         self.setFont(font)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        policy.setHeightForWidth(True)   # the summary wraps: a narrow meter is taller
+        self.setSizePolicy(policy)
         self.setObjectName("contextMeter")
         self.retranslate()
 
@@ -79,6 +88,7 @@ class ContextMeter(QWidget):
         """Show ``budget``; ``None`` means no model is loaded (an empty, neutral bar)."""
         self._budget = budget
         self._refresh()
+        self.budget_changed.emit(budget)
 
     def budget(self) -> Budget | None:
         return self._budget
@@ -129,11 +139,29 @@ class ContextMeter(QWidget):
 
     # -- Qt overrides ------------------------------------------------------------------------
 
+    def text_rect(self) -> QRect:
+        """Where the summary is drawn (all of it: it wraps within this width, and this is as tall as it needs)."""
+        top = self._bar_rect().bottom() + 1 + GAP
+        return QRect(0, top, self.width(), self.height() - top)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802
+        metrics = self.fontMetrics()
+        text = metrics.boundingRect(QRect(0, 0, max(1, width), 1 << 20), TEXT_FLAGS, self._text or " ")
+        return BAR_HEIGHT + 1 + GAP + max(metrics.height(), text.height()) + 2
+
     def sizeHint(self) -> QSize:
-        return QSize(240, BAR_HEIGHT + GAP + self.fontMetrics().height() + 2)
+        return QSize(240, self.heightForWidth(self.width() if self.width() > 60 else 240))
 
     def minimumSizeHint(self) -> QSize:
         return QSize(60, self.sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.heightForWidth(self.width()) != self.height():   # wrapped into more (or fewer) lines
+            self.updateGeometry()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -160,9 +188,7 @@ class ContextMeter(QWidget):
             painter.setPen(WARNING)
             painter.drawRect(bar.adjusted(0, 0, -1, -1))   # a 1 px frame inside the bar
         painter.setPen(WARNING if over else self.palette().color(QPalette.ColorRole.WindowText))
-        text_rect = QRect(0, bar.bottom() + 1 + GAP, self.width(), self.height() - bar.bottom() - 1 - GAP)
-        text = self.fontMetrics().elidedText(self._text, Qt.TextElideMode.ElideRight, text_rect.width())
-        painter.drawText(text_rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop), text)
+        painter.drawText(self.text_rect(), TEXT_FLAGS, self._text)
         painter.end()
 
     # -- helpers -----------------------------------------------------------------------------
@@ -198,12 +224,36 @@ class ContextMeter(QWidget):
             parts = [self.tr("{used} / {total} tokens").format(used=format_count(b.used), total=format_count(b.n_ctx))]
             if b.dropped_ids:  # message ids, so count messages: a turn may be one message or two
                 parts.append(self.tr("%n older message(s) will be left out", "", len(b.dropped_ids)))
-            if b.over:  # the warning first, so a narrow meter elides the numbers rather than it
-                parts.insert(0, self.tr("Too long for the context — shorten the message or raise the context size"))
+            if b.over:  # the warning first
+                parts.insert(0, self._advice(b))
             self._text = " · ".join(parts)
             lines = [self.tr("{name}: {tokens} tokens").format(name=self._names[key], tokens=format_count(tokens))
                      for key, tokens in self.segments() if tokens or key == "free"]
             tip = "\n".join([self.tr("Context window: {total} tokens").format(total=format_count(b.n_ctx)), *lines])
         self.setToolTip(tip)
         self.setAccessibleDescription(self._text)
+        self.updateGeometry()
         self.update()
+
+    def _advice(self, b: Budget) -> str:
+        """Why the message cannot be sent, and only advice that can work."""
+        document = b.attachments > 0
+        largest = format_count(max(b.n_ctx_max, b.n_ctx))
+        if not b.fits_model:
+            if document:
+                return self.tr("Too long for this model even at its largest context ({max} tokens) — add the "
+                               "document to a knowledge base, or use a model with a larger context").format(max=largest)
+            return self.tr("Too long for this model even at its largest context ({max} tokens) — shorten the "
+                           "message").format(max=largest)
+        if b.n_ctx_max <= 0:   # the model's largest context is not known
+            return self.tr("Too long for the context — shorten the message or raise the context size")
+        if b.n_ctx >= b.n_ctx_max:
+            if document:
+                return self.tr("Too long for the context — add the document to a knowledge base, or shorten "
+                               "the message")
+            return self.tr("Too long for the context — shorten the message")
+        if document:
+            return self.tr("Too long for the context — raise the context size (this model takes up to {max} "
+                           "tokens), or add the document to a knowledge base").format(max=largest)
+        return self.tr("Too long for the context — raise the context size (this model takes up to {max} tokens) "
+                       "or shorten the message").format(max=largest)

@@ -17,6 +17,7 @@ from desktop.plain import plain_label, visible
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 MESSAGE_ROLE = Qt.ItemDataRole.UserRole + 1
+UNTITLED_ROLE = Qt.ItemDataRole.UserRole + 2   # a chat with no title yet: the "New chat" label it was given
 SEARCH_DEBOUNCE_MS = 250
 UNDO_SECONDS = 12
 
@@ -77,6 +78,7 @@ class ConversationList(QWidget):
 
         self._filling = False
         self._search_mode = False
+        self._results: tuple[str, int] | None = None   # the shown search: its words and how many messages match
         self._undo_id: int | None = None
         self._undo_timer = QTimer(self)
         self._undo_timer.setSingleShot(True)
@@ -108,12 +110,14 @@ class ConversationList(QWidget):
 
     def set_conversations(self, conversations: list[Conversation], current: int | None) -> None:
         self._search_mode = False
+        self._results = None
         self.results_label.setVisible(False)
         self._filling = True
         self.list.clear()
         for conv in conversations:
             item = QListWidgetItem(visible(conv.title) or self.tr("New chat"))
             item.setData(ID_ROLE, conv.id)
+            item.setData(UNTITLED_ROLE, "" if visible(conv.title) else item.text())   # "New chat", as shown
             item.setToolTip(self._when(conv.updated_at))
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsEditable)
             self.list.addItem(item)
@@ -132,9 +136,17 @@ class ConversationList(QWidget):
             item.setData(MESSAGE_ROLE, hit.message_id)
             self.list.addItem(item)
         self._filling = False
-        self.results_label.setText(self.tr("%n message(s) match", "", len(hits)) if hits
-                                   else self.tr("Nothing matches “%1”").replace("%1", visible(query)))
+        self._results = (query, len(hits))
+        self._show_results_count()
         self.results_label.setVisible(True)
+
+    def _show_results_count(self) -> None:
+        """'5 messages match' in the current language (again on a language change)."""
+        if self._results is None:
+            return
+        query, count = self._results
+        self.results_label.setText(self.tr("%n message(s) match", "", count) if count
+                                   else self.tr("Nothing matches “%1”").replace("%1", visible(query)))
 
     def select(self, conversation_id: int | None) -> None:
         for row in range(self.list.count()):
@@ -202,6 +214,14 @@ class ConversationList(QWidget):
         self.rename_action.setText(self.tr("Rename"))
         self.delete_action.setText(self.tr("Delete"))
         self.undo_button.setText(self.tr("Undo"))
+        self._show_results_count()
+        self._filling = True   # relabelling untitled chats is no rename
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(UNTITLED_ROLE) and item.text() == item.data(UNTITLED_ROLE):   # not renamed since
+                item.setText(self.tr("New chat"))
+                item.setData(UNTITLED_ROLE, item.text())
+        self._filling = False
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

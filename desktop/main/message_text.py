@@ -17,7 +17,7 @@ from PySide6.QtGui import QCursor, QGuiApplication, QMouseEvent, QPalette, QResi
 from PySide6.QtWidgets import (QFrame, QMessageBox, QSizePolicy, QTextBrowser, QTextEdit, QToolTip, QVBoxLayout,
                                QWidget)
 
-from desktop.main.blocks import code_chunks, fenced, split_blocks
+from desktop.main.blocks import BlockSplitter, code_chunks, fenced
 from desktop.main.link_dialog import confirm_link, display_url
 from desktop.main.markdown import Rendered, copy_index, is_safe_link, render_code, render_markdown, source_number
 from desktop.plain import tip
@@ -153,7 +153,8 @@ class MessageText(QTextBrowser):
 
     def _fit(self) -> None:
         width = max(50, self.viewport().width())
-        self.document().setTextWidth(width)
+        if self.document().textWidth() != width:   # setting it, even unchanged, lays the whole text out again
+            self.document().setTextWidth(width)
         height = math.ceil(self.document().size().height()) + 2 * self.frameWidth() + 2
         if self.height() != height:
             self.setFixedHeight(height)
@@ -184,6 +185,8 @@ class SegmentedText(QWidget):
         self._segments: list[MessageText] = []
         self._source: str | None = None
         self._sources = 0
+        self._splitter = BlockSplitter()
+        self._drawn: list[tuple[str, int]] = []   # each piece shown, and how many segments it took
 
     def set_sources(self, count: int) -> None:
         """How many numbered sources the text may cite; [n] of one of them becomes a link."""
@@ -192,36 +195,52 @@ class SegmentedText(QWidget):
             for segment in self._segments:
                 segment.sources = count
             text, self._source = self._source, None
+            self._drawn = []   # every piece is drawn again, its citations linked or not
             if text is not None:
                 self.set_markdown(text)
 
     def set_markdown(self, text: str) -> None:
+        """Show ``text``; pieces already shown as they are now are skipped, so a streaming reply costs
+        its growing block per call (the splitter scans only that far back too)."""
         if text == self._source:
             return
         self._source = text
         dark = is_dark(self)
         index = 0
-        for piece in split_blocks(text) or [""]:
-            block = fenced(piece)
-            if block is None:
-                self._segment(index).copy_override = None
-                self._segment(index).set_markdown(piece)
-                index += 1
+        drawn: list[tuple[str, int]] = []
+        unchanged = True    # every piece so far is shown as it is, in the segments it was drawn in
+        for number, piece in enumerate(self._splitter.split(text) or [""]):
+            unchanged = unchanged and number < len(self._drawn) and self._drawn[number][0] == piece
+            if unchanged:
+                drawn.append(self._drawn[number])
+                index += self._drawn[number][1]
                 continue
-            chunks = code_chunks(block.code)
-            for number, chunk in enumerate(chunks):
-                segment = self._segment(index)
-                segment.copy_override = block.code.removesuffix("\n") if number == 0 else None
-                last = number == len(chunks) - 1
-                growing = last and not block.closed
-                key = f"\0code:{block.language}:{number == 0}:{last}:{growing}:{chunk}"
-                segment.set_rendered(key, partial(render_code, chunk, block.language, header=number == 0,
-                                                  bottom=last, dark=dark, colour=not growing))
-                index += 1
+            used = self._draw_piece(piece, index, dark)
+            drawn.append((piece, used))
+            index += used
         for segment in self._segments[index:]:
             self._layout.removeWidget(segment)
             segment.deleteLater()
         del self._segments[index:]
+        self._drawn = drawn
+
+    def _draw_piece(self, piece: str, index: int, dark: bool) -> int:
+        """Draw one piece into the segments from ``index`` on; returns how many it took."""
+        block = fenced(piece)
+        if block is None:
+            self._segment(index).copy_override = None
+            self._segment(index).set_markdown(piece)
+            return 1
+        chunks = code_chunks(block.code)
+        for number, chunk in enumerate(chunks):
+            segment = self._segment(index + number)
+            segment.copy_override = block.code.removesuffix("\n") if number == 0 else None
+            last = number == len(chunks) - 1
+            growing = last and not block.closed
+            key = f"\0code:{block.language}:{number == 0}:{last}:{growing}:{chunk}"
+            segment.set_rendered(key, partial(render_code, chunk, block.language, header=number == 0,
+                                              bottom=last, dark=dark, colour=not growing))
+        return len(chunks)
 
     def _segment(self, index: int) -> MessageText:
         if index == len(self._segments):

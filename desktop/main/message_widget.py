@@ -28,7 +28,7 @@ from engine import Message
 from desktop.main.attachment_view import AttachmentStrip
 from desktop.main.message_text import SegmentedText
 from desktop.main.prompt_dialog import PromptDialog, has_prompt
-from desktop.main.sources_view import SourcesView, not_found_text
+from desktop.main.sources_view import SourcesView, refusal_text
 from desktop.plain import plain_label, visible
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class MessageWidget(QFrame):
     edit_submitted = Signal(int, str)  # user message id, new text
     sibling_selected = Signal(int)    # the sibling's message id, to show instead
     reload_model = Signal()
+    raise_context = Signal(int, int)  # reply id, the context its sources notice offers
 
     def __init__(self, item: ThreadItem, *, model_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,6 +102,7 @@ class MessageWidget(QFrame):
         self.text.setObjectName("messageText")
         self.sources = SourcesView()
         self.text.source_clicked.connect(self.sources.show_source)
+        self.sources.raise_context.connect(lambda n_ctx: self.raise_context.emit(self.item.message.id, n_ctx))
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("messageEditor")
         self.editor.setVisible(False)
@@ -210,10 +212,8 @@ class MessageWidget(QFrame):
 
     def _shown(self, content: str) -> str:
         """What the text shows: a documents-only reply that found nothing says so in the interface's language."""
-        knowledge = self.knowledge()
-        if knowledge.get("not_found"):
-            return not_found_text([str(n) for n in knowledge.get("collections") or []])
-        return content
+        refused = refusal_text(self.knowledge())
+        return content if refused is None else refused
 
     def set_reasoning(self, reasoning: str) -> None:
         has = bool(reasoning.strip())
@@ -338,7 +338,7 @@ class MessageWidget(QFrame):
         if message.tokens_per_s:
             stats.append(self.tr("%1 tokens/s").replace("%1", f"{message.tokens_per_s:.1f}"))
         self.stats_label.setText(" · ".join(stats))
-        if self.knowledge().get("not_found"):
+        if refusal_text(self.knowledge()) is not None:
             self.text.set_markdown(self._shown(message.content))
         self._label_reasoning()
         self._update_actions()

@@ -19,11 +19,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QMargins, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QFormLayout, QFrame, QHBoxLayout, QLabel, QPlainTextEdit,
-    QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QVBoxLayout, QWidget,
+    QPushButton, QScrollArea, QSizePolicy, QSlider, QSpinBox, QStyle, QVBoxLayout, QWidget,
 )
 
 from desktop.main.context_meter import format_count
@@ -137,14 +137,14 @@ class SettingsPanel(QWidget):
         self.reset_defaults = QPushButton(objectName="resetDefaults", clicked=self.reset_to_defaults)
         form.addRow(self._holder(QHBoxLayout(), QWidget(), self.reset_defaults))
 
-        scroll = QScrollArea(objectName="settingsScroll", widgetResizable=True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll = QScrollArea(objectName="settingsScroll", widgetResizable=True, frameShape=QFrame.Shape.NoFrame,
+                             horizontalScrollBarPolicy=Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(self._content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumWidth(260)
+        QVBoxLayout(self, contentsMargins=QMargins()).addWidget(scroll)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 -- as wide as the rows need: a larger font never cuts them
+        extent = self.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+        return QSize(max(260, self._content.minimumSizeHint().width() + extent), super().minimumSizeHint().height())
 
     def _heading(self, form: QFormLayout, key: str, grow: int = 0) -> None:
         label = QLabel(objectName=f"{key}Heading")

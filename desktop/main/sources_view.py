@@ -8,13 +8,17 @@ mark when the reply cited it, and "Open" to open the file (at the page, for a
 PDF). A citation link [n] in the reply calls ``show_source(n)``, which opens
 the list, highlights that card and scrolls the chat to it. Cards are built
 on first opening, so a long conversation does not pay for closed lists.
+
+Passages that matched but did not fit in the context are not "nothing matched": the notice says how many
+did not fit, and a button beside it asks for the context at which they do (``raise_context``: the window
+sets the chat's context and writes the reply again).
 """
 from __future__ import annotations
 
 from pathlib import Path, PurePath
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
                                QToolButton, QVBoxLayout, QWidget)
@@ -49,6 +53,21 @@ def not_found_text(collections: list[str]) -> str:
     return QCoreApplication.translate(
         "SourcesView", "I could not find this in your documents (%1), so I won't answer from memory."
     ).replace("%1", names)
+
+
+def refusal_text(knowledge: dict[str, Any]) -> str | None:
+    """A documents-only reply that sent no source, in the interface's language (None: not such a reply):
+    nothing relevant (prompting.NOT_FOUND), or relevant passages too long for the context (NOT_FITTED)."""
+    collections = [str(n) for n in knowledge.get("collections") or []]
+    if knowledge.get("not_fitted"):
+        names = QCoreApplication.translate("SourcesView", ", ").join(collections)
+        return QCoreApplication.translate(
+            "SourcesView", "Passages in your documents (%1) match this question, but none of them fits in this "
+            "chat's context of %2 tokens, so I won't answer from memory. Raise the context and ask again."
+        ).replace("%1", names).replace("%2", f"{int(knowledge.get('n_ctx') or 0):,}")
+    if knowledge.get("not_found"):
+        return not_found_text(collections)
+    return None
 
 
 def file_url(path: str, page: int | None) -> QUrl:
@@ -154,6 +173,8 @@ class SourceCard(QFrame):
 class SourcesView(QFrame):
     """A reply's knowledge: the search line while it streams, then its sources, collapsed."""
 
+    raise_context = Signal(int)   # the context (tokens) at which the passages that did not fit would
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sourcesView")
@@ -163,6 +184,9 @@ class SourcesView(QFrame):
         self._open = False
         self._cards: list[SourceCard] = []
         self.status = plain_label(QLabel(objectName="knowledgeStatus", wordWrap=True))
+        self.raise_button = QPushButton(objectName="raiseContext", clicked=self._raise_clicked)
+        self.raise_button.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.raise_button.setVisible(False)
         self.toggle = QToolButton(objectName="sourcesToggle", autoRaise=True, clicked=self.toggle_open)
         self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.body = QWidget(objectName="sourcesBody")
@@ -173,7 +197,11 @@ class SourcesView(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.status)
+        notice = QHBoxLayout()
+        notice.setContentsMargins(0, 0, 0, 0)
+        notice.addWidget(self.status, 1)
+        notice.addWidget(self.raise_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(notice)
         layout.addWidget(self.toggle, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.body)
         self.setVisible(False)
@@ -191,6 +219,16 @@ class SourcesView(QFrame):
 
     def sources(self) -> list[dict[str, Any]]:
         return list(self._knowledge.get("sources") or [])
+
+    def fit_context(self) -> int | None:
+        """The context offered for the passages that did not fit (None: none offered)."""
+        k = self._knowledge
+        return int(k["fit_ctx"]) if k.get("unfitted") and k.get("fit_ctx") else None
+
+    def _raise_clicked(self) -> None:
+        fit = self.fit_context()
+        if fit is not None:
+            self.raise_context.emit(fit)
 
     def cards(self) -> list[SourceCard]:
         return list(self._cards)
@@ -258,13 +296,31 @@ class SourcesView(QFrame):
         sources = self.sources()
         names = self.tr(", ").join(visible(n) for n in k.get("collections") or [])
         searched = int(k.get("searched") or 0)
+        unfitted, n_ctx = int(k.get("unfitted") or 0), f"{int(k.get('n_ctx') or 0):,}"
+        fit = self.fit_context()
         if self._streaming:
             status = searched_text(searched, len(sources))
+        elif unfitted and not sources:
+            status = self.tr("%n passage(s) in %1 matched the question but did not fit in this chat's context "
+                             "of %2 tokens.", "", unfitted).replace("%1", names).replace("%2", n_ctx)
+            if not k.get("not_fitted"):
+                status += " " + self.tr("This reply is from the model alone.")
+        elif unfitted:
+            status = self.tr("%n more passage(s) matched but did not fit in this chat's context of %1 tokens.",
+                             "", unfitted).replace("%1", n_ctx)
         elif k and not sources and not k.get("not_found"):
             status = self.tr("Nothing in %1 matched the question; this reply is from the model alone."
                              ).replace("%1", names)
         else:
             status = ""
+        if unfitted and not self._streaming and fit is None:
+            status += " " + self.tr("They are too long for this model even at its largest context.")
+        self.raise_button.setVisible(fit is not None and not self._streaming)
+        if fit is not None:
+            self.raise_button.setText(self.tr("Use %1 tokens and answer again").replace("%1", f"{fit:,}"))
+            self.raise_button.setToolTip(self.tr(
+                "Sets this chat's context to %1 tokens (the model reloads) and writes this reply again "
+                "with the passages; this reply is kept.").replace("%1", f"{fit:,}"))
         self.status.setText(status)
         self.status.setVisible(bool(status))
         self.toggle.setVisible(bool(sources))

@@ -14,15 +14,15 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from PySide6.QtCore import QEvent, Qt, QTimer, QUrl
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QApplication, QFileDialog, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QApplication, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
 from engine import Conversation, ModelInfo, Paths
 from engine.knowledge.collections import any_collections
 from engine.models.files import InstalledModel, ModelScan
-from engine.models.installed import import_model, installed_models
+from engine.models.installed import installed_models
 from engine.models.starter import is_starter
 from engine.store.search import terms_of
 
@@ -44,6 +44,7 @@ from desktop.main.status_bar import StatusBar
 from desktop.background.database import DbThread
 from desktop.background.engine import EngineThread, ModelWanted
 from desktop.main.welcome import WelcomePage
+from desktop.main.window_doors import WindowDoors
 from desktop.settings.actions import AppDialogs
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowDoors, QMainWindow):
     def __init__(self, *, paths: Paths, prefs: Prefs, db: DbThread, engine: EngineThread) -> None:
         super().__init__()
         self.paths, self.prefs, self.db, self.engine = paths, prefs, db, engine
@@ -169,6 +170,8 @@ class MainWindow(QMainWindow):
         self.attachments.collections_changed.connect(lambda: self.refresh_budget())
         self.chat_view.sibling_selected.connect(self.show_sibling)
         self.chat_view.reload_model.connect(self.reload_model)
+        self.chat_view.raise_context.connect(   # a sources notice's one click: that context, then the reply again
+            lambda reply, n: self.generation or (self.settings.context_slider.setValue(n), r.regenerate(reply)))
         self.settings.changed.connect(self.update_settings)
         self.settings.knowledge_changed.connect(self.refresh_budget)
         self.welcome.add_model_file.connect(self.add_model_file)
@@ -245,54 +248,12 @@ class MainWindow(QMainWindow):
         if self.models:
             self._preload(self.conversation)
 
-    def add_model_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Add a model file"), str(Path.home()),
-                                              self.tr("GGUF models (*.gguf)"))
-        if path:
-            self.add_model_path(path)
-
-    def add_model_path(self, path: str) -> None:
-        """Import a .gguf by reference; a bad file is refused with its reason."""
-        def added(model: InstalledModel) -> None:
-            if not self.prefs.default_model:
-                self.prefs.default_model = str(model.path)
-            self.rescan_models()
-        self.db.submit(lambda store: import_model(store, path), added, self.show_error)
-
-    def open_model_manager(self) -> "ModelManager":
-        """The model manager window (created on first use: it starts its own network threads)."""
-        if self.model_manager is None:
-            from desktop.models.manager import ModelManager
-            self.model_manager = ModelManager(paths=self.paths, db=self.db, parent=self,
-                                              n_ctx=self.prefs.default_ctx_size or 4096)
-            self.model_manager.models_changed.connect(self.rescan_models)
-        self.model_manager.show()
-        self.model_manager.raise_()
-        return self.model_manager
-
-    def knowledge_thread(self) -> "KnowledgeThread":
-        """The knowledge base's thread (started on first use: it has its own worker process)."""
-        if self._knowledge is None:
-            from desktop.background.knowledge import KnowledgeThread
-            self._knowledge = KnowledgeThread(self.engine.home, after=self.db.ready)
-            self._knowledge.events.statuses.connect(lambda _statuses: self.settings.refresh_collections())
-        return self._knowledge
-
-    def open_knowledge(self) -> "KnowledgeWindow":
-        """The knowledge window (File → Knowledge…), raised."""
-        from desktop.knowledge.window import open_knowledge
-        self.knowledge_window = open_knowledge(self, self.knowledge_thread(), self.knowledge_window)
-        return self.knowledge_window
-
     def stop_threads(self) -> None:
         """The window's own threads (the app stops the database and model threads)."""
         self._threads_stopped = True
         self.attachments.stop()
         if self._knowledge is not None:
             self._knowledge.stop()
-
-    def open_models_folder(self) -> None:
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.paths.models)))
 
     def _preload(self, conv: Conversation | None, *, force: bool = False) -> None:
         """Load the conversation's model (``force``: again) in the background, so the first reply starts at once."""
@@ -309,6 +270,8 @@ class MainWindow(QMainWindow):
         self.starter_advice.starter_shown(is_starter(info.path))
         self.status.show_model(info)
         self.chat_view.set_model_name(info.name)
+        if self.model_manager is not None:
+            self.model_manager.set_loaded(info.path)   # its list marks the model loaded now
         self.db.submit(lambda _store: info.template.thinking_default,  # renders the template: off the GUI thread
                        lambda d: self.settings.set_thinking_available(d is not None, bool(d)), log.info)
         self.refresh_budget()

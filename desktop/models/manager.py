@@ -1,44 +1,44 @@
 """The model manager: installed models, finding models on the Hub, downloads.
 
 A non-modal window with two tabs. "Installed" lists what is on this
-computer (delete, import a .gguf, show in the file manager). "Find models"
-searches the Hub, lists a repository's files with the memory each needs here
-and whether it fits (the recommended one starred), and downloads with
-progress, cancel and resume. Network work runs on its own thread and
-downloads on another, so neither ever blocks the window or the database.
+computer, chat and embedding models apart, where each is and which one is
+loaded (delete, import a .gguf, show in the file manager). "Find models"
+shows Hearth's catalog in sections, searches the Hub, lists a repository's
+files with the memory each needs here and whether it fits (the recommended
+one starred), and downloads with progress, cancel and resume. Opening it
+checks that the Hub can be reached and says "offline" when not; the catalog
+stays listed (and searchable) offline. Network work runs on its own thread
+and downloads on another, so neither ever blocks the window or the database.
 """
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QEvent, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QFont, QShowEvent
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPushButton,
+                               QSplitter, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from engine import Paths, errors
-from engine.models.catalog import estimated_bytes, load_catalog, recommend
-from engine.hub.download import PartialDownload, DownloadProgress, download_model, list_partial_downloads
 from engine.hub.fit import PlannedChoice, plan_repo
 from engine.machine import machine_memory
 from engine.hub.search import RepoSummary, search_repos
-from engine.models.files import ModelScan, format_bytes, format_parameters
-from engine.models.installed import import_model, installed_models, record_download, remove_model
-from engine.sampling import CancelToken
+from engine.models.files import ModelScan, format_bytes
+from engine.models.installed import import_model, installed_models, remove_model
 
 from desktop.errors_ui import show_error
 from desktop.plain import plain_box, plain_label, visible
 from desktop.prefs import Prefs
 from desktop.background.database import DbThread
 from desktop.background.jobs import WorkThread
+from desktop.models.downloads import DownloadRow, Downloads
+from desktop.models.installed_panel import InstalledPanel
+from desktop.models.listing import CatalogRow, catalog_rows, section_title
 
 log = logging.getLogger(__name__)
-PROGRESS_INTERVAL_S = 0.1
 
 
 class HubThread(WorkThread):
@@ -48,33 +48,29 @@ class HubThread(WorkThread):
         super().__init__(name)
 
 
-@dataclass
-class DownloadRow:
-    repo_id: str
-    filenames: list[str]
-    sha256: str | None
-    dest: Path | None = None  # where a resumed partial download lives
-    cancel: CancelToken = field(default_factory=CancelToken)
-    widget: QWidget | None = None
-    bar: QProgressBar | None = None
-    label: QLabel | None = None
-    button: QPushButton | None = None
-    state: str = "queued"     # queued | downloading | done | failed | cancelled
-    last_shown: float = 0.0
-
-
-class ModelManager(QDialog):
+class ModelManager(Downloads, QDialog):
     models_changed = Signal()
 
-    def __init__(self, *, paths: Paths, db: DbThread, parent: QWidget | None = None, n_ctx: int = 4096) -> None:
+    def __init__(self, *, paths: Paths, db: DbThread, parent: QWidget | None = None, n_ctx: int | None = None,
+                 loaded_model: Callable[[], str | None] | None = None) -> None:
+        """``n_ctx``: the context the memory estimates assume (default: new chats' context from the prefs);
+        ``loaded_model``: the path of the model loaded now, if any."""
         super().__init__(parent)
         self.setObjectName("modelManager")
-        self.paths, self.db, self.n_ctx = paths, db, n_ctx
+        self.paths, self.db = paths, db
+        self.n_ctx = n_ctx or Prefs(paths).default_ctx_size or 4096
+        self.loaded_model = loaded_model or (lambda: None)
+        self.catalog: list[CatalogRow] = []
+        self.hub_offline: bool | None = None   # None: not known yet
         self.hub = HubThread()
         self.downloader = HubThread("hearth-downloads")
         self.downloads: list[DownloadRow] = []
         self.file_rows: list[PlannedChoice] = []
         self.repo_id: str | None = None
+        self.offline_notice = plain_label(QLabel(objectName="hubOffline"))   # above both tabs, while unreachable
+        self.offline_notice.setWordWrap(True)
+        self.offline_notice.setStyleSheet("QLabel { font-weight: bold; }")
+        self.offline_notice.hide()
         self.tabs = QTabWidget()
         self.tabs.addTab(self._installed_tab(), "")
         self.tabs.addTab(self._find_tab(), "")
@@ -83,6 +79,7 @@ class ModelManager(QDialog):
         self.downloads_layout = QVBoxLayout(self.downloads_box)
         self.downloads_layout.setContentsMargins(0, 0, 0, 0)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.offline_notice)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.downloads_box)
         self.resize(980, 640)
@@ -90,62 +87,44 @@ class ModelManager(QDialog):
         self.refresh_installed()
         self._offer_partial_downloads()
         self.show_catalog()
+        self.check_hub()
 
     # --- installed --------------------------------------------------------------------------------
     def _installed_tab(self) -> QWidget:
-        page = QWidget()
-        self.installed_table = QTableWidget(0, 7)
-        self.installed_table.setObjectName("installedModels")
-        self.installed_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.installed_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.installed_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.installed_table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        self.installed_table.verticalHeader().setVisible(False)
-        self.import_button = QPushButton(objectName="importModel")
-        self.delete_button = QPushButton(objectName="deleteModel")
-        self.reveal_button = QPushButton(objectName="revealModel")
+        self.installed = InstalledPanel(self.paths.models)
+        self.installed_table = self.installed.chat_table            # chat models
+        self.embedding_table = self.installed.embedding_table       # embedding models
+        self.import_button = self.installed.import_button
+        self.delete_button = self.installed.delete_button
+        self.reveal_button = self.installed.reveal_button
         self.import_button.clicked.connect(self._import_clicked)
         self.delete_button.clicked.connect(lambda: self.delete_selected())
         self.reveal_button.clicked.connect(self._reveal)
-        buttons = QHBoxLayout()
-        for button in (self.import_button, self.delete_button, self.reveal_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.installed_table, 1)
-        layout.addLayout(buttons)
-        return page
+        return self.installed
 
     def refresh_installed(self) -> None:
         folder = self.paths.models
         self.db.submit(lambda store: installed_models(store, folder), self._show_installed, self._error)
 
     def _show_installed(self, result: ModelScan) -> None:
-        vision_dirs = {p.path.parent for p in result.projectors}
-        rows = [(m, "✓" if m.path.parent in vision_dirs else "") for m in result.models]
-        table = self.installed_table
-        table.setRowCount(len(rows))
-        for row, (model, vision) in enumerate(rows):
-            cells = (model.name, format_parameters(model.parameters), model.quantization,
-                     format_bytes(model.size_bytes), f"{model.context_length:,}", vision, str(model.path))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(visible(text))
-                item.setData(Qt.ItemDataRole.UserRole, str(model.path))
-                table.setItem(row, column, item)
-        table.resizeColumnsToContents()
+        self.installed.loaded_path = self.loaded_model()
+        self.installed.show_scan(result)
+
+    def set_loaded(self, path: str | None) -> None:
+        """The main window loaded another model (None: none is loaded): mark it in the list."""
+        self.installed.set_loaded(path)
 
     def selected_installed(self) -> str | None:
-        items = self.installed_table.selectedItems()
-        return str(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+        return self.installed.selected()
 
     def delete_selected(self, *, confirm: bool = True) -> None:
         path = self.selected_installed()
         if path is None:
             return
         if confirm:
-            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete model"),
-                              self.tr("Remove %1? Files in Hearth's models folder are deleted; a file you "
-                                      "imported from elsewhere stays where it is.").replace("%1", visible(Path(path).name)),
+            text = self.tr("Remove %1? Files in Hearth's models folder are deleted; a file you "
+                           "imported from elsewhere stays where it is.").replace("%1", visible(Path(path).name))
+            box = QMessageBox(QMessageBox.Icon.Question, self.tr("Delete model"), text,
                               QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
             plain_box(box)
             box.setObjectName("confirmDelete")
@@ -199,13 +178,19 @@ class ModelManager(QDialog):
         self.files_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.files_table.verticalHeader().setVisible(False)
         self.files_table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.files_table.itemSelectionChanged.connect(self._update_download_button)
         self.download_button = QPushButton(objectName="downloadModel")
         self.download_button.clicked.connect(self.download_selected)
+        self.download_hint = plain_label(QLabel(objectName="downloadHint"))   # why Download is off
+        self.download_hint.setWordWrap(True)
         files_side = QWidget()
         files_layout = QVBoxLayout(files_side)
         files_layout.setContentsMargins(0, 0, 0, 0)
         files_layout.addWidget(self.files_table, 1)
-        files_layout.addWidget(self.download_button, 0, Qt.AlignmentFlag.AlignRight)
+        under = QHBoxLayout()
+        under.addWidget(self.download_hint, 1)
+        under.addWidget(self.download_button)
+        files_layout.addLayout(under)
         split = QSplitter()
         split.addWidget(self.results)
         split.addWidget(files_side)
@@ -217,39 +202,60 @@ class ModelManager(QDialog):
         return page
 
     def show_catalog(self) -> None:
-        """Hearth's curated catalog, biggest that fits this computer first (★: the recommendation)."""
+        """Hearth's curated catalog in sections, biggest that fits this computer first (★: the recommendation)."""
         n_ctx = self.n_ctx
+        self.hub.submit(lambda: catalog_rows(n_ctx), self._show_catalog, self._hub_error)
 
-        def work() -> list[tuple[str, str, bool]]:
-            catalog = load_catalog()
-            machine = machine_memory()
-            budget = 0.75 * (machine.available_ram + machine.gpu_free)
-            best = recommend(catalog, ram_bytes=machine.available_ram, vram_bytes=machine.gpu_free, n_ctx=n_ctx,
-                             exclude={catalog.starter.entry_id} if catalog.starter else set())
-            rows = []
-            for entry in sorted(catalog.entries, key=lambda e: -e.parameters):
-                fitting = [f for f in entry.files if estimated_bytes(entry, f, n_ctx) <= budget]
-                if not fitting:
-                    continue
-                file = fitting[-1]
-                kinds = " · ".join(c for c in entry.capabilities if c != "chat") or "chat"
-                text = (f"{entry.name}  ({kinds}, {format_parameters(entry.parameters)}, "
-                        f"~{format_bytes(file.total_bytes or int((file.approx_size_gb or 0) * 1e9))})\n{entry.repo}")
-                rows.append((text, entry.repo, best is not None and best[0].id == entry.id))
-            rows.sort(key=lambda row: not row[2])
-            return rows
-        self.hub.submit(work, self._show_catalog, self._hub_error)
-
-    def _show_catalog(self, rows: list[tuple[str, str, bool]]) -> None:
+    def _show_catalog(self, rows: list[CatalogRow]) -> None:
+        self.catalog = rows
         if self.search_box.text().strip():
             return  # the user searched meanwhile
-        self.results.clear()
-        for text, repo, recommended in rows:
-            item = QListWidgetItem(("★ " if recommended else "") + visible(text))
-            item.setData(Qt.ItemDataRole.UserRole, repo)
-            self.results.addItem(item)
+        self._list_catalog(rows)
         if not self.offline_refusal():
             self.hub_status.setText(self.tr("Recommended models that fit this computer. Search to find others."))
+
+    def _list_catalog(self, rows: list[CatalogRow]) -> None:
+        """Fill the list with catalog rows under a heading per section (headings cannot be chosen)."""
+        self.results.clear()
+        section = None
+        for row in rows:
+            if row.section != section:
+                section = row.section
+                heading = QListWidgetItem(section_title(section))
+                heading.setFlags(Qt.ItemFlag.ItemIsEnabled)   # drawn as text, never chosen
+                font = QFont(self.results.font())
+                font.setBold(True)
+                heading.setFont(font)
+                self.results.addItem(heading)
+            item = QListWidgetItem(row.text())   # names shown with visible() there
+            item.setData(Qt.ItemDataRole.UserRole, row.repo)
+            self.results.addItem(item)
+
+    def catalog_section(self, section: str) -> list[str]:
+        """The names listed under a catalog section ("chat", "vision", "embedding"), as shown."""
+        return [row.name for row in self.catalog if row.section == section]
+
+    def check_hub(self) -> None:
+        """Ask the Hub for one repository, to say "offline" at once when it cannot be reached (never in
+        offline mode: then no request at all)."""
+        if Prefs(self.paths).offline:
+            return
+        self.hub.submit(lambda: search_repos("", limit=1), lambda _r: self._set_hub_offline(False),
+                        self._hub_check_failed)
+
+    def _hub_check_failed(self, exc: object) -> None:
+        if isinstance(exc, errors.HubOffline):
+            self._set_hub_offline(True)
+        else:   # the Hub answered, if oddly: a search will say what is wrong
+            log.info("hub check: %s", exc)
+            self._set_hub_offline(False)
+
+    def _set_hub_offline(self, offline: bool) -> None:
+        self.hub_offline = offline
+        self.offline_notice.setVisible(offline)
+        self.offline_notice.setText(self.tr("Offline: the Hugging Face Hub cannot be reached, so searching and "
+                                            "downloading do not work now. Hearth's catalog stays listed and "
+                                            "installed models keep working."))
 
     def offline_refusal(self) -> bool:
         """True, saying why, when offline mode (Settings) forbids every network request."""
@@ -268,11 +274,24 @@ class ModelManager(QDialog):
         if self.offline_refusal():
             return
         sort = str(self.sort_box.currentData())
-        self.results.clear()
-        self.hub_status.setText(self.tr("Searching…"))
-        self.hub.submit(lambda: search_repos(query, sort=sort, limit=40), self._show_results, self._hub_error)
+        self.hub_status.setText(self.tr("Searching…"))   # the list stays until the answer comes
+        self.hub.submit(lambda: search_repos(query, sort=sort, limit=40), self._show_results,
+                        lambda exc: self._search_failed(query, exc))
+
+    def _search_failed(self, query: str, exc: object) -> None:
+        """Offline, the catalog's matches (or the whole catalog) stay listed instead of an empty list."""
+        if not isinstance(exc, errors.HubOffline):
+            return self._hub_error(exc)
+        self._set_hub_offline(True)
+        matching = [row for row in self.catalog if row.matches(query)]
+        self._list_catalog(matching or self.catalog)
+        self.hub_status.setText(
+            self.tr("Offline: the Hub cannot be reached. Showing the models of Hearth's catalog that match.")
+            if matching else self.tr("Offline: the Hub cannot be reached, and no model of Hearth's catalog "
+                                     "matches. Showing the whole catalog."))
 
     def _show_results(self, repos: list[RepoSummary]) -> None:
+        self._set_hub_offline(False)
         self.results.clear()
         for repo in repos:
             item = QListWidgetItem(f"{visible(repo.repo_id)}\n↓ {repo.downloads:,}  ♥ {repo.likes:,}")
@@ -282,15 +301,19 @@ class ModelManager(QDialog):
                                 else self.tr("No GGUF models match."))
 
     def _repo_chosen(self, item: QListWidgetItem | None, _previous: object) -> None:
-        if item is not None:
-            self.show_repo(str(item.data(Qt.ItemDataRole.UserRole)))
+        repo = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if repo:   # a section heading has none
+            self.show_repo(str(repo))
 
     def show_repo(self, repo_id: str) -> None:
         self.repo_id = repo_id
+        self.file_rows = []
         self.files_table.setRowCount(0)
+        self._update_download_button()
         if self.offline_refusal():
             return
-        self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…").replace("%1", visible(repo_id)))
+        self.hub_status.setText(self.tr("Reading %1 and checking what fits this computer…")
+                                .replace("%1", visible(repo_id)))
         n_ctx = self.n_ctx
 
         self.hub.submit(lambda: plan_repo(repo_id, n_ctx=n_ctx, machine=machine_memory()),
@@ -315,12 +338,28 @@ class ModelManager(QDialog):
             if row.recommended:
                 table.selectRow(index)
         table.resizeColumnsToContents()
+        self._update_download_button()
         self.hub_status.setText(self.tr("Memory needed at a context of %1 tokens. ★ marks the best that fits.")
                                 .replace("%1", f"{self.n_ctx:,}") if rows
                                 else self.tr("This repository has no GGUF models."))
 
+    def _update_download_button(self) -> None:
+        """Download works on a chosen file; when none is chosen, the button is off and says why."""
+        row = self.files_table.currentRow()
+        chosen = bool(self.files_table.selectedItems()) and 0 <= row < len(self.file_rows)
+        if chosen:
+            why = ""
+        elif self.repo_id is None or not self.file_rows:
+            why = self.tr("Choose a model in the list on the left, then one of its files, to download it.")
+        else:
+            why = self.tr("Choose one of the files above to download it.")
+        self.download_button.setEnabled(chosen)
+        self.download_button.setToolTip(why)
+        self.download_hint.setText(why)
+
     def _hub_error(self, exc: object) -> None:
         if isinstance(exc, errors.HubOffline):
+            self._set_hub_offline(True)
             self.hub_status.setText(self.tr("Offline: the Hub cannot be reached. Installed models keep working."))
             return
         self.hub_status.setText("")
@@ -330,110 +369,11 @@ class ModelManager(QDialog):
     def download_selected(self) -> None:
         index = self.files_table.currentRow()
         if not 0 <= index < len(self.file_rows) or self.repo_id is None:
+            self._update_download_button()   # says what to choose
             return
         choice = self.file_rows[index].choice
         names = [f.filename for f in choice.files] + ([choice.mmproj.filename] if choice.mmproj else [])
         self.start_download(choice.repo_id, names, choice.files[0].sha256)
-
-    def start_download(self, repo_id: str, filenames: list[str], sha256: str | None) -> DownloadRow:
-        row = DownloadRow(repo_id, filenames, sha256)
-        self._add_download_widget(row, filenames[0])
-        self.downloads.append(row)
-        self._queue(row)
-        return row
-
-    def _queue(self, row: DownloadRow) -> None:
-        if self.offline_refusal():
-            row.state = "cancelled"
-            self._set_row(row, self.hub_status.text(), cancel=False)
-            return
-        row.state, row.cancel = "queued", CancelToken()
-        self._set_row(row, self.tr("Waiting…"), cancel=True)
-
-        def progress(p: DownloadProgress) -> None:
-            now = time.monotonic()
-            if now - row.last_shown >= PROGRESS_INTERVAL_S or p.state in ("done", "verifying"):
-                row.last_shown = now
-                self.downloader.post(lambda _v: self._show_progress(row, p), None)
-
-        def work() -> list[Path]:
-            return download_model(row.repo_id, row.filenames, dest=row.dest, progress=progress, cancel=row.cancel)
-        self.downloader.submit(work, lambda files: self._downloaded(row, files),
-                               lambda exc: self._download_failed(row, exc))
-
-    def _add_download_widget(self, row: DownloadRow, title: str) -> None:
-        widget = QWidget()
-        widget.setObjectName("downloadRow")
-        name = plain_label(QLabel(f"{visible(row.repo_id)} · {visible(title)}"))   # names from the Hub
-        row.bar, row.label = QProgressBar(), plain_label(QLabel())
-        row.bar.setRange(0, 1000)
-        row.button = QPushButton()
-        row.button.clicked.connect(lambda: self._row_button(row))
-        line = QHBoxLayout(widget)
-        line.setContentsMargins(6, 2, 6, 2)
-        line.addWidget(name, 2)
-        line.addWidget(row.bar, 3)
-        line.addWidget(row.label, 2)
-        line.addWidget(row.button)
-        row.widget = widget
-        self.downloads_layout.addWidget(widget)
-
-    def _set_row(self, row: DownloadRow, text: str, *, cancel: bool) -> None:
-        if row.label is not None and row.button is not None:
-            row.label.setText(text)
-            row.button.setText(self.tr("Cancel") if cancel else self.tr("Resume"))
-            row.button.setVisible(row.state != "done")
-
-    def _row_button(self, row: DownloadRow) -> None:
-        if row.state in ("queued", "downloading"):
-            row.cancel.cancel()
-        else:
-            self._queue(row)
-
-    def _show_progress(self, row: DownloadRow, p: DownloadProgress) -> None:
-        row.state = "downloading"
-        if row.bar is not None and p.total_bytes:
-            row.bar.setValue(int(1000 * p.done_bytes / p.total_bytes))
-        states = {"checking": self.tr("Checking the part already downloaded…"),
-                  "retrying": self.tr("Connection lost, retrying…"), "verifying": self.tr("Verifying…")}
-        text = states.get(p.state)
-        if text is None:
-            eta = self.tr(", %1 s left").replace("%1", f"{p.eta_s:.0f}") if p.eta_s is not None else ""
-            text = (f"{format_bytes(p.done_bytes)} / {format_bytes(p.total_bytes)} · "
-                    f"{format_bytes(int(p.bytes_per_s))}/s{eta}")
-        self._set_row(row, text, cancel=True)
-
-    def _downloaded(self, row: DownloadRow, files: list[Path]) -> None:
-        row.state = "done"
-        if row.bar is not None:
-            row.bar.setValue(1000)
-        self._set_row(row, self.tr("Installed"), cancel=False)
-        repo, sha = row.repo_id, row.sha256
-        self.db.submit(lambda store: record_download(store, files[0], repo_id=repo, sha256=sha),
-                       lambda _r: self._changed(), self._error)
-
-    def _download_failed(self, row: DownloadRow, exc: object) -> None:
-        if isinstance(exc, errors.DownloadError) and type(exc).__name__ == "DownloadCancelled":
-            row.state = "cancelled"
-            self._set_row(row, self.tr("Paused; the part downloaded so far is kept"), cancel=False)
-            return
-        row.state = "failed"
-        self._set_row(row, self.tr("Failed"), cancel=False)
-        self._error(exc)
-
-    def _offer_partial_downloads(self) -> None:
-        folder = self.paths.models
-        self.db.submit(lambda _store: list_partial_downloads(folder), self._show_partials, self._error)
-
-    def _show_partials(self, partials: list[PartialDownload]) -> None:
-        for part in partials:
-            row = DownloadRow(part.repo_id, list(part.group or (part.filename,)), None, dest=part.folder,
-                              state="cancelled")
-            self._add_download_widget(row, part.filename)
-            self.downloads.append(row)
-            if row.bar is not None and part.total_bytes:
-                row.bar.setValue(int(1000 * part.done_bytes / part.total_bytes))
-            self._set_row(row, self.tr("Paused at %1").replace("%1", format_bytes(part.done_bytes)), cancel=False)
 
     # --- the rest ---------------------------------------------------------------------------------------------
     def _error(self, exc: object) -> None:
@@ -444,20 +384,24 @@ class ModelManager(QDialog):
         self.setWindowTitle(self.tr("Models"))
         self.tabs.setTabText(0, self.tr("Installed"))
         self.tabs.setTabText(1, self.tr("Find models"))
-        self.installed_table.setHorizontalHeaderLabels(
-            [self.tr("Name"), self.tr("Parameters"), self.tr("Quantization"), self.tr("Size"), self.tr("Context"),
-             self.tr("Vision"), self.tr("Path")])
+        self.installed.retranslate()
         self.files_table.setHorizontalHeaderLabels(
             ["", self.tr("Quantization"), self.tr("Download"), self.tr("Memory needed"), self.tr("Fit"),
              self.tr("File")])
-        self.import_button.setText(self.tr("Import a .gguf…"))
-        self.delete_button.setText(self.tr("Delete"))
-        self.reveal_button.setText(self.tr("Show in folder"))
         self.search_box.setPlaceholderText(self.tr("Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”"))
         for index, text in enumerate((self.tr("Most downloaded"), self.tr("Most liked"), self.tr("Recently updated"))):
             self.sort_box.setItemText(index, text)
         self.search_button.setText(self.tr("Search"))
         self.download_button.setText(self.tr("Download"))
+        self._update_download_button()
+        if self.hub_offline:
+            self._set_hub_offline(True)
+        if self.catalog and not self.search_box.text().strip():
+            self._list_catalog(self.catalog)   # tags and headings in the new language
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        self.installed.set_loaded(self.loaded_model())   # it may have changed (or crashed) while hidden
+        super().showEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802
         if event.type() == QEvent.Type.LanguageChange:

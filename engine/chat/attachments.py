@@ -19,6 +19,11 @@ and one in characters of text (``MAX_TEXT_CHARS``) checked after extraction.
 The copy is written only once the file has passed every check: a document is
 parsed from a private copy (in a ``.part-`` folder, removed whatever happens)
 that is then renamed into place, so a refusal leaves nothing behind.
+
+:func:`attachment_tokens` is the one count of what a document takes of the
+context -- its block as the turn sends it -- with the model's tokenizer when
+one is given, estimated otherwise; the chip, the context meter and the "too
+big" refusal all show this number.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ import shutil
 import tempfile
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 from engine import images
 from engine.errors import (AttachmentError, AttachmentFileTooLarge, DocumentTimeout, DocumentTooLarge,
@@ -35,7 +41,7 @@ from engine.errors import (AttachmentError, AttachmentFileTooLarge, DocumentTime
 from engine.store.attachment_files import (Attachment, attachments_folder, open_regular, read_at_most, store_bytes,
                                            stored_path)
 
-__all__ = ["Attachment", "load_rgb", "prepare", "prepare_attachment", "prepare_image_bytes"]
+__all__ = ["Attachment", "attachment_tokens", "load_rgb", "prepare", "prepare_attachment", "prepare_image_bytes"]
 
 DOCUMENT_MIMES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html", "pdf": "application/pdf",
                   "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -163,6 +169,23 @@ def _document(data: bytes, name: str, path: Path, folder: Path | None) -> Attach
         return Attachment("document", name, sha, len(data), mime, target, text=text, pages=result.pages)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def attachment_tokens(att: Attachment, count: Callable[[str], int] | None = None, *, number: int = 1) -> int:
+    """What document ``att`` takes of the context: its block (header, text, end line) as a turn sends it.
+
+    ``count`` is the loaded model's tokenizer; without it the count is estimated (the knowledge base's
+    estimate, which runs high on English prose and low on Chinese for English-trained models), and
+    whoever shows it marks it as such. ``number`` is the document's place in its message (1, 2, …).
+    An image has no text: 0 (what it takes depends on the model's projector)."""
+    if att.kind != "document":
+        return 0
+    from engine.chat.turns import PLACEHOLDER, document_block
+    block = document_block(number, att, PLACEHOLDER)   # the placeholder costs what the real delimiter will
+    if count is not None:
+        return count(block)
+    from engine.knowledge.chunking import estimate_tokens
+    return estimate_tokens(block)
 
 
 def load_rgb(att: Attachment) -> tuple[int, int, bytes]:

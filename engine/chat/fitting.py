@@ -6,13 +6,17 @@ conversation's policy decides: ``drop_oldest`` removes whole turns from the
 start of the history (the system prompt and the newest message always stay)
 and reports exactly which; ``refuse`` raises. A new message that cannot fit
 even alone raises ``MessageTooLong``; nothing is ever truncated.
+
+Sources retrieved from the knowledge base go into the new message: ``SourcesRoom`` says how many tokens
+they may take (what the prompt leaves free, at least ``knowledge_allowance``) and at which larger context
+passages that did not fit would.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from engine.errors import ContextFull, MessageTooLong
+from engine.errors import ContextError, ContextFull, MessageTooLong
 
 POLICIES = ("drop_oldest", "refuse")
 
@@ -25,6 +29,63 @@ class FittedPrompt:
     reserve: int                     # tokens kept free for the reply
     dropped: tuple[int, ...] = ()    # indexes into ``history`` of the messages left out
     dropped_tokens: int = 0          # how many prompt tokens that saved
+
+
+def knowledge_allowance(n_ctx: int, reserve: int) -> int:
+    """The tokens retrieved sources may always take, even when earlier turns must be left out for them:
+    half of what the reply's reserve leaves, at most 2000 (the context meter counts this much)."""
+    return max(0, min(2000, (n_ctx - reserve) // 2))
+
+
+CONTEXT_STEP = 256   # contexts offered for sources that did not fit: multiples of this (the settings slider's step)
+SOURCES_MARGIN = 16  # tokens kept free when sources take all that is left: counted alone, they may merge differently
+
+
+@dataclass(frozen=True)
+class SourcesRoom:
+    """What decides the sources' allowance at a context size: the prompt with the question alone, with every
+    earlier turn (None: they do not all fit), the reply's wanted length, and the context now and at most."""
+
+    alone: int
+    whole: int | None
+    max_tokens: int
+    n_ctx: int
+    n_ctx_max: int
+
+    def allowance(self, n_ctx: int | None = None) -> int:
+        """Tokens the sources may take at ``n_ctx`` (default: now): whatever the prompt leaves free with every
+        earlier turn kept, and at least ``knowledge_allowance``; never more than the question alone leaves."""
+        n = self.n_ctx if n_ctx is None else n_ctx
+        reserve = min(self.max_tokens, n // 2)   # as Chat._plan reserves it
+        free = n - reserve - self.whole if self.whole is not None else 0
+        most = n - reserve - self.alone - SOURCES_MARGIN
+        return max(0, min(most, max(knowledge_allowance(n, reserve), free)))
+
+    def context_for(self, needed: int) -> int | None:
+        """The smallest context (a multiple of ``CONTEXT_STEP`` above the current one, within the model's
+        trained context) whose allowance holds ``needed`` tokens; None when none does."""
+        n = (self.n_ctx // CONTEXT_STEP + 1) * CONTEXT_STEP
+        while n <= self.n_ctx_max:
+            if self.allowance(n) >= needed:
+                return n
+            n += CONTEXT_STEP
+        return None
+
+
+def sources_room(system: str, history: Sequence[Mapping[str, str]], turn: str, *,
+                 render: Callable[[list[dict[str, str]]], str], count: Callable[[str], int], n_ctx: int,
+                 reserve: int, policy: str, max_tokens: int, n_ctx_max: int) -> SourcesRoom:
+    """The room for sources in the new user ``turn`` after ``history`` (see ``SourcesRoom``)."""
+    head = [{"role": "system", "content": system}] if system else []
+    alone = count(render(head + [{"role": "user", "content": turn}]))
+    whole = None   # the prompt with every earlier turn kept (None: they do not all fit now)
+    try:
+        fitted = fit_prompt(system, history, {"role": "user", "content": turn}, render=render, count=count,
+                            n_ctx=n_ctx, reserve=reserve, policy=policy)
+        whole = fitted.tokens + fitted.dropped_tokens
+    except ContextError:
+        pass   # the reply fails at fitting, with this error, whatever the sources take
+    return SourcesRoom(alone, whole, max_tokens, n_ctx, max(n_ctx_max, n_ctx))
 
 
 def _turns(history: Sequence[Mapping[str, str]]) -> list[int]:
@@ -65,12 +126,15 @@ def fit_prompt(system: str, history: Sequence[Mapping[str, str]], new_message: M
     if alone > budget:
         raise MessageTooLong(
             f"This message needs {alone} tokens with the system prompt, but the context holds {n_ctx} "
-            f"tokens and {reserve} are kept for the reply, leaving {budget}.")
+            f"tokens and {reserve} are kept for the reply, leaving {budget}.",
+            params={"tokens": alone, "n_ctx": n_ctx, "reserve": reserve, "budget": budget})
     if policy == "refuse":
         needs = f"{tokens}" if tokens is not None else f"more than {budget}"
         raise ContextFull(
             f"The conversation needs {needs} tokens but only {budget} are available "
-            f"({n_ctx} in the context, {reserve} kept for the reply).")
+            f"({n_ctx} in the context, {reserve} kept for the reply).",
+            reason="" if tokens is not None else "unknown",
+            params={"tokens": tokens or 0, "n_ctx": n_ctx, "reserve": reserve, "budget": budget})
     cuts = _turns(hist) + [len(hist)]        # cut points, fewest dropped first; the last one fits
     best = _search(cuts, hist, attempt, budget, alone_text, alone, whole=tokens)
     skip, text_fit, tokens_fit = best

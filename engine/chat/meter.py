@@ -6,6 +6,13 @@ reserve. The dropping decision is :func:`engine.chat.fitting.fit_prompt`'s own, 
 the meter shows exactly which turns a send would leave out, and the segments
 add up to the fitted prompt's token count exactly. Segments are measured by
 rendering prefixes of the conversation and taking differences.
+
+The attachments segment is the sum of each attachment's own count
+(:func:`engine.chat.attachments.attachment_tokens`, kept in ``Budget.counts``),
+the very number its chip and the "too big" dialog show; the line that
+introduces the documents counts with the draft. ``Budget.fits_model`` says
+whether raising the context could ever help (the model's trained context,
+``n_ctx_max``, is the most it can take).
 """
 from __future__ import annotations
 
@@ -33,6 +40,8 @@ class Budget:
     reserve: int       # kept free for the reply
     dropped_ids: tuple[int, ...]   # message ids of earlier turns that would be left out
     over: bool         # even after dropping (or under policy "refuse") the prompt does not fit
+    counts: tuple[tuple[str, int], ...] = ()   # (sha256, tokens) of each of the draft's attachments
+    n_ctx_max: int = 0   # the largest context the model takes (its trained context; 0: unknown)
 
     @property
     def used(self) -> int:
@@ -43,15 +52,31 @@ class Budget:
         """Tokens left after the prompt and the reply's reserve; negative when over."""
         return self.n_ctx - self.used - self.reserve
 
+    @property
+    def fits_model(self) -> bool:
+        """Whether the new message could fit at the model's largest context (True when that is unknown).
+
+        What the message needs whatever is dropped -- system prompt, attachments, draft and the reply's
+        reserve (at least the current one: a larger context never keeps less) -- against ``n_ctx_max``."""
+        if self.n_ctx_max <= 0:
+            return True
+        return self.system + self.attachments + self.draft + self.reserve <= max(self.n_ctx_max, self.n_ctx)
+
+    def tokens_of(self, sha256: str) -> int | None:
+        """The tokens of the draft's attachment with this content, as counted for this budget."""
+        return next((n for sha, n in self.counts if sha == sha256), None)
+
 
 def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], draft: str, *,
                    render: Render, count: Callable[[str], int], n_ctx: int, reserve: int,
-                   policy: str, knowledge: int = 0, attachments: int = 0) -> Budget:
+                   policy: str, knowledge: int = 0, attachments: int = 0,
+                   counts: Sequence[tuple[str, int]] = (), n_ctx_max: int = 0) -> Budget:
     """The budget of sending ``draft`` after ``history`` ((id, role, content) tuples, oldest first).
 
     ``render`` is a chat template's render (``ChatTemplate.render``); ``count`` counts tokens;
     ``knowledge`` is the room kept for retrieved passages (they are chosen when the message is sent);
-    ``attachments`` is the part of the draft's tokens that its attachments take (reported apart).
+    ``attachments`` is the part of the draft's tokens that its attachments take (reported apart);
+    ``counts`` and ``n_ctx_max`` are kept in the budget as they are given (see :class:`Budget`).
     Never raises ContextError: a prompt that cannot fit gives ``over=True``, with every turn
     dropped when even the draft alone is too long (policy ``drop_oldest``), none under ``refuse``.
     """
@@ -103,4 +128,5 @@ def measure_budget(system_prompt: str, history: Sequence[tuple[int, str, str]], 
     attached = min(max(attachments, 0), total - upto_history)
     return Budget(n_ctx=n_ctx, system=system, history=upto_history - system, attachments=attached,
                   knowledge=knowledge, draft=total - upto_history - attached, reserve=reserve,
-                  dropped_ids=tuple(ids[i] for i in sorted(dropped)), over=over)
+                  dropped_ids=tuple(ids[i] for i in sorted(dropped)), over=over, counts=tuple(counts),
+                  n_ctx_max=n_ctx_max)

@@ -30,7 +30,8 @@ from engine import errors
 from engine.chat.attachments import Attachment, load_rgb
 from engine.store.attachment_files import remove_copy, stored_path
 from engine.chat.meter import Budget, measure_budget
-from engine.chat.fitting import fit_prompt, join_run, role_runs
+from engine.chat.fitting import (SourcesRoom, fit_prompt, join_run, knowledge_allowance, role_runs,
+                                 sources_room)
 # The events live in engine.chat.events; ``from engine.chat.service import Piece`` keeps working.
 from engine.chat.events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
 from engine.images import fit_size
@@ -164,16 +165,15 @@ class Chat:
         settings = sampling or Sampling.from_dict(conv.sampling)
         plan = self._plan(info, self.store.thread(conversation_id, leaf_id), draft, atts, PLACEHOLDER, settings)
         knowledge = knowledge_allowance(info.n_ctx, plan.reserve) if self._collections(conversation_id) else 0
-        attached = sum(plan.image_tokens) if plan.image_turn is None else 0
-        if plan.documents:  # what the documents add to the turn, their introduction included
-            bare = plan.carry(compose_turn(draft, [a for a in atts if a.kind == "image"], delimiter="",
-                                           show_images=info.vision))
-            attached += max(0, self.runtime.count_tokens(plan.turn) - self.runtime.count_tokens(bare))
+        # each attachment's own count (the number its chip and the "too big" refusal show); the line
+        # introducing the documents counts with the draft
+        images = list(zip(plan.images, plan.image_tokens)) if plan.image_turn is None else []
+        counts = [(a.sha256, n) for a, n in [*zip(plan.documents, plan.document_tokens), *images]]
         budget = measure_budget(defuse(conv.system_prompt), [(m.id, d["role"], d["content"])
                                                               for m, d in zip(plan.history, plan.messages)],
                                 plan.turn, render=_render(info, settings), count=plan.count, n_ctx=info.n_ctx,
                                 reserve=plan.reserve, policy=conv.context_policy, knowledge=knowledge,
-                                attachments=attached)
+                                attachments=sum(n for _, n in counts), counts=counts, n_ctx_max=info.n_ctx_train)
         index = {m.id: i for i, m in enumerate(plan.history)}
         return replace(budget, dropped_ids=tuple(x for d in budget.dropped_ids for x in plan.ids_of(index[d])))
 
@@ -332,7 +332,10 @@ class Chat:
         turn = plan.turn
         collections = self._collections(conv.id)
         if collections:
-            found = yield from self._retrieve(conv, user, collections, reserve, record, turn)
+            room = sources_room(defuse(conv.system_prompt), plan.messages, turn, render=_render(info, settings),
+                                count=plan.count, n_ctx=info.n_ctx, reserve=reserve, policy=conv.context_policy,
+                                max_tokens=settings.max_tokens, n_ctx_max=info.n_ctx_train)
+            found = yield from self._retrieve(conv, user, collections, room, record, turn)
             if found is None:
                 yield from self._not_found(conv, user, collections, record)
                 return
@@ -363,22 +366,30 @@ class Chat:
         yield ReplyStarted(reply, fitted.tokens, reserve, info.n_ctx)
         yield from self._stream(reply, fitted.text, settings, info, record, cancel, rgb)
 
-    def _retrieve(self, conv: Conversation, user: Message, collections: list[Any], reserve: int,
+    def _retrieve(self, conv: Conversation, user: Message, collections: list[Any], room: SourcesRoom,
                   record: dict[str, Any], turn: str) -> Iterator[ChatEvent]:
-        """Search the collections; returns the user turn with sources, or None when documents-only found nothing."""
+        """Search the collections; returns the user turn with sources, or None when documents-only sent none.
+        Relevant passages that do not fit ``room`` are counted in the record (``unfitted``) with the context
+        at which they would (``fit_ctx``): "nothing relevant" is not "relevant but too long"."""
         from engine.knowledge import collections as library
-        from engine.knowledge.prompting import compose, source_record
+        from engine.knowledge.prompting import compose, needed_tokens, source_record
         assert self.knowledge is not None and self.runtime.info is not None
         only = library.documents_only(self.store.db.conn, conv.id)
         hits = self.knowledge.search(collections, user.content, k=8)
-        relevant = self.knowledge.relevant(hits)
+        relevant = self.knowledge.relevant(hits, user.content)
         count = self.runtime.count_tokens
-        prompt = compose(turn, relevant, documents_only=only, count=count,
-                         budget_tokens=knowledge_allowance(self.runtime.info.n_ctx, reserve))
+        prompt = compose(turn, relevant, documents_only=only, count=count, budget_tokens=room.allowance())
         tokens = count(prompt.text) - count(turn) if prompt.sources else 0
+        unfitted = len(relevant) - len(prompt.sources)
+        fit_ctx = None
+        if unfitted:   # the context at which all of them fit; else the best one alone
+            fit_ctx = (room.context_for(needed_tokens(relevant, documents_only=only, count=count))
+                       or room.context_for(needed_tokens(relevant[:1], documents_only=only, count=count)))
         record["knowledge"] = {
             "collections": [c.name for c in collections], "documents_only": only, "tokens": tokens,
-            "searched": len(hits), "min_similarity": self.knowledge.min_similarity,
+            "searched": len(hits), "relevant": len(relevant), "unfitted": unfitted, "fit_ctx": fit_ctx,
+            "n_ctx": room.n_ctx,
+            "min_similarity": self.knowledge.min_similarity,
             "sources": [source_record(n, h) for n, h in enumerate(prompt.sources, 1)],
         }
         yield KnowledgeRetrieved(prompt.sources, tokens, len(hits))
@@ -389,16 +400,22 @@ class Chat:
     def _not_found(self, conv: Conversation, user: Message, collections: list[Any],
                    record: dict[str, Any]) -> Iterator[ChatEvent]:
         """Documents-only and nothing relevant: say so instead of answering from the model's memory."""
-        from engine.knowledge.prompting import NOT_FOUND
-        record["knowledge"]["not_found"] = True
-        record["finish_reason"] = "not_found"
-        text = NOT_FOUND.format(names=", ".join(c.name for c in collections))
+        from engine.knowledge.prompting import NOT_FITTED, NOT_FOUND
+        names = ", ".join(c.name for c in collections)
+        if record["knowledge"]["relevant"]:   # found, but too long for this context: not "nothing found"
+            record["knowledge"]["not_fitted"] = True
+            record["finish_reason"] = "not_fitted"
+            text = NOT_FITTED.format(names=names, n_ctx=record["n_ctx"])
+        else:
+            record["knowledge"]["not_found"] = True
+            record["finish_reason"] = "not_found"
+            text = NOT_FOUND.format(names=names)
         reply = self.store.add_message(conv.id, "assistant", "", parent_id=user.id, status="streaming",
                                        record=record, prompt_tokens=0)
         yield ReplyStarted(reply, 0, 0, self.runtime.info.n_ctx if self.runtime.info else 0)
         yield Piece("answer", text)
         self.store.update_message(reply.id, content=text, status="complete", completion_tokens=0)
-        yield ReplyFinished(self.store.message(reply.id), {"finish_reason": "not_found"})
+        yield ReplyFinished(self.store.message(reply.id), {"finish_reason": record["finish_reason"]})
 
     def _stream(self, reply: Message, prompt: str, settings: Sampling, info: ModelInfo,
                 record: dict[str, Any], cancel: CancelToken | None,
@@ -458,11 +475,6 @@ def _attachments_record(atts: Sequence[Attachment], plan: _Plan, sent: list[Atta
         "image_tokens": sum(plan.tokens_of(a) or 0 for a in sent),
         "document_tokens": sum(plan.document_tokens),
     }
-
-
-def knowledge_allowance(n_ctx: int, reserve: int) -> int:
-    """The most tokens retrieved sources may take: half of what the reply's reserve leaves, at most 2000."""
-    return max(0, min(2000, (n_ctx - reserve) // 2))
 
 
 def _render(info: ModelInfo, settings: Sampling) -> Callable[..., str]:

@@ -96,7 +96,9 @@ def check_disk(folder: Path, jobs: list[tuple[RemoteFile, Path, str | None]]) ->
         names = ", ".join(r.filename for r, _, _ in jobs)
         raise NotEnoughDisk(f"Not enough disk space for {names}: {format_bytes(needed)} still to download "
                             f"(plus {format_bytes(margin)} to spare) but only {format_bytes(free)} is free "
-                            f"in {folder}.", path=folder)
+                            f"in {folder}.", path=folder,
+                            params={"files": names, "needed": format_bytes(needed), "spare": format_bytes(margin),
+                                    "free": format_bytes(free), "folder": str(folder)})
 
 
 def content_range(value: str | None) -> tuple[int | None, int | None]:

@@ -144,18 +144,22 @@ def _hub_errors(repo_id: str, filename: str, endpoint: str) -> Iterator[None]:
     except GatedRepoError as exc:
         raise RepoNotFound(f"{repo_id} is a gated repository: {filename} needs a login and accepted conditions.",
                            hint="Open the repository on huggingface.co, accept its conditions and log in, "
-                                "or pick another repository.") from exc
+                                "or pick another repository.", reason="gated",
+                           params={"repo": repo_id, "file": filename}) from exc
     except (RepositoryNotFoundError, RevisionNotFoundError, HFValidationError) as exc:
-        raise RepoNotFound(f"The repository {repo_id} (for {filename}) was not found on the model hub.") from exc
+        raise RepoNotFound(f"The repository {repo_id} (for {filename}) was not found on the model hub.",
+                           params={"repo": repo_id, "file": filename}) from exc
     except EntryNotFoundError as exc:
-        raise RemoteFileNotFound(f"{filename} is not in the repository {repo_id}.", path=filename) from exc
+        raise RemoteFileNotFound(f"{filename} is not in the repository {repo_id}.", path=filename,
+                                 params={"repo": repo_id, "file": filename}) from exc
     except HfHubHTTPError as exc:
         status = exc.response.status_code if getattr(exc, "response", None) is not None else "an error"
         raise HubError(f"The model hub answered {status} for {filename} in {repo_id}.") from exc
     except (OfflineModeIsEnabled, httpx2.TransportError, ConnectionError, TimeoutError) as exc:
         log.info("hub unreachable for %s/%s: %r", repo_id, filename, exc)
         raise HubOffline(f"The model hub ({endpoint}) cannot be reached to download {filename}: "
-                         f"{exc or type(exc).__name__}.") from exc
+                         f"{exc or type(exc).__name__}.", reason="download",
+                         params={"endpoint": endpoint, "file": filename}) from exc
     except httpx2.HTTPError as exc:  # too many redirects, a malformed answer
         raise HubError(f"The model hub sent an unusable answer for {filename} in {repo_id}: {exc}.") from exc
 

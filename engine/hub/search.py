@@ -138,7 +138,8 @@ def hub_errors(repo_id: str | None = None, filename: str | None = None) -> Itera
                            hint="Open the repository on huggingface.co, accept its conditions and log in, "
                                 "or pick another repository.") from exc
     except RepositoryNotFoundError as exc:
-        raise RepoNotFound(f"The repository {repo_id} was not found on the model hub.") from exc
+        raise RepoNotFound(f"The repository {repo_id} was not found on the model hub.",
+                           params={"repo": repo_id}) from exc
     except RevisionNotFoundError as exc:
         raise RepoNotFound(f"The repository {repo_id} has no such revision.") from exc
     except EntryNotFoundError as exc:
@@ -152,8 +153,8 @@ def hub_errors(repo_id: str | None = None, filename: str | None = None) -> Itera
         raise HubError(f"The model hub answered {status} for {what}.") from exc
     except _TRANSPORT as exc:
         log.info("hub unreachable for %s: %r", what, exc)
-        raise HubOffline(f"The model hub ({hub_endpoint()}) cannot be reached: {exc or type(exc).__name__}.") \
-            from exc
+        raise HubOffline(f"The model hub ({hub_endpoint()}) cannot be reached: {exc or type(exc).__name__}.",
+                         params={"endpoint": hub_endpoint()}) from exc
     except ValueError as exc:  # a body that is not the JSON expected (a captive portal's page, a proxy)
         raise HubReplyMalformed(f"The model hub sent an unexpected answer for {what}: {exc}") from exc
 

@@ -25,12 +25,12 @@ import numpy as np
 
 from engine import errors
 from engine.knowledge import collections as library
+from engine.knowledge import normalize, terms
 from engine.knowledge import scan as _scan
-from engine.knowledge import terms
 from engine.knowledge.collections import Collection, CollectionStatus, EmbedderWarning
 from engine.knowledge.indexer import EmbedderIdentity, Indexer, IndexProgress, adopt_embedder
 from engine.knowledge.records import Hit
-from engine.knowledge.retrieval import DEFAULT_MODE, Retriever
+from engine.knowledge.retrieval import DEFAULT_MODE, VECTOR_WEIGHT, Retriever, vector_weight
 from engine.models import embedders as models
 from engine.runtime.client import Runtime
 from engine.sampling import CancelToken
@@ -50,6 +50,15 @@ DEFAULT_MIN_SIMILARITY = 0.3
 CHINESE_SHARE = 0.3           # a collection whose sampled text is more CJK than this is "mostly Chinese"
 SAMPLE_CHUNKS = 24            # chunks read, spread over the collection, to tell its language
 SUGGESTED = ("bge-m3", "qwen3-embedding-0.6b")   # catalog ids offered for Chinese collections
+# When the embedding model cannot understand the question (an English-only model asked in Chinese), its
+# cosine scores are noise (0.33–0.56 for questions the documents do not cover, the same as for those they
+# do), so a passage counts as found only by its words: it must hold ``LEXICAL_TERMS`` of the question's
+# distinct content terms (all of them when the question has fewer). Chinese terms are character bigrams;
+# one that holds a function character (的做, 高的, 一个) matches almost any text and is no evidence. On the
+# Chinese half of tests/data/kb_quality, with all-MiniLM-L6-v2: 55 of its 57 questions keep a passage,
+# and 0 of 16 questions it does not cover (cooking, travel, weather) do.
+LEXICAL_TERMS = 2
+FUNCTION_CHARACTERS = frozenset("的了是在有个一吗么呢吧啊这那和与及或也都就还又很会能要把被给让对为")
 
 
 def _profile(name: str) -> tuple[str, str, float]:
@@ -90,6 +99,8 @@ class KnowledgeBase:
         self._languages: dict[tuple[str, int, int], str] = {}
         self._shares: dict[tuple[int, int, int], float] = {}
         self._floors: dict[str, float] = {}           # collection name -> its model's floor, at the last search
+        self._embedded_by: dict[str, str] = {}        # collection name -> its model's key, at the last search
+        self._question = ""                           # the last question searched
         self._resolved: dict[str, Path] = {}          # choice -> its file
         self._suggested: tuple[tuple[str, int], ...] | None = None
         self.min_similarity = DEFAULT_MIN_SIMILARITY
@@ -216,7 +227,8 @@ class KnowledgeBase:
         choice = self.embedder_choice(coll) if coll is not None else self.default_embedder()
         if choice is None:
             raise errors.EmbeddingModelMissing(
-                "No embedding model is installed; the knowledge base needs one to index documents.")
+                "No embedding model is installed; the knowledge base needs one to index documents.",
+                reason="none_installed")
         try:
             return self._resolve_choice(choice)
         except errors.EmbeddingModelMissing as exc:
@@ -366,9 +378,40 @@ class KnowledgeBase:
                  for n in names]
         self._floors = {c.name: _profile(c.embed_model.split("@")[0])[2] for c in fresh if c.embed_model}
         self.min_similarity = min(self._floors.values(), default=DEFAULT_MIN_SIMILARITY)
+        self._embedded_by = {c.name: c.embed_model for c in fresh if c.embed_model}
+        self._question = query
         return self._retriever.search(fresh, query, k=k, mode=mode or DEFAULT_MODE)
 
-    def relevant(self, hits: Sequence[Hit]) -> list[Hit]:
-        """Hits similar enough to the question to count as found (each collection's model has its own floor)."""
-        return [h for h in hits if h.vector_score is not None
-                and h.vector_score >= self._floors.get(h.collection, self.min_similarity)]
+    def relevant(self, hits: Sequence[Hit], question: str | None = None) -> list[Hit]:
+        """Hits close enough to ``question`` (default: the last one searched) to count as found.
+
+        Each collection's model has its own cosine floor. Where that model cannot understand the question
+        (``retrieval.vector_weight``: an English-only model asked a mostly Chinese question), its cosine
+        says nothing, and a hit counts only by the question's words it holds (``lexical_evidence``)."""
+        question = self._question if question is None else question
+        wanted = content_terms(normalize.query_terms(question))
+        foreign = {name for name, model in self._embedded_by.items()
+                   if vector_weight(model, question) < VECTOR_WEIGHT}
+        out = []
+        for h in hits:
+            if h.collection in foreign:
+                if lexical_evidence(h, wanted):
+                    out.append(h)
+            elif h.vector_score is not None and h.vector_score >= self._floors.get(h.collection,
+                                                                                    self.min_similarity):
+                out.append(h)
+        return out
+
+
+def content_terms(query: Sequence[str]) -> list[str]:
+    """The question's terms that can be evidence: not a bigram holding a function character (see
+    ``FUNCTION_CHARACTERS``)."""
+    return [t for t in dict.fromkeys(query) if not any(c in FUNCTION_CHARACTERS for c in t)]
+
+
+def lexical_evidence(hit: Hit, wanted: Sequence[str]) -> bool:
+    """Whether ``hit`` holds ``LEXICAL_TERMS`` of the question's content terms ``wanted`` (all, when fewer)."""
+    if not wanted:
+        return False
+    held = set(terms.chunk_terms(hit.heading, hit.text).split())
+    return sum(t in held for t in wanted) >= min(LEXICAL_TERMS, len(wanted))

@@ -105,7 +105,8 @@ def default_embedder(store: Store | None = None) -> Path:
     found = installed_embedders(store)
     if found:
         return found[0]
-    raise EmbeddingModelMissing("No embedding model is installed; the knowledge base needs one to index documents.")
+    raise EmbeddingModelMissing("No embedding model is installed; the knowledge base needs one to index documents.",
+                                reason="none_installed")
 
 
 # --- choosing a collection's model -------------------------------------------------------------------

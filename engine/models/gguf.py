@@ -61,12 +61,12 @@ _MARKER_BYTES = frozenset(m.encode() for m in KNOWN_CHAT_MARKERS)
 _MARKER_MAX = max(len(m) for m in _MARKER_BYTES)
 
 
-def _invalid(source: str, detail: str, hint: str = "") -> ModelInvalid:
-    return ModelInvalid(f"{source}: {detail}", path=source, hint=hint)
+def _invalid(source: str, detail: str, hint: str = "", reason: str = "", **params: object) -> ModelInvalid:
+    return ModelInvalid(f"{source}: {detail}", path=source, hint=hint, reason=reason, params=params)
 
 
 def _corrupt(source: str, detail: str) -> ModelInvalid:
-    return _invalid(source, f"{detail}: the file is corrupt")
+    return _invalid(source, f"{detail}: the file is corrupt", reason="corrupt")
 
 
 class _Reader:
@@ -254,17 +254,18 @@ def _check_magic(source: str, magic: bytes) -> None:
         return
     head = magic.lower()
     if head.lstrip().startswith(b"<"):
-        detail = "it is a web page (HTML), not a GGUF model; the download probably failed"
+        detail, reason = "it is a web page (HTML), not a GGUF model; the download probably failed", "html"
     elif head.startswith(b"vers"):
-        detail = "it looks like a Git LFS pointer, not the model itself"
+        detail, reason = "it looks like a Git LFS pointer, not the model itself", "lfs_pointer"
     elif head[:3] in (b"ggm", b"ggj", b"ggl", b"lmg", b"tjg", b"alg"):   # GGML-era files, either byte order
         raise _invalid(source, "this is an old GGML model file, from before GGUF",
-                       hint="Download the GGUF version of this model: llama.cpp reads no other kind.")
+                       hint="Download the GGUF version of this model: llama.cpp reads no other kind.", reason="ggml")
     else:
         kind = next((name for sig, name in _OTHER_FILES if magic.startswith(sig)), "")
         detail = f"this is not a GGUF model file{f' ({kind})' if kind else ''}"
-        raise _invalid(source, detail, hint="Choose a .gguf model file. Your file was not changed.")
-    raise _invalid(source, detail)
+        raise _invalid(source, detail, hint="Choose a .gguf model file. Your file was not changed.",
+                       reason="not_gguf_kind" if kind else "not_gguf", kind=kind)
+    raise _invalid(source, detail, reason=reason)
 
 
 # What a file picked by mistake often is, by its first bytes (named in the error instead of the bytes).
@@ -411,7 +412,7 @@ def open_model_file(path: str | os.PathLike[str]) -> Any:
         if os.path.lexists(source):
             raise ModelNotFound(f"{source} is a link to a file that does not exist", path=source,
                                 hint="Remove the link, or point it at a model file.") from None
-        raise ModelNotFound(f"{source}: no such model file", path=source) from None
+        raise ModelNotFound(f"{source}: no such model file", path=source, reason="missing") from None
     except IsADirectoryError:
         raise ModelNotFound(f"{source} is a folder, not a model file", path=source) from None
     except OSError as exc:
@@ -457,7 +458,8 @@ def read_gguf_info(path: str | os.PathLike[str], *, check_size: bool = True) -> 
     if check_size and file_size < needed:
         raise ModelInvalid(f"{source} is incomplete: it has {file_size:,} bytes but needs {needed:,} "
                            f"({100 * file_size / needed:.0f}% present); the download was probably cut short",
-                           path=source)
+                           path=source, reason="incomplete",
+                           params={"size": file_size, "needed": needed, "percent": round(100 * file_size / needed)})
     return info
 
 

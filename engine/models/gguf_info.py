@@ -132,7 +132,7 @@ class GGUFInfo:
 
 MAX_BLOCKS = 512        # llama.cpp's LLAMA_MAX_LAYERS: more is an out-of-bounds write (PR #25821)
 MAX_CONTEXT = (1 << 31) - 1
-_FIX = "The file is damaged or was converted wrongly: delete it and download another conversion of this model."
+_FIX = "The file is damaged or was converted wrongly: download another conversion of this model."
 _BLOCK = re.compile(r"blk\.(\d{1,9})\.")
 
 

@@ -55,7 +55,7 @@ _ERRORS: dict[str, type[errors.HearthError]] = {
 
 _MEMORY_WORDS = ("memory", "alloc", "mmap", "oom", "cudamalloc", "buffer")
 _REFUSED = ("llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer "
-            "llama.cpp. Delete it and download another conversion of this model, or update Hearth.")
+            "llama.cpp. Download another conversion of this model, or update Hearth.")
 
 
 def default_threads() -> int:
@@ -158,9 +158,10 @@ class Runtime:
     def _error(self, kind: str, message: str) -> errors.HearthError:
         cls = _ERRORS.get(kind, errors.ModelError)
         if cls is errors.ModelLoadFailed and "llama.cpp says:" in message:
-            said = message.split("llama.cpp says:", 1)[1].lower()
-            if not any(word in said for word in _MEMORY_WORDS):   # the file, not the memory
-                return errors.ModelLoadFailed(message, hint=_REFUSED, path=self._request.path if self._request else None)
+            said = message.split("llama.cpp says:", 1)[1].strip()
+            if not any(word in said.lower() for word in _MEMORY_WORDS):   # the file, not the memory
+                return errors.ModelLoadFailed(message, hint=_REFUSED, path=self._request.path if self._request else None,
+                                              reason="refused", params={"said": said})
         if cls is errors.VisionUnsupported:
             from engine.models.vision import vision_model_names
             return errors.VisionUnsupported(message, suggestions=vision_model_names(),

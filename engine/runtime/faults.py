@@ -47,10 +47,12 @@ def broken(request: LoadRequest, exitcode: int | None, count: int) -> errors.Mod
         return errors.ModelBroken(
             f"The image projector {request.mmproj} is broken or does not fit {request.path}: llama.cpp crashed "
             f"{count} times with it (last: {last}), so Hearth will not load this pair again.",
-            exitcode=exitcode, path=request.mmproj)
+            exitcode=exitcode, path=request.mmproj, reason="projector",
+            params={"model": os.path.basename(request.path), "count": count})
     return errors.ModelBroken(
         f"{request.path} is broken: llama.cpp crashed on it {count} times "
-        f"(last: {last}), so Hearth will not load it again.", exitcode=exitcode, path=request.path)
+        f"(last: {last}), so Hearth will not load it again.", exitcode=exitcode, path=request.path,
+        params={"count": count})
 
 
 def count_fault(request: LoadRequest) -> int:

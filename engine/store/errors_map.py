@@ -56,7 +56,8 @@ def translate(exc: BaseException, path: str | Path) -> BaseException:
         where = exc.filename or path
         return DiskFull(f"The disk is full: {where} could not be written.",
                         hint=f"Free some disk space on the disk holding {path.parent}, then try again. "
-                             "Everything saved before is kept.", path=path)
+                             "Everything saved before is kept.", path=path,
+                        params={"where": str(where), "folder": str(path.parent)})
     if not isinstance(exc, sqlite3.Error) or isinstance(exc, _OURS):
         return exc
     code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
@@ -65,16 +66,18 @@ def translate(exc: BaseException, path: str | Path) -> BaseException:
     if code == SQLITE_FULL or "disk is full" in lowered:
         return DiskFull(f"The disk is full: the database {path} could not be written ({text}).",
                         hint=f"Free some disk space on the disk holding {path.parent}, then try again. "
-                             "Everything saved before is kept.", path=path)
+                             "Everything saved before is kept.", path=path,
+                        params={"where": str(path), "folder": str(path.parent)})
     if code == SQLITE_READONLY or "readonly database" in lowered or "read-only" in lowered:
         return DatabaseReadOnly(f"The database {path} is read-only ({text}).",
                                 hint=f"Check the permissions of {path} and of its folder {path.parent}: "
                                      "Hearth needs to write to both (and the -wal and -shm files beside it).",
-                                path=path)
+                                path=path, params={"folder": str(path.parent)})
     if code == SQLITE_CANTOPEN and path.parent.is_dir() and not os.access(path.parent, os.W_OK):
         return DatabaseReadOnly(f"The database {path} cannot be opened: its folder is read-only ({text}).",
                                 hint=f"Check the permissions of {path.parent}: Hearth needs to write there "
-                                     "(the -wal and -shm files beside the database).", path=path)
+                                     "(the -wal and -shm files beside the database).", path=path,
+                                reason="folder", params={"folder": str(path.parent)})
     if code in (SQLITE_CORRUPT, SQLITE_NOTADB) or any(word in lowered for word in _CORRUPT_WORDS):
         return DatabaseCorrupt(f"The database {path} is damaged ({text}).", hint=_hint_corrupt(path), path=path)
     if code in (SQLITE_IOERR, SQLITE_CANTOPEN) or "disk i/o error" in lowered or "unable to open" in lowered:

@@ -18,3 +18,10 @@ def test_gui_bench_writes_json(qapp, smollm2_path: Path, tmp_path: Path) -> None
     real = result["streaming"]["real_model"]
     assert real["pieces"] > 10 and real["worker_decode_tokens_per_s"] > 0
     assert 0.5 < real["gui_vs_worker_ratio"] < 1.5
+    # the engine's own decode, same model, prompt and settings, in the same run, against the window's
+    assert len(real["window_rounds"]) == len(real["engine_alone_rounds"]) == real["rounds"] >= 2
+    assert all(r["pieces"] == w["pieces"] for r, w in zip(real["engine_alone_rounds"], real["window_rounds"]))
+    assert real["engine_alone_decode_tokens_per_s"] > 0 and real["window_decode_tokens_per_s"] > 0
+    ratio = real["window_decode_tokens_per_s"] / real["engine_alone_decode_tokens_per_s"]
+    assert abs(real["window_vs_engine_decode_ratio"] - ratio) < 0.01
+    assert result["targets"]["window_vs_engine_decode_ratio"] == 0.95

@@ -124,7 +124,9 @@ def test_the_starter_shows_the_demo_banner_with_a_recommendation(qtbot) -> None:
 def test_the_catalog_is_listed_with_the_recommendation_first(qtbot, app: HearthApp) -> None:
     manager = open_manager(qtbot, app)
     qtbot.waitUntil(lambda: manager.results.count() > 3, timeout=10_000)
-    first = manager.results.item(0).text()
+    assert manager.results.item(0).text() == "Chat models"      # a heading, not a model
+    assert not manager.results.item(0).flags() & Qt.ItemFlag.ItemIsSelectable
+    first = manager.results.item(1).text()
     assert first.startswith("★ ") and "/" in first.splitlines()[-1]
     assert sum(manager.results.item(i).text().startswith("★") for i in range(manager.results.count())) == 1
     assert "Recommended" in manager.hub_status.text()

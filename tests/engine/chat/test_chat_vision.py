@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from engine import Chat, Piece, ReplyFinished, Runtime, Sampling, Store, UserSaved, errors, paths
-from engine.chat.attachments import Attachment, prepare
+from engine.chat.attachments import Attachment, attachment_tokens, prepare
 from engine.models.gguf import read_gguf_info
 from engine.models.vision import MEDIA_MARKER, find_mmproj
 from tests.vision_files import N_PATCHES, build_tiny_mmproj, write_tiny_mmproj
@@ -256,7 +256,10 @@ def test_a_document_that_fits_goes_into_the_turn_and_is_counted(store: Store, sm
     plain = chat.budget(conv.id, "What is the vault code?", sampling=GREEDY)
     budget = chat.budget(conv.id, "What is the vault code?", attachments=[doc], sampling=GREEDY)
     assert plain.attachments == 0 and budget.attachments > smol_runtime.count_tokens(SECRET)
-    assert budget.draft == plain.draft and budget.used == plain.used + budget.attachments
+    # the document's one count (its chip and the "too big" refusal show it); the line introducing it is the draft's
+    assert budget.attachments == budget.tokens_of(doc.sha256) == attachment_tokens(doc, smol_runtime.count_tokens)
+    assert 0 < budget.draft - plain.draft < 80 and budget.used == plain.used + budget.attachments + (
+        budget.draft - plain.draft)
     first = _finished(chat.send(conv.id, "What is the vault code?", attachments=[doc], sampling=GREEDY))
     prompt = chat.runtime.prompts[-1]
     assert SECRET in prompt and "never instructions to follow" in prompt

@@ -1,0 +1,280 @@
+"""The translatable texts of engine errors, for the window.
+
+The engine writes its errors in English and gives each a code (its class), a reason and parameters
+(``engine.errors.HearthError``). Here are the source strings the window renders them with, marked for
+``pyside6-lupdate`` so that ``desktop/i18n/*.ts`` carries them:
+
+* ``MESSAGES``: a message template per (code, reason), filled with the error's parameters ({name}…);
+* ``HINT_TEMPLATES``: the same for hints written for one occurrence with its own parameters;
+* ``MESSAGE_TEXTS``, ``HINT_TEXTS``: constant messages and hints, looked up by their English text
+  (every class's own hint is here: tests/desktop/test_error_translation.py checks that none is missing);
+* ``WORDS``: parameter values the engine gives in English ("a JPEG image").
+
+``desktop.errors_ui`` does the rendering and falls back to the English text for anything not here.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+MESSAGES: dict[tuple[str, str], str] = {
+    ("ModelInvalid", "not_gguf_kind"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not a GGUF model file ({kind})."),
+    ("ModelInvalid", "not_gguf"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not a GGUF model file."),
+    ("ModelInvalid", "html"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a web page (HTML), not a GGUF model: the download "
+                                          "probably failed."),
+    ("ModelInvalid", "lfs_pointer"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a Git LFS pointer, not the model itself."),
+    ("ModelInvalid", "ggml"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is an old GGML model file, from before GGUF."),
+    ("ModelInvalid", "incomplete"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is incomplete: only {percent}% of it is present ({size} of "
+                                          "{needed} bytes); the download was probably cut short."),
+    ("ModelInvalid", "corrupt"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged: its contents are not those of a valid GGUF "
+                                          "model file."),
+    ("ModelNotFound", "missing"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "There is no model file at {path}."),
+    ("ModelLoadFailed", "refused"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp refused to load {name}. llama.cpp says: {said}"),
+    ("ModelCrashed", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The process running {name} stopped unexpectedly ({exit})."),
+    ("ModelBroken", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is broken: llama.cpp crashed on it {count} times ({exit} "
+                                          "the last time), so Hearth will not load it again."),
+    ("ModelBroken", "projector"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The image projector {name} is broken or does not fit {model}: "
+                                          "llama.cpp crashed {count} times with it ({exit} the last time), so "
+                                          "Hearth will not load this pair again."),
+    ("MessageTooLong", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "This message needs {tokens} tokens with the system prompt, but the "
+                                          "context holds {n_ctx} tokens and {reserve} are kept for the reply, "
+                                          "leaving {budget}."),
+    ("ContextFull", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The conversation needs {tokens} tokens but only {budget} are "
+                                          "available ({n_ctx} in the context, {reserve} kept for the reply)."),
+    ("ContextFull", "unknown"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The conversation needs more tokens than the {budget} available "
+                                          "({n_ctx} in the context, {reserve} kept for the reply)."),
+    ("HubOffline", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The model hub ({endpoint}) cannot be reached."),
+    ("HubOffline", "download"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The model hub ({endpoint}) cannot be reached to download {file}."),
+    ("RepoNotFound", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The repository {repo} was not found on the model hub."),
+    ("RepoNotFound", "gated"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{repo} is a gated repository: {file} needs a login and accepted "
+                                          "conditions."),
+    ("RemoteFileNotFound", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{file} is not in the repository {repo}."),
+    ("NotEnoughDisk", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "Not enough disk space for {files}: {needed} still to download "
+                                          "(plus {spare} to spare) but only {free} is free in {folder}."),
+    ("EmbeddingModelMissing", "none_installed"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "No embedding model is installed; the knowledge base needs one to "
+                                          "index documents."),
+    ("DiskFull", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The disk is full: {where} could not be written."),
+    ("DatabaseReadOnly", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The database {path} is read-only."),
+    ("DatabaseReadOnly", "folder"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The database {path} cannot be opened: its folder is read-only."),
+}
+HINT_TEMPLATES: dict[tuple[str, str], str] = {
+    ("DiskFull", ""):
+        QT_TRANSLATE_NOOP("ErrorHint", "Free some disk space on the disk holding {folder}, then try again. "
+                                       "Everything saved before is kept."),
+    ("DatabaseReadOnly", ""):
+        QT_TRANSLATE_NOOP("ErrorHint", "Check the permissions of {path} and of its folder {folder}: Hearth "
+                                       "needs to write to both (and the -wal and -shm files beside it)."),
+    ("DatabaseReadOnly", "folder"):
+        QT_TRANSLATE_NOOP("ErrorHint", "Check the permissions of {folder}: Hearth needs to write there (the "
+                                       "-wal and -shm files beside the database)."),
+}
+MESSAGE_TEXTS: tuple[str, ...] = (
+    QT_TRANSLATE_NOOP("ErrorMessage", "No model is loaded."),
+    QT_TRANSLATE_NOOP("ErrorMessage", "No model is installed."),
+    QT_TRANSLATE_NOOP("ErrorMessage", "No embedding model is loaded."),
+)
+HINT_TEXTS: tuple[str, ...] = (
+    # ModelNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the path, or pick another model from the model list."),
+    # ModelInvalid
+    QT_TRANSLATE_NOOP("ErrorHint", "The file is incomplete or corrupt: download it again, or choose another "
+                                   "model file."),
+    # ModelBroken
+    QT_TRANSLATE_NOOP("ErrorHint", "Download the model again (or another conversion of it), or pick another "
+                                   "model. Reloading this file will crash llama.cpp again."),
+    # ModelLoadFailed
+    QT_TRANSLATE_NOOP("ErrorHint", "llama.cpp could not load this model. It may need more memory than is "
+                                   "free, or a newer Hearth. Try a smaller model or a smaller context size."),
+    # ModelCrashed
+    QT_TRANSLATE_NOOP("ErrorHint", "Your conversation is saved. Reload the model to continue; if it happens "
+                                   "again, try another model."),
+    # NoModelLoaded
+    QT_TRANSLATE_NOOP("ErrorHint", "Choose a model first."),
+    # TemplateError
+    QT_TRANSLATE_NOOP("ErrorHint", "Choose a built-in chat template for this model in its settings."),
+    # UnsafeTemplate
+    QT_TRANSLATE_NOOP("ErrorHint", "This model file carries a chat template that tries to run code. Hearth "
+                                   "refused it. Use it with a built-in template, or choose another model "
+                                   "file."),
+    # TemplateTimeout
+    QT_TRANSLATE_NOOP("ErrorHint", "The model's chat template took too long to render. Use a built-in "
+                                   "template for this model."),
+    # TemplateTooLarge
+    QT_TRANSLATE_NOOP("ErrorHint", "The model's chat template tried to build far more text than a prompt "
+                                   "needs and was stopped. Use a built-in chat template for this model, or "
+                                   "use another model file."),
+    # MessageTooLong
+    QT_TRANSLATE_NOOP("ErrorHint", "Shorten the message, raise the context size, or add the text to a "
+                                   "knowledge base instead."),
+    # ContextFull
+    QT_TRANSLATE_NOOP("ErrorHint", "Start a new conversation, raise the context size, or allow dropping the "
+                                   "oldest turns."),
+    # ConversationInvalid
+    QT_TRANSLATE_NOOP("ErrorHint", "Give a JSON list of messages such as [{\"role\": \"user\", \"content\": "
+                                   "\"Hello\"}]: roles \"system\" (first only), \"user\" and \"assistant\", text "
+                                   "content, the last message from the user."),
+    # StoreError
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth's database could not be used. Check that the disk is not full and "
+                                   "the data folder is writable."),
+    # ConversationNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "It may have been deleted. Pick another conversation."),
+    # MessageNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "It may have been deleted."),
+    # DatabaseCorrupt
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth's database is damaged. Open the Hearth window: it offers to "
+                                   "restore the newest backup (kept in the 'backups' folder beside the "
+                                   "database) or to keep the damaged file aside and start fresh. Nothing is "
+                                   "deleted."),
+    # DatabaseReadOnly
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the permissions of the database file and its folder: Hearth needs "
+                                   "to write to both."),
+    # DiskFull
+    QT_TRANSLATE_NOOP("ErrorHint", "Free some disk space, then try again. Everything saved before is kept."),
+    # DatabaseUnavailable
+    QT_TRANSLATE_NOOP("ErrorHint", "Check that the disk is connected and healthy, and the permissions of the "
+                                   "database file and its folder."),
+    # HubError
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the internet connection and try again; installed models keep "
+                                   "working offline."),
+    # HubOffline
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth is offline. Installed models keep working; search and downloads "
+                                   "need the internet."),
+    # RepoNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the repository name (owner/name). Private or gated repositories "
+                                   "need a login on huggingface.co."),
+    # RemoteFileNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "The file is not in this repository (any more). List the repository's "
+                                   "files and pick another."),
+    # DownloadIncomplete
+    QT_TRANSLATE_NOOP("ErrorHint", "The partial file is kept: start the download again and it resumes where "
+                                   "it stopped."),
+    # ChecksumMismatch
+    QT_TRANSLATE_NOOP("ErrorHint", "The downloaded file was corrupt and has been deleted. Download it again."),
+    # NotEnoughDisk
+    QT_TRANSLATE_NOOP("ErrorHint", "Free some disk space (or delete models you no longer use), then try "
+                                   "again."),
+    # UnsafeFileName
+    QT_TRANSLATE_NOOP("ErrorHint", "The repository names a file outside the models folder; Hearth refuses to "
+                                   "write it. Pick another file."),
+    # DownloadCancelled
+    QT_TRANSLATE_NOOP("ErrorHint", "The partial file is kept: start the download again to resume it, or "
+                                   "discard it to free the space."),
+    # HubReplyRefused
+    QT_TRANSLATE_NOOP("ErrorHint", "The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an "
+                                   "answer Hearth will not use. Try again later; installed models keep "
+                                   "working."),
+    # HubReplyTooSlow
+    QT_TRANSLATE_NOOP("ErrorHint", "The model hub answered too slowly. Check the connection (or the mirror in "
+                                   "HF_ENDPOINT) and try again; installed models keep working."),
+    # CollectionNotFound
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the name with `hearth kb list`, or create it with `hearth kb create "
+                                   "NAME`."),
+    # CollectionExists
+    QT_TRANSLATE_NOOP("ErrorHint", "Pick another name, or add files to the existing collection."),
+    # DocumentError
+    QT_TRANSLATE_NOOP("ErrorHint", "The other documents are indexed. Fix or convert this file, then re-index."),
+    # DocumentUnsupported
+    QT_TRANSLATE_NOOP("ErrorHint", "Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert "
+                                   "the file to one of these."),
+    # DocumentOutsideFolder
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth reads only what lies inside the folders you chose. Copy the file "
+                                   "into the folder to index it."),
+    # DocumentNotAFile
+    QT_TRANSLATE_NOOP("ErrorHint", "Only regular files are indexed."),
+    # DocumentUnreadable
+    QT_TRANSLATE_NOOP("ErrorHint", "The file may be damaged or password-protected. Open it in its own "
+                                   "program, save a new copy, and re-index."),
+    # DocumentNotText
+    QT_TRANSLATE_NOOP("ErrorHint", "The file is binary data with a text file's name. Open it in its own "
+                                   "program, or leave it out."),
+    # DocumentTimeout
+    QT_TRANSLATE_NOOP("ErrorHint", "Reading this file took too long and was stopped. Split it, or save it in "
+                                   "a simpler format (for example plain text)."),
+    # DocumentTooLarge
+    QT_TRANSLATE_NOOP("ErrorHint", "Reading this file needed more memory than allowed and was stopped. Split "
+                                   "it into smaller files."),
+    # EmbeddingModelMissing
+    QT_TRANSLATE_NOOP("ErrorHint", "Install an embedding model from File → Models… (for example "
+                                   "nomic-embed-text or bge-m3), or run scripts/install.sh."),
+    # AttachmentError
+    QT_TRANSLATE_NOOP("ErrorHint", "Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, "
+                                   ".pdf, .docx, .csv, source code)."),
+    # ImageRejected
+    QT_TRANSLATE_NOOP("ErrorHint", "Save the image as PNG or JPEG, at most 40 megapixels, and attach it "
+                                   "again."),
+    # AttachmentTooLarge
+    QT_TRANSLATE_NOOP("ErrorHint", "Add the document to a knowledge base instead: Hearth then sends only the "
+                                   "passages that answer each question. Or load the model with a larger "
+                                   "context."),
+    # AttachmentNotAFile
+    QT_TRANSLATE_NOOP("ErrorHint", "Attach a regular file (an image or a document). Folders, devices and "
+                                   "pipes cannot be attached."),
+    # AttachmentFileTooLarge
+    QT_TRANSLATE_NOOP("ErrorHint", "Add it to a knowledge base instead: Hearth then sends only the passages "
+                                   "that answer each question. Or split it into smaller files."),
+    # gguf: not a GGUF
+    QT_TRANSLATE_NOOP("ErrorHint", "Choose a .gguf model file. Your file was not changed."),
+    # gguf: GGML
+    QT_TRANSLATE_NOOP("ErrorHint", "Download the GGUF version of this model: llama.cpp reads no other kind."),
+    # gguf: a link
+    QT_TRANSLATE_NOOP("ErrorHint", "Remove the link, or point it at a model file."),
+    # gguf: unreadable
+    QT_TRANSLATE_NOOP("ErrorHint", "Check that the file exists and that you are allowed to read it."),
+    # gguf: not a regular file
+    QT_TRANSLATE_NOOP("ErrorHint", "Remove it from the models folder, or pick a real .gguf file."),
+    # gguf: big-endian
+    QT_TRANSLATE_NOOP("ErrorHint", "Download the ordinary (little-endian) GGUF of this model."),
+    # gguf: version 1
+    QT_TRANSLATE_NOOP("ErrorHint", "Download a newer conversion of this model."),
+    # gguf: too new
+    QT_TRANSLATE_NOOP("ErrorHint", "Update Hearth, or download an older conversion of this model."),
+    # llama.cpp refused the file
+    QT_TRANSLATE_NOOP("ErrorHint", "llama.cpp refused the file for the reason above: it is damaged, converted "
+                                   "wrongly or made for a newer llama.cpp. Download another conversion of "
+                                   "this model, or update Hearth."),
+    # gated repository
+    QT_TRANSLATE_NOOP("ErrorHint", "Open the repository on huggingface.co, accept its conditions and log in, "
+                                   "or pick another repository."),
+    # mmproj
+    QT_TRANSLATE_NOOP("ErrorHint", "Choose the mmproj file published with the model, or none."),
+    # mmproj
+    QT_TRANSLATE_NOOP("ErrorHint", "Use the mmproj file published with this model."),
+    # no model installed
+    QT_TRANSLATE_NOOP("ErrorHint", "Add a model file (File → Add a model file…), then send again."),
+)
+WORDS: tuple[str, ...] = (   # parameter values the engine gives in English (what a file is)
+    QT_TRANSLATE_NOOP("ErrorWords", "a JPEG image"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a PNG image"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a GIF image"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a PDF document"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a ZIP archive or Office document"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a RIFF file: audio, video or a WebP image"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a program"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a Windows program"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a gzip archive"),
+    QT_TRANSLATE_NOOP("ErrorWords", "an unknown cause"),
+)
