@@ -98,6 +98,8 @@ MESSAGE_TEXTS: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("ErrorMessage", "No embedding model is loaded."),
 )
 HINT_TEXTS: tuple[str, ...] = (
+    # CatalogError
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth's model catalog is damaged. Reinstall Hearth."),
     # ModelNotFound
     QT_TRANSLATE_NOOP("ErrorHint", "Check the path, or pick another model from the model list."),
     # ModelInvalid

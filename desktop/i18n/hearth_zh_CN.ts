@@ -702,301 +702,306 @@ SQLite 报告：{problem}
     </message>
     <message>
         <location filename="../error_texts.py" line="102"/>
+        <source>Hearth&apos;s model catalog is damaged. Reinstall Hearth.</source>
+        <translation>Hearth 的模型目录已损坏。请重新安装 Hearth。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="104"/>
         <source>Check the path, or pick another model from the model list.</source>
         <translation>请检查路径，或从模型列表中选择另一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="104"/>
+        <location filename="../error_texts.py" line="106"/>
         <source>The file is incomplete or corrupt: download it again, or choose another model file.</source>
         <translation>文件不完整或已损坏：请重新下载，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="107"/>
+        <location filename="../error_texts.py" line="109"/>
         <source>Download the model again (or another conversion of it), or pick another model. Reloading this file will crash llama.cpp again.</source>
         <translation>请重新下载该模型（或它的另一个转换版本），或选择另一个模型。重新加载这个文件会让 llama.cpp 再次崩溃。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="110"/>
+        <location filename="../error_texts.py" line="112"/>
         <source>llama.cpp could not load this model. It may need more memory than is free, or a newer Hearth. Try a smaller model or a smaller context size.</source>
         <translation>llama.cpp 无法加载此模型。它可能需要比空闲内存更多的内存，或需要更新版本的 Hearth。请尝试更小的模型或更小的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="113"/>
+        <location filename="../error_texts.py" line="115"/>
         <source>Your conversation is saved. Reload the model to continue; if it happens again, try another model.</source>
         <translation>你的对话已保存。重新加载模型即可继续；如果再次发生，请换一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="116"/>
+        <location filename="../error_texts.py" line="118"/>
         <source>Choose a model first.</source>
         <translation>请先选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="118"/>
+        <location filename="../error_texts.py" line="120"/>
         <source>Choose a built-in chat template for this model in its settings.</source>
         <translation>请在此模型的设置中为它选择一个内置聊天模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="120"/>
+        <location filename="../error_texts.py" line="122"/>
         <source>This model file carries a chat template that tries to run code. Hearth refused it. Use it with a built-in template, or choose another model file.</source>
         <translation>此模型文件带有一个试图运行代码的聊天模板，Hearth 已拒绝使用它。请配合内置模板使用此模型，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="124"/>
+        <location filename="../error_texts.py" line="126"/>
         <source>The model&apos;s chat template took too long to render. Use a built-in template for this model.</source>
         <translation>模型的聊天模板渲染耗时过长。请为此模型使用内置模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="127"/>
+        <location filename="../error_texts.py" line="129"/>
         <source>The model&apos;s chat template tried to build far more text than a prompt needs and was stopped. Use a built-in chat template for this model, or use another model file.</source>
         <translation>模型的聊天模板试图生成远超提示词所需的文本，已被中止。请为此模型使用内置聊天模板，或换用另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="131"/>
+        <location filename="../error_texts.py" line="133"/>
         <source>Shorten the message, raise the context size, or add the text to a knowledge base instead.</source>
         <translation>请缩短消息、增大上下文长度，或改为把这段文本加入知识库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="134"/>
+        <location filename="../error_texts.py" line="136"/>
         <source>Start a new conversation, raise the context size, or allow dropping the oldest turns.</source>
         <translation>请开始新对话、增大上下文长度，或允许丢弃最早的几轮对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="137"/>
+        <location filename="../error_texts.py" line="139"/>
         <source>Give a JSON list of messages such as [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]: roles &quot;system&quot; (first only), &quot;user&quot; and &quot;assistant&quot;, text content, the last message from the user.</source>
         <translation>请给出一个 JSON 消息列表，例如 [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]：角色为 &quot;system&quot;（仅限第一条）、&quot;user&quot; 和 &quot;assistant&quot;，内容为文本，最后一条消息来自用户。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="141"/>
+        <location filename="../error_texts.py" line="143"/>
         <source>Hearth&apos;s database could not be used. Check that the disk is not full and the data folder is writable.</source>
         <translation>无法使用 Hearth 的数据库。请检查磁盘是否已满，以及数据文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="144"/>
+        <location filename="../error_texts.py" line="146"/>
         <source>It may have been deleted. Pick another conversation.</source>
         <translation>它可能已被删除。请选择另一个对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="146"/>
+        <location filename="../error_texts.py" line="148"/>
         <source>It may have been deleted.</source>
         <translation>它可能已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="148"/>
+        <location filename="../error_texts.py" line="150"/>
         <source>Hearth&apos;s database is damaged. Open the Hearth window: it offers to restore the newest backup (kept in the &apos;backups&apos; folder beside the database) or to keep the damaged file aside and start fresh. Nothing is deleted.</source>
         <translation>Hearth 的数据库已损坏。请打开 Hearth 窗口：它会提供恢复最新备份（保存在数据库旁边的“backups”文件夹中），或把损坏的文件放到一旁并重新开始。不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="153"/>
+        <location filename="../error_texts.py" line="155"/>
         <source>Check the permissions of the database file and its folder: Hearth needs to write to both.</source>
         <translation>请检查数据库文件及其所在文件夹的权限：Hearth 需要写入这两者。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="156"/>
+        <location filename="../error_texts.py" line="158"/>
         <source>Free some disk space, then try again. Everything saved before is kept.</source>
         <translation>请腾出一些磁盘空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="158"/>
+        <location filename="../error_texts.py" line="160"/>
         <source>Check that the disk is connected and healthy, and the permissions of the database file and its folder.</source>
         <translation>请检查磁盘是否已连接且状态良好，以及数据库文件及其所在文件夹的权限。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="161"/>
+        <location filename="../error_texts.py" line="163"/>
         <source>Check the internet connection and try again; installed models keep working offline.</source>
         <translation>请检查网络连接后重试；已安装的模型在离线时仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="164"/>
+        <location filename="../error_texts.py" line="166"/>
         <source>Hearth is offline. Installed models keep working; search and downloads need the internet.</source>
         <translation>Hearth 处于离线状态。已安装的模型仍可使用；搜索和下载需要联网。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="167"/>
+        <location filename="../error_texts.py" line="169"/>
         <source>Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co.</source>
         <translation>请检查仓库名称（所有者/名称）。私有或受限仓库需要在 huggingface.co 上登录。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="170"/>
+        <location filename="../error_texts.py" line="172"/>
         <source>The file is not in this repository (any more). List the repository&apos;s files and pick another.</source>
         <translation>此仓库中（已）没有这个文件。请列出仓库中的文件并另选一个。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="173"/>
+        <location filename="../error_texts.py" line="175"/>
         <source>The partial file is kept: start the download again and it resumes where it stopped.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可从中断处继续。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="176"/>
+        <location filename="../error_texts.py" line="178"/>
         <source>The downloaded file was corrupt and has been deleted. Download it again.</source>
         <translation>下载的文件已损坏，已被删除。请重新下载。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="178"/>
+        <location filename="../error_texts.py" line="180"/>
         <source>Free some disk space (or delete models you no longer use), then try again.</source>
         <translation>请腾出一些磁盘空间（或删除不再使用的模型），然后重试。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="181"/>
+        <location filename="../error_texts.py" line="183"/>
         <source>The repository names a file outside the models folder; Hearth refuses to write it. Pick another file.</source>
         <translation>该仓库给出的文件位于模型文件夹之外；Hearth 拒绝写入它。请选择另一个文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="184"/>
+        <location filename="../error_texts.py" line="186"/>
         <source>The partial file is kept: start the download again to resume it, or discard it to free the space.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可继续，或丢弃它以释放空间。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="187"/>
+        <location filename="../error_texts.py" line="189"/>
         <source>The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. Try again later; installed models keep working.</source>
         <translation>模型中心（或中间的代理或镜像，见 HF_ENDPOINT）返回了 Hearth 不会使用的应答。请稍后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="191"/>
+        <location filename="../error_texts.py" line="193"/>
         <source>The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) and try again; installed models keep working.</source>
         <translation>模型中心应答太慢。请检查网络连接（或 HF_ENDPOINT 中的镜像）后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="194"/>
+        <location filename="../error_texts.py" line="196"/>
         <source>Check the name with `hearth kb list`, or create it with `hearth kb create NAME`.</source>
         <translation>请用 `hearth kb list` 核对名称，或用 `hearth kb create NAME` 创建它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="197"/>
+        <location filename="../error_texts.py" line="199"/>
         <source>Pick another name, or add files to the existing collection.</source>
         <translation>请换一个名称，或把文件添加到已有的集合中。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="199"/>
+        <location filename="../error_texts.py" line="201"/>
         <source>The other documents are indexed. Fix or convert this file, then re-index.</source>
         <translation>其他文档已建立索引。请修复或转换此文件，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="201"/>
+        <location filename="../error_texts.py" line="203"/>
         <source>Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these.</source>
         <translation>支持的格式：.txt、.md、.html、.pdf、.docx、.csv 和源代码。请把文件转换为其中一种格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="204"/>
+        <location filename="../error_texts.py" line="206"/>
         <source>Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it.</source>
         <translation>Hearth 只读取你所选文件夹内的内容。请把文件复制到该文件夹中以便索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="207"/>
+        <location filename="../error_texts.py" line="209"/>
         <source>Only regular files are indexed.</source>
         <translation>只有普通文件会被索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="209"/>
+        <location filename="../error_texts.py" line="211"/>
         <source>The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index.</source>
         <translation>文件可能已损坏或受密码保护。请在它自己的程序中打开，另存一份新副本，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="212"/>
+        <location filename="../error_texts.py" line="214"/>
         <source>The file is binary data with a text file&apos;s name. Open it in its own program, or leave it out.</source>
         <translation>这个文件名为文本文件，内容却是二进制数据。请在它自己的程序中打开，或不要添加它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="215"/>
+        <location filename="../error_texts.py" line="217"/>
         <source>Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text).</source>
         <translation>读取此文件耗时过长，已被中止。请拆分它，或以更简单的格式保存（例如纯文本）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="218"/>
+        <location filename="../error_texts.py" line="220"/>
         <source>Reading this file needed more memory than allowed and was stopped. Split it into smaller files.</source>
         <translation>读取此文件所需的内存超出允许范围，已被中止。请把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="221"/>
+        <location filename="../error_texts.py" line="223"/>
         <source>Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh.</source>
         <translation>请从“文件 → 模型…”安装一个嵌入模型（例如 nomic-embed-text 或 bge-m3），或运行 scripts/install.sh。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="224"/>
+        <location filename="../error_texts.py" line="226"/>
         <source>Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, source code).</source>
         <translation>可附加图片（PNG、JPEG、WebP、GIF、BMP）或文档（.txt、.md、.html、.pdf、.docx、.csv、源代码）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="227"/>
+        <location filename="../error_texts.py" line="229"/>
         <source>Save the image as PNG or JPEG, at most 40 megapixels, and attach it again.</source>
         <translation>请把图片另存为不超过 4000 万像素的 PNG 或 JPEG，然后重新附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="230"/>
+        <location filename="../error_texts.py" line="232"/>
         <source>Add the document to a knowledge base instead: Hearth then sends only the passages that answer each question. Or load the model with a larger context.</source>
         <translation>请改为把文档加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者用更大的上下文加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="234"/>
+        <location filename="../error_texts.py" line="236"/>
         <source>Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached.</source>
         <translation>请附加普通文件（图片或文档）。文件夹、设备和管道无法附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="237"/>
+        <location filename="../error_texts.py" line="239"/>
         <source>Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. Or split it into smaller files.</source>
         <translation>请改为把它加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="240"/>
+        <location filename="../error_texts.py" line="242"/>
         <source>Choose a .gguf model file. Your file was not changed.</source>
         <translation>请选择一个 .gguf 模型文件。你的文件没有被改动。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="242"/>
+        <location filename="../error_texts.py" line="244"/>
         <source>Download the GGUF version of this model: llama.cpp reads no other kind.</source>
         <translation>请下载此模型的 GGUF 版本：llama.cpp 不读取其他格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="244"/>
+        <location filename="../error_texts.py" line="246"/>
         <source>Remove the link, or point it at a model file.</source>
         <translation>请移除该链接，或让它指向一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="246"/>
+        <location filename="../error_texts.py" line="248"/>
         <source>Check that the file exists and that you are allowed to read it.</source>
         <translation>请检查文件是否存在，以及你是否有权读取它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="248"/>
+        <location filename="../error_texts.py" line="250"/>
         <source>Remove it from the models folder, or pick a real .gguf file.</source>
         <translation>请把它移出模型文件夹，或选择一个真正的 .gguf 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="250"/>
+        <location filename="../error_texts.py" line="252"/>
         <source>Download the ordinary (little-endian) GGUF of this model.</source>
         <translation>请下载此模型的普通（小端序）GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="252"/>
+        <location filename="../error_texts.py" line="254"/>
         <source>Download a newer conversion of this model.</source>
         <translation>请下载此模型较新的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="254"/>
+        <location filename="../error_texts.py" line="256"/>
         <source>Update Hearth, or download an older conversion of this model.</source>
         <translation>请更新 Hearth，或下载此模型较旧的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="256"/>
+        <location filename="../error_texts.py" line="258"/>
         <source>llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer llama.cpp. Download another conversion of this model, or update Hearth.</source>
         <translation>llama.cpp 因上述原因拒绝了该文件：它已损坏、转换有误，或是为更新版本的 llama.cpp 制作的。请下载此模型的另一个转换版本，或更新 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="260"/>
+        <location filename="../error_texts.py" line="262"/>
         <source>Open the repository on huggingface.co, accept its conditions and log in, or pick another repository.</source>
         <translation>请在 huggingface.co 上打开该仓库，接受其条款并登录，或选择另一个仓库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="263"/>
+        <location filename="../error_texts.py" line="265"/>
         <source>Choose the mmproj file published with the model, or none.</source>
         <translation>请选择随模型发布的 mmproj 文件，或不选。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="265"/>
+        <location filename="../error_texts.py" line="267"/>
         <source>Use the mmproj file published with this model.</source>
         <translation>请使用随此模型发布的 mmproj 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="267"/>
+        <location filename="../error_texts.py" line="269"/>
         <source>Add a model file (File → Add a model file…), then send again.</source>
         <translation>请添加一个模型文件（文件 → 添加模型文件…），然后重新发送。</translation>
     </message>
@@ -1147,52 +1152,52 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorWords</name>
     <message>
-        <location filename="../error_texts.py" line="270"/>
+        <location filename="../error_texts.py" line="272"/>
         <source>a JPEG image</source>
         <translation>一张 JPEG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="271"/>
+        <location filename="../error_texts.py" line="273"/>
         <source>a PNG image</source>
         <translation>一张 PNG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="272"/>
+        <location filename="../error_texts.py" line="274"/>
         <source>a GIF image</source>
         <translation>一张 GIF 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="273"/>
+        <location filename="../error_texts.py" line="275"/>
         <source>a PDF document</source>
         <translation>一份 PDF 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="274"/>
+        <location filename="../error_texts.py" line="276"/>
         <source>a ZIP archive or Office document</source>
         <translation>一个 ZIP 压缩包或 Office 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="275"/>
+        <location filename="../error_texts.py" line="277"/>
         <source>a RIFF file: audio, video or a WebP image</source>
         <translation>一个 RIFF 文件：音频、视频或 WebP 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="276"/>
+        <location filename="../error_texts.py" line="278"/>
         <source>a program</source>
         <translation>一个程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="277"/>
+        <location filename="../error_texts.py" line="279"/>
         <source>a Windows program</source>
         <translation>一个 Windows 程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="278"/>
+        <location filename="../error_texts.py" line="280"/>
         <source>a gzip archive</source>
         <translation>一个 gzip 压缩包</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="279"/>
+        <location filename="../error_texts.py" line="281"/>
         <location filename="../errors_ui.py" line="74"/>
         <source>an unknown cause</source>
         <translation>原因不明</translation>
