@@ -32,13 +32,14 @@ Without FTS5 (some system SQLite builds) the search is a bounded ``LIKE`` scan.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
 import sqlite3
 import time
 import unicodedata
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from engine.knowledge import normalize
 from engine.knowledge.terms import TERMS_TABLE, chunk_terms, has_terms
@@ -291,19 +292,34 @@ def _search_exact(conn: sqlite3.Connection, scope: list[int] | None, strings: li
     source, params = _matching(TRIGRAM_TABLE, scope)
     sql = f"SELECT {TRIGRAM_TABLE}.rowid FROM {source} LIMIT ?"
     found: dict[int, int] = {}
-    deadline = time.monotonic() + EXACT_BUDGET_S
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    try:
+    with _time_bound(conn, EXACT_BUDGET_S) as bound:
         for string in strings:
             for row in conn.execute(sql, [quote(string), *params, limit]):
                 found[int(row[0])] = found.get(int(row[0]), 0) + 1
+    if bound.stopped:
+        log.info("Exact lookup stopped after %.2f s with %d chunks", EXACT_BUDGET_S, len(found))
+    return found
+
+
+class _Bound:
+    stopped = False
+
+
+@contextlib.contextmanager
+def _time_bound(conn: sqlite3.Connection, seconds: float) -> Iterator[_Bound]:
+    """Queries inside are interrupted after ``seconds`` (SQLite's progress handler); what they returned
+    until then stands and ``stopped`` says the block was cut short."""
+    bound = _Bound()
+    deadline = time.monotonic() + seconds
+    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
+    try:
+        yield bound
     except sqlite3.OperationalError as exc:
         if "interrupt" not in str(exc).lower():
             raise
-        log.info("Exact lookup stopped after %.2f s with %d chunks", EXACT_BUDGET_S, len(found))
+        bound.stopped = True
     finally:
         conn.set_progress_handler(None, 0)
-    return found
 
 
 def _stored_terms(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[list[str], list[str]]]:
@@ -364,19 +380,13 @@ def _search_like(conn: sqlite3.Connection, collections: list[int], text: str, k:
     sql = f"SELECT c.id, c.text, c.heading FROM kb_chunks c WHERE c.collection_id IN ({_in(collections)}) " \
           f"AND ({where}) LIMIT ?"
     params = [*collections, *(like_pattern(t) for t in chosen), k * LIKE_CANDIDATES]
-    deadline = time.monotonic() + LIKE_BUDGET_S
     rows: list[tuple[int, str]] = []
-    conn.set_progress_handler(lambda: int(time.monotonic() > deadline), 10_000)
-    try:
+    with _time_bound(conn, LIKE_BUDGET_S) as bound:
         cursor = conn.execute(sql, params)
         while batch := cursor.fetchmany(256):
             rows.extend((int(r[0]), normalize.fold(f"{r[2]}\n{r[1]}")) for r in batch)
-    except sqlite3.OperationalError as exc:
-        if "interrupt" not in str(exc).lower():
-            raise
+    if bound.stopped:
         log.info("Keyword scan stopped after %.2f s with %d chunks", LIKE_BUDGET_S, len(rows))
-    finally:
-        conn.set_progress_handler(None, 0)
     hits = [(chunk_id, -sum(1.0 + math.log(n) for n in (body.count(t) for t in chosen) if n))
             for chunk_id, body in rows]
     hits = [hit for hit in hits if hit[1] < 0]

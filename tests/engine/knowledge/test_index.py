@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,7 +22,6 @@ from engine import errors
 from engine.knowledge.base import KnowledgeBase
 from engine.runtime.client import Runtime
 from engine.sampling import CancelToken
-from engine.store import Store
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,14 +35,6 @@ DOCS = {
     "chinese.md": "# 茶的冲泡\n\n绿茶适合用八十度的水冲泡两分钟。红茶需要沸水，冲泡四分钟。\n\n"
                   "# 园艺\n\n番茄每天需要六小时的日照。\n",
 }
-
-
-@pytest.fixture()
-def kb(hearth_home: Path, embed_runtime: Runtime, minilm_path: Path) -> Iterator[KnowledgeBase]:
-    store = Store(hearth_home / "hearth.db")
-    base = KnowledgeBase(store, embed_runtime, embedder=minilm_path)
-    yield base
-    store.close()
 
 
 def write_docs(folder: Path, docs: dict[str, str] = DOCS) -> Path:

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Iterator
-
-import pytest
 
 from engine.knowledge import terms
 from engine.knowledge.base import KnowledgeBase
 from engine.knowledge.keyword import keyword_search
 from engine.knowledge.terms import chunk_terms, name_terms, title_terms
-from engine.runtime.client import Runtime
 from engine.store import Store, migrations
 from engine.store.transactions import WriteDatabase, connect
 
@@ -28,14 +24,6 @@ ZH = {
     "hardware.md": "# 硬件\n\n显卡的显存决定能加载多大的模型，内存不够时可以把部分层放在处理器上。\n",
     "traditional.md": "# 部署\n\n隨機種子固定後，調整參數的結果可以重現。\n",
 }
-
-
-@pytest.fixture()
-def kb(hearth_home: Path, embed_runtime: Runtime, minilm_path: Path) -> Iterator[KnowledgeBase]:
-    store = Store(hearth_home / "hearth.db")
-    base = KnowledgeBase(store, embed_runtime, embedder=minilm_path)
-    yield base
-    store.close()
 
 
 def write_docs(folder: Path, docs: dict[str, str]) -> Path:
