@@ -29,6 +29,7 @@ _WHERE = {
     "CURRENT": ".chat.service", "Chat": ".chat.service", "ChatEvent": ".chat.events",
     "ContextTrimmed": ".chat.events", "Piece": ".chat.events", "ReplyFinished": ".chat.events",
     "ReplyStarted": ".chat.events", "UserSaved": ".chat.events", "KnowledgeRetrieved": ".chat.events",
+    "SummaryProgress": ".chat.events", "wants_summary": ".chat.summary",
     "KnowledgeBase": ".knowledge.base", "Hit": ".knowledge.records", "IndexProgress": ".knowledge.indexer",
     "InstalledModel": ".models.files", "describe_model": ".models.files", "scan_models": ".models.files",
     "Done": ".runtime.client", "ModelInfo": ".runtime.client", "Runtime": ".runtime.client",
@@ -41,7 +42,8 @@ __getattr__ = front_door(__name__, _WHERE, globals())
 if TYPE_CHECKING:
     from .chat.attachments import prepare_attachment
     from .chat.events import (ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted,
-                              UserSaved)
+                              SummaryProgress, UserSaved)
+    from .chat.summary import wants_summary
     from .chat.meter import Budget
     from .chat.service import CURRENT, Chat
     from .home import Home, open_home

@@ -21,7 +21,8 @@ from engine.lazy import front_door
 _WHERE = {
     "Chat": ".service", "CURRENT": ".service",
     "ChatEvent": ".events", "UserSaved": ".events", "ContextTrimmed": ".events", "KnowledgeRetrieved": ".events",
-    "ReplyStarted": ".events", "Piece": ".events", "ReplyFinished": ".events",
+    "ReplyStarted": ".events", "Piece": ".events", "ReplyFinished": ".events", "SummaryProgress": ".events",
+    "wants_summary": ".summary",
     "Budget": ".meter", "measure_budget": ".meter", "fit_prompt": ".fitting", "POLICIES": ".fitting",
     "prepare": ".attachments", "prepare_image_bytes": ".attachments", "load_rgb": ".attachments",
 }
@@ -30,7 +31,9 @@ __getattr__ = front_door(__name__, _WHERE, globals())
 
 if TYPE_CHECKING:
     from .attachments import load_rgb, prepare, prepare_image_bytes
-    from .events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
+    from .events import (ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted,
+                         SummaryProgress, UserSaved)
+    from .summary import wants_summary
     from .fitting import POLICIES, fit_prompt
     from .meter import Budget, measure_budget
     from .service import CURRENT, Chat

@@ -41,6 +41,16 @@ class KnowledgeRetrieved:
 
 
 @dataclass(frozen=True)
+class SummaryProgress:
+    """A summary of documents too big for the context is being written (engine.chat.summary)."""
+
+    stage: str       # "reading" (section ``done + 1`` of ``total``), "combining" (``total`` summaries), "answering"
+    done: int
+    total: int
+    document: str    # the documents' names
+
+
+@dataclass(frozen=True)
 class ReplyStarted:
     message: Message
     prompt_tokens: int
@@ -60,4 +70,4 @@ class ReplyFinished:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-ChatEvent = Union[UserSaved, ContextTrimmed, KnowledgeRetrieved, ReplyStarted, Piece, ReplyFinished]
+ChatEvent = Union[UserSaved, ContextTrimmed, KnowledgeRetrieved, SummaryProgress, ReplyStarted, Piece, ReplyFinished]

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
@@ -33,6 +33,8 @@ from engine.chat.meter import Budget, measure_budget
 from engine.chat.fitting import (SourcesRoom, fit_prompt, join_run, knowledge_allowance, role_runs,
                                  sources_room)
 # The events live in engine.chat.events; ``from engine.chat.service import Piece`` keeps working.
+from engine.chat.summary import summarized
+from engine.chat.reply_record import attachments_record, render_for, reply_record, title_from
 from engine.chat.events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
 from engine.images import fit_size
 from engine.chat.reasoning import splitter_for
@@ -124,19 +126,48 @@ class Chat:
             parent_id = thread[-1].id if thread else None
         user, saved = self._save_user(conv, text, tuple(attachments), parent_id, sampling)
         if not conv.title:
-            self.store.update_conversation(conversation_id, title=_title_from(text or ", ".join(
+            self.store.update_conversation(conversation_id, title=title_from(text or ", ".join(
                 a.name for a in saved)))
         yield UserSaved(user, saved)
         yield from self._reply(conv, user, sampling, cancel)
 
+    def summarize(self, conversation_id: int, text: str, *, attachments: Sequence[Attachment],
+                  parent_id: int | None = CURRENT, sampling: Sampling | None = None,
+                  cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
+        """Store ``text`` with documents too big for the context, and answer it from a section-by-section
+        summary of them (:mod:`engine.chat.summary`); images cannot go this way."""
+        from engine.chat.summary import Summarizer
+        documents = [a for a in attachments if a.kind == "document"]
+        if not documents or len(documents) != len(attachments):
+            raise errors.AttachmentError("Only documents can be summarised section by section.",
+                                         hint="Remove the images, then send again.", reason="summary_images")
+        conv = self.store.conversation(conversation_id)
+        if parent_id == CURRENT:
+            thread = self.store.thread(conversation_id)
+            parent_id = thread[-1].id if thread else None
+        delimiter = new_delimiter([text, *(a.text for a in documents), *(a.name for a in documents)])
+        with self.store.db.atomic():
+            user = self.store.add_message(conv.id, "user", text, parent_id=parent_id,
+                                          record={"attachments": {"delimiter": delimiter, "summarized": True}})
+            saved = self.store.add_attachments(user.id, documents, tokens=[None] * len(documents))
+        if not conv.title:
+            self.store.update_conversation(conversation_id, title=title_from(text or ", ".join(a.name for a in saved)))
+        yield UserSaved(user, tuple(saved))
+        yield from Summarizer(self).run(conv, user, saved, sampling, cancel)
+
     def regenerate(self, reply_id: int, *, sampling: Sampling | None = None,
                    cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
         """A new reply to the same user message, as a sibling; nothing is erased."""
+        from engine.chat.summary import Summarizer, summarized
         reply = self.store.message(reply_id)
         if reply.parent_id is None:
             raise errors.MessageNotFound("This reply has no message to answer.")
         user = self.store.message(reply.parent_id)
-        yield from self._reply(self.store.conversation(reply.conversation_id), user, sampling, cancel)
+        conv = self.store.conversation(reply.conversation_id)
+        if summarized(user):
+            yield from Summarizer(self).run(conv, user, self.store.attachments(user.id), sampling, cancel)
+            return
+        yield from self._reply(conv, user, sampling, cancel)
 
     def edit(self, user_message_id: int, text: str, *, attachments: Sequence[Attachment] | None = None,
              sampling: Sampling | None = None, cancel: CancelToken | None = None) -> Iterator[ChatEvent]:
@@ -171,7 +202,7 @@ class Chat:
         counts = [(a.sha256, n) for a, n in [*zip(plan.documents, plan.document_tokens), *images]]
         budget = measure_budget(defuse(conv.system_prompt), [(m.id, d["role"], d["content"])
                                                               for m, d in zip(plan.history, plan.messages)],
-                                plan.turn, render=_render(info, settings), count=plan.count, n_ctx=info.n_ctx,
+                                plan.turn, render=render_for(info, settings), count=plan.count, n_ctx=info.n_ctx,
                                 reserve=plan.reserve, policy=conv.context_policy, knowledge=knowledge,
                                 attachments=sum(n for _, n in counts), counts=counts, n_ctx_max=info.n_ctx_train)
         index = {m.id: i for i, m in enumerate(plan.history)}
@@ -225,7 +256,7 @@ class Chat:
 
         def fit(turn: str) -> Any:
             return fit_prompt(system, plan.messages, {"role": "user", "content": turn},
-                              render=_render(info, settings), count=plan.count, n_ctx=info.n_ctx, reserve=reserve,
+                              render=render_for(info, settings), count=plan.count, n_ctx=info.n_ctx, reserve=reserve,
                               policy=conv.context_policy)
         try:
             fit(plan.turn)
@@ -237,7 +268,7 @@ class Chat:
             without = fit(bare)   # the text alone too long: that error, not the documents'
             if conv.context_policy == "drop_oldest":
                 head = [{"role": "system", "content": system}] if system else []
-                used = plan.count(_render(info, settings)(head + [{"role": "user", "content": bare}]))
+                used = plan.count(render_for(info, settings)(head + [{"role": "user", "content": bare}]))
             else:
                 used = without.tokens
             raise self._too_large(plan, info.n_ctx, reserve, info.n_ctx - reserve - used) from None
@@ -286,8 +317,9 @@ class Chat:
                                    and any(a.kind == "image" for a in attached.get(m.id, ()))), None)
                 images = [a for a in attached.get(image_turn, ()) if a.kind == "image"] if image_turn else []
         sent = []
-        for m in history:
-            content = compose_turn(m.content, attached.get(m.id, ()), show_images=m.id == image_turn,
+        for m in history:   # a summarised message goes without its documents: its reply holds their summary
+            files = [a for a in attached.get(m.id, ()) if a.kind == "image" or not summarized(m)]
+            content = compose_turn(m.content, files, show_images=m.id == image_turn,
                                    delimiter=str(m.record.get("attachments", {}).get("delimiter", "")))
             sent.append({"role": m.role, "content": content})
         runs = role_runs(sent)   # roles alternate: a run of same-role messages goes as one message
@@ -328,11 +360,11 @@ class Chat:
         delimiter = str(user.record.get("attachments", {}).get("delimiter", ""))
         plan = self._plan(info, self.store.thread(conv.id, user.id)[:-1], user.content, atts, delimiter, settings)
         reserve = plan.reserve
-        record = _record(info, settings)
+        record = reply_record(info, settings)
         turn = plan.turn
         collections = self._collections(conv.id)
         if collections:
-            room = sources_room(defuse(conv.system_prompt), plan.messages, turn, render=_render(info, settings),
+            room = sources_room(defuse(conv.system_prompt), plan.messages, turn, render=render_for(info, settings),
                                 count=plan.count, n_ctx=info.n_ctx, reserve=reserve, policy=conv.context_policy,
                                 max_tokens=settings.max_tokens, n_ctx_max=info.n_ctx_train)
             found = yield from self._retrieve(conv, user, collections, room, record, turn)
@@ -343,7 +375,7 @@ class Chat:
         try:
             fitted = fit_prompt(
                 defuse(conv.system_prompt), plan.messages, {"role": "user", "content": turn},
-                render=_render(info, settings), count=plan.count,
+                render=render_for(info, settings), count=plan.count,
                 n_ctx=info.n_ctx, reserve=reserve, policy=conv.context_policy)
         except errors.ContextError as exc:
             self.store.update_message(user.id, status="error", error=exc.full_text())
@@ -360,7 +392,7 @@ class Chat:
         sent = plan.images_sent(fitted.text)
         rgb = [load_rgb(a) for a in sent]
         if atts or sent:
-            record["attachments"] = _attachments_record(atts, plan, sent)
+            record["attachments"] = attachments_record(atts, plan, sent)
         reply = self.store.add_message(conv.id, "assistant", "", parent_id=user.id, status="streaming",
                                        record=record, prompt_tokens=fitted.tokens)
         yield ReplyStarted(reply, fitted.tokens, reserve, info.n_ctx)
@@ -462,39 +494,3 @@ class Chat:
              ttft_ms=round(stats.get("ttft_seconds", 0.0) * 1000, 1), tokens_per_s=stats.get("tokens_per_s"),
              record={**record, "finish_reason": reason})
         yield ReplyFinished(self.store.message(reply.id), stats)
-
-
-def _attachments_record(atts: Sequence[Attachment], plan: _Plan, sent: list[Attachment]) -> dict[str, Any]:
-    """What a reply's record keeps of the attachments: the turn's files, and the images the model saw."""
-    return {
-        "files": [{"id": a.id, "name": a.name, "kind": a.kind, "sha256": a.sha256, "tokens": plan.tokens_of(a)}
-                  for a in atts],
-        "images_sent": [{"id": a.id, "name": a.name, "sha256": a.sha256, "tokens": plan.tokens_of(a)}
-                        for a in sent],
-        "images_from": plan.image_turn,   # an earlier message whose images were re-sent (None: this turn's)
-        "image_tokens": sum(plan.tokens_of(a) or 0 for a in sent),
-        "document_tokens": sum(plan.document_tokens),
-    }
-
-
-def _render(info: ModelInfo, settings: Sampling) -> Callable[..., str]:
-    """The model's chat template with the conversation's thinking switch (None: the template's default)."""
-    return partial(info.template.render, thinking=settings.thinking)
-
-
-def _record(info: ModelInfo, settings: Sampling) -> dict[str, Any]:
-    """Everything needed to reproduce a reply."""
-    return {
-        "sampling": settings.to_dict(),
-        "model": {"name": info.name, "path": info.path, "sha256": info.sha256,
-                  "quantization": info.quantization, "backend": info.backend, "gpu_layers": info.gpu_layers},
-        "template": {"name": info.template.name, "hash": info.template.hash,
-                     "merges_system": info.template.merges_system},
-        "n_ctx": info.n_ctx,
-        "dropped": [],
-    }
-
-
-def _title_from(text: str) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= 60 else line[:57].rstrip() + "…"
