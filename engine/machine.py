@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 NVIDIA_SMI_TIMEOUT = 3.0   # seconds; a hung driver must not hang the model picker
 MIB = 1024 * 1024
+GPU_MARGIN_BYTES = 512 * MIB   # kept free on a GPU: CUDA context + cuBLAS workspace (~300-450 MiB) and slack
+GPU_MARGIN_SHARE = 0.05        # and 5 % of the free memory: other programs grow, estimates are not exact
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class MachineMemory:
     def gpu_free(self) -> int:
         """Free memory on dedicated GPUs (0 with unified memory, which the RAM figures already hold)."""
         return sum(g.free for g in self.gpus if not g.unified)
+
+
+def gpu_margin(free_bytes: int) -> int:
+    """GPU memory to leave free when ``free_bytes`` are free (the offload planner and the fit labels agree)."""
+    return GPU_MARGIN_BYTES + int(free_bytes * GPU_MARGIN_SHARE)
 
 
 def machine_memory() -> MachineMemory:

@@ -5,6 +5,15 @@
 #
 # Uses .venv (make it with scripts/install.sh first); installs the `package` extra
 # (PyInstaller) into it when missing. Models are not bundled.
+#
+# The app carries the llama.cpp that .venv has. The default artifact is the CPU build (runs anywhere).
+# A CUDA variant for NVIDIA GPUs: build llama.cpp for CUDA first, then package as usual; the tarball is
+# then named ...-cuda.tar.gz and bundles the CUDA runtime libraries llama.cpp links (cudart, cuBLAS:
+# several hundred MB more). Users need only the NVIDIA driver, not the toolkit.
+#
+#   HEARTH_GPU=cuda bash scripts/install.sh && bash packaging/build.sh
+#
+# `dist/Hearth/hearth --self-test --model PATH` reports the backend it loaded ("backend": "CUDA").
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,7 +31,16 @@ start=$SECONDS
 "$py" -m PyInstaller --noconfirm --clean --log-level WARN packaging/hearth.spec
 echo "build.sh: PyInstaller took $((SECONDS - start)) s"
 
-tarball="dist/Hearth-${version}-linux-${arch}.tar.gz"
+# a llama.cpp built for CUDA ships libggml-cuda beside libllama: name the variant in the artifact
+llama_lib="$("$py" -c 'import importlib.util, os; print(os.path.join(os.path.dirname(importlib.util.find_spec("llama_cpp").origin), "lib"))')"
+variant=""
+if compgen -G "$llama_lib/libggml-cuda*" >/dev/null; then
+    variant="-cuda"
+    echo "build.sh: llama.cpp is built for CUDA: the CUDA variant"
+else
+    echo "build.sh: llama.cpp is built for the CPU: the default artifact"
+fi
+tarball="dist/Hearth-${version}-linux-${arch}${variant}.tar.gz"
 tar czf "$tarball" -C dist Hearth
 echo "build.sh: dist/Hearth $(du -sh dist/Hearth | cut -f1), $tarball $(du -h "$tarball" | cut -f1)"
 

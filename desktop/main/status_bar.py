@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QFrame, QLabel, QProgressBar, QStatusBar, QWidget
 
 from engine import Message, ModelInfo
+from engine.models.files import format_bytes
 
 from desktop.plain import plain_label, tip, visible
 
@@ -60,6 +61,14 @@ class StatusBar(QStatusBar):
         self._speed = (message.ttft_ms, message.tokens_per_s) if message.completion_tokens else None
         self.retranslate()
 
+    def _backend_tip(self, info: ModelInfo | None) -> str:
+        """Why the GPU holds fewer layers than were planned (it ran out of memory), when it does."""
+        if info is None or self._state != "loaded" or not info.offload_note:
+            return ""
+        return self.tr("The GPU ran out of memory with more layers, so %1 of %2 layers are on it and the rest "
+                       "run on the CPU. Close other programs that use the GPU, or choose a shorter context, "
+                       "then reload the model.").replace("%1", str(info.gpu_layers)).replace("%2", str(info.n_layers + 1))
+
     def retranslate(self) -> None:
         info = self._info
         self.loading_bar.setVisible(self._state == "loading")
@@ -79,9 +88,13 @@ class StatusBar(QStatusBar):
         elif info.backend.upper() == "CPU" or info.gpu_layers == 0:
             self.backend_label.setText(self.tr("CPU · %n thread(s)", "", info.threads))
         else:
-            self.backend_label.setText(self.tr("%1 · %2/%3 layers on the GPU")
-                                       .replace("%1", info.backend).replace("%2", str(info.gpu_layers))
-                                       .replace("%3", str(info.n_layers + 1)))
+            # "CUDA · 33/33 layers · 4.1 GB VRAM": how much of the model the GPU holds, and what it takes there
+            text = (self.tr("%1 · %2/%3 layers").replace("%1", info.backend).replace("%2", str(info.gpu_layers))
+                    .replace("%3", str(info.n_layers + 1)))
+            if info.vram_bytes:
+                text += " · " + self.tr("%1 VRAM").replace("%1", format_bytes(info.vram_bytes))
+            self.backend_label.setText(text)
+        self.backend_label.setToolTip(self._backend_tip(info))
         if self._speed is None:
             self.speed_label.setText("")
         else:

@@ -208,10 +208,12 @@ class SettingsDialog(QDialog):
                           ("font", self.tr("Font size")), ("language", self.tr("Language"))):
             self.labels[key].setText(text)
         self.threads.setSpecialValueText(self.tr("Automatic (one per core)"))
-        self.gpu_layers.setSpecialValueText(self.tr("Automatic (all, when a GPU is found)"))
-        self.gpu_layers.setToolTip(self.tr("0 keeps the model on the CPU. Threads and GPU layers apply the next "
-                                           "time a model loads."))
-        self.threads.setToolTip(self.gpu_layers.toolTip())
+        self.gpu_layers.setSpecialValueText(self.tr("Automatic (as many as fit)"))
+        self.gpu_layers.setToolTip(self.tr("Automatic puts as many layers on the GPU as its free memory holds "
+                                           "(all, when they fit) and fewer if loading runs out of memory; 0 keeps "
+                                           "the model on the CPU. Threads and GPU layers apply the next time a "
+                                           "model loads."))
+        self.threads.setToolTip(self.tr("Threads and GPU layers apply the next time a model loads."))
         self.font_size.setSpecialValueText(self.tr("System"))
         self.font_size.setSuffix(self.tr(" pt"))
         self.open_data.setText(self.tr("Open"))

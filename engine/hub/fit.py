@@ -25,12 +25,15 @@ The estimate (checked against the real worker process, see tests/engine/hub/test
 * offloading ``gpu_layers`` of ``L`` layers moves ``gpu_layers / L`` of the weights and of
   the KV cache to VRAM (the embedding and output matrices are counted with the layers).
   GPU figures follow llama.cpp's allocation rules but were not measured here.
+* on a machine with a dedicated GPU, ``estimate_for`` (the model manager's labels) offloads as
+  many layers as the free VRAM holds, as the runtime's automatic offload does, and the label
+  judges VRAM and RAM apart: a model fits when its layers fit the GPU and the rest fits the RAM.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -44,7 +47,7 @@ from engine.models.gguf import ArrayInfo, GGUFInfo, parse_gguf_header
 from engine.models.files import InstalledModel
 from engine.models.files import _int as _meta_int
 from engine.hub.config import hub_endpoint
-from engine.machine import MachineMemory
+from engine.machine import MachineMemory, gpu_margin
 from engine.hub import search
 from engine.hub.search import ModelChoice, check_filename, check_repo_id, hub_errors
 
@@ -88,6 +91,7 @@ class MemoryEstimate:
     total_bytes: int
     ram_bytes: int
     vram_bytes: int
+    gpu_layers: int | None = field(default=None, compare=False)   # planned for a dedicated GPU (None: not planned)
 
 
 # --- reading a header over HTTP -------------------------------------------------------------------
@@ -256,6 +260,22 @@ def estimate_memory(info: GGUFInfo, *, file_size: int, n_ctx: int | None,
                           total_bytes=weights + kv + compute, ram_bytes=ram, vram_bytes=vram)
 
 
+def estimate_for(info: GGUFInfo, *, file_size: int, n_ctx: int | None, machine: MachineMemory) -> MemoryEstimate:
+    """The estimate as the runtime would load the model on ``machine``: with a dedicated GPU, the layers its
+    free memory holds (less the margin the runtime's planner keeps, :func:`engine.machine.gpu_margin`) in VRAM and the rest in
+    RAM, so the label judges each memory apart; without one (or with unified memory), all in RAM."""
+    free = machine.gpu_free
+    if machine.unified or free <= 0:
+        return estimate_memory(info, file_size=file_size, n_ctx=n_ctx)
+    budget = free - gpu_margin(free)
+    layers = info.block_count or 0
+    for k in range(layers, 0, -1):   # the most layers whose VRAM fits; all of them first
+        estimate = estimate_memory(info, file_size=file_size, n_ctx=n_ctx, gpu_layers=k)
+        if estimate.vram_bytes <= budget:
+            return replace(estimate, gpu_layers=k)
+    return replace(estimate_memory(info, file_size=file_size, n_ctx=n_ctx), gpu_layers=0)
+
+
 def estimate_choice(choice: ModelChoice, *, n_ctx: int, gpu_layers: int | None = None) -> MemoryEstimate:
     """Read a choice's header from the Hub (first part) and estimate it with all its parts' size."""
     header = read_remote_header(choice.repo_id, choice.filename)
@@ -267,14 +287,17 @@ def estimate_choice(choice: ModelChoice, *, n_ctx: int, gpu_layers: int | None =
 def fit_ratio(estimate: MemoryEstimate, machine: MachineMemory) -> float:
     """The share of the free memory the estimate needs (the largest share, when RAM and VRAM are apart).
 
-    Unified memory (Apple Silicon): everything counts against the available RAM. An estimate
-    with VRAM on a machine with dedicated GPUs: RAM and VRAM are judged apart. An estimate
+    Unified memory (Apple Silicon): everything counts against the available RAM. An estimate planned for
+    the machine's GPU (:func:`estimate_for`): its layers were chosen to fit the free VRAM, so what stays in
+    RAM decides. Another estimate with VRAM on a machine with dedicated GPUs: RAM and VRAM are judged apart. An estimate
     without VRAM: RAM and free VRAM count together, since the runtime offloads what it can.
     """
     ram = machine.available_ram
     vram = machine.gpu_free
     if machine.unified or vram <= 0:
         return estimate.total_bytes / ram if ram > 0 else float("inf")
+    if estimate.gpu_layers is not None:   # planned like the runtime: its VRAM part is within the free VRAM
+        return estimate.ram_bytes / ram if ram > 0 else float("inf")
     if estimate.vram_bytes > 0:
         ram_share = estimate.ram_bytes / ram if ram > 0 else float("inf")
         return max(ram_share, estimate.vram_bytes / vram)
@@ -342,7 +365,7 @@ def plan_repo(repo_id: str, *, n_ctx: int, machine: MachineMemory) -> "search.Li
     if not choices:
         return planned
     header = read_remote_header(repo_id, choices[0].files[0].filename)
-    estimates = {c: estimate_memory(header.info, file_size=c.size_bytes, n_ctx=n_ctx) for c in choices}
+    estimates = {c: estimate_for(header.info, file_size=c.size_bytes, n_ctx=n_ctx, machine=machine) for c in choices}
     best = recommend_choice(choices, estimates, machine)
     planned.extend(PlannedChoice(c, estimates[c], fit_label(estimates[c], machine), c == best) for c in choices)
     return planned

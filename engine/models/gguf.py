@@ -290,11 +290,12 @@ def _check_version(source: str, version: int) -> None:
     raise _corrupt(source, f"GGUF version {version} is not a valid version")
 
 
-def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int,
-                       names: dict[str, tuple[int, ...]]) -> tuple[int, int, dict[str, int]]:
+def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int, names: dict[str, tuple[int, ...]],
+                       tensor_bytes: dict[str, int]) -> tuple[int, int, dict[str, int]]:
     """Check every tensor's name, shape, type and offset; return (data size, element count, bytes per type).
 
-    ``names`` receives each tensor's shape (ggml order: ``ne[0]`` first)."""
+    ``names`` receives each tensor's shape (ggml order: ``ne[0]`` first), ``tensor_bytes`` its size (the
+    offload planner sums them per layer)."""
     source = r.source
     sizes, type_names, _ = ggml_types()
     type_bytes: dict[str, int] = {}
@@ -326,6 +327,7 @@ def _read_tensor_infos(r: _Reader, n_tensors: int, alignment: int,
             raise _corrupt(source, f"tensor {name!r} has rows of {row} values, not a multiple of its "
                                    f"{type_names[ttype]} block size {block}")
         nbytes = count // block * type_size
+        tensor_bytes[name] = nbytes
         (offset,) = r.unpack(_U64, f"the offset of tensor {name!r}")
         if offset % alignment:
             raise _corrupt(source, f"tensor {name!r} starts at offset {offset:,}, not aligned to {alignment} bytes")
@@ -378,7 +380,8 @@ def parse_gguf_header(read: ReadFn, *, source: str, file_size: int | None) -> GG
         raise _corrupt(source, f"general.alignment is {alignment}, not a power of two")
 
     shapes: dict[str, tuple[int, ...]] = {}
-    data_size, n_elements, type_bytes = _read_tensor_infos(r, n_tensors, alignment, shapes)
+    tensor_bytes: dict[str, int] = {}
+    data_size, n_elements, type_bytes = _read_tensor_infos(r, n_tensors, alignment, shapes, tensor_bytes)
     header_bytes = r.pos
     data_offset = header_bytes + (-header_bytes % alignment) if n_tensors else header_bytes
     bos = scan.token(r, metadata.get("tokenizer.ggml.bos_token_id"))
@@ -387,6 +390,7 @@ def parse_gguf_header(read: ReadFn, *, source: str, file_size: int | None) -> GG
                     tensor_data_offset=data_offset, tensor_data_size=data_size, header_bytes=header_bytes,
                     bos_token=bos, eos_token=eos, chat_markers=frozenset(scan.markers),
                     n_elements=n_elements, tensor_type_bytes=type_bytes, tensor_shapes=shapes,
+                    tensor_bytes=tensor_bytes,
                     array_types=scan.array_types)
 
 

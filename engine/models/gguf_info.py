@@ -60,6 +60,7 @@ class GGUFInfo:
     n_elements: int = 0  # sum of the tensors' element counts (see parameter_count)
     tensor_type_bytes: dict[str, int] = field(default_factory=dict)  # ggml type name -> bytes
     tensor_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False, compare=False)
+    tensor_bytes: dict[str, int] = field(default_factory=dict, repr=False, compare=False)   # name -> data bytes
     array_types: dict[str, str] = field(default_factory=dict, repr=False, compare=False)  # key -> item type
 
     def _int(self, key: str) -> int | None:

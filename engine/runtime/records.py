@@ -18,7 +18,7 @@ __all__ = ["Done", "EmbedRequest", "EmbedderInfo", "LoadRequest", "ModelInfo"]
 class LoadRequest:
     path: str
     n_ctx: int | None = None             # None: min(4096, trained context)
-    n_gpu_layers: int | str = "auto"     # "auto": all layers when a GPU backend exists
+    n_gpu_layers: int | str = "auto"     # "auto": as many layers as the free GPU memory holds (offload.py)
     n_threads: int | None = None
     template: str | None = None          # a built-in template name to use instead of the model's own
     mmproj: str = ""                     # the image projector to load with it ("": none)
@@ -47,10 +47,13 @@ class ModelInfo:
     vision: bool = False                 # an image projector is loaded: the model can see images
     mmproj: str | None = None            # that projector's path
     vision_error: str = ""               # why a projector found beside the model could not be loaded
+    vram_bytes: int = 0                  # GPU memory the offloaded layers take (estimated from the header)
+    offload_note: str = ""               # why fewer layers than planned are on the GPU ("" when as planned)
 
     def summary(self) -> str:
         return (f"{self.name} · {self.parameters / 1e6:.0f}M · {self.quantization} · "
-                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded) · ctx {self.n_ctx}"
+                f"{self.backend} ({self.gpu_layers}/{self.n_layers + 1} layers offloaded"
+                + (f", {self.vram_bytes / 1e9:.1f} GB VRAM" if self.vram_bytes else "") + f") · ctx {self.n_ctx}"
                 + (" · vision" if self.vision else ""))
 
 
