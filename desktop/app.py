@@ -18,6 +18,7 @@ from engine import HearthError, Paths, Runtime, paths
 from engine.home import Home
 from engine.store import recovery
 
+from desktop import errors_ui
 from desktop import languages as i18n
 from desktop.main import markdown
 from desktop.main.window import MainWindow
@@ -135,8 +136,11 @@ def check_database(home: Paths, parent: QWidget | None = None, *, skip: frozense
         try:
             recovery.restore(newest, home.database)   # the damaged file is set aside first
         except HearthError as exc:                    # the backup is damaged too: ask again without it
-            QMessageBox.warning(parent, QCoreApplication.translate("DatabaseRecovery", "Hearth"),
-                                exc.full_text())
+            failed = QMessageBox(QMessageBox.Icon.Warning, QCoreApplication.translate("DatabaseRecovery", "Hearth"),
+                                 errors_ui.details(exc), QMessageBox.StandardButton.Ok, parent)
+            failed.setObjectName("restoreFailed")
+            failed.setTextFormat(Qt.TextFormat.PlainText)   # it names files: never markup
+            failed.exec()
             return check_database(home, parent, skip=skip | {newest.path})
         return True
     return False

@@ -80,6 +80,148 @@ MESSAGES: dict[tuple[str, str], str] = {
         QT_TRANSLATE_NOOP("ErrorMessage", "The database {path} is read-only."),
     ("DatabaseReadOnly", "folder"):
         QT_TRANSLATE_NOOP("ErrorMessage", "The database {path} cannot be opened: its folder is read-only."),
+    ("ModelNotFound", "no_file_or_name"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "There is no file {given} and no installed model of that name."),
+    # issue 18: the database's recovery, the model runtime, downloads, documents and attachments
+    ("DatabaseCorrupt", "damaged"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The database {path} is damaged: {problem}"),
+    ("DatabaseCorrupt", "backup"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The backup {path} is damaged too: {problem}"),
+    ("StoreError", "copy"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "Could not copy {source} to {path}: {detail}"),
+    ("ModelLoadFailed", "load"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not load {path}."),
+    ("ModelLoadFailed", "load_said"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not load {path}. llama.cpp says: {said}"),
+    ("ModelLoadFailed", "context"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not create a context of {n_ctx} tokens for "
+                                          "{path}; there may not be enough memory."),
+    ("ModelLoadFailed", "context_said"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not create a context of {n_ctx} tokens for "
+                                          "{path}; there may not be enough memory. llama.cpp says: "
+                                          "{said}"),
+    ("ModelLoadFailed", "decode"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp failed to evaluate {count} tokens (code {rc})."),
+    ("ContextFull", "decode"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp failed to evaluate {count} tokens (code {rc})."),
+    ("ModelLoadFailed", "reranker"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{path} is a reranker, not an embedding model."),
+    ("ModelLoadFailed", "embed_context"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not create an embedding context for {path}; "
+                                          "there may not be enough memory."),
+    ("ModelLoadFailed", "mrope"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{path} places image tokens with M-RoPE (Qwen2-VL and later), "
+                                          "which Hearth does not support yet."),
+    ("ModelLoadFailed", "projector_mismatch"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The image projector {path} does not fit the model {model}: "
+                                          "{said}. Use the mmproj file published with this model."),
+    ("ModelLoadFailed", "projector"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp could not load the image projector {path} for "
+                                          "{model}: {said}"),
+    ("ModelLoadFailed", "projector_dim"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The image projector {path} does not fit the model {model}: "
+                                          "it makes embeddings of {dim} values, the model expects "
+                                          "{n_embd}."),
+    ("ChecksumMismatch", "sha256"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{file} is corrupt: its sha256 is {digest} but the model hub "
+                                          "says {want}. The file was deleted."),
+    ("ChecksumMismatch", "sha256_catalog"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{file} is corrupt: its sha256 is {digest} but Hearth's "
+                                          "catalog says {want}. The file was deleted."),
+    ("ChecksumMismatch", "git_blob"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{file} is corrupt: its git blob id is {digest} but the model "
+                                          "hub says {want}. The file was deleted."),
+    ("ChecksumMismatch", "unverifiable"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{file} cannot be verified: the model hub gave neither a "
+                                          "sha256 nor a git blob id for it (etag {etag}). The file was "
+                                          "deleted."),
+    ("DownloadIncomplete", "retries"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The download of {file} stopped at {done} of {total} after "
+                                          "{failures} failed attempts ({last}). It can be resumed."),
+    ("DownloadCancelled", ""):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The download of {file} was cancelled at {done} of {total}."),
+    ("NotEnoughDisk", "filled"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "The disk filled up while downloading {file} ({size}); the "
+                                          "partial file was deleted."),
+    ("DownloadError", "write"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "Could not write {name}: {why}."),
+    ("DocumentUnreadable", "missing"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} does not exist (any more), or is a broken link."),
+    ("DocumentUnreadable", "os_error"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} could not be read ({why})."),
+    ("DocumentUnreadable", "reader_stopped"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} could not be read: the reader stopped ({exit})."),
+    ("DocumentNotAFile", "special"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not read: it is {kind}."),
+    ("DocumentOutsideFolder", "outside"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not read: it leads outside the folder you chose "
+                                          "(to {target})."),
+    ("DocumentUnsupported", "type"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not read: unsupported type {suffix}."),
+    ("DocumentUnsupported", "binary"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not read: binary file."),
+    ("DocumentUnsupported", "skipped"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not read: {why}."),
+    ("DocumentUnreadable", "nested"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is nested too deeply to read."),
+    ("DocumentTooLarge", "memory"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} needed more memory than allowed to read."),
+    ("DocumentTimeout", "timeout"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} took longer than {seconds} s to read."),
+    ("DocumentNotText", "not_text"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not a text file: not text ({why})."),
+    ("DocumentUnreadable", "csv"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not valid CSV (line {line}: {detail})."),
+    ("DocumentUnreadable", "not_zip"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged or not a Word document (not a valid zip "
+                                          "archive)."),
+    ("DocumentUnreadable", "no_document_xml"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is not a Word document (word/document.xml is "
+                                          "missing)."),
+    ("DocumentTooLarge", "inflates"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is too large: its text part inflates to {size_mb} MB "
+                                          "(the limit is {limit_mb} MB)."),
+    ("DocumentUnreadable", "bad_xml"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged: its text is not valid XML ({detail})."),
+    ("DocumentUnreadable", "damaged"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged ({detail})."),
+    ("DocumentUnreadable", "no_pypdf"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} cannot be read: the pypdf package is not installed."),
+    ("DocumentUnreadable", "password"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is password-protected."),
+    ("DocumentUnreadable", "encryption"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is encrypted in a way Hearth cannot read ({detail})."),
+    ("DocumentUnreadable", "pdf_nested"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged: its objects are nested too deeply."),
+    ("DocumentUnreadable", "not_pdf"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged or not a PDF ({detail})."),
+    ("DocumentUnreadable", "no_pages"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged: none of its {pages} pages could be read."),
+    ("AttachmentError", "os_error"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} could not be read ({why})."),
+    ("AttachmentError", "unsupported_type"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} cannot be attached: unsupported type {suffix}."),
+    ("AttachmentError", "unsupported"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} cannot be attached: {why}."),
+    ("AttachmentError", "no_text"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} has no text to send."),
+    ("AttachmentError", "no_text_pdf"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} has no text to send (a scanned PDF has only pictures "
+                                          "of text)."),
+    ("AttachmentError", "store"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} could not be stored in Hearth's data folder ({why})."),
+    ("AttachmentFileTooLarge", "text"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is too large to attach: its text is {size} "
+                                          "characters; the limit is {limit}. Nothing was stored."),
+}
+SKIPPED: dict[str, str] = {   # why the knowledge base skipped a file, as its folder scan records it (no code)
+    "type": QT_TRANSLATE_NOOP("SkipReason", "unsupported type {suffix}"),
+    "binary": QT_TRANSLATE_NOOP("SkipReason", "binary file"),
+    "special": QT_TRANSLATE_NOOP("SkipReason", "is {kind}"),
+    "size": QT_TRANSLATE_NOOP("SkipReason", "larger than {mb} MB"),
+    "outside": QT_TRANSLATE_NOOP("SkipReason", "link leads outside the folder you chose (to {target})"),
+    "broken_link": QT_TRANSLATE_NOOP("SkipReason", "broken link (its target does not exist)"),
+    "link_special": QT_TRANSLATE_NOOP("SkipReason", "link to {kind}"),
 }
 HINT_TEMPLATES: dict[tuple[str, str], str] = {
     ("DiskFull", ""):
@@ -265,6 +407,19 @@ HINT_TEXTS: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("ErrorHint", "Choose the mmproj file published with the model, or none."),
     # mmproj
     QT_TRANSLATE_NOOP("ErrorHint", "Use the mmproj file published with this model."),
+    # ModelNotFound: `hearth chat --model NAME`
+    QT_TRANSLATE_NOOP("ErrorHint", "Give a .gguf path, or a name from `hearth models list`."),
+    # DatabaseCorrupt: a damaged backup
+    QT_TRANSLATE_NOOP("ErrorHint", "Pick an older backup, or keep the database aside and start fresh."),
+    # ChecksumMismatch: a file with no checksum
+    QT_TRANSLATE_NOOP("ErrorHint", "Hearth installs only verified files. Try again later, or download it from the "
+                                   "Hub itself rather than a mirror."),
+    # DownloadError: the models folder
+    QT_TRANSLATE_NOOP("ErrorHint", "Check that the models folder is writable."),
+    # AttachmentError
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the file and attach it again."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Attach a file that contains text, or paste the text into the message."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Check that the disk is not full."),
     # no model installed
     QT_TRANSLATE_NOOP("ErrorHint", "Add a model file (File → Add a model file…), then send again."),
 )
@@ -279,4 +434,16 @@ WORDS: tuple[str, ...] = (   # parameter values the engine gives in English (wha
     QT_TRANSLATE_NOOP("ErrorWords", "a Windows program"),
     QT_TRANSLATE_NOOP("ErrorWords", "a gzip archive"),
     QT_TRANSLATE_NOOP("ErrorWords", "an unknown cause"),
+    # what a document is when it is not a file (engine.knowledge.extract.special_kind)
+    QT_TRANSLATE_NOOP("ErrorWords", "a folder"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a FIFO (named pipe)"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a socket"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a device"),
+    QT_TRANSLATE_NOOP("ErrorWords", "not a regular file"),
+    # why a text document is not text (engine.knowledge.extract.text)
+    QT_TRANSLATE_NOOP("ErrorWords", "it contains binary data"),
+    QT_TRANSLATE_NOOP("ErrorWords", "no text encoding fits its bytes"),
+    # why a document is skipped (engine.knowledge.extract.skip_reason)
+    QT_TRANSLATE_NOOP("ErrorWords", "does not exist"),
+    QT_TRANSLATE_NOOP("ErrorWords", "cannot be read"),
 )

@@ -4,18 +4,22 @@ Engine errors carry an English message and hint plus a code (their class), a rea
 The dialog shows a translated headline chosen by the class, then the message and the hint rendered
 through the translation catalogue (``desktop.error_texts``) from the code, reason and parameters;
 what the catalogue has no translation for is shown in the engine's English. When anything was
-translated, the engine's own English text stays available under "Show Details…".
+translated, the engine's own English text stays available under "Show Details…". Messages the engine
+kept only as English text (a knowledge base's per-file problems) are read back through the same
+templates by ``recorded``.
 """
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import traceback
+from functools import lru_cache
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from desktop.error_texts import HINT_TEMPLATES, MESSAGES
+from desktop.error_texts import HINT_TEMPLATES, MESSAGES, SKIPPED
 from desktop.plain import plain_box, visible
 from engine import errors
 
@@ -110,8 +114,68 @@ def _fill(context: str, template: str | None, exc: errors.HearthError) -> str | 
 
 def message(exc: errors.HearthError) -> str:
     """What happened, in the interface language when the catalogue can say it (else the engine's English)."""
-    return (_fill("ErrorMessage", MESSAGES.get((exc.code, exc.reason)), exc)
-            or _translated("ErrorMessage", exc.message) or exc.message)
+    templated = _fill("ErrorMessage", MESSAGES.get((exc.code, exc.reason)), exc)
+    if templated is None and exc.params.get("document_error"):
+        # a document's own message carried by another error (an attachment the reader refused)
+        said = recorded(exc.message, str(exc.params["document_error"]))
+        templated = said if said != exc.message else None
+    return templated or _translated("ErrorMessage", exc.message) or exc.message
+
+
+_RECORDED = re.compile(r"([A-Z][A-Za-z]+): (.*)", re.S)   # "DocumentUnreadable: …" as the indexer records it
+
+
+@lru_cache(maxsize=2)
+def _patterns(skipped: bool = False) -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """Each message template (``skipped``: each skip reason) as a pattern that reads its parameters back
+    out of the English text, the most specific (most fixed words) first so that a general template never
+    hides a precise one."""
+    found: list[tuple[int, str, str, re.Pattern[str]]] = []
+    table = {("", key): text for key, text in SKIPPED.items()} if skipped else MESSAGES
+    for (code, reason), template in table.items():
+        pieces = re.split(r"\{(\w+)\}", template)
+        seen: set[str] = set()
+        regex = ""
+        for i, piece in enumerate(pieces):
+            if i % 2 == 0:
+                regex += re.escape(piece)
+            else:
+                regex += f"(?P={piece})" if piece in seen else f"(?P<{piece}>.+?)"
+                seen.add(piece)
+        fixed = sum(len(p) for p in pieces[::2])
+        found.append((fixed, code, reason, re.compile(regex, re.S)))
+    found.sort(key=lambda item: -item[0])
+    return tuple((code, reason, pattern) for _, code, reason, pattern in found)
+
+
+def recorded(text: str, code: str = "") -> str:
+    """A message the engine kept only as English text (the knowledge base's per-file problems, stored as
+    "DocumentUnreadable: x.pdf is password-protected."; a reader's message sent from its worker process),
+    in the interface language when one of the catalogue's templates reads it; else the text without its
+    code. ``code`` is the error's class when the text does not start with it."""
+    if not code:
+        prefix = _RECORDED.fullmatch(text)
+        if prefix is not None and isinstance(getattr(errors, prefix.group(1), None), type):
+            code, text = prefix.group(1), prefix.group(2)
+    for known, reason, pattern in _patterns():
+        if code and known != code:
+            continue
+        match = pattern.fullmatch(text)
+        if match is None:
+            continue
+        said = _fill("ErrorMessage", MESSAGES[(known, reason)],
+                     errors.HearthError(text, reason=reason, params=match.groupdict()))
+        if said is not None:
+            return said
+    if not code:   # a folder scan's reason for skipping a file ("unsupported type .xlsx")
+        for _, reason, pattern in _patterns(skipped=True):
+            match = pattern.fullmatch(text)
+            said = match and _fill("SkipReason", SKIPPED[reason],
+                                   errors.HearthError(text, reason=reason, params=match.groupdict()))
+            if said:
+                return said
+        return _translated("ErrorWords", text) or text   # "does not exist", "cannot be read"
+    return text
 
 
 def hint(exc: errors.HearthError) -> str:

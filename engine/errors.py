@@ -302,8 +302,10 @@ class AttachmentFileTooLarge(AttachmentError):
             "Or split it into smaller files.")
 
     def __init__(self, message: str, *, size: int = 0, limit: int = 0, hint: str = "",
-                 path: str | Path | None = None) -> None:
-        super().__init__(message, hint=hint, path=path)
+                 path: str | Path | None = None, reason: str = "",
+                 params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, hint=hint, path=path, reason=reason,
+                         params={"size": size, "limit": limit, **(params or {})})
         self.size = size     # bytes (or characters, for extracted text)
         self.limit = limit   # what is accepted, in the same unit
 

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 from desktop.cli import kb as cli_kb
 from desktop.cli import models as cli_models
 from desktop.cli import prompt as cli_prompt
-from desktop.cli.terminal import error_text, json_text, visible
+from desktop.cli import language as cli_language
+from desktop.cli.terminal import json_text, visible
 
 if TYPE_CHECKING:
     from engine.home import Engine
@@ -212,8 +213,8 @@ def _run(args: argparse.Namespace) -> int:
                                       n_tokens=args.tokens, llama_bench=args.llama_bench)
             print(json.dumps(result, indent=2))
             return 0
-    except HearthError as exc:
-        print(f"hearth: {error_text(exc)}", file=sys.stderr)
+    except HearthError as exc:   # in the system language where a translation exists (desktop.cli.language)
+        print(f"hearth: {cli_language.error_text(exc)}", file=sys.stderr)
         return 1
     return 2
 

@@ -162,7 +162,8 @@ def resolve_model(name: str) -> Path:
     found = _find_installed(name)
     if found is None:
         raise errors.ModelNotFound(f"There is no file {name} and no installed model of that name.",
-                                   hint="Give a .gguf path, or a name from `hearth models list`.")
+                                   hint="Give a .gguf path, or a name from `hearth models list`.",
+                                   reason="no_file_or_name", params={"given": name})
     return found.path
 
 

@@ -119,7 +119,15 @@
 <context>
     <name>SourcesView</name>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="304"/>
+        <location filename="../main/sources_view.py" line="317"/>
+        <source>Summarised from %n section(s) of “%1”; each source is a section and what the model made of it.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="322"/>
         <source>%n passage(s) in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</source>
         <translation>
             <numerusform>%n passage in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</numerusform>
@@ -127,7 +135,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="309"/>
+        <location filename="../main/sources_view.py" line="327"/>
         <source>%n more passage(s) matched but did not fit in this chat&apos;s context of %1 tokens.</source>
         <translation>
             <numerusform>%n more passage matched but did not fit in this chat&apos;s context of %1 tokens.</numerusform>
@@ -138,7 +146,7 @@
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="55"/>
+        <location filename="../main/status_bar.py" line="56"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>
@@ -146,7 +154,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="80"/>
+        <location filename="../main/status_bar.py" line="89"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

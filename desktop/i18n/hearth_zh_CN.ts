@@ -133,47 +133,57 @@
 <context>
     <name>AttachmentDialog</name>
     <message>
-        <location filename="../main/attach_dialogs.py" line="45"/>
+        <location filename="../main/attach_dialogs.py" line="51"/>
         <source>This model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="46"/>
+        <location filename="../main/attach_dialogs.py" line="52"/>
         <source>%1 cannot see images. Nothing was sent.</source>
         <translation>%1 无法识别图片。消息未发送。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="48"/>
+        <location filename="../main/attach_dialogs.py" line="54"/>
         <source>Remove the image to send the text alone, or load a model that can see images.</source>
         <translation>请移除图片后只发送文字，或加载一个能识别图片的模型。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="51"/>
+        <location filename="../main/attach_dialogs.py" line="57"/>
         <source>Models in the catalog that can see images:</source>
         <translation>模型目录中能识别图片的模型：</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="53"/>
+        <location filename="../main/attach_dialogs.py" line="59"/>
         <source>Open Models…</source>
         <translation>打开模型…</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="62"/>
+        <location filename="../main/attach_dialogs.py" line="69"/>
         <source>“%1” does not fit in this conversation. Nothing was sent.</source>
         <translation>“%1”超出了此对话的上下文容量。消息未发送。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="67"/>
+        <location filename="../main/attach_dialogs.py" line="74"/>
         <source>It needs %1 tokens; %2 are free in the context.</source>
         <translation>它需要 %1 个 token；上下文中还剩 %2 个。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="69"/>
-        <source>Add it to a knowledge base instead: this conversation will then answer from the passages that match each question.</source>
-        <translation>可以改为将它添加到知识库：之后此对话会根据与每个问题匹配的片段来回答。</translation>
+        <location filename="../main/attach_dialogs.py" line="78"/>
+        <source>You asked for a summary: Hearth can read the whole document section by section, summarise each part and combine them, citing the sections (this takes a while; Stop works at any time). To ask about particular parts instead, add it to a knowledge base.</source>
+        <translation>你要的是摘要：Hearth 可以逐节读完整份文档，为每一节写摘要再合并起来，并注明引用的章节（需要一些时间，随时可以停止）。如果只想询问其中某些部分，请把它加入知识库。</translation>
     </message>
     <message>
-        <location filename="../main/attach_dialogs.py" line="71"/>
+        <location filename="../main/attach_dialogs.py" line="83"/>
+        <source>To answer your question, add it to a knowledge base: this conversation then answers from the passages that match each question. To summarise the whole document instead, Hearth can read it section by section.</source>
+        <translation>要回答你的问题，请把它加入知识库：此对话之后会根据与每个问题匹配的段落来回答。如果想要整份文档的摘要，Hearth 也可以逐节阅读它。</translation>
+    </message>
+    <message>
+        <location filename="../main/attach_dialogs.py" line="87"/>
+        <source>Summarise the whole document</source>
+        <translation>为整份文档写摘要</translation>
+    </message>
+    <message>
+        <location filename="../main/attach_dialogs.py" line="89"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
     </message>
@@ -189,27 +199,27 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../main/composer.py" line="159"/>
+        <location filename="../main/composer.py" line="160"/>
         <source>Message — Enter to send, Shift+Enter for a new line</source>
         <translation>输入消息（Enter 发送，Shift+Enter 换行）</translation>
     </message>
     <message>
-        <location filename="../main/composer.py" line="160"/>
+        <location filename="../main/composer.py" line="161"/>
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../main/composer.py" line="161"/>
+        <location filename="../main/composer.py" line="162"/>
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../main/composer.py" line="162"/>
+        <location filename="../main/composer.py" line="163"/>
         <source>Stop writing (Esc); what was written is kept</source>
         <translation>停止生成（Esc），已生成的内容会保留</translation>
     </message>
     <message>
-        <location filename="../main/composer.py" line="163"/>
+        <location filename="../main/composer.py" line="164"/>
         <source>Attach images or documents (or drop them here, or paste an image)</source>
         <translation>附加图片或文档（也可以拖放到这里，或粘贴图片）</translation>
     </message>
@@ -381,18 +391,18 @@
 <context>
     <name>DatabaseRecovery</name>
     <message>
-        <location filename="../app.py" line="106"/>
-        <location filename="../app.py" line="138"/>
+        <location filename="../app.py" line="107"/>
+        <location filename="../app.py" line="139"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
     </message>
     <message>
-        <location filename="../app.py" line="108"/>
+        <location filename="../app.py" line="109"/>
         <source>Hearth&apos;s database is damaged, so your conversations cannot be read as they are.</source>
         <translation>Hearth 的数据库已损坏，无法按原样读取你的对话。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="111"/>
+        <location filename="../app.py" line="112"/>
         <source>File: {path}
 SQLite reports: {problem}
 
@@ -403,17 +413,17 @@ SQLite 报告：{problem}
 损坏的文件绝不会被删除：它会被保留在新文件旁边，供修复工具使用。</translation>
     </message>
     <message>
-        <location filename="../app.py" line="115"/>
+        <location filename="../app.py" line="116"/>
         <source>Keep a copy aside and start fresh</source>
         <translation>保留一份副本并重新开始</translation>
     </message>
     <message>
-        <location filename="../app.py" line="120"/>
+        <location filename="../app.py" line="121"/>
         <source>Restore the backup from {date}</source>
         <translation>恢复 {date} 的备份</translation>
     </message>
     <message>
-        <location filename="../app.py" line="125"/>
+        <location filename="../app.py" line="126"/>
         <source>Quit</source>
         <translation>退出</translation>
     </message>
@@ -531,154 +541,154 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorDialog</name>
     <message>
-        <location filename="../errors_ui.py" line="27"/>
+        <location filename="../errors_ui.py" line="31"/>
         <source>The model stopped unexpectedly.</source>
         <translation>模型意外停止运行。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="28"/>
+        <location filename="../errors_ui.py" line="32"/>
         <source>The model file could not be found.</source>
         <translation>找不到模型文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="29"/>
+        <location filename="../errors_ui.py" line="33"/>
         <source>This model file is broken.</source>
         <translation>这个模型文件已损坏。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="30"/>
+        <location filename="../errors_ui.py" line="34"/>
         <source>This file is not a usable model.</source>
         <translation>此文件不是可用的模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="31"/>
+        <location filename="../errors_ui.py" line="35"/>
         <source>The model could not be loaded.</source>
         <translation>无法加载模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="32"/>
+        <location filename="../errors_ui.py" line="36"/>
         <source>No model is chosen for this conversation.</source>
         <translation>此对话尚未选择模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="33"/>
+        <location filename="../errors_ui.py" line="37"/>
         <source>The model&apos;s chat template could not be used.</source>
         <translation>无法使用该模型的对话模板。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="34"/>
+        <location filename="../errors_ui.py" line="38"/>
         <source>The message does not fit in the model&apos;s context.</source>
         <translation>消息超出了模型的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="35"/>
+        <location filename="../errors_ui.py" line="39"/>
         <source>This model cannot see images.</source>
         <translation>此模型无法识别图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="36"/>
+        <location filename="../errors_ui.py" line="40"/>
         <source>The attached document does not fit in the context.</source>
         <translation>附加的文档超出了上下文长度。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="37"/>
+        <location filename="../errors_ui.py" line="41"/>
         <source>This image cannot be attached.</source>
         <translation>无法附加此图片。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="38"/>
+        <location filename="../errors_ui.py" line="42"/>
         <source>This file cannot be attached.</source>
         <translation>无法附加此文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="39"/>
+        <location filename="../errors_ui.py" line="43"/>
         <source>No embedding model is installed.</source>
         <translation>未安装嵌入模型。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="40"/>
+        <location filename="../errors_ui.py" line="44"/>
         <source>This document could not be read.</source>
         <translation>无法读取此文档。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="41"/>
+        <location filename="../errors_ui.py" line="45"/>
         <source>The knowledge collection could not be changed.</source>
         <translation>无法修改该知识库集合。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="42"/>
+        <location filename="../errors_ui.py" line="46"/>
         <source>The disk is full.</source>
         <translation>磁盘已满。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="43"/>
+        <location filename="../errors_ui.py" line="47"/>
         <source>Hearth&apos;s database cannot be written to.</source>
         <translation>无法写入 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="44"/>
+        <location filename="../errors_ui.py" line="48"/>
         <source>Hearth&apos;s database is damaged.</source>
         <translation>Hearth 的数据库已损坏。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="45"/>
+        <location filename="../errors_ui.py" line="49"/>
         <source>Hearth&apos;s database could not be opened.</source>
         <translation>无法打开 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="46"/>
-        <location filename="../errors_ui.py" line="47"/>
+        <location filename="../errors_ui.py" line="50"/>
+        <location filename="../errors_ui.py" line="51"/>
         <source>The conversation could not be found.</source>
         <translation>找不到该对话。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="48"/>
+        <location filename="../errors_ui.py" line="52"/>
         <source>Hearth&apos;s database could not be used.</source>
         <translation>无法使用 Hearth 的数据库。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="49"/>
+        <location filename="../errors_ui.py" line="53"/>
         <source>The download did not finish.</source>
         <translation>下载没有完成。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="50"/>
+        <location filename="../errors_ui.py" line="54"/>
         <source>The model hub could not be used.</source>
         <translation>无法使用模型中心。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="51"/>
+        <location filename="../errors_ui.py" line="55"/>
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="52"/>
+        <location filename="../errors_ui.py" line="56"/>
         <source>A file could not be read or written.</source>
         <translation>无法读取或写入文件。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="54"/>
+        <location filename="../errors_ui.py" line="58"/>
         <source>Something unexpected went wrong. Your conversations are saved.</source>
         <translation>发生意外错误。你的对话已保存。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="80"/>
+        <location filename="../errors_ui.py" line="84"/>
         <source>signal {signal}</source>
         <translation>信号 {signal}</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="81"/>
+        <location filename="../errors_ui.py" line="85"/>
         <source>exit code {code}</source>
         <translation>退出码 {code}</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="132"/>
+        <location filename="../errors_ui.py" line="196"/>
         <source>Check that the disk is not full and the folder is writable.</source>
         <translation>请检查磁盘是否已满，以及文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../errors_ui.py" line="143"/>
-        <location filename="../main/attach_dialogs.py" line="28"/>
+        <location filename="../errors_ui.py" line="207"/>
+        <location filename="../main/attach_dialogs.py" line="32"/>
         <source>Hearth</source>
         <translation>Hearth</translation>
     </message>
@@ -686,322 +696,357 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorHint</name>
     <message>
-        <location filename="../error_texts.py" line="86"/>
+        <location filename="../error_texts.py" line="228"/>
         <source>Free some disk space on the disk holding {folder}, then try again. Everything saved before is kept.</source>
         <translation>请在 {folder} 所在的磁盘上腾出一些空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="89"/>
+        <location filename="../error_texts.py" line="231"/>
         <source>Check the permissions of {path} and of its folder {folder}: Hearth needs to write to both (and the -wal and -shm files beside it).</source>
         <translation>请检查 {path} 及其所在文件夹 {folder} 的权限：Hearth 需要写入这两者（以及旁边的 -wal 和 -shm 文件）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="92"/>
+        <location filename="../error_texts.py" line="234"/>
         <source>Check the permissions of {folder}: Hearth needs to write there (the -wal and -shm files beside the database).</source>
         <translation>请检查 {folder} 的权限：Hearth 需要在那里写入（数据库旁边的 -wal 和 -shm 文件）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="102"/>
+        <location filename="../error_texts.py" line="244"/>
         <source>Hearth&apos;s model catalog is damaged. Reinstall Hearth.</source>
         <translation>Hearth 的模型目录已损坏。请重新安装 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="104"/>
+        <location filename="../error_texts.py" line="246"/>
         <source>Check the path, or pick another model from the model list.</source>
         <translation>请检查路径，或从模型列表中选择另一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="106"/>
+        <location filename="../error_texts.py" line="248"/>
         <source>The file is incomplete or corrupt: download it again, or choose another model file.</source>
         <translation>文件不完整或已损坏：请重新下载，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="109"/>
+        <location filename="../error_texts.py" line="251"/>
         <source>Download the model again (or another conversion of it), or pick another model. Reloading this file will crash llama.cpp again.</source>
         <translation>请重新下载该模型（或它的另一个转换版本），或选择另一个模型。重新加载这个文件会让 llama.cpp 再次崩溃。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="112"/>
+        <location filename="../error_texts.py" line="254"/>
         <source>llama.cpp could not load this model. It may need more memory than is free, or a newer Hearth. Try a smaller model or a smaller context size.</source>
         <translation>llama.cpp 无法加载此模型。它可能需要比空闲内存更多的内存，或需要更新版本的 Hearth。请尝试更小的模型或更小的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="115"/>
+        <location filename="../error_texts.py" line="257"/>
         <source>Your conversation is saved. Reload the model to continue; if it happens again, try another model.</source>
         <translation>你的对话已保存。重新加载模型即可继续；如果再次发生，请换一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="118"/>
+        <location filename="../error_texts.py" line="260"/>
         <source>Choose a model first.</source>
         <translation>请先选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="120"/>
+        <location filename="../error_texts.py" line="262"/>
         <source>Choose a built-in chat template for this model in its settings.</source>
         <translation>请在此模型的设置中为它选择一个内置聊天模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="122"/>
+        <location filename="../error_texts.py" line="264"/>
         <source>This model file carries a chat template that tries to run code. Hearth refused it. Use it with a built-in template, or choose another model file.</source>
         <translation>此模型文件带有一个试图运行代码的聊天模板，Hearth 已拒绝使用它。请配合内置模板使用此模型，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="126"/>
+        <location filename="../error_texts.py" line="268"/>
         <source>The model&apos;s chat template took too long to render. Use a built-in template for this model.</source>
         <translation>模型的聊天模板渲染耗时过长。请为此模型使用内置模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="129"/>
+        <location filename="../error_texts.py" line="271"/>
         <source>The model&apos;s chat template tried to build far more text than a prompt needs and was stopped. Use a built-in chat template for this model, or use another model file.</source>
         <translation>模型的聊天模板试图生成远超提示词所需的文本，已被中止。请为此模型使用内置聊天模板，或换用另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="133"/>
+        <location filename="../error_texts.py" line="275"/>
         <source>Shorten the message, raise the context size, or add the text to a knowledge base instead.</source>
         <translation>请缩短消息、增大上下文长度，或改为把这段文本加入知识库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="136"/>
+        <location filename="../error_texts.py" line="278"/>
         <source>Start a new conversation, raise the context size, or allow dropping the oldest turns.</source>
         <translation>请开始新对话、增大上下文长度，或允许丢弃最早的几轮对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="139"/>
+        <location filename="../error_texts.py" line="281"/>
         <source>Give a JSON list of messages such as [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]: roles &quot;system&quot; (first only), &quot;user&quot; and &quot;assistant&quot;, text content, the last message from the user.</source>
         <translation>请给出一个 JSON 消息列表，例如 [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]：角色为 &quot;system&quot;（仅限第一条）、&quot;user&quot; 和 &quot;assistant&quot;，内容为文本，最后一条消息来自用户。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="143"/>
+        <location filename="../error_texts.py" line="285"/>
         <source>Hearth&apos;s database could not be used. Check that the disk is not full and the data folder is writable.</source>
         <translation>无法使用 Hearth 的数据库。请检查磁盘是否已满，以及数据文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="146"/>
+        <location filename="../error_texts.py" line="288"/>
         <source>It may have been deleted. Pick another conversation.</source>
         <translation>它可能已被删除。请选择另一个对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="148"/>
+        <location filename="../error_texts.py" line="290"/>
         <source>It may have been deleted.</source>
         <translation>它可能已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="150"/>
+        <location filename="../error_texts.py" line="292"/>
         <source>Hearth&apos;s database is damaged. Open the Hearth window: it offers to restore the newest backup (kept in the &apos;backups&apos; folder beside the database) or to keep the damaged file aside and start fresh. Nothing is deleted.</source>
         <translation>Hearth 的数据库已损坏。请打开 Hearth 窗口：它会提供恢复最新备份（保存在数据库旁边的“backups”文件夹中），或把损坏的文件放到一旁并重新开始。不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="155"/>
+        <location filename="../error_texts.py" line="297"/>
         <source>Check the permissions of the database file and its folder: Hearth needs to write to both.</source>
         <translation>请检查数据库文件及其所在文件夹的权限：Hearth 需要写入这两者。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="158"/>
+        <location filename="../error_texts.py" line="300"/>
         <source>Free some disk space, then try again. Everything saved before is kept.</source>
         <translation>请腾出一些磁盘空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="160"/>
+        <location filename="../error_texts.py" line="302"/>
         <source>Check that the disk is connected and healthy, and the permissions of the database file and its folder.</source>
         <translation>请检查磁盘是否已连接且状态良好，以及数据库文件及其所在文件夹的权限。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="163"/>
+        <location filename="../error_texts.py" line="305"/>
         <source>Check the internet connection and try again; installed models keep working offline.</source>
         <translation>请检查网络连接后重试；已安装的模型在离线时仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="166"/>
+        <location filename="../error_texts.py" line="308"/>
         <source>Hearth is offline. Installed models keep working; search and downloads need the internet.</source>
         <translation>Hearth 处于离线状态。已安装的模型仍可使用；搜索和下载需要联网。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="169"/>
+        <location filename="../error_texts.py" line="311"/>
         <source>Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co.</source>
         <translation>请检查仓库名称（所有者/名称）。私有或受限仓库需要在 huggingface.co 上登录。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="172"/>
+        <location filename="../error_texts.py" line="314"/>
         <source>The file is not in this repository (any more). List the repository&apos;s files and pick another.</source>
         <translation>此仓库中（已）没有这个文件。请列出仓库中的文件并另选一个。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="175"/>
+        <location filename="../error_texts.py" line="317"/>
         <source>The partial file is kept: start the download again and it resumes where it stopped.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可从中断处继续。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="178"/>
+        <location filename="../error_texts.py" line="320"/>
         <source>The downloaded file was corrupt and has been deleted. Download it again.</source>
         <translation>下载的文件已损坏，已被删除。请重新下载。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="180"/>
+        <location filename="../error_texts.py" line="322"/>
         <source>Free some disk space (or delete models you no longer use), then try again.</source>
         <translation>请腾出一些磁盘空间（或删除不再使用的模型），然后重试。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="183"/>
+        <location filename="../error_texts.py" line="325"/>
         <source>The repository names a file outside the models folder; Hearth refuses to write it. Pick another file.</source>
         <translation>该仓库给出的文件位于模型文件夹之外；Hearth 拒绝写入它。请选择另一个文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="186"/>
+        <location filename="../error_texts.py" line="328"/>
         <source>The partial file is kept: start the download again to resume it, or discard it to free the space.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可继续，或丢弃它以释放空间。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="189"/>
+        <location filename="../error_texts.py" line="331"/>
         <source>The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. Try again later; installed models keep working.</source>
         <translation>模型中心（或中间的代理或镜像，见 HF_ENDPOINT）返回了 Hearth 不会使用的应答。请稍后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="193"/>
+        <location filename="../error_texts.py" line="335"/>
         <source>The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) and try again; installed models keep working.</source>
         <translation>模型中心应答太慢。请检查网络连接（或 HF_ENDPOINT 中的镜像）后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="196"/>
+        <location filename="../error_texts.py" line="338"/>
         <source>Check the name with `hearth kb list`, or create it with `hearth kb create NAME`.</source>
         <translation>请用 `hearth kb list` 核对名称，或用 `hearth kb create NAME` 创建它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="199"/>
+        <location filename="../error_texts.py" line="341"/>
         <source>Pick another name, or add files to the existing collection.</source>
         <translation>请换一个名称，或把文件添加到已有的集合中。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="201"/>
+        <location filename="../error_texts.py" line="343"/>
         <source>The other documents are indexed. Fix or convert this file, then re-index.</source>
         <translation>其他文档已建立索引。请修复或转换此文件，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="203"/>
+        <location filename="../error_texts.py" line="345"/>
         <source>Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these.</source>
         <translation>支持的格式：.txt、.md、.html、.pdf、.docx、.csv 和源代码。请把文件转换为其中一种格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="206"/>
+        <location filename="../error_texts.py" line="348"/>
         <source>Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it.</source>
         <translation>Hearth 只读取你所选文件夹内的内容。请把文件复制到该文件夹中以便索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="209"/>
+        <location filename="../error_texts.py" line="351"/>
         <source>Only regular files are indexed.</source>
         <translation>只有普通文件会被索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="211"/>
+        <location filename="../error_texts.py" line="353"/>
         <source>The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index.</source>
         <translation>文件可能已损坏或受密码保护。请在它自己的程序中打开，另存一份新副本，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="214"/>
+        <location filename="../error_texts.py" line="356"/>
         <source>The file is binary data with a text file&apos;s name. Open it in its own program, or leave it out.</source>
         <translation>这个文件名为文本文件，内容却是二进制数据。请在它自己的程序中打开，或不要添加它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="217"/>
+        <location filename="../error_texts.py" line="359"/>
         <source>Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text).</source>
         <translation>读取此文件耗时过长，已被中止。请拆分它，或以更简单的格式保存（例如纯文本）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="220"/>
+        <location filename="../error_texts.py" line="362"/>
         <source>Reading this file needed more memory than allowed and was stopped. Split it into smaller files.</source>
         <translation>读取此文件所需的内存超出允许范围，已被中止。请把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="223"/>
+        <location filename="../error_texts.py" line="365"/>
         <source>Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh.</source>
         <translation>请从“文件 → 模型…”安装一个嵌入模型（例如 nomic-embed-text 或 bge-m3），或运行 scripts/install.sh。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="226"/>
+        <location filename="../error_texts.py" line="368"/>
         <source>Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, source code).</source>
         <translation>可附加图片（PNG、JPEG、WebP、GIF、BMP）或文档（.txt、.md、.html、.pdf、.docx、.csv、源代码）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="229"/>
+        <location filename="../error_texts.py" line="371"/>
         <source>Save the image as PNG or JPEG, at most 40 megapixels, and attach it again.</source>
         <translation>请把图片另存为不超过 4000 万像素的 PNG 或 JPEG，然后重新附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="232"/>
+        <location filename="../error_texts.py" line="374"/>
         <source>Add the document to a knowledge base instead: Hearth then sends only the passages that answer each question. Or load the model with a larger context.</source>
         <translation>请改为把文档加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者用更大的上下文加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="236"/>
+        <location filename="../error_texts.py" line="378"/>
         <source>Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached.</source>
         <translation>请附加普通文件（图片或文档）。文件夹、设备和管道无法附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="239"/>
+        <location filename="../error_texts.py" line="381"/>
         <source>Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. Or split it into smaller files.</source>
         <translation>请改为把它加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="242"/>
+        <location filename="../error_texts.py" line="384"/>
         <source>Choose a .gguf model file. Your file was not changed.</source>
         <translation>请选择一个 .gguf 模型文件。你的文件没有被改动。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="244"/>
+        <location filename="../error_texts.py" line="386"/>
         <source>Download the GGUF version of this model: llama.cpp reads no other kind.</source>
         <translation>请下载此模型的 GGUF 版本：llama.cpp 不读取其他格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="246"/>
+        <location filename="../error_texts.py" line="388"/>
         <source>Remove the link, or point it at a model file.</source>
         <translation>请移除该链接，或让它指向一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="248"/>
+        <location filename="../error_texts.py" line="390"/>
         <source>Check that the file exists and that you are allowed to read it.</source>
         <translation>请检查文件是否存在，以及你是否有权读取它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="250"/>
+        <location filename="../error_texts.py" line="392"/>
         <source>Remove it from the models folder, or pick a real .gguf file.</source>
         <translation>请把它移出模型文件夹，或选择一个真正的 .gguf 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="252"/>
+        <location filename="../error_texts.py" line="394"/>
         <source>Download the ordinary (little-endian) GGUF of this model.</source>
         <translation>请下载此模型的普通（小端序）GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="254"/>
+        <location filename="../error_texts.py" line="396"/>
         <source>Download a newer conversion of this model.</source>
         <translation>请下载此模型较新的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="256"/>
+        <location filename="../error_texts.py" line="398"/>
         <source>Update Hearth, or download an older conversion of this model.</source>
         <translation>请更新 Hearth，或下载此模型较旧的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="258"/>
+        <location filename="../error_texts.py" line="400"/>
         <source>llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer llama.cpp. Download another conversion of this model, or update Hearth.</source>
         <translation>llama.cpp 因上述原因拒绝了该文件：它已损坏、转换有误，或是为更新版本的 llama.cpp 制作的。请下载此模型的另一个转换版本，或更新 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="262"/>
+        <location filename="../error_texts.py" line="404"/>
         <source>Open the repository on huggingface.co, accept its conditions and log in, or pick another repository.</source>
         <translation>请在 huggingface.co 上打开该仓库，接受其条款并登录，或选择另一个仓库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="265"/>
+        <location filename="../error_texts.py" line="407"/>
         <source>Choose the mmproj file published with the model, or none.</source>
         <translation>请选择随模型发布的 mmproj 文件，或不选。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="267"/>
+        <location filename="../error_texts.py" line="409"/>
         <source>Use the mmproj file published with this model.</source>
         <translation>请使用随此模型发布的 mmproj 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="269"/>
+        <location filename="../error_texts.py" line="411"/>
+        <source>Give a .gguf path, or a name from `hearth models list`.</source>
+        <translation>请给出一个 .gguf 文件路径，或 `hearth models list` 列出的模型名称。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="413"/>
+        <source>Pick an older backup, or keep the database aside and start fresh.</source>
+        <translation>请选择一个更早的备份，或者把数据库放到一旁，重新开始。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="415"/>
+        <source>Hearth installs only verified files. Try again later, or download it from the Hub itself rather than a mirror.</source>
+        <translation>Hearth 只安装经过校验的文件。请稍后再试，或直接从模型中心（而不是镜像）下载。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="418"/>
+        <source>Check that the models folder is writable.</source>
+        <translation>请检查模型文件夹是否可写。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="420"/>
+        <source>Check the file and attach it again.</source>
+        <translation>请检查该文件，然后重新添加附件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="421"/>
+        <source>Attach a file that contains text, or paste the text into the message.</source>
+        <translation>请添加包含文字的文件，或把文字粘贴到消息中。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="422"/>
+        <source>Check that the disk is not full.</source>
+        <translation>请检查磁盘是否已满。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="424"/>
         <source>Add a model file (File → Add a model file…), then send again.</source>
         <translation>请添加一个模型文件（文件 → 添加模型文件…），然后重新发送。</translation>
     </message>
@@ -1134,17 +1179,284 @@ SQLite 报告：{problem}
         <translation>无法打开数据库 {path}：它所在的文件夹是只读的。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="96"/>
+        <location filename="../error_texts.py" line="84"/>
+        <source>There is no file {given} and no installed model of that name.</source>
+        <translation>没有 {given} 这个文件，也没有叫这个名字的已安装模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="87"/>
+        <source>The database {path} is damaged: {problem}</source>
+        <translation>数据库 {path} 已损坏：{problem}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="89"/>
+        <source>The backup {path} is damaged too: {problem}</source>
+        <translation>备份 {path} 也已损坏：{problem}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="91"/>
+        <source>Could not copy {source} to {path}: {detail}</source>
+        <translation>无法把 {source} 复制到 {path}：{detail}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="93"/>
+        <source>llama.cpp could not load {path}.</source>
+        <translation>llama.cpp 无法加载 {path}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="95"/>
+        <source>llama.cpp could not load {path}. llama.cpp says: {said}</source>
+        <translation>llama.cpp 无法加载 {path}。llama.cpp 的说明：{said}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="97"/>
+        <source>llama.cpp could not create a context of {n_ctx} tokens for {path}; there may not be enough memory.</source>
+        <translation>llama.cpp 无法为 {path} 创建 {n_ctx} 个 token 的上下文；内存可能不足。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="100"/>
+        <source>llama.cpp could not create a context of {n_ctx} tokens for {path}; there may not be enough memory. llama.cpp says: {said}</source>
+        <translation>llama.cpp 无法为 {path} 创建 {n_ctx} 个 token 的上下文；内存可能不足。llama.cpp 的说明：{said}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="104"/>
+        <location filename="../error_texts.py" line="106"/>
+        <source>llama.cpp failed to evaluate {count} tokens (code {rc}).</source>
+        <translation>llama.cpp 处理 {count} 个 token 时失败（代码 {rc}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="108"/>
+        <source>{path} is a reranker, not an embedding model.</source>
+        <translation>{path} 是重排序模型，不是嵌入模型。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="110"/>
+        <source>llama.cpp could not create an embedding context for {path}; there may not be enough memory.</source>
+        <translation>llama.cpp 无法为 {path} 创建嵌入上下文；内存可能不足。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="113"/>
+        <source>{path} places image tokens with M-RoPE (Qwen2-VL and later), which Hearth does not support yet.</source>
+        <translation>{path} 使用 M-RoPE（Qwen2-VL 及更新的模型）放置图像 token，Hearth 目前还不支持。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="116"/>
+        <source>The image projector {path} does not fit the model {model}: {said}. Use the mmproj file published with this model.</source>
+        <translation>图像投影器 {path} 与模型 {model} 不匹配：{said}。请使用与该模型一同发布的 mmproj 文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="119"/>
+        <source>llama.cpp could not load the image projector {path} for {model}: {said}</source>
+        <translation>llama.cpp 无法为 {model} 加载图像投影器 {path}：{said}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="122"/>
+        <source>The image projector {path} does not fit the model {model}: it makes embeddings of {dim} values, the model expects {n_embd}.</source>
+        <translation>图像投影器 {path} 与模型 {model} 不匹配：它生成 {dim} 维的嵌入，而模型需要 {n_embd} 维。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="126"/>
+        <source>{file} is corrupt: its sha256 is {digest} but the model hub says {want}. The file was deleted.</source>
+        <translation>{file} 已损坏：它的 sha256 是 {digest}，但模型中心给出的是 {want}。该文件已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="129"/>
+        <source>{file} is corrupt: its sha256 is {digest} but Hearth&apos;s catalog says {want}. The file was deleted.</source>
+        <translation>{file} 已损坏：它的 sha256 是 {digest}，但 Hearth 的模型目录给出的是 {want}。该文件已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="132"/>
+        <source>{file} is corrupt: its git blob id is {digest} but the model hub says {want}. The file was deleted.</source>
+        <translation>{file} 已损坏：它的 git blob id 是 {digest}，但模型中心给出的是 {want}。该文件已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="135"/>
+        <source>{file} cannot be verified: the model hub gave neither a sha256 nor a git blob id for it (etag {etag}). The file was deleted.</source>
+        <translation>无法校验 {file}：模型中心既没有给出它的 sha256，也没有给出 git blob id（etag {etag}）。该文件已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="139"/>
+        <source>The download of {file} stopped at {done} of {total} after {failures} failed attempts ({last}). It can be resumed.</source>
+        <translation>{file} 的下载在 {done}/{total} 处停止，已失败 {failures} 次（{last}）。可以继续下载。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="142"/>
+        <source>The download of {file} was cancelled at {done} of {total}.</source>
+        <translation>{file} 的下载已在 {done}/{total} 处取消。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="144"/>
+        <source>The disk filled up while downloading {file} ({size}); the partial file was deleted.</source>
+        <translation>下载 {file}（{size}）时磁盘已满；未下载完的文件已被删除。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="147"/>
+        <source>Could not write {name}: {why}.</source>
+        <translation>无法写入 {name}：{why}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="149"/>
+        <source>{name} does not exist (any more), or is a broken link.</source>
+        <translation>{name} 不存在（已被移走），或是一个失效的链接。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="151"/>
+        <location filename="../error_texts.py" line="201"/>
+        <source>{name} could not be read ({why}).</source>
+        <translation>无法读取 {name}（{why}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="153"/>
+        <source>{name} could not be read: the reader stopped ({exit}).</source>
+        <translation>无法读取 {name}：读取进程意外停止（{exit}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="155"/>
+        <source>{name} is not read: it is {kind}.</source>
+        <translation>未读取 {name}：它是{kind}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="157"/>
+        <source>{name} is not read: it leads outside the folder you chose (to {target}).</source>
+        <translation>未读取 {name}：它指向你所选文件夹之外（{target}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="160"/>
+        <source>{name} is not read: unsupported type {suffix}.</source>
+        <translation>未读取 {name}：不支持 {suffix} 类型的文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="162"/>
+        <source>{name} is not read: binary file.</source>
+        <translation>未读取 {name}：这是二进制文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="164"/>
+        <source>{name} is not read: {why}.</source>
+        <translation>未读取 {name}：{why}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="166"/>
+        <source>{name} is nested too deeply to read.</source>
+        <translation>{name} 的嵌套层级太深，无法读取。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="168"/>
+        <source>{name} needed more memory than allowed to read.</source>
+        <translation>读取 {name} 所需的内存超出了允许的上限。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="170"/>
+        <source>{name} took longer than {seconds} s to read.</source>
+        <translation>读取 {name} 用时超过 {seconds} 秒。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="172"/>
+        <source>{name} is not a text file: not text ({why}).</source>
+        <translation>{name} 不是文本文件（{why}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="174"/>
+        <source>{name} is not valid CSV (line {line}: {detail}).</source>
+        <translation>{name} 不是有效的 CSV 文件（第 {line} 行：{detail}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="176"/>
+        <source>{name} is damaged or not a Word document (not a valid zip archive).</source>
+        <translation>{name} 已损坏或不是 Word 文档（不是有效的 zip 压缩包）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="179"/>
+        <source>{name} is not a Word document (word/document.xml is missing).</source>
+        <translation>{name} 不是 Word 文档（缺少 word/document.xml）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="182"/>
+        <source>{name} is too large: its text part inflates to {size_mb} MB (the limit is {limit_mb} MB).</source>
+        <translation>{name} 太大：它的文字部分解压后有 {size_mb} MB（上限为 {limit_mb} MB）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="185"/>
+        <source>{name} is damaged: its text is not valid XML ({detail}).</source>
+        <translation>{name} 已损坏：它的文字部分不是有效的 XML（{detail}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="187"/>
+        <source>{name} is damaged ({detail}).</source>
+        <translation>{name} 已损坏（{detail}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="189"/>
+        <source>{name} cannot be read: the pypdf package is not installed.</source>
+        <translation>无法读取 {name}：未安装 pypdf 软件包。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="191"/>
+        <source>{name} is password-protected.</source>
+        <translation>{name} 受密码保护。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="193"/>
+        <source>{name} is encrypted in a way Hearth cannot read ({detail}).</source>
+        <translation>{name} 的加密方式 Hearth 无法读取（{detail}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="195"/>
+        <source>{name} is damaged: its objects are nested too deeply.</source>
+        <translation>{name} 已损坏：其中对象的嵌套层级太深。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="197"/>
+        <source>{name} is damaged or not a PDF ({detail}).</source>
+        <translation>{name} 已损坏或不是 PDF 文件（{detail}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="199"/>
+        <source>{name} is damaged: none of its {pages} pages could be read.</source>
+        <translation>{name} 已损坏：它的 {pages} 页都无法读取。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="203"/>
+        <source>{name} cannot be attached: unsupported type {suffix}.</source>
+        <translation>无法添加 {name} 作为附件：不支持 {suffix} 类型的文件。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="205"/>
+        <source>{name} cannot be attached: {why}.</source>
+        <translation>无法添加 {name} 作为附件：{why}。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="207"/>
+        <source>{name} has no text to send.</source>
+        <translation>{name} 中没有可发送的文字。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="209"/>
+        <source>{name} has no text to send (a scanned PDF has only pictures of text).</source>
+        <translation>{name} 中没有可发送的文字（扫描的 PDF 里只有文字的图片）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="212"/>
+        <source>{name} could not be stored in Hearth&apos;s data folder ({why}).</source>
+        <translation>无法把 {name} 保存到 Hearth 的数据文件夹（{why}）。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="214"/>
+        <source>{name} is too large to attach: its text is {size} characters; the limit is {limit}. Nothing was stored.</source>
+        <translation>{name} 太大，无法作为附件：它的文字有 {size} 个字符，上限为 {limit}。没有保存任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="238"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="97"/>
+        <location filename="../error_texts.py" line="239"/>
         <source>No model is installed.</source>
         <translation>尚未安装模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="98"/>
+        <location filename="../error_texts.py" line="240"/>
         <source>No embedding model is loaded.</source>
         <translation>尚未加载嵌入模型。</translation>
     </message>
@@ -1152,55 +1464,100 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorWords</name>
     <message>
-        <location filename="../error_texts.py" line="272"/>
+        <location filename="../error_texts.py" line="427"/>
         <source>a JPEG image</source>
         <translation>一张 JPEG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="273"/>
+        <location filename="../error_texts.py" line="428"/>
         <source>a PNG image</source>
         <translation>一张 PNG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="274"/>
+        <location filename="../error_texts.py" line="429"/>
         <source>a GIF image</source>
         <translation>一张 GIF 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="275"/>
+        <location filename="../error_texts.py" line="430"/>
         <source>a PDF document</source>
         <translation>一份 PDF 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="276"/>
+        <location filename="../error_texts.py" line="431"/>
         <source>a ZIP archive or Office document</source>
         <translation>一个 ZIP 压缩包或 Office 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="277"/>
+        <location filename="../error_texts.py" line="432"/>
         <source>a RIFF file: audio, video or a WebP image</source>
         <translation>一个 RIFF 文件：音频、视频或 WebP 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="278"/>
+        <location filename="../error_texts.py" line="433"/>
         <source>a program</source>
         <translation>一个程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="279"/>
+        <location filename="../error_texts.py" line="434"/>
         <source>a Windows program</source>
         <translation>一个 Windows 程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="280"/>
+        <location filename="../error_texts.py" line="435"/>
         <source>a gzip archive</source>
         <translation>一个 gzip 压缩包</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="281"/>
-        <location filename="../errors_ui.py" line="74"/>
+        <location filename="../error_texts.py" line="436"/>
+        <location filename="../errors_ui.py" line="78"/>
         <source>an unknown cause</source>
         <translation>原因不明</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="438"/>
+        <source>a folder</source>
+        <translation>一个文件夹</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="439"/>
+        <source>a FIFO (named pipe)</source>
+        <translation>一个 FIFO（命名管道）</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="440"/>
+        <source>a socket</source>
+        <translation>一个套接字</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="441"/>
+        <source>a device</source>
+        <translation>一个设备</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="442"/>
+        <source>not a regular file</source>
+        <translation>不是普通文件</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="444"/>
+        <source>it contains binary data</source>
+        <translation>它包含二进制数据</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="445"/>
+        <source>no text encoding fits its bytes</source>
+        <translation>没有任何文字编码能解读它的字节</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="447"/>
+        <source>does not exist</source>
+        <translation>不存在</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="448"/>
+        <source>cannot be read</source>
+        <translation>无法读取</translation>
     </message>
 </context>
 <context>
@@ -1287,17 +1644,17 @@ SQLite 报告：{problem}
 <context>
     <name>KnowledgeProgress</name>
     <message>
-        <location filename="../knowledge/widgets.py" line="28"/>
+        <location filename="../knowledge/widgets.py" line="29"/>
         <source>about %1 s left</source>
         <translation>约剩 %1 秒</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="30"/>
+        <location filename="../knowledge/widgets.py" line="31"/>
         <source>about %1 min left</source>
         <translation>约剩 %1 分钟</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="32"/>
+        <location filename="../knowledge/widgets.py" line="33"/>
         <source>about %1 h left</source>
         <translation>约剩 %1 小时</translation>
     </message>
@@ -1651,22 +2008,22 @@ Create one with New…, or drop folders and files here.</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../main/replies.py" line="127"/>
+        <location filename="../main/replies.py" line="139"/>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
     <message>
-        <location filename="../main/replies.py" line="138"/>
+        <location filename="../main/replies.py" line="150"/>
         <source>Add a model first</source>
         <translation>请先添加模型</translation>
     </message>
     <message>
-        <location filename="../main/replies.py" line="140"/>
+        <location filename="../main/replies.py" line="152"/>
         <source>A reply is being written in another conversation</source>
         <translation>另一个对话正在生成回复</translation>
     </message>
     <message>
-        <location filename="../main/replies.py" line="164"/>
+        <location filename="../main/replies.py" line="176"/>
         <source>Searching your documents…</source>
         <translation>正在搜索你的文档…</translation>
     </message>
@@ -1681,54 +2038,64 @@ Create one with New…, or drop folders and files here.</source>
         <translation>请附加这台电脑上可以读取的普通文件（而不是管道或设备）。</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="203"/>
+        <location filename="../main/attachments.py" line="205"/>
         <source>Images and documents (%1)</source>
         <translation>图片和文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="204"/>
+        <location filename="../main/attachments.py" line="206"/>
         <source>Images (%1)</source>
         <translation>图片 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="205"/>
+        <location filename="../main/attachments.py" line="207"/>
         <source>Documents (%1)</source>
         <translation>文档 (%1)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="206"/>
+        <location filename="../main/attachments.py" line="208"/>
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="207"/>
+        <location filename="../main/attachments.py" line="209"/>
         <source>Attach files</source>
         <translation>附加文件</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="222"/>
+        <location filename="../main/attachments.py" line="224"/>
         <source>Pasted image</source>
         <translation>粘贴的图片</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="288"/>
+        <location filename="../main/attachments.py" line="291"/>
         <source>Documents</source>
         <translation>文档</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="291"/>
+        <location filename="../main/attachments.py" line="294"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="292"/>
+        <location filename="../main/attachments.py" line="295"/>
         <source>Add “%1” to the collection (choose one, or type a new name):</source>
         <translation>将“%1”添加到集合（选择一个，或输入新名称）：</translation>
     </message>
     <message>
-        <location filename="../main/attachments.py" line="323"/>
-        <source>“%1” is being added to “%2”; this chat now answers from it. Send your message again.</source>
-        <translation>正在将“%1”添加到“%2”，此对话现在会根据它来回答。请重新发送你的消息。</translation>
+        <location filename="../main/attachments.py" line="334"/>
+        <source>Adding “%1” to “%2”; your message is sent again once it is indexed.</source>
+        <translation>正在把“%1”加入“%2”；索引完成后会自动重新发送你的消息。</translation>
+    </message>
+    <message>
+        <location filename="../main/attachments.py" line="343"/>
+        <source>Indexing “%1” stopped; send your message when it is ready.</source>
+        <translation>“%1”的索引已停止；准备好后请再发送你的消息。</translation>
+    </message>
+    <message>
+        <location filename="../main/attachments.py" line="352"/>
+        <source>“%1” is in “%2”; this chat now answers from it.</source>
+        <translation>“%1”已加入“%2”；此对话现在会依据它来回答。</translation>
     </message>
 </context>
 <context>
@@ -2249,27 +2616,27 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ProblemsTable</name>
     <message>
-        <location filename="../knowledge/widgets.py" line="130"/>
+        <location filename="../knowledge/widgets.py" line="133"/>
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="130"/>
+        <location filename="../knowledge/widgets.py" line="133"/>
         <source>skipped</source>
         <translation>已跳过</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="148"/>
+        <location filename="../knowledge/widgets.py" line="154"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="148"/>
+        <location filename="../knowledge/widgets.py" line="154"/>
         <source>Status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="148"/>
+        <location filename="../knowledge/widgets.py" line="154"/>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
@@ -2277,59 +2644,59 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ProgressRow</name>
     <message>
-        <location filename="../knowledge/widgets.py" line="87"/>
-        <location filename="../knowledge/widgets.py" line="117"/>
+        <location filename="../knowledge/widgets.py" line="88"/>
+        <location filename="../knowledge/widgets.py" line="118"/>
         <source>Resume</source>
         <translation>继续</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="87"/>
-        <location filename="../knowledge/widgets.py" line="117"/>
+        <location filename="../knowledge/widgets.py" line="88"/>
+        <location filename="../knowledge/widgets.py" line="118"/>
         <source>Index now</source>
         <translation>立即索引</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="96"/>
+        <location filename="../knowledge/widgets.py" line="97"/>
         <source>Waiting for another collection to finish indexing…</source>
         <translation>正在等待另一个集合完成索引…</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="98"/>
+        <location filename="../knowledge/widgets.py" line="99"/>
         <source>Looking for new and changed files…</source>
         <translation>正在查找新增和修改的文件…</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="100"/>
+        <location filename="../knowledge/widgets.py" line="101"/>
         <source>%1 of %2 files · %3 chunks</source>
         <translation>%1/%2 个文件 · %3 个分块</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="106"/>
+        <location filename="../knowledge/widgets.py" line="107"/>
         <source>Paused: %1 files still to index. Resume goes on where it stopped.</source>
         <translation>已暂停：还有 %1 个文件待索引。继续后将从中断处接着进行。</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="109"/>
+        <location filename="../knowledge/widgets.py" line="110"/>
         <source>Cancelled. Files not reached yet are indexed the next time.</source>
         <translation>已取消。尚未处理的文件会在下次索引。</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="111"/>
+        <location filename="../knowledge/widgets.py" line="112"/>
         <source>Add folders or files to index them.</source>
         <translation>添加文件夹或文件即可建立索引。</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="112"/>
+        <location filename="../knowledge/widgets.py" line="113"/>
         <source>Up to date: %1 files, %2 chunks.</source>
         <translation>已是最新：%1 个文件，%2 个分块。</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="116"/>
+        <location filename="../knowledge/widgets.py" line="117"/>
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../knowledge/widgets.py" line="118"/>
+        <location filename="../knowledge/widgets.py" line="119"/>
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
@@ -2515,13 +2882,13 @@ Create one with New…, or drop folders and files here.</source>
     <name>SettingsDialog</name>
     <message>
         <location filename="../settings/window.py" line="113"/>
-        <location filename="../settings/window.py" line="236"/>
+        <location filename="../settings/window.py" line="238"/>
         <source>The first installed model</source>
         <translation>第一个已安装的模型</translation>
     </message>
     <message>
         <location filename="../settings/window.py" line="123"/>
-        <location filename="../settings/window.py" line="238"/>
+        <location filename="../settings/window.py" line="240"/>
         <source>Hearth&apos;s default</source>
         <translation>Hearth 默认</translation>
     </message>
@@ -2597,57 +2964,62 @@ Create one with New…, or drop folders and files here.</source>
     </message>
     <message>
         <location filename="../settings/window.py" line="211"/>
-        <source>Automatic (all, when a GPU is found)</source>
-        <translation>自动（找到 GPU 时全部放上）</translation>
+        <source>Automatic (as many as fit)</source>
+        <translation>自动（尽量多放）</translation>
     </message>
     <message>
         <location filename="../settings/window.py" line="212"/>
-        <source>0 keeps the model on the CPU. Threads and GPU layers apply the next time a model loads.</source>
-        <translation>0 表示模型只在 CPU 上运行。线程数和 GPU 层数在下次加载模型时生效。</translation>
+        <source>Automatic puts as many layers on the GPU as its free memory holds (all, when they fit) and fewer if loading runs out of memory; 0 keeps the model on the CPU. Threads and GPU layers apply the next time a model loads.</source>
+        <translation>自动：按显卡空闲显存放入尽可能多的层（放得下就全部放入），加载时显存不足则减少层数；设为 0 则模型只在 CPU 上运行。线程数和 GPU 层数在下次加载模型时生效。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="215"/>
+        <location filename="../settings/window.py" line="216"/>
+        <source>Threads and GPU layers apply the next time a model loads.</source>
+        <translation>线程数和 GPU 层数在下次加载模型时生效。</translation>
+    </message>
+    <message>
+        <location filename="../settings/window.py" line="217"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="216"/>
+        <location filename="../settings/window.py" line="218"/>
         <source> pt</source>
         <translation> 磅</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="217"/>
+        <location filename="../settings/window.py" line="219"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="218"/>
+        <location filename="../settings/window.py" line="220"/>
         <source>To keep your chats and models elsewhere, quit Hearth, move this folder and set the HEARTH_HOME environment variable to its new place.</source>
         <translation>要把对话和模型放到别处：退出 Hearth，移动这个文件夹，并把环境变量 HEARTH_HOME 设为它的新位置。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="220"/>
+        <location filename="../settings/window.py" line="222"/>
         <source>Offline mode</source>
         <translation>离线模式</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="221"/>
+        <location filename="../settings/window.py" line="223"/>
         <source>Hearth makes no network request at all: searching and downloading models from the Hugging Face Hub are off. Installed models keep working.</source>
         <translation>Hearth 完全不发出网络请求：从 Hugging Face Hub 搜索和下载模型的功能关闭。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="224"/>
-        <location filename="../settings/window.py" line="231"/>
+        <location filename="../settings/window.py" line="226"/>
+        <location filename="../settings/window.py" line="233"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="224"/>
+        <location filename="../settings/window.py" line="226"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="224"/>
+        <location filename="../settings/window.py" line="226"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
@@ -2882,54 +3254,92 @@ Create one with New…, or drop folders and files here.</source>
     </message>
 </context>
 <context>
+    <name>SkipReason</name>
+    <message>
+        <location filename="../error_texts.py" line="218"/>
+        <source>unsupported type {suffix}</source>
+        <translation>不支持 {suffix} 类型的文件</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="219"/>
+        <source>binary file</source>
+        <translation>二进制文件</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="220"/>
+        <source>is {kind}</source>
+        <translation>是{kind}</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="221"/>
+        <source>larger than {mb} MB</source>
+        <translation>大于 {mb} MB</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="222"/>
+        <source>link leads outside the folder you chose (to {target})</source>
+        <translation>链接指向你所选文件夹之外（{target}）</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="223"/>
+        <source>broken link (its target does not exist)</source>
+        <translation>失效的链接（目标不存在）</translation>
+    </message>
+    <message>
+        <location filename="../error_texts.py" line="224"/>
+        <source>link to {kind}</source>
+        <translation>指向{kind}的链接</translation>
+    </message>
+</context>
+<context>
     <name>SourceCard</name>
     <message>
-        <location filename="../main/sources_view.py" line="148"/>
+        <location filename="../main/sources_view.py" line="160"/>
         <source>page %1</source>
         <translation>第 %1 页</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="151"/>
+        <location filename="../main/sources_view.py" line="163"/>
         <source>lines %1–%2</source>
         <translation>第 %1–%2 行</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="152"/>
+        <location filename="../main/sources_view.py" line="164"/>
         <source>line %1</source>
         <translation>第 %1 行</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="158"/>
+        <location filename="../main/sources_view.py" line="170"/>
         <source>Cited</source>
         <translation>已引用</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="159"/>
+        <location filename="../main/sources_view.py" line="171"/>
         <source>The reply cites this source.</source>
         <translation>回复引用了此来源。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="160"/>
+        <location filename="../main/sources_view.py" line="173"/>
         <source>Score %1 · cosine %2 · bm25 %3</source>
         <translation>得分 %1 · 余弦 %2 · bm25 %3</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="164"/>
+        <location filename="../main/sources_view.py" line="177"/>
         <source>Score: both searches fused by rank (higher is better). Cosine: how close the meaning is (0 to 1). bm25: how well the words match (lower is better); – when that search did not find it.</source>
         <translation>得分：两种搜索按排名融合后的结果（越高越好）。余弦：语义的接近程度（0 到 1）。bm25：词语的匹配程度（越低越好）；该搜索未找到时显示 –。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="166"/>
+        <location filename="../main/sources_view.py" line="179"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="169"/>
+        <location filename="../main/sources_view.py" line="182"/>
         <source>Open %1</source>
         <translation>打开 %1</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="170"/>
+        <location filename="../main/sources_view.py" line="183"/>
         <source>This file is no longer there.</source>
         <translation>此文件已不存在。</translation>
     </message>
@@ -2937,68 +3347,100 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SourcesView</name>
     <message>
-        <location filename="../main/sources_view.py" line="52"/>
-        <location filename="../main/sources_view.py" line="63"/>
-        <location filename="../main/sources_view.py" line="297"/>
+        <location filename="../main/sources_view.py" line="54"/>
+        <source>Reading “%1”: section %2 of %3…</source>
+        <translation>正在阅读“%1”：第 %2 节，共 %3 节…</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="57"/>
+        <source>Combining %1 summaries of “%2”…</source>
+        <translation>正在合并“%2”的 %1 份摘要…</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="59"/>
+        <source>Writing the summary of “%1”…</source>
+        <translation>正在撰写“%1”的摘要…</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="64"/>
+        <location filename="../main/sources_view.py" line="75"/>
+        <location filename="../main/sources_view.py" line="311"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="53"/>
+        <location filename="../main/sources_view.py" line="65"/>
         <source>I could not find this in your documents (%1), so I won&apos;t answer from memory.</source>
         <translation>在你的文档（%1）中找不到相关内容，因此我不会凭记忆回答。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="64"/>
+        <location filename="../main/sources_view.py" line="76"/>
         <source>Passages in your documents (%1) match this question, but none of them fits in this chat&apos;s context of %2 tokens, so I won&apos;t answer from memory. Raise the context and ask again.</source>
         <translation>你的文档（%1）中有与这个问题匹配的段落，但没有一段能放进本对话 %2 个 token的上下文，所以我不会凭记忆回答。请调大上下文后再问一次。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="292"/>
+        <location filename="../main/sources_view.py" line="305"/>
         <source>Sources (%1)</source>
         <translation>来源（%1）</translation>
     </message>
+    <message>
+        <location filename="../main/sources_view.py" line="305"/>
+        <source>Sections (%1)</source>
+        <translation>章节（%1）</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="304"/>
+        <location filename="../main/sources_view.py" line="317"/>
+        <source>Summarised from %n section(s) of “%1”; each source is a section and what the model made of it.</source>
+        <translation>
+            <numerusform>根据“%1”的 %n 个章节写成摘要；每个来源是一个章节及模型对它的概括。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../main/sources_view.py" line="322"/>
         <source>%n passage(s) in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</source>
         <translation>
             <numerusform>%1 中有 %n 个段落与问题匹配，但放不进本对话 %2 个 token的上下文。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="307"/>
+        <location filename="../main/sources_view.py" line="325"/>
         <source>This reply is from the model alone.</source>
         <translation>这条回复仅来自模型本身。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="309"/>
+        <location filename="../main/sources_view.py" line="327"/>
         <source>%n more passage(s) matched but did not fit in this chat&apos;s context of %1 tokens.</source>
         <translation>
             <numerusform>还有 %n 个段落匹配，但放不进本对话 %1 个 token的上下文。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="312"/>
+        <location filename="../main/sources_view.py" line="330"/>
         <source>Nothing in %1 matched the question; this reply is from the model alone.</source>
         <translation>%1 中没有与问题匹配的内容；此回复仅由模型生成。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="317"/>
+        <location filename="../main/sources_view.py" line="335"/>
         <source>They are too long for this model even at its largest context.</source>
         <translation>即使用这个模型的最大上下文，它们也太长了。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="320"/>
+        <location filename="../main/sources_view.py" line="338"/>
         <source>Use %1 tokens and answer again</source>
         <translation>改用 %1 个 token并重新回答</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="322"/>
+        <location filename="../main/sources_view.py" line="340"/>
         <source>Sets this chat&apos;s context to %1 tokens (the model reloads) and writes this reply again with the passages; this reply is kept.</source>
         <translation>把本对话的上下文设为 %1 个 token（模型会重新加载），并带上这些段落重写这条回复；这条回复会保留。</translation>
     </message>
     <message>
-        <location filename="../main/sources_view.py" line="327"/>
+        <location filename="../main/sources_view.py" line="345"/>
+        <source>Summaries of the sections the reply was written from</source>
+        <translation>这条回复所依据的各章节摘要</translation>
+    </message>
+    <message>
+        <location filename="../main/sources_view.py" line="347"/>
         <source>Passages from %1 that went into the prompt</source>
         <translation>来自 %1 并放入提示的片段</translation>
     </message>
@@ -3006,56 +3448,66 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="55"/>
+        <location filename="../main/status_bar.py" line="56"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="66"/>
+        <location filename="../main/status_bar.py" line="68"/>
+        <source>The GPU ran out of memory with more layers, so %1 of %2 layers are on it and the rest run on the CPU. Close other programs that use the GPU, or choose a shorter context, then reload the model.</source>
+        <translation>放入更多层时显卡显存不足，因此 %2 层中有 %1 层在显卡上，其余在 CPU 上运行。请关闭其他占用显卡的程序，或选择更短的上下文，然后重新加载模型。</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="75"/>
         <source>Loading the model</source>
         <translation>正在加载模型</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="68"/>
+        <location filename="../main/status_bar.py" line="77"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="70"/>
+        <location filename="../main/status_bar.py" line="79"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="72"/>
+        <location filename="../main/status_bar.py" line="81"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="75"/>
+        <location filename="../main/status_bar.py" line="84"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="80"/>
+        <location filename="../main/status_bar.py" line="89"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="82"/>
-        <source>%1 · %2/%3 layers on the GPU</source>
-        <translation>%1 · %2/%3 层在 GPU 上</translation>
+        <location filename="../main/status_bar.py" line="92"/>
+        <source>%1 · %2/%3 layers</source>
+        <translation>%1 · %2/%3 层</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="91"/>
+        <location filename="../main/status_bar.py" line="95"/>
+        <source>%1 VRAM</source>
+        <translation>显存 %1</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="104"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="93"/>
+        <location filename="../main/status_bar.py" line="106"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLab
 from engine import IndexProgress
 from engine.knowledge.collections import CollectionStatus
 
+from desktop import errors_ui
 from desktop.plain import plain_label, tip, visible
 
 BAR_STEPS = 1000
@@ -124,16 +125,21 @@ class ProblemsTable(QTableWidget):
     def __init__(self) -> None:
         super().__init__(0, 3)
         set_up_table(self, "kbProblems", 2)
+        self._status: CollectionStatus | None = None
         self.retranslate()
 
     def show_status(self, status: CollectionStatus) -> None:
+        self._status = status
         words = {"failed": self.tr("failed"), "skipped": self.tr("skipped")}
         self.setRowCount(len(status.problems))
         for row, problem in enumerate(status.problems):
             name = QTableWidgetItem(visible(Path(problem.path).name))
             name.setToolTip(tip(problem.path))
             name.setData(Qt.ItemDataRole.UserRole, problem.path)
-            reason = QTableWidgetItem(visible(_ERROR_NAME.sub("", problem.reason)))  # class name: in the tooltip
+            # the engine recorded the reason in English ("DocumentUnreadable: x.pdf is …"): say it in the
+            # interface language where the catalogue can; the engine's words stay in the tooltip
+            said = errors_ui.recorded(problem.reason)
+            reason = QTableWidgetItem(visible(said if said != problem.reason else _ERROR_NAME.sub("", said)))
             reason.setToolTip(tip(problem.reason))
             self.setItem(row, 0, name)
             self.setItem(row, 1, QTableWidgetItem(words.get(problem.status, problem.status)))
@@ -146,3 +152,5 @@ class ProblemsTable(QTableWidget):
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Reason")])
+        if self._status is not None:   # the rows too: their reasons are in the interface language
+            self.show_status(self._status)

@@ -168,6 +168,8 @@ class AttachmentController(QObject):
     """Attaching, checking before sending, and the knowledge-base offer."""
 
     collections_changed = Signal()    # a conversation now answers from another collection
+    summary_wanted = Signal()         # send the draft as a section-by-section summary of its documents
+    resend_wanted = Signal(int)       # a conversation (id) can now answer the draft: send it again
 
     def __init__(self, *, window: QWidget, composer: Composer, drop_target: QWidget, status: StatusBar,
                  settings: SettingsPanel, db: DbThread, conversation_id: Callable[[], int | None],
@@ -272,7 +274,8 @@ class AttachmentController(QObject):
             document = next((a for name in exc.names for a in documents if a.name == name),
                             documents[0] if documents else None)
             name = document.name if document is not None else ""
-            too_large_offer(self.dialog_parent, exc, name, lambda: self.offer_knowledge(document))
+            too_large_offer(self.dialog_parent, exc, name, self.composer.text(), self.summary_wanted.emit,
+                            lambda: self.offer_knowledge(document))
             return True
         return False
 
@@ -302,8 +305,12 @@ class AttachmentController(QObject):
 
     def _add_to_knowledge(self, name: str, source: str, document: "Attachment",
                           conversation_id: int) -> None:
+        """Add the file, let the conversation use the collection, and once it is indexed send the draft again
+        (without the document: its passages come from the collection)."""
         if not name:
             return
+        thread = self._knowledge_thread()
+        waiting = {"indexed": False, "used": False}
 
         def use(store: Any) -> None:
             from engine.knowledge import collections as library
@@ -320,12 +327,43 @@ class AttachmentController(QObject):
                     strip.remove(chip.key)
             self.settings.refresh_collections()
             self.collections_changed.emit()
-            done = QCoreApplication.translate("MainWindow", "“%1” is being added to “%2”; this chat now answers "
-                                                            "from it. Send your message again.")
-            self.status.showMessage(done.replace("%1", visible(document.name)).replace("%2", visible(name)), 10000)
+            waiting["used"] = True
+            if waiting["indexed"]:
+                ready()
+            else:
+                self.status.showMessage(QCoreApplication.translate(
+                    "MainWindow", "Adding “%1” to “%2”; your message is sent again once it is indexed.")
+                    .replace("%1", visible(document.name)).replace("%2", visible(name)), 60000)
 
-        self._knowledge_thread().add(name, [source], lambda _added: self.db.submit(use, used, self._show_error),
-                                     self._show_error, create=True)
+        def progress(p: Any) -> None:
+            if " ".join(p.collection.split()) != " ".join(name.split()) or p.state not in ("done", "cancelled"):
+                return
+            thread.events.progress.disconnect(progress)
+            if p.state == "cancelled":
+                self.status.showMessage(QCoreApplication.translate(
+                    "MainWindow", "Indexing “%1” stopped; send your message when it is ready.")
+                    .replace("%1", visible(name)), 10000)
+                return
+            waiting["indexed"] = True
+            if waiting["used"]:
+                ready()
+
+        def ready() -> None:
+            self.status.showMessage(QCoreApplication.translate(
+                "MainWindow", "“%1” is in “%2”; this chat now answers from it.")
+                .replace("%1", visible(document.name)).replace("%2", visible(name)), 10000)
+            if self._conversation_id() == conversation_id and self.composer.text().strip():
+                self.resend_wanted.emit(conversation_id)
+
+        def failed(exc: object) -> None:
+            try:
+                thread.events.progress.disconnect(progress)
+            except (RuntimeError, TypeError):
+                pass
+            self._show_error(exc)
+
+        thread.events.progress.connect(progress)
+        thread.add(name, [source], lambda _added: self.db.submit(use, used, failed), failed, create=True)
 
     def stop(self) -> None:
         """No prepared file reaches a closed window; a parse still running ends with the process."""

@@ -102,14 +102,14 @@ class Composer(QWidget):
         self._debounce.setInterval(DRAFT_DEBOUNCE_MS)
         self._debounce.timeout.connect(lambda: self.draft_changed.emit(self.input.toPlainText()))
         self.input.textChanged.connect(self._debounce.start)
-        self.input.submit.connect(self._submit)
+        self.input.submit.connect(self.submit)
         self.input.files_given.connect(self.files_given)
         self.input.image_given.connect(self.image_given)
         self.drops = DropFilter(self)
         self.drops.watch(self)
         self.drops.files.connect(self.files_given)
         self.drops.image.connect(self.image_given)
-        self.send_button.clicked.connect(self._submit)
+        self.send_button.clicked.connect(self.submit)
         self.stop_button.clicked.connect(self.stop)
         self._generating = False
         self._can_send = True
@@ -126,7 +126,8 @@ class Composer(QWidget):
         """Put attachments back (a send that stored nothing gives them back)."""
         self.strip.set_attachments(attachments, sources or [])
 
-    def _submit(self) -> None:
+    def submit(self) -> None:
+        """Send what the box holds, as Enter or the Send button does (when sending is possible)."""
         text = self.input.toPlainText().strip()
         if not (text or self.attachments()) or self._generating or not self._can_send or self.strip.reading():
             return

@@ -17,13 +17,13 @@ from typing import Any, Callable, Iterator, Sequence
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from engine import (CancelToken, Chat, ContextTrimmed, Conversation, KnowledgeRetrieved, Piece, ReplyFinished,
-                    ReplyStarted, Sampling, UserSaved, errors)
+                    ReplyStarted, Sampling, SummaryProgress, UserSaved, errors)
 
 from desktop.background.engine import EngineThread, Loaded, Loading, ModelWanted, ReplySettings, StreamEvent
 from desktop.main.chat_view import ChatView, LiveReply
 from desktop.main.composer import Composer
 from desktop.main.settings_panel import SettingsPanel
-from desktop.main.sources_view import searched_text
+from desktop.main.sources_view import searched_text, summary_progress_text
 from desktop.main.status_bar import StatusBar
 
 # Strings here are translated in the main window's context ("MainWindow"): it owns this controller.
@@ -85,6 +85,18 @@ class ReplyController(QObject):
             return  # told why; the draft and its attachments stay
         conversation_id = conv.id
         self._start(lambda chat, cancel, sampling: chat.send(
+            conversation_id, text, attachments=attachments, sampling=sampling, cancel=cancel),
+            draft=text, attachments=attachments, sources=self.composer.strip.sources())
+        self.composer.accept_sent()
+
+    def summarize(self) -> None:
+        """Send the draft with its documents as a section-by-section summary of them (too big to send whole)."""
+        conv = self._conversation()
+        if self.generation is not None or conv is None:
+            return
+        text, attachments = self.composer.text(), self.composer.attachments()
+        conversation_id = conv.id
+        self._start(lambda chat, cancel, sampling: chat.summarize(
             conversation_id, text, attachments=attachments, sampling=sampling, cancel=cancel),
             draft=text, attachments=attachments, sources=self.composer.strip.sources())
         self.composer.accept_sent()
@@ -171,6 +183,9 @@ class ReplyController(QObject):
             gen.live = LiveReply(gen.conversation_id, event.message)
             if showing:
                 self.chat_view.begin_live(gen.live)
+        elif isinstance(event, SummaryProgress):
+            if showing:
+                self.status.showMessage(summary_progress_text(event), 0 if event.stage != "answering" else 5000)
         elif isinstance(event, ContextTrimmed):
             self.status.show_dropped(len(event.dropped_ids))
         elif isinstance(event, ReplyFinished):

@@ -47,6 +47,18 @@ def searched_text(searched: int, used: int) -> str:
     return SearchLine().text(searched, used)
 
 
+def summary_progress_text(event: Any) -> str:
+    """Where a section-by-section summary (engine SummaryProgress) stands, for the status bar."""
+    name = visible(event.document)
+    if event.stage == "reading":
+        return (QCoreApplication.translate("SourcesView", "Reading “%1”: section %2 of %3…").replace("%1", name)
+                .replace("%2", str(event.done + 1)).replace("%3", str(event.total)))
+    if event.stage == "combining":
+        return (QCoreApplication.translate("SourcesView", "Combining %1 summaries of “%2”…")
+                .replace("%1", str(event.total)).replace("%2", name))
+    return QCoreApplication.translate("SourcesView", "Writing the summary of “%1”…").replace("%1", name)
+
+
 def not_found_text(collections: list[str]) -> str:
     """The translated meaning of engine.knowledge.prompting.NOT_FOUND (the stored reply is English)."""
     names = QCoreApplication.translate("SourcesView", ", ").join(collections)
@@ -131,7 +143,8 @@ class SourceCard(QFrame):
         self.retranslate()
 
     def file_name(self) -> str:
-        return PurePath(str(self.source.get("path") or "")).name
+        """The name the user knows (an attachment's stored copy is named by its hash)."""
+        return str(self.source.get("name") or PurePath(str(self.source.get("path") or "")).name)
 
     def set_highlighted(self, on: bool) -> None:
         self.setProperty("highlighted", on)
@@ -157,6 +170,7 @@ class SourceCard(QFrame):
         self.title.setToolTip(tip(s.get("path") or ""))
         self.cited_mark.setText(self.tr("Cited"))
         self.cited_mark.setToolTip(self.tr("The reply cites this source."))
+        self.scores.setVisible(not s.get("section"))   # a summary's section has no search scores
         self.scores.setText(self.tr("Score %1 · cosine %2 · bm25 %3").replace("%1", _number(s.get("score"), 4))
                             .replace("%2", _number(s.get("vector_score"), 2))
                             .replace("%3", _significant(s.get("keyword_score"))))
@@ -289,7 +303,8 @@ class SourcesView(QFrame):
     # --- text ----------------------------------------------------------------------
     def _label_toggle(self) -> None:
         self.toggle.setArrowType(Qt.ArrowType.DownArrow if self._open else Qt.ArrowType.RightArrow)
-        self.toggle.setText(self.tr("Sources (%1)").replace("%1", str(len(self.sources()))))
+        label = self.tr("Sections (%1)") if self._knowledge.get("summary") else self.tr("Sources (%1)")
+        self.toggle.setText(label.replace("%1", str(len(self.sources()))))
 
     def retranslate(self) -> None:
         k = self._knowledge
@@ -298,7 +313,11 @@ class SourcesView(QFrame):
         searched = int(k.get("searched") or 0)
         unfitted, n_ctx = int(k.get("unfitted") or 0), f"{int(k.get('n_ctx') or 0):,}"
         fit = self.fit_context()
-        if self._streaming:
+        if k.get("summary"):   # a section-by-section summary: its sections are the sources
+            status = "" if self._streaming else self.tr(
+                "Summarised from %n section(s) of “%1”; each source is a section and what the model made of it.",
+                "", len(sources)).replace("%1", visible(str(k["summary"])))
+        elif self._streaming:
             status = searched_text(searched, len(sources))
         elif unfitted and not sources:
             status = self.tr("%n passage(s) in %1 matched the question but did not fit in this chat's context "
@@ -324,7 +343,9 @@ class SourcesView(QFrame):
         self.status.setText(status)
         self.status.setVisible(bool(status))
         self.toggle.setVisible(bool(sources))
-        self.toggle.setToolTip(tip(self.tr("Passages from %1 that went into the prompt").replace("%1", names)
+        self.toggle.setToolTip(tip(self.tr("Summaries of the sections the reply was written from")
+                                   if k.get("summary") else
+                                   self.tr("Passages from %1 that went into the prompt").replace("%1", names)
                                    + "\n" + searched_text(searched, len(sources))))
         self._label_toggle()
         for card in self._cards:

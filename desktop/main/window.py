@@ -168,6 +168,9 @@ class MainWindow(WindowDoors, QMainWindow):
         r.finished.connect(lambda: (self.reload_thread(), self.refresh_conversations()))
         r.failed.connect(self.show_error)
         self.attachments.collections_changed.connect(lambda: self.refresh_budget())
+        self.attachments.summary_wanted.connect(r.summarize)
+        self.attachments.resend_wanted.connect(   # the document is in a knowledge base now: ask again
+            lambda cid: self.conversation is not None and self.conversation.id == cid and self.composer.submit())
         self.chat_view.sibling_selected.connect(self.show_sibling)
         self.chat_view.reload_model.connect(self.reload_model)
         self.chat_view.raise_context.connect(   # a sources notice's one click: that context, then the reply again

@@ -100,7 +100,8 @@ def prepare(path: str | os.PathLike[str], *, folder: Path | None = None) -> Atta
                 att = _document(data, name, p, folder)
         except OSError as exc:
             raise AttachmentError(f"{name} could not be read ({exc.strerror or exc}).", path=p,
-                                  hint="Check the file and attach it again.") from None
+                                  hint="Check the file and attach it again.", reason="os_error",
+                                  params={"name": name, "why": str(exc.strerror or exc)}) from None
     return replace(att, source=p.absolute())
 
 
@@ -133,12 +134,20 @@ def _document(data: bytes, name: str, path: Path, folder: Path | None) -> Attach
         copy.write_bytes(data)
         kind = extract.kind_of(copy)
         if kind is None:
-            raise AttachmentError(f"{name} cannot be attached: {extract.skip_reason(copy)}.", path=path)
+            why = extract.skip_reason(copy)
+            kind_params = ({"suffix": why.removeprefix("unsupported type ")} if why.startswith("unsupported type ")
+                           else {"why": why})
+            raise AttachmentError(f"{name} cannot be attached: {why}.", path=path,
+                                  reason="unsupported_type" if "suffix" in kind_params else "unsupported",
+                                  params={"name": name, **kind_params})
         with ParsePool(workers=1, target_tokens=_WHOLE, overlap_tokens=0, max_tokens=_WHOLE) as pool:
             result = next(iter(pool.parse([copy])))
         if not result.ok:
+            # the reader's own message (recorded as text by the parse worker) and its error's code, by
+            # which the window finds the message's translation
             raise AttachmentError(result.reason or f"{name} could not be read.", path=path,
-                                  hint=_HINTS.get(result.error or "", ""))
+                                  hint=_HINTS.get(result.error or "", ""), reason="document",
+                                  params={"name": name, "document_error": result.error or ""})
         parts: list[str] = []
         page: int | None = None
         for chunk in result.chunks:
@@ -150,11 +159,13 @@ def _document(data: bytes, name: str, path: Path, folder: Path | None) -> Attach
         if not text:
             raise AttachmentError(f"{name} has no text to send" + (" (a scanned PDF has only pictures of text)."
                                                                     if kind == "pdf" else "."), path=path,
-                                  hint="Attach a file that contains text, or paste the text into the message.")
+                                  hint="Attach a file that contains text, or paste the text into the message.",
+                                  reason="no_text_pdf" if kind == "pdf" else "no_text", params={"name": name})
         if len(text) > MAX_TEXT_CHARS:
             raise AttachmentFileTooLarge(f"{name} is too large to attach: its text is {len(text):,} characters; "
                                          f"the limit is {MAX_TEXT_CHARS:,}. Nothing was stored.",
-                                         size=len(text), limit=MAX_TEXT_CHARS, path=path)
+                                         size=len(text), limit=MAX_TEXT_CHARS, path=path, reason="text",
+                                         params={"name": name})
         sha = hashlib.sha256(data).hexdigest()
         mime = DOCUMENT_MIMES.get(kind, "application/octet-stream")
         target = stored_path(folder, sha, "document", name, mime)
@@ -165,7 +176,8 @@ def _document(data: bytes, name: str, path: Path, folder: Path | None) -> Attach
             except OSError as exc:
                 raise AttachmentError(f"{name} could not be stored in Hearth's data folder "
                                       f"({exc.strerror or exc}).", path=path,
-                                      hint="Check that the disk is not full.") from None
+                                      hint="Check that the disk is not full.", reason="store",
+                                      params={"name": name, "why": str(exc.strerror or exc)}) from None
         return Attachment("document", name, sha, len(data), mime, target, text=text, pages=result.pages)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -205,7 +205,7 @@ class Summarizer:
 def _source(n: int, document: Attachment, section: Section, summary: str) -> dict[str, object]:
     """A section as a reply's source: where it is in the document, and what the model made of it."""
     path = str(document.source or document.stored)
-    return {"n": n, "chunk_id": None, "collection": None, "path": path, "page": None,
+    return {"n": n, "name": document.name, "chunk_id": None, "collection": None, "path": path, "page": None,
             "line_start": section.line_start, "line_end": section.line_end, "heading": None,
             "text": summary, "score": None, "vector_score": None, "keyword_score": None, "section": True}
 

@@ -267,9 +267,12 @@ class _FileJob:
                 self._discard()
                 raise NotEnoughDisk(f"The disk filled up while downloading {self.remote.filename} "
                                     f"({format_bytes(self.remote.size)}); the partial file was deleted.",
-                                    path=self.target) from exc
+                                    path=self.target, reason="filled",
+                                    params={"file": self.remote.filename,
+                                            "size": format_bytes(self.remote.size)}) from exc
             raise DownloadError(f"Could not write {self.target.name}: {exc.strerror or exc}.", path=self.target,
-                                hint="Check that the models folder is writable.") from exc
+                                hint="Check that the models folder is writable.", reason="write",
+                                params={"why": str(exc.strerror or exc)}) from exc
 
     # ----- the network -----
     def _fetch(self) -> None:
@@ -288,7 +291,10 @@ class _FileJob:
                     raise DownloadIncomplete(
                         f"The download of {self.remote.filename} stopped at {format_bytes(self.offset)} of "
                         f"{format_bytes(self.remote.size)} after {failures} failed attempts ({last}). "
-                        f"It can be resumed.", path=self.part) from exc
+                        f"It can be resumed.", path=self.part, reason="retries",
+                        params={"file": self.remote.filename, "done": format_bytes(self.offset),
+                                "total": format_bytes(self.remote.size), "failures": failures,
+                                "last": last}) from exc
                 delay = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** (failures - 1))
                 log.warning("%s: %s; retry %d/%d in %.1fs from byte %d", self.remote.filename, last, failures,
                             self.max_retries, delay, self.offset)
@@ -386,7 +392,9 @@ class _FileJob:
         if self.cancel is not None and self.cancel.cancelled:
             raise DownloadCancelled(
                 f"The download of {self.remote.filename} was cancelled at {format_bytes(self.offset)} of "
-                f"{format_bytes(self.remote.size)}.", path=self.part) from cause
+                f"{format_bytes(self.remote.size)}.", path=self.part,
+                params={"file": self.remote.filename, "done": format_bytes(self.offset),
+                        "total": format_bytes(self.remote.size)}) from cause
 
     # ----- the end -----
     def _finish(self) -> Path:
@@ -397,23 +405,28 @@ class _FileJob:
             self._close()
         self.report(r.filename, r.size, r.size, "verifying", force=True)
         digest = self.hasher.hexdigest()
-        for want, source in ((r.sha256, "the model hub"), (self.expected, "Hearth's catalog")):
+        for want, source, reason in ((r.sha256, "the model hub", "sha256"),
+                                     (self.expected, "Hearth's catalog", "sha256_catalog")):
             if want and digest != want:
                 self._discard()
                 raise ChecksumMismatch(f"{r.filename} is corrupt: its sha256 is {digest} but {source} says {want}. "
-                                       f"The file was deleted.", path=r.filename)
+                                       f"The file was deleted.", path=r.filename, reason=reason,
+                                       params={"file": r.filename, "digest": digest, "want": want})
         if not r.sha256:
             if _HEX40.match(r.etag):  # a file not stored in LFS: its etag is its git blob id
                 got = self.git.hexdigest()
                 if got != r.etag:
                     self._discard()
                     raise ChecksumMismatch(f"{r.filename} is corrupt: its git blob id is {got} but the model hub "
-                                           f"says {r.etag}. The file was deleted.", path=r.filename)
+                                           f"says {r.etag}. The file was deleted.", path=r.filename,
+                                           reason="git_blob", params={"file": r.filename, "digest": got,
+                                                                      "want": r.etag})
             elif not self.expected:
                 self._discard()
                 raise ChecksumMismatch(f"{r.filename} cannot be verified: the model hub gave neither a sha256 nor "
                                        f"a git blob id for it (etag {r.etag!r}). The file was deleted.",
-                                       path=r.filename,
+                                       path=r.filename, reason="unverifiable",
+                                       params={"file": r.filename, "etag": repr(r.etag)},
                                        hint="Hearth installs only verified files. Try again later, or download it "
                                             "from the Hub itself rather than a mirror.")
         if self.target.suffix.lower() == ".gguf":

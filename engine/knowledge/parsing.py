@@ -33,7 +33,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from engine.errors import DocumentError, DocumentUnsupported
+from engine.errors import DocumentError
 from engine.childproc import die_with_parent, limit_memory, start_child
 from engine.knowledge import chunking
 from engine.knowledge import extract
@@ -71,7 +71,7 @@ def _parse(path: str, target: int, overlap: int, limit: int, max_chars: int | No
             fh.seek(0)
             kind = extract.kind_of(path, head=head)
             if kind is None:  # before a pointless hash
-                raise DocumentUnsupported(f"{name} is not read: {extract.skip_reason(path, head=head)}.", path=path)
+                raise extract.unsupported(path, head)
             sha, size = _sha256(fh)
             if report is not None:
                 report(sha, size, kind)

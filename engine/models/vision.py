@@ -57,7 +57,8 @@ def check_projector(mmproj: str | os.PathLike[str], model: GGUFInfo) -> GGUFInfo
         raise ModelLoadFailed(
             f"The image projector {path} does not fit the model {model.path}: it makes embeddings of "
             f"{dim} values, the model expects {n_embd}.", path=path,
-            hint="Use the mmproj file published with this model.")
+            hint="Use the mmproj file published with this model.", reason="projector_dim",
+            params={"model": model.path, "dim": dim, "n_embd": n_embd})
     return info
 
 

@@ -152,21 +152,26 @@ class Runtime:
             raise self._crashed() from None
         reply = self._recv()
         if reply[0] == "error":
-            raise self._error(reply[1], reply[2])
+            raise self._error(*reply[1:])
         return reply[1]
 
-    def _error(self, kind: str, message: str) -> errors.HearthError:
+    def _error(self, kind: str, message: str, reason: str = "",
+               params: dict[str, Any] | None = None) -> errors.HearthError:
+        """The worker's ``("error", kind, message, reason, params)`` as the engine error it names; the
+        reason and parameters let the window say it in the user's language."""
         cls = _ERRORS.get(kind, errors.ModelError)
+        params = dict(params or {})
+        # the file the worker names (an embedding model, a projector), else the chat model being run
+        path = params.get("path") or (self._request.path if self._request else None)
         if cls is errors.ModelLoadFailed and "llama.cpp says:" in message:
             said = message.split("llama.cpp says:", 1)[1].strip()
             if not any(word in said.lower() for word in _MEMORY_WORDS):   # the file, not the memory
-                return errors.ModelLoadFailed(message, hint=_REFUSED, path=self._request.path if self._request else None,
-                                              reason="refused", params={"said": said})
+                return errors.ModelLoadFailed(message, hint=_REFUSED, path=path, reason="refused",
+                                              params={**params, "said": said})
         if cls is errors.VisionUnsupported:
             from engine.models.vision import vision_model_names
-            return errors.VisionUnsupported(message, suggestions=vision_model_names(),
-                                            path=self._request.path if self._request else None)
-        return cls(message, path=self._request.path if self._request else None)
+            return errors.VisionUnsupported(message, suggestions=vision_model_names(), path=path)
+        return cls(message, path=path, reason=reason, params=params)
 
     def _hash(self, path: str) -> tuple[threading.Thread, dict[str, str]]:
         """Start hashing a model file beside its load; ``digest["sha256"]`` is set once the thread ends."""
@@ -222,7 +227,7 @@ class Runtime:
         self.info = None
         self._ensure_worker()
         args = {"path": request.path, "n_ctx": n_ctx, "n_threads": threads,
-                "n_gpu_layers": _gpu_layers(request.n_gpu_layers),
+                "n_gpu_layers": _chat_gpu_layers(request.n_gpu_layers),
                 "mmproj": request.mmproj or None, "mmproj_required": request.mmproj_required,
                 "shown_specials": SHOWN_SPECIALS}
         try:
@@ -239,7 +244,8 @@ class Runtime:
             parameters=facts["parameters"], quantization=gguf.quantization,
             size_bytes=gguf.file_size or facts["size_bytes"], n_ctx_train=facts["n_ctx_train"],
             n_ctx=facts["n_ctx"], n_layers=facts["n_layers"], backend=facts["backend"],
-            gpu_layers=facts["gpu_layers"], threads=facts["threads"], sha256=digest.get("sha256", ""),
+            gpu_layers=facts["gpu_layers"], vram_bytes=facts.get("vram_bytes", 0),
+            offload_note=facts.get("offload_note", ""), threads=facts["threads"], sha256=digest.get("sha256", ""),
             load_seconds=facts["load_seconds"], template=chat_template, vision=bool(facts.get("vision")),
             mmproj=request.mmproj if facts.get("vision") else None, vision_error=facts.get("vision_error", ""))
         return self.info
@@ -312,7 +318,7 @@ class Runtime:
                         forget_faults(self._request)  # the file works
                         yield Done(reply[1])
                         return
-                    raise self._error(reply[1], reply[2])
+                    raise self._error(*reply[1:])
             except (errors.ModelCrashed, errors.ModelBroken):
                 self._streaming = False
                 raise
@@ -437,6 +443,12 @@ class Runtime:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _chat_gpu_layers(value: int | str) -> int | str:
+    """A chat model's ``n_gpu_layers`` for the worker: "auto" stays "auto", for the worker to plan from the
+    free GPU memory (:mod:`engine.runtime.offload`); a count is sent as it is."""
+    return "auto" if value == "auto" else int(value)
 
 
 def _gpu_layers(value: int | str) -> int:

@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import llama_cpp
 
+from engine.runtime import offload
 from engine.sampling import Sampling
 
 PROMPT_CHUNK = 256  # prompt tokens per llama_decode call; cancel is checked between chunks
@@ -25,11 +26,14 @@ _backend_ready = False
 
 
 class NativeError(Exception):
-    """A failure inside llama.cpp; ``kind`` names the engine error to raise."""
+    """A failure inside llama.cpp; ``kind`` names the engine error to raise, ``reason`` and ``params`` the
+    message (as ``engine.errors.HearthError`` has them, so the window can say it in the user's language)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: str, message: str, *, reason: str = "", params: dict[str, Any] | None = None) -> None:
         super().__init__(message)
         self.kind = kind
+        self.reason = reason
+        self.params: dict[str, Any] = dict(params or {})
 
 
 class DecodeAborted(NativeError):
@@ -70,7 +74,8 @@ def load_model(path: str, n_gpu_layers: int) -> Any:
     mparams.use_extra_bufts = False
     model = llama_cpp.llama_model_load_from_file(os.fsencode(path), mparams)
     if not model:
-        raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.")
+        raise NativeError("ModelLoadFailed", f"llama.cpp could not load {path}.", reason="load",
+                          params={"path": path})
     return model
 
 
@@ -118,10 +123,60 @@ class GenerationStats:
 class NativeModel:
     """A loaded model plus one context (sequence 0) whose KV cache is reused."""
 
-    def __init__(self, path: str, *, n_ctx: int, n_gpu_layers: int, n_threads: int,
+    def __init__(self, path: str, *, n_ctx: int, n_gpu_layers: int | str, n_threads: int,
                  n_batch: int = 512, shown_specials: Sequence[str] = ()) -> None:
+        """``n_gpu_layers``: a count (negative: all) or "auto" (:mod:`engine.runtime.offload` plans it from
+        the free GPU memory). A load or first decode with layers on the GPU that fails is retried with
+        fewer (half, a quarter, none); ``offload_note`` then says so."""
         init_backend()
         started = time.perf_counter()
+        self.ctx: Any = None
+        self.model: Any = None
+        self.costs: offload.LayerCosts | None = None
+        self.offload_note = ""
+        tries = self._layer_tries(path, n_ctx, n_gpu_layers)
+        failed: NativeError | None = None
+        for layers in tries:
+            try:
+                self._open(path, n_ctx=n_ctx, n_gpu_layers=layers, n_threads=n_threads, n_batch=n_batch)
+                break
+            except NativeError as exc:
+                self.close()
+                if layers == 0 or layers == tries[-1]:
+                    raise
+                failed = failed or exc
+        if failed is not None:
+            self.offload_note = (f"{_count(tries[0], self.n_layers)} GPU layers did not fit ({failed}); "
+                                 + (f"loaded with {layers}." if layers else "loaded on the CPU."))
+        self.load_seconds = time.perf_counter() - started
+        self.shown = self._single_tokens(shown_specials)
+        # ggml calls this between graph nodes (on the thread inside llama_decode) while ``abortable`` has
+        # set it; it is kept here so the C function pointer lives as long as the context.
+        self._abort_when: Callable[[], bool] | None = None
+        self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
+
+    def _layer_tries(self, path: str, n_ctx: int, n_gpu_layers: int | str) -> list[int]:
+        """The GPU layer counts to try in turn: the plan (or the count asked for), then fewer."""
+        if n_gpu_layers == "auto" and backend_name() == "CPU":
+            return [0]          # a CPU build: nothing to plan, nothing to wait for
+        if n_gpu_layers == 0:
+            return [0]
+        from engine.models.gguf import read_gguf_info
+        info = read_gguf_info(path)
+        self.costs = offload.layer_costs(info, n_ctx)
+        if n_gpu_layers == "auto":
+            plan = offload.plan_offload(info, n_ctx=n_ctx, free_bytes=offload.free_gpu_bytes(backend_name()))
+            first = plan.layers
+        else:
+            first = int(n_gpu_layers)
+        return offload.fallback_layers(first, self.costs.total_layers)
+
+    def _open(self, path: str, *, n_ctx: int, n_gpu_layers: int, n_threads: int, n_batch: int) -> None:
+        """Load the model and its context with ``n_gpu_layers``; with layers on the GPU, decode one token
+        so that a GPU that runs out of memory fails here, where fewer layers can be tried."""
+        if offload.injected_oom("load", n_gpu_layers):
+            raise NativeError("ModelLoadFailed", f"could not allocate GPU memory for {n_gpu_layers} layers "
+                              f"({offload.FAULT_ENV})", reason="gpu_memory", params={"path": path})
         self.model = load_model(path, n_gpu_layers)
         self.n_ctx_train = int(llama_cpp.llama_model_n_ctx_train(self.model))
         cparams = llama_cpp.llama_context_default_params()
@@ -134,10 +189,11 @@ class NativeModel:
         self.ctx = llama_cpp.llama_init_from_model(self.model, cparams)
         if not self.ctx:
             llama_cpp.llama_model_free(self.model)
+            self.model = None   # freed: close() must not free it again when fewer layers are tried
             raise NativeError("ModelLoadFailed",
                               f"llama.cpp could not create a context of {n_ctx} tokens for {path}; "
-                              "there may not be enough memory.")
-        self.load_seconds = time.perf_counter() - started
+                              "there may not be enough memory.", reason="context",
+                              params={"path": path, "n_ctx": n_ctx})
         self.path = path
         self.n_ctx = int(llama_cpp.llama_n_ctx(self.ctx))
         self.n_batch = n_batch
@@ -149,11 +205,22 @@ class NativeModel:
         self.cached: list[int] = []     # tokens whose keys/values are in the KV cache
         self._one = (llama_cpp.llama_token * 1)()
         self._piece = ctypes.create_string_buffer(256)
-        self.shown = self._single_tokens(shown_specials)
-        # ggml calls this between graph nodes (on the thread inside llama_decode) while ``abortable`` has
-        # set it; it is kept here so the C function pointer lives as long as the context.
-        self._abort_when: Callable[[], bool] | None = None
-        self._abort_callback = llama_cpp.ggml_abort_callback(self._should_abort)
+        if n_gpu_layers != 0:
+            self._first_decode(n_gpu_layers)
+
+    def _first_decode(self, n_gpu_layers: int) -> None:
+        """Decode one token and forget it: CUDA allocates some buffers on first use, and a GPU that runs out
+        of memory then must fail now, while fewer layers can still be tried, not in the user's first reply."""
+        bos = int(llama_cpp.llama_vocab_bos(self.vocab))
+        self._one[0] = bos if bos >= 0 else 0
+        rc = llama_cpp.llama_decode(self.ctx, llama_cpp.llama_batch_get_one(self._one, 1))
+        if rc == 0 and offload.injected_oom("decode", n_gpu_layers):
+            rc = -2
+        llama_cpp.llama_memory_clear(self.memory, True)
+        if rc != 0:
+            raise NativeError("ModelLoadFailed", f"llama.cpp could not evaluate a first token with "
+                              f"{_count(n_gpu_layers, self.n_layers)} GPU layers (code {rc}): "
+                              "the GPU may be out of memory.", reason="gpu_memory", params={"path": self.path})
 
     # --- facts ---------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -165,6 +232,8 @@ class NativeModel:
         if backend == "CPU":
             offloaded = 0
         return {
+            "vram_bytes": self.costs.vram_bytes(offloaded) if self.costs is not None and offloaded else 0,
+            "offload_note": self.offload_note,
             "parameters": int(llama_cpp.llama_model_n_params(self.model)),
             "size_bytes": int(llama_cpp.llama_model_size(self.model)),
             "n_ctx_train": self.n_ctx_train,
@@ -238,7 +307,8 @@ class NativeModel:
                 self._forget_after(len(self.cached))
                 raise DecodeAborted()
             raise NativeError("ModelLoadFailed" if rc < 0 else "ContextFull",
-                              f"llama.cpp failed to evaluate {len(tokens)} tokens (code {rc}).")
+                              f"llama.cpp failed to evaluate {len(tokens)} tokens (code {rc}).", reason="decode",
+                              params={"count": len(tokens), "rc": rc})
         self.cached.extend(tokens)
 
     def _reuse_prefix(self, prompt: list[int], reuse: bool) -> int:
@@ -381,6 +451,11 @@ class NativeModel:
         if getattr(self, "model", None):
             llama_cpp.llama_model_free(self.model)
             self.model = None
+
+
+def _count(layers: int, n_layers: int) -> int:
+    """``n_gpu_layers`` as a count of offloadable layers (negative: all ``n_layers + 1``)."""
+    return n_layers + 1 if layers < 0 or layers > n_layers + 1 else layers
 
 
 def _desc(model: Any) -> str:

@@ -45,7 +45,8 @@ class NativeEmbedder:
         pooling = self._model_pooling()
         if pooling == llama_cpp.LLAMA_POOLING_TYPE_RANK:
             self.close()
-            raise NativeError("ModelLoadFailed", f"{path} is a reranker, not an embedding model.")
+            raise NativeError("ModelLoadFailed", f"{path} is a reranker, not an embedding model.", reason="reranker",
+                              params={"path": path})
 
         cparams = llama_cpp.llama_context_default_params()
         cparams.embeddings = True
@@ -68,7 +69,8 @@ class NativeEmbedder:
         if not self.ctx:
             self.close()
             raise NativeError("ModelLoadFailed", f"llama.cpp could not create an embedding context for {path}; "
-                                                 "there may not be enough memory.")
+                                                 "there may not be enough memory.", reason="embed_context",
+                              params={"path": path})
         self.pooling = int(llama_cpp.llama_pooling_type(self.ctx))
         n_embd_out = getattr(llama_cpp, "llama_model_n_embd_out", None)
         self.dim = int(n_embd_out(self.model) if n_embd_out else llama_cpp.llama_model_n_embd(self.model))

@@ -127,7 +127,7 @@ class VisionProjector:
             self.close()
             raise NativeError("ModelLoadFailed",
                               f"{model.path} places image tokens with M-RoPE (Qwen2-VL and later), "
-                              "which Hearth does not support yet.")
+                              "which Hearth does not support yet.", reason="mrope", params={"path": model.path})
         self.marker = media_marker()
         self._salt = hashlib.sha256(os.fsencode(os.path.abspath(self.path))).digest()
 
@@ -294,6 +294,8 @@ def _load_error(mmproj: str, text_model: str, reason: str) -> NativeError:
     if "mismatch between text model" in reason:
         return NativeError("ModelLoadFailed",
                            f"The image projector {mmproj} does not fit the model {text_model}: {reason.rstrip('.')}. "
-                           "Use the mmproj file published with this model.")
+                           "Use the mmproj file published with this model.", reason="projector_mismatch",
+                           params={"path": mmproj, "model": text_model, "said": reason.rstrip(".")})
     return NativeError("ModelLoadFailed",
-                       f"llama.cpp could not load the image projector {mmproj} for {text_model}: {reason}")
+                       f"llama.cpp could not load the image projector {mmproj} for {text_model}: {reason}",
+                       reason="projector", params={"path": mmproj, "model": text_model, "said": reason})

@@ -3,7 +3,8 @@
 Everything native lives here, so a segfault or abort in llama.cpp kills only
 this process. Requests are ``(op, args)`` tuples; replies are ``("ok", value)``,
 ``("tok", text)`` while generating, ``("done", stats)`` and
-``("error", kind, message)``. Cancel arrives through shared memory, never
+``("error", kind, message[, reason, params])`` (the reason and parameters of the
+message let the window say it in the user's language). Cancel arrives through shared memory, never
 through the request queue: it is read between tokens and, while a prompt is
 read, inside llama.cpp between graph nodes (``NativeModel.abortable``), so a
 long prompt stops within milliseconds, not at the end of its batch. Beside
@@ -94,8 +95,12 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None, parent_pid: i
                 try:
                     model = NativeModel(**args)
                 except NativeError as exc:
-                    reason = _load_reason(log_path, mark)
-                    send(("error", exc.kind, f"{exc} llama.cpp says: {reason}" if reason else str(exc)))
+                    said = _load_reason(log_path, mark)
+                    if said:   # the same message with llama.cpp's own words after it: "<reason>_said"
+                        send(("error", exc.kind, f"{exc} llama.cpp says: {said}",
+                              f"{exc.reason}_said" if exc.reason else "", {**exc.params, "said": said}))
+                    else:
+                        send(("error", exc.kind, str(exc), exc.reason, exc.params))
                     continue
                 facts = model.describe()
                 facts["vision"], facts["vision_error"] = False, ""
@@ -149,7 +154,7 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None, parent_pid: i
             else:
                 send(("error", "ModelError", f"Unknown request {op!r}."))
         except NativeError as exc:
-            send(("error", exc.kind, str(exc)))
+            send(("error", exc.kind, str(exc), exc.reason, exc.params))
         except Exception as exc:  # report, keep serving
             send(("error", "ModelError", f"{type(exc).__name__}: {exc}"))
 

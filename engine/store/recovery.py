@@ -82,7 +82,8 @@ def require_healthy(path: str | Path) -> None:
     health = check(path)
     if not health.ok:
         raise DatabaseCorrupt(f"The database {health.path} is damaged: {health.problem.splitlines()[0]}",
-                              path=health.path)
+                              path=health.path, reason="damaged",
+                              params={"problem": health.problem.splitlines()[0]})
 
 
 def _stamp() -> str:
@@ -136,7 +137,8 @@ def restore(backup: Backup | str | Path, path: str | Path) -> Path | None:
     health = check(source)
     if not health.ok:
         raise DatabaseCorrupt(f"The backup {source} is damaged too: {health.problem.splitlines()[0]}",
-                              hint="Pick an older backup, or keep the database aside and start fresh.", path=source)
+                              hint="Pick an older backup, or keep the database aside and start fresh.", path=source,
+                              reason="backup", params={"problem": health.problem.splitlines()[0]})
     temp = path.with_name(f".{path.name}.restoring-{os.getpid()}")
     try:
         _vacuum_into(source, temp)
@@ -212,7 +214,8 @@ def _vacuum_into(source: Path, target: Path) -> None:
     try:
         conn.execute("VACUUM INTO ?", (str(target),))
     except sqlite3.Error as exc:
-        raise StoreError(f"Could not copy {source} to {target}: {exc}", path=target) from exc
+        raise StoreError(f"Could not copy {source} to {target}: {exc}", path=target, reason="copy",
+                         params={"source": str(source), "detail": str(exc)}) from exc
     finally:
         conn.close()
 

@@ -235,14 +235,16 @@ def test_an_image_reaches_a_model_that_can_see(qtbot, smollm2_path: Path, tmp_pa
         close_app(hearth)
 
 
-def test_a_document_too_big_offers_a_knowledge_base_and_sends_nothing(qtbot, smollm2_path: Path, tmp_path: Path,
-                                                                      minilm_path: Path) -> None:
-    hearth = make_app(qtbot, smollm2_path, runtime=ScriptedRuntime(), embedder=minilm_path)
+def test_a_question_about_a_document_too_big_goes_to_a_knowledge_base_and_is_sent_again(
+        qtbot, smollm2_path: Path, tmp_path: Path, minilm_path: Path) -> None:
+    hearth = make_app(qtbot, smollm2_path, embedder=minilm_path)   # the real model: the question is embedded
     window = hearth.window
     try:
-        qtbot.waitUntil(lambda: window.info is not None and window.conversation is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: window.info is not None and window.conversation is not None, timeout=60_000)
         window.update_settings({"ctx_size": 512})
-        qtbot.waitUntil(lambda: window.info.n_ctx == 512, timeout=10_000)
+        qtbot.waitUntil(lambda: window.info.n_ctx == 512, timeout=60_000)
+        window.settings.findChild(object, "maxTokens").setValue(16)
+        window.settings.flush()
         big = tmp_path / "manual.md"
         big.write_text("# Manual\n\n" + "The pump must be primed before the first start. " * 400, encoding="utf-8")
         assert drop(window.chat_view.viewport(), file_mime(big))
@@ -254,6 +256,9 @@ def test_a_document_too_big_offers_a_knowledge_base_and_sends_nothing(qtbot, smo
         assert "manual.md" in box.text() and "tokens" in box.informativeText()
         assert stored_messages(hearth) == []
         assert window.composer.text() == "How do I start the pump?" and ready(hearth, 1)
+        # a question: the knowledge base is offered first (Enter), the summary too
+        assert box.defaultButton().objectName() == "addToKnowledge"
+        assert box.findChild(QWidget, "summarizeDocument") is not None
         qtbot.mouseClick(box.findChild(QWidget, "addToKnowledge"), Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: window.knowledge_window is not None and window.knowledge_window.isVisible())
         chooser = window.knowledge_window.findChild(QInputDialog, "chooseCollection")
@@ -267,8 +272,17 @@ def test_a_document_too_big_offers_a_knowledge_base_and_sends_nothing(qtbot, smo
             return in_database(lambda s: [c.name for c in library.conversation_collections(s.conn, conv_id)])
         qtbot.waitUntil(lambda: used() == ["Pump manuals"], timeout=20_000)
         qtbot.waitUntil(lambda: not chips(hearth))
-        assert window.composer.text() == "How do I start the pump?"
-        assert stored_messages(hearth) == []
+        # once indexed, the question goes again by itself, without the document, answered from the collection
+        qtbot.waitUntil(lambda: len(stored_messages(hearth)) == 2, timeout=60_000)
+        wait_idle(qtbot, hearth)
+        assert stored_messages(hearth)[0] == ("user", "How do I start the pump?") and not window.composer.text()
+
+        def sent() -> tuple[list[Any], dict[str, Any]]:
+            thread = in_database(lambda s: [(s.attachments(m.id), m.record) for m in s.thread(conv_id)])
+            return thread[0][0], thread[1][1]
+        files, record = sent()
+        assert files == [] and record["knowledge"]["collections"] == ["Pump manuals"]
+        assert any("pump must be primed" in src["text"] for src in record["knowledge"]["sources"])
     finally:
         close_app(hearth)
 
@@ -336,23 +350,52 @@ def test_real_model_without_projector_refuses_images_and_saves_nothing(qtbot, sm
         close_app(hearth)
 
 
-def test_real_model_offers_a_knowledge_base_for_a_document_too_big(qtbot, smollm2_path: Path,
-                                                                   tmp_path: Path) -> None:
+def test_real_model_summarises_a_document_too_big_section_by_section(qtbot, smollm2_path: Path,
+                                                                      tmp_path: Path) -> None:
     hearth = make_app(qtbot, smollm2_path)
     window = hearth.window
     try:
         qtbot.waitUntil(lambda: window.info is not None and window.conversation is not None, timeout=60_000)
         window.update_settings({"ctx_size": 512})
         qtbot.waitUntil(lambda: window.info is not None and window.info.n_ctx == 512, timeout=60_000)
+        window.settings.findChild(object, "maxTokens").setValue(48)
+        window.settings.flush()
         big = tmp_path / "report.txt"
-        big.write_text("Quarterly figures rose in every region we measured this year. " * 300, encoding="utf-8")
+        big.write_text("\n\n".join(f"Region {i}: quarterly figures rose by {i} percent this year."
+                                    for i in range(1, 90)), encoding="utf-8")
         assert drop(window.composer, file_mime(big))
         qtbot.waitUntil(lambda: ready(hearth, 1), timeout=20_000)
         type_and_send(qtbot, hearth, "Summarise the report.")
         qtbot.waitUntil(lambda: bool(message_boxes("documentTooLarge")), timeout=30_000)
         wait_idle(qtbot, hearth)
-        assert "report.txt" in message_boxes("documentTooLarge")[0].text()
+        box = message_boxes("documentTooLarge")[0]
+        assert "report.txt" in box.text() and "section by section" in box.informativeText()
         assert stored_messages(hearth) == [] and window.composer.text() == "Summarise the report."
-        assert ready(hearth, 1)
+        # a request for a summary: the summary is offered first (Enter); picking it sends at once
+        assert box.defaultButton().objectName() == "summarizeDocument"
+        shown: list[str] = []
+        window.status.messageChanged.connect(shown.append)
+        qtbot.mouseClick(box.defaultButton(), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: any("section 2 of" in m for m in shown), timeout=60_000)
+        assert not window.composer.text() and not chips(hearth)
+        qtbot.mouseClick(window.composer.stop_button, Qt.MouseButton.LeftButton)   # Stop between sections
+        wait_idle(qtbot, hearth, timeout=60_000)
+        stopped = bubbles(hearth)[-1]
+        assert stopped.item.message.status == "interrupted" and stopped.item.message.content == ""
+        assert [m for m, _ in stored_messages(hearth)] == ["user", "assistant"]
+        # answer again: the whole document is read and the reply lists its sections
+        window.chat_view.regenerate.emit(stopped.item.message.id)
+        wait_idle(qtbot, hearth, timeout=240_000)
+        reply = bubbles(hearth)[-1]
+        message = reply.item.message
+        assert message.status == "complete" and message.content.strip()
+        sections = message.record["summary"]["sections"]
+        assert sections >= 3 and len(reply.sources.sources()) == sections
+        assert reply.sources.toggle.text() == f"Sections ({sections})" and reply.sources.toggle.isVisible()
+        reply.sources.set_open(True)
+        card = reply.sources.cards()[0]
+        assert "report.txt" in card.title.text() and "lines 1–" in card.title.text()
+        assert not card.scores.isVisible() and card.text.text()
+        assert any("Combining" in m or "Writing the summary" in m for m in shown)
     finally:
         close_app(hearth)

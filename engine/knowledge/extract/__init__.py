@@ -108,21 +108,23 @@ def open_document(path: str | os.PathLike[str], roots: Iterable[str] | None = No
     try:
         fd = os.open(p, _OPEN_FLAGS)
     except FileNotFoundError:
-        raise DocumentUnreadable(f"{p.name} does not exist (any more), or is a broken link.", path=p) from None
+        raise DocumentUnreadable(f"{p.name} does not exist (any more), or is a broken link.", path=p,
+                                 reason="missing") from None
     except OSError as exc:
-        raise DocumentUnreadable(f"{p.name} could not be read ({exc.strerror or exc}).", path=p) from exc
+        raise unreadable(p, exc) from exc
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise DocumentNotAFile(f"{p.name} is not read: it is {special_kind(st.st_mode)}.", path=p)
+            raise DocumentNotAFile(f"{p.name} is not read: it is {special_kind(st.st_mode)}.", path=p,
+                                  reason="special", params={"kind": special_kind(st.st_mode)})
         if roots is not None:
             try:
                 real = _opened_path(fd, os.fspath(p))
             except OSError as exc:
-                raise DocumentUnreadable(f"{p.name} could not be read ({exc.strerror or exc}).", path=p) from exc
+                raise unreadable(p, exc) from exc
             if not inside(real, [os.path.realpath(r) for r in roots]):
                 raise DocumentOutsideFolder(f"{p.name} is not read: it leads outside the folder you chose "
-                                            f"(to {real}).", path=p)
+                                            f"(to {real}).", path=p, reason="outside", params={"target": real})
         os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
     except BaseException:
@@ -172,6 +174,26 @@ def skip_reason(path: str | os.PathLike[str], *, head: bytes | None = None) -> s
     return "cannot be read" if (head if head is not None else _head(p)) is None else "binary file"
 
 
+def unsupported(path: str | os.PathLike[str], head: bytes | None = None) -> DocumentUnsupported:
+    """The refusal of a file Hearth does not read, with the code the window translates it by."""
+    p = Path(path)
+    why = skip_reason(p, head=head)
+    if why.startswith("unsupported type "):
+        reason, params = "type", {"suffix": why.removeprefix("unsupported type ")}
+    elif why == "binary file":
+        reason, params = "binary", {}
+    else:
+        reason, params = "skipped", {"why": why}
+    return DocumentUnsupported(f"{p.name} is not read: {why}.", path=p, reason=reason, params=params)
+
+
+def unreadable(path: Path, exc: OSError) -> DocumentUnreadable:
+    """A document the system would not let Hearth read (permissions, I/O error), naming it."""
+    why = str(exc.strerror or exc)
+    return DocumentUnreadable(f"{path.name} could not be read ({why}).", path=path, reason="os_error",
+                              params={"why": why})
+
+
 def extract(path: str | os.PathLike[str], *, fh: IO[bytes] | None = None,
             max_chars: int | None = None) -> Extracted:
     """The file's sections, at most ``max_chars`` characters of them (None: all); an empty file gives none.
@@ -187,7 +209,7 @@ def extract(path: str | os.PathLike[str], *, fh: IO[bytes] | None = None,
     fh.seek(0)
     kind = kind_of(p, head=head)
     if kind is None:
-        raise DocumentUnsupported(f"{p.name} is not read: {skip_reason(p, head=head)}.", path=p)
+        raise unsupported(p, head)
     if os.fstat(fh.fileno()).st_size == 0:
         return Extracted(str(p), kind, [], pages=0 if kind == "pdf" else None)
     cap = 1 << 62 if max_chars is None else max_chars
@@ -201,11 +223,11 @@ def extract(path: str | os.PathLike[str], *, fh: IO[bytes] | None = None,
             partial = False
             doc = _FILE_READERS[kind](p, fh, cap)
     except RecursionError:
-        raise DocumentUnreadable(f"{p.name} is nested too deeply to read.", path=p) from None
+        raise DocumentUnreadable(f"{p.name} is nested too deeply to read.", path=p, reason="nested") from None
     except MemoryError:
-        raise DocumentTooLarge(f"{p.name} needed more memory than allowed to read.", path=p) from None
+        raise DocumentTooLarge(f"{p.name} needed more memory than allowed to read.", path=p, reason="memory") from None
     except OSError as exc:
-        raise DocumentUnreadable(f"{p.name} could not be read ({exc.strerror or exc}).", path=p) from exc
+        raise unreadable(p, exc) from exc
     return _capped(doc, cap, partial)
 
 

@@ -265,27 +265,32 @@ def read_docx(path: Path, fh: IO[bytes] | None = None, max_chars: int = 1 << 62)
         zf = zipfile.ZipFile(fh if fh is not None else path)
     except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
         raise DocumentUnreadable(f"{name} is damaged or not a Word document (not a valid zip archive).",
-                                 path=path) from exc
+                                 path=path, reason="not_zip") from exc
     except OSError as exc:
-        raise DocumentUnreadable(f"{name} could not be read ({exc.strerror or exc}).", path=path) from exc
+        raise DocumentUnreadable(f"{name} could not be read ({exc.strerror or exc}).", path=path,
+                                 reason="os_error", params={"why": str(exc.strerror or exc)}) from exc
     with zf:
         try:
             info = zf.getinfo("word/document.xml")
         except KeyError:
             raise DocumentUnreadable(f"{name} is not a Word document (word/document.xml is missing).",
-                                     path=path) from None
+                                     path=path, reason="no_document_xml") from None
         if info.file_size > MAX_DOCX_XML:
             raise DocumentTooLarge(f"{name} is too large: its text part inflates to "
                                    f"{info.file_size // 2**20} MB (the limit is {MAX_DOCX_XML // 2**20} MB).",
-                                   path=path)
+                                   path=path, reason="inflates",
+                                   params={"size_mb": info.file_size // 2**20, "limit_mb": MAX_DOCX_XML // 2**20})
         try:
             styles = _style_levels(zf)
             with zf.open(info) as part:
                 sections = _docx_sections(part, styles, max_chars)
         except ET.ParseError as exc:
             if "memory" in str(exc):
-                raise DocumentTooLarge(f"{name} needed more memory than allowed to read.", path=path) from exc
-            raise DocumentUnreadable(f"{name} is damaged: its text is not valid XML ({exc}).", path=path) from exc
+                raise DocumentTooLarge(f"{name} needed more memory than allowed to read.", path=path,
+                                       reason="memory") from exc
+            raise DocumentUnreadable(f"{name} is damaged: its text is not valid XML ({exc}).", path=path,
+                                     reason="bad_xml", params={"detail": str(exc)}) from exc
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, LookupError, OSError) as exc:
-            raise DocumentUnreadable(f"{name} is damaged ({exc}).", path=path) from exc
+            raise DocumentUnreadable(f"{name} is damaged ({exc}).", path=path, reason="damaged",
+                                     params={"detail": str(exc)}) from exc
     return Extracted(str(path), "docx", sections)

@@ -58,7 +58,8 @@ def decode_text(data: bytes, path: Path, *, partial: bool = False) -> str:
 
 
 def _not_text(path: Path, why: str) -> DocumentNotText:
-    return DocumentNotText(f"{path.name} is not a text file: not text ({why}).", path=path)
+    return DocumentNotText(f"{path.name} is not a text file: not text ({why}).", path=path, reason="not_text",
+                           params={"why": why})
 
 
 _GUESS_BYTES = 64 << 10
@@ -150,7 +151,8 @@ def read_bytes(path: Path, data: bytes | None = None) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise DocumentUnreadable(f"{path.name} could not be read ({exc.strerror or exc}).", path=path) from exc
+        raise DocumentUnreadable(f"{path.name} could not be read ({exc.strerror or exc}).", path=path,
+                                 reason="os_error", params={"why": str(exc.strerror or exc)}) from exc
 
 
 def read_text(path: Path, data: bytes | None = None, *, partial: bool = False) -> str:
@@ -341,7 +343,8 @@ def read_csv(path: Path, data: bytes | None = None) -> Extracted:
         elif header is not None and not sections:
             sections.append(Section("; ".join(header), "table", 1, max(previous_end, 1)))
     except csv.Error as exc:
-        raise DocumentUnreadable(f"{path.name} is not valid CSV (line {reader.line_num}: {exc}).", path=path) from exc
+        raise DocumentUnreadable(f"{path.name} is not valid CSV (line {reader.line_num}: {exc}).", path=path,
+                                 reason="csv", params={"line": reader.line_num, "detail": str(exc)}) from exc
     finally:
         csv.field_size_limit(old_limit)
     return Extracted(str(path), "csv", sections)
