@@ -63,8 +63,13 @@ def limit_memory(limit: int) -> None:
 def start_child(proc: Any) -> None:
     """``proc.start()`` with SIGINT blocked in this thread meanwhile: the child inherits the blocked signal
     and never receives it. Ctrl+C in a terminal reaches the whole process group, and a child still
-    importing would print a traceback; the parent owns Ctrl+C and stops its children itself. A Ctrl+C
-    that comes while the child starts stays pending here and is delivered once it is unblocked."""
+    importing would print a traceback; the parent owns Ctrl+C and stops its children itself.
+
+    Blocking it in this thread is not enough for the parent: the kernel hands a process-wide SIGINT to
+    any thread that does not block it (a hashing or reading thread), and Python then raises
+    KeyboardInterrupt in the main thread at once, possibly between starting the child and writing its
+    start-up data, and the orphaned child prints "EOFError: Ran out of input". So, on the main thread,
+    a Ctrl+C during the start is only noted, and raised again once the child has all it needs."""
     block = getattr(signal, "pthread_sigmask", None)
     if block is None:   # Windows: no process-group SIGINT to keep out
         proc.start()
@@ -72,8 +77,15 @@ def start_child(proc: Any) -> None:
     # multiprocessing's resource tracker unblocks SIGINT after starting itself: start it first, outside.
     from multiprocessing import resource_tracker
     resource_tracker.ensure_running()
+    noted: list[int] = []
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.signal(signal.SIGINT, lambda signum, _frame: noted.append(signum)) if main else None
     previous = block(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         proc.start()
     finally:
         block(signal.SIG_SETMASK, previous)
+        if main:
+            signal.signal(signal.SIGINT, handler if handler is not None else signal.SIG_DFL)
+            if noted:
+                signal.raise_signal(signal.SIGINT)   # now handled as it would have been
