@@ -193,6 +193,8 @@ class MessageWidget(QFrame):
         self.item = item
         message = item.message
         self.attachment_strip.set_attachments(item.attachments)
+        # a sent file shows what it took of the context when it was sent (the model's count, as its chip did)
+        self.attachment_strip.set_counts({a.sha256: a.tokens for a in item.attachments if a.tokens is not None})
         knowledge = self.knowledge()
         self.text.set_sources(len(knowledge.get("sources") or []))
         self.text.set_markdown(self._shown(message.content))

@@ -39,6 +39,8 @@ class Attachment:
     text: str = ""              # documents: the extracted text ("" for images)
     pages: int | None = None    # documents: PDF pages
     id: int | None = None       # the database row, once saved with a message
+    # what it took of the context when it was sent, as the model counted it (None: not sent, or not counted)
+    tokens: int | None = field(default=None, compare=False)
     # the file it was prepared from (not stored): a copy removed after a refused send is made again from it
     source: Path | None = field(default=None, compare=False, repr=False)
 

@@ -402,7 +402,8 @@ class Store:
                     "pages, text, tokens) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (message_id, start + i, att.kind, att.name, att.mime, att.sha256, att.size, att.width,
                      att.height, att.pages, att.text, None if tokens is None else tokens[i]))
-                stored.append(dataclasses.replace(att, id=int(cursor.lastrowid or 0)))
+                stored.append(dataclasses.replace(att, id=int(cursor.lastrowid or 0),
+                                                  tokens=None if tokens is None else tokens[i]))
         return stored
 
     def attachments(self, message_id: int) -> list[Attachment]:
@@ -428,7 +429,7 @@ class Store:
                           stored=stored_path(self.attachments_dir, row["sha256"], row["kind"], row["name"],
                                              row["mime"]),
                           width=row["width"], height=row["height"], text=row["text"], pages=row["pages"],
-                          id=row["id"])
+                          id=row["id"], tokens=row["tokens"])
 
     # --- search and export --------------------------------------------------
 

@@ -27,7 +27,7 @@ from engine import Budget
 from engine.chat.attachments import attachment_tokens
 from engine.runtime.scripted import ScriptedRuntime
 from tests.desktop.test_window_attachments import drop, file_mime, message_boxes, ready, stored_messages
-from tests.window_helpers import close_app, make_app, type_and_send, wait_database, wait_idle
+from tests.window_helpers import close_app, make_app, new_chat, type_and_send, wait_database, wait_idle
 
 GPL3 = Path(__file__).resolve().parents[1] / "data" / "kb_quality" / "en" / "GPL-3"
 
@@ -99,6 +99,30 @@ def test_advice_to_raise_the_context_when_it_would_fit(qtbot, real_app: HearthAp
     assert meter.budget().over and meter.budget().fits_model
     assert "raise the context size (this model takes up to 8,192 tokens)" in summary
     assert "even at its largest context" not in summary
+
+
+def test_a_sent_document_keeps_the_models_count_on_its_chip(qtbot, real_app: HearthApp, tmp_path: Path) -> None:
+    """After sending, the message's chip showed the "~" estimate again instead of the count it was sent with."""
+    window = real_app.window
+    window.settings.findChild(object, "maxTokens").setValue(4)
+    window.settings.flush()
+    part = tmp_path / "GPL-3-start.txt"
+    part.write_text(GPL3.read_text(encoding="utf-8")[:2_000], encoding="utf-8")
+    assert drop(window.composer, file_mime(part))
+    qtbot.waitUntil(lambda: counted(real_app), timeout=60_000)
+    n = document_chip(real_app).tokens
+    assert n is not None
+    type_and_send(qtbot, real_app, "What is this?")
+    wait_idle(qtbot, real_app, timeout=60_000)
+    (sent,) = window.chat_view.widgets()[0].attachment_strip.chips()
+    assert sent.tokens == n and sent.tokens_text() == f"{n:,} tokens"
+    first = window.conversation.id
+    new_chat(qtbot, real_app)
+    window.open_conversation(first)   # read back from the database
+    qtbot.waitUntil(lambda: window.conversation.id == first and bool(window.chat_view.widgets()))
+    wait_database(qtbot, real_app)
+    (reopened,) = window.chat_view.widgets()[0].attachment_strip.chips()
+    assert reopened.tokens == n and not reopened.tokens_text().startswith("~")
 
 
 def test_without_a_model_the_chip_shows_the_estimate_marked(qtbot, tmp_path: Path) -> None:
