@@ -61,6 +61,9 @@ MESSAGES: dict[tuple[str, str], str] = {
         QT_TRANSLATE_NOOP("ErrorMessage", "The model hub ({endpoint}) cannot be reached."),
     ("HubOffline", "download"):
         QT_TRANSLATE_NOOP("ErrorMessage", "The model hub ({endpoint}) cannot be reached to download {file}."),
+    ("HubOffline", "offline_mode"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "Offline mode is on, so Hearth makes no network request: `hearth models "
+                                          "{action}` cannot reach the Hugging Face Hub."),
     ("RepoNotFound", ""):
         QT_TRANSLATE_NOOP("ErrorMessage", "The repository {repo} was not found on the model hub."),
     ("RepoNotFound", "gated"):
@@ -307,6 +310,8 @@ HINT_TEXTS: tuple[str, ...] = (
     # HubOffline
     QT_TRANSLATE_NOOP("ErrorHint", "Hearth is offline. Installed models keep working; search and downloads "
                                    "need the internet."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Turn offline mode off in the window (File → Settings…), then try again. "
+                                   "Installed models keep working."),
     # RepoNotFound
     QT_TRANSLATE_NOOP("ErrorHint", "Check the repository name (owner/name). Private or gated repositories "
                                    "need a login on huggingface.co."),

@@ -48,8 +48,26 @@ def add_parser(sub: Any) -> None:
     imp.add_argument("path", help="the .gguf file (it stays where it is)")
 
 
+HUB_ACTIONS = ("search", "files", "fit", "pull")   # the commands that talk to the Hugging Face Hub
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.action in HUB_ACTIONS:
+        _refuse_when_offline(args.action)
     return int(_ACTIONS[args.action](args) or 0)
+
+
+def _refuse_when_offline(action: str) -> None:
+    """Offline mode (the window's Settings) means no network request at all, from the terminal too."""
+    from desktop.prefs import Prefs   # QtCore's settings file reader only; no window
+    if not Prefs(paths()).offline:
+        return
+    from engine import errors
+    raise errors.HubOffline(
+        f"Offline mode is on, so Hearth makes no network request: `hearth models {action}` cannot reach the "
+        "Hugging Face Hub.", reason="offline_mode", params={"action": action},
+        hint="Turn offline mode off in the window (File → Settings…), then try again. Installed models keep "
+             "working.")
 
 
 def _list(_args: argparse.Namespace) -> int:

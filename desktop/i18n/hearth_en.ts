@@ -48,7 +48,7 @@
 <context>
     <name>MessageWidget</name>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="307"/>
+        <location filename="../main/message_widget.py" line="309"/>
         <source>and %n more</source>
         <translation>
             <numerusform>and %n more</numerusform>
@@ -56,7 +56,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/message_widget.py" line="309"/>
+        <location filename="../main/message_widget.py" line="311"/>
         <source>To fit the context, %n earlier message(s) were left out of this reply&apos;s prompt: </source>
         <translation>
             <numerusform>To fit the context, %n earlier message was left out of this reply&apos;s prompt: </numerusform>
@@ -119,7 +119,7 @@
 <context>
     <name>SourcesView</name>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="317"/>
+        <location filename="../main/sources_view.py" line="318"/>
         <source>Summarised from %n section(s) of “%1”; each source is a section and what the model made of it.</source>
         <translation type="unfinished">
             <numerusform></numerusform>
@@ -127,7 +127,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="322"/>
+        <location filename="../main/sources_view.py" line="323"/>
         <source>%n passage(s) in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</source>
         <translation>
             <numerusform>%n passage in %1 matched the question but did not fit in this chat&apos;s context of %2 tokens.</numerusform>
@@ -135,7 +135,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/sources_view.py" line="327"/>
+        <location filename="../main/sources_view.py" line="328"/>
         <source>%n more passage(s) matched but did not fit in this chat&apos;s context of %1 tokens.</source>
         <translation>
             <numerusform>%n more passage matched but did not fit in this chat&apos;s context of %1 tokens.</numerusform>
