@@ -34,6 +34,30 @@ MESSAGES: dict[tuple[str, str], str] = {
     ("ModelInvalid", "corrupt"):
         QT_TRANSLATE_NOOP("ErrorMessage", "{name} is damaged: its contents are not those of a valid GGUF "
                                           "model file."),
+    ("ModelInvalid", "link_loop"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a symbolic link that loops back on itself, not a model file."),
+    ("ModelInvalid", "unreadable"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} could not be read ({said})."),
+    ("ModelInvalid", "not_a_file"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is {kind}, not a model file; Hearth reads only regular files."),
+    ("ModelInvalid", "part_missing"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "Part {part} of {parts} of the split model {name} ({file}) is missing."),
+    ("ModelInvalid", "adapter"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a LoRA adapter, not a model."),
+    ("ModelInvalid", "split_name"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is one part of a model split in {parts}, but its name does not "
+                                          "follow the pattern {pattern}."),
+    ("ModelInvalid", "vocab_only"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} contains no weights (a vocabulary-only file)."),
+    ("ModelInvalid", "unloadable"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "llama.cpp cannot load {name}: {detail}."),
+    ("ModelInvalid", "architecture"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} uses the architecture {arch}, which the llama.cpp in this Hearth "
+                                          "does not know."),
+    ("ModelNotFound", "dangling"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a link to a file that does not exist."),
+    ("ModelNotFound", "folder"):
+        QT_TRANSLATE_NOOP("ErrorMessage", "{name} is a folder, not a model file."),
     ("ModelNotFound", "missing"):
         QT_TRANSLATE_NOOP("ErrorMessage", "There is no model file at {path}."),
     ("ModelLoadFailed", "refused"):
@@ -395,6 +419,15 @@ HINT_TEXTS: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("ErrorHint", "Check that the file exists and that you are allowed to read it."),
     # gguf: not a regular file
     QT_TRANSLATE_NOOP("ErrorHint", "Remove it from the models folder, or pick a real .gguf file."),
+    # models/files: split parts, adapters, vocabulary-only files
+    QT_TRANSLATE_NOOP("ErrorHint", "Download every part of the model into the same folder."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Adapters are applied to a model; they cannot be chosen on their own."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Keep the original file names of the parts."),
+    QT_TRANSLATE_NOOP("ErrorHint", "This file is not a model; pick another one."),
+    # gguf_info: what llama.cpp would refuse
+    QT_TRANSLATE_NOOP("ErrorHint", "The file is damaged or was converted wrongly: download another conversion "
+                                   "of this model."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Update Hearth, or pick a model of a supported architecture."),
     # gguf: big-endian
     QT_TRANSLATE_NOOP("ErrorHint", "Download the ordinary (little-endian) GGUF of this model."),
     # gguf: version 1
@@ -427,6 +460,30 @@ HINT_TEXTS: tuple[str, ...] = (
     QT_TRANSLATE_NOOP("ErrorHint", "Check that the disk is not full."),
     # no model installed
     QT_TRANSLATE_NOOP("ErrorHint", "Add a model file (File → Add a model file…), then send again."),
+    # remote backends (engine.remote)
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the backend with `hearth backends test NAME` and that its server is "
+                                   "running."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Start the server, or check the address and port (and any firewall between)."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the base URL: OpenAI-compatible servers answer under /v1 (for example "
+                                   "http://host:8080/v1), and the model name (`hearth backends test NAME` lists "
+                                   "them)."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Set the server's API key again: `hearth backends add NAME URL --api-key-env "
+                                   "VAR` (it is kept in the keychain)."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Wait until the server has loaded its model, then try again."),
+    QT_TRANSLATE_NOOP("ErrorHint", "The server is busy: try again in a moment, or add another backend serving the "
+                                   "same model."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the address: use http:// for a server without TLS, or install the "
+                                   "server's certificate authority. Hearth does not send anything over an "
+                                   "unverified connection."),
+    QT_TRANSLATE_NOOP("ErrorHint", "The server failed while answering. Look at its log, then try again."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Check that the base URL points to an OpenAI-compatible API and that the right "
+                                   "preset is chosen."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Shorten the message or start a new conversation, or restart the server with a "
+                                   "larger context (llama-server -c, vLLM --max-model-len, Ollama num_ctx)."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Check the name with `hearth backends list`, or add it with `hearth backends "
+                                   "add NAME URL`."),
+    QT_TRANSLATE_NOOP("ErrorHint", "Pick another name, or remove the existing backend first with `hearth backends "
+                                   "rm NAME`."),
 )
 WORDS: tuple[str, ...] = (   # parameter values the engine gives in English (what a file is)
     QT_TRANSLATE_NOOP("ErrorWords", "a JPEG image"),
@@ -445,6 +502,10 @@ WORDS: tuple[str, ...] = (   # parameter values the engine gives in English (wha
     QT_TRANSLATE_NOOP("ErrorWords", "a socket"),
     QT_TRANSLATE_NOOP("ErrorWords", "a device"),
     QT_TRANSLATE_NOOP("ErrorWords", "not a regular file"),
+    # what a model file is when it is not a file (engine.models.gguf.not_a_file)
+    QT_TRANSLATE_NOOP("ErrorWords", "a named pipe (FIFO)"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a character device"),
+    QT_TRANSLATE_NOOP("ErrorWords", "a block device"),
     # why a text document is not text (engine.knowledge.extract.text)
     QT_TRANSLATE_NOOP("ErrorWords", "it contains binary data"),
     QT_TRANSLATE_NOOP("ErrorWords", "no text encoding fits its bytes"),

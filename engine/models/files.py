@@ -137,22 +137,25 @@ def describe_model(path: str | os.PathLike[str]) -> InstalledModel:
     for i, part in enumerate(parts if len(parts) > 1 else (), 1):
         if not part.is_file():
             raise ModelInvalid(f"{path}: part {i} of {len(parts)} of this split model ({part.name}) is missing",
-                               path=path, hint="Download every part of the model into the same folder.")
+                               path=path, hint="Download every part of the model into the same folder.",
+                               reason="part_missing", params={"part": i, "parts": len(parts), "file": part.name})
     infos = [read_gguf_info(part) for part in parts]
     info = infos[0]
     adapter = info.metadata.get("general.type") == "adapter" or "adapter.type" in info.metadata
     if adapter:
         raise ModelInvalid(f"{first}: it is a LoRA adapter, not a model", path=first,
-                           hint="Adapters are applied to a model; they cannot be chosen on their own.")
+                           hint="Adapters are applied to a model; they cannot be chosen on their own.",
+                           reason="adapter")
     split_count = info.metadata.get("split.count")
     if len(parts) == 1 and isinstance(split_count, int) and split_count > 1:
         raise ModelInvalid(f"{first}: it is one part of a model split in {split_count}, but its name does not "
                            f"follow the pattern name-00001-of-{split_count:05d}.gguf", path=first,
-                           hint="Keep the original file names of the parts.")
+                           hint="Keep the original file names of the parts.", reason="split_name",
+                           params={"parts": split_count, "pattern": f"name-00001-of-{split_count:05d}.gguf"})
     parameters = sum(i.parameter_count for i in infos)
     if parameters == 0 and sum(i.n_tensors for i in infos) == 0:
         raise ModelInvalid(f"{first}: it contains no weights (a vocabulary-only file)", path=first,
-                           hint="This file is not a model; pick another one.")
+                           hint="This file is not a model; pick another one.", reason="vocab_only")
     check_loadable(infos)  # what llama.cpp needs: known architecture, sane sizes, vocabulary, tensors
     arch = info.architecture
     name = info.name

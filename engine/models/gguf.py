@@ -415,24 +415,27 @@ def open_model_file(path: str | os.PathLike[str]) -> Any:
     except FileNotFoundError:
         if os.path.lexists(source):
             raise ModelNotFound(f"{source} is a link to a file that does not exist", path=source,
-                                hint="Remove the link, or point it at a model file.") from None
+                                hint="Remove the link, or point it at a model file.", reason="dangling") from None
         raise ModelNotFound(f"{source}: no such model file", path=source, reason="missing") from None
     except IsADirectoryError:
-        raise ModelNotFound(f"{source} is a folder, not a model file", path=source) from None
+        raise ModelNotFound(f"{source} is a folder, not a model file", path=source, reason="folder") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             raise ModelInvalid(f"{source} is a symbolic link that loops back on itself, not a model file",
-                               path=source, hint="Remove the link, or point it at a model file.") from None
+                               path=source, hint="Remove the link, or point it at a model file.",
+                               reason="link_loop") from None
         raise ModelInvalid(f"{source} could not be read: {exc.strerror or exc}", path=source,
-                           hint="Check that the file exists and that you are allowed to read it.") from exc
+                           hint="Check that the file exists and that you are allowed to read it.",
+                           reason="unreadable", params={"said": exc.strerror or str(exc)}) from exc
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise ModelNotFound(f"{source} is a folder, not a model file", path=source)
+            raise ModelNotFound(f"{source} is a folder, not a model file", path=source, reason="folder")
         what = not_a_file(mode)
         if what is not None:
             raise ModelInvalid(f"{source} is {what}, not a model file; Hearth reads only regular files",
-                               path=source, hint="Remove it from the models folder, or pick a real .gguf file.")
+                               path=source, hint="Remove it from the models folder, or pick a real .gguf file.",
+                               reason="not_a_file", params={"kind": what})
         if hasattr(os, "O_NONBLOCK"):
             os.set_blocking(fd, True)
         return os.fdopen(fd, "rb")
@@ -457,7 +460,8 @@ def read_gguf_info(path: str | os.PathLike[str], *, check_size: bool = True) -> 
         raise
     except OSError as exc:
         raise ModelInvalid(f"{source} could not be read: {exc.strerror or exc}", path=source,
-                           hint="Check that the file exists and that you are allowed to read it.") from exc
+                           hint="Check that the file exists and that you are allowed to read it.",
+                           reason="unreadable", params={"said": exc.strerror or str(exc)}) from exc
     needed = info.tensor_data_offset + info.tensor_data_size
     if check_size and file_size < needed:
         raise ModelInvalid(f"{source} is incomplete: it has {file_size:,} bytes but needs {needed:,} "

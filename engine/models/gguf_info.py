@@ -146,9 +146,13 @@ def known_architectures() -> frozenset[str]:
     return frozenset(MODEL_ARCH_NAMES.values()) | EMBEDDING_ARCHITECTURES | PROJECTOR_ARCHITECTURES
 
 
-def _refuse(info: GGUFInfo, detail: str, hint: str = _FIX) -> Exception:
+def _refuse(info: GGUFInfo, detail: str, hint: str = _FIX, reason: str = "unloadable",
+            **params: object) -> Exception:
+    """The header says llama.cpp would fail on this file; ``detail`` (technical: header keys, shapes) is kept
+    as it is inside the translated sentence."""
     from engine.errors import ModelInvalid
-    return ModelInvalid(f"{info.path}: {detail}, so llama.cpp cannot load it", path=info.path, hint=hint)
+    return ModelInvalid(f"{info.path}: {detail}, so llama.cpp cannot load it", path=info.path, hint=hint,
+                        reason=reason, params={"detail": detail, **params})
 
 
 def _is_int(value: Any) -> bool:
@@ -241,7 +245,8 @@ def check_loadable(parts: GGUFInfo | Sequence[GGUFInfo]) -> None:
         raise _refuse(info, "the header names no architecture (general.architecture)")
     if arch not in known_architectures():
         raise _refuse(info, f"its architecture {arch!r} is unknown to the llama.cpp in this Hearth",
-                      hint="Update Hearth, or pick a model of a supported architecture.")
+                      hint="Update Hearth, or pick a model of a supported architecture.", reason="architecture",
+                      arch=str(arch))
     meta = info.metadata
     if arch == "clip" or meta.get("general.type") == "mmproj" or "clip.has_vision_encoder" in meta:
         return  # a projector: libmtmd checks its own keys (see engine.models.kinds.usable_projector)
