@@ -696,862 +696,922 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorHint</name>
     <message>
-        <location filename="../error_texts.py" line="255"/>
+        <location filename="../error_texts.py" line="260"/>
         <source>Free some disk space on the disk holding {folder}, then try again. Everything saved before is kept.</source>
         <translation>请在 {folder} 所在的磁盘上腾出一些空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="258"/>
+        <location filename="../error_texts.py" line="263"/>
         <source>Check the permissions of {path} and of its folder {folder}: Hearth needs to write to both (and the -wal and -shm files beside it).</source>
         <translation>请检查 {path} 及其所在文件夹 {folder} 的权限：Hearth 需要写入这两者（以及旁边的 -wal 和 -shm 文件）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="261"/>
+        <location filename="../error_texts.py" line="266"/>
         <source>Check the permissions of {folder}: Hearth needs to write there (the -wal and -shm files beside the database).</source>
         <translation>请检查 {folder} 的权限：Hearth 需要在那里写入（数据库旁边的 -wal 和 -shm 文件）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="271"/>
+        <location filename="../error_hints.py" line="13"/>
         <source>Hearth&apos;s model catalog is damaged. Reinstall Hearth.</source>
         <translation>Hearth 的模型目录已损坏。请重新安装 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="273"/>
+        <location filename="../error_hints.py" line="15"/>
         <source>Check the path, or pick another model from the model list.</source>
         <translation>请检查路径，或从模型列表中选择另一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="275"/>
+        <location filename="../error_hints.py" line="17"/>
         <source>The file is incomplete or corrupt: download it again, or choose another model file.</source>
         <translation>文件不完整或已损坏：请重新下载，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="278"/>
+        <location filename="../error_hints.py" line="20"/>
         <source>Download the model again (or another conversion of it), or pick another model. Reloading this file will crash llama.cpp again.</source>
         <translation>请重新下载该模型（或它的另一个转换版本），或选择另一个模型。重新加载这个文件会让 llama.cpp 再次崩溃。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="281"/>
+        <location filename="../error_hints.py" line="23"/>
         <source>llama.cpp could not load this model. It may need more memory than is free, or a newer Hearth. Try a smaller model or a smaller context size.</source>
         <translation>llama.cpp 无法加载此模型。它可能需要比空闲内存更多的内存，或需要更新版本的 Hearth。请尝试更小的模型或更小的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="284"/>
+        <location filename="../error_hints.py" line="26"/>
         <source>Your conversation is saved. Reload the model to continue; if it happens again, try another model.</source>
         <translation>你的对话已保存。重新加载模型即可继续；如果再次发生，请换一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="287"/>
+        <location filename="../error_hints.py" line="29"/>
         <source>Choose a model first.</source>
         <translation>请先选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="289"/>
+        <location filename="../error_hints.py" line="31"/>
         <source>Choose a built-in chat template for this model in its settings.</source>
         <translation>请在此模型的设置中为它选择一个内置聊天模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="291"/>
+        <location filename="../error_hints.py" line="33"/>
         <source>This model file carries a chat template that tries to run code. Hearth refused it. Use it with a built-in template, or choose another model file.</source>
         <translation>此模型文件带有一个试图运行代码的聊天模板，Hearth 已拒绝使用它。请配合内置模板使用此模型，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="295"/>
+        <location filename="../error_hints.py" line="37"/>
         <source>The model&apos;s chat template took too long to render. Use a built-in template for this model.</source>
         <translation>模型的聊天模板渲染耗时过长。请为此模型使用内置模板。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="298"/>
+        <location filename="../error_hints.py" line="40"/>
         <source>The model&apos;s chat template tried to build far more text than a prompt needs and was stopped. Use a built-in chat template for this model, or use another model file.</source>
         <translation>模型的聊天模板试图生成远超提示词所需的文本，已被中止。请为此模型使用内置聊天模板，或换用另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="302"/>
+        <location filename="../error_hints.py" line="44"/>
         <source>Shorten the message, raise the context size, or add the text to a knowledge base instead.</source>
         <translation>请缩短消息、增大上下文长度，或改为把这段文本加入知识库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="305"/>
+        <location filename="../error_hints.py" line="47"/>
         <source>Start a new conversation, raise the context size, or allow dropping the oldest turns.</source>
         <translation>请开始新对话、增大上下文长度，或允许丢弃最早的几轮对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="308"/>
+        <location filename="../error_hints.py" line="50"/>
         <source>Give a JSON list of messages such as [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]: roles &quot;system&quot; (first only), &quot;user&quot; and &quot;assistant&quot;, text content, the last message from the user.</source>
         <translation>请给出一个 JSON 消息列表，例如 [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]：角色为 &quot;system&quot;（仅限第一条）、&quot;user&quot; 和 &quot;assistant&quot;，内容为文本，最后一条消息来自用户。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="312"/>
+        <location filename="../error_hints.py" line="54"/>
         <source>Hearth&apos;s database could not be used. Check that the disk is not full and the data folder is writable.</source>
         <translation>无法使用 Hearth 的数据库。请检查磁盘是否已满，以及数据文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="315"/>
+        <location filename="../error_hints.py" line="57"/>
         <source>It may have been deleted. Pick another conversation.</source>
         <translation>它可能已被删除。请选择另一个对话。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="317"/>
+        <location filename="../error_hints.py" line="59"/>
         <source>It may have been deleted.</source>
         <translation>它可能已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="319"/>
+        <location filename="../error_hints.py" line="61"/>
         <source>Hearth&apos;s database is damaged. Open the Hearth window: it offers to restore the newest backup (kept in the &apos;backups&apos; folder beside the database) or to keep the damaged file aside and start fresh. Nothing is deleted.</source>
         <translation>Hearth 的数据库已损坏。请打开 Hearth 窗口：它会提供恢复最新备份（保存在数据库旁边的“backups”文件夹中），或把损坏的文件放到一旁并重新开始。不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="324"/>
+        <location filename="../error_hints.py" line="66"/>
         <source>Check the permissions of the database file and its folder: Hearth needs to write to both.</source>
         <translation>请检查数据库文件及其所在文件夹的权限：Hearth 需要写入这两者。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="327"/>
+        <location filename="../error_hints.py" line="69"/>
         <source>Free some disk space, then try again. Everything saved before is kept.</source>
         <translation>请腾出一些磁盘空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="329"/>
+        <location filename="../error_hints.py" line="71"/>
         <source>Check that the disk is connected and healthy, and the permissions of the database file and its folder.</source>
         <translation>请检查磁盘是否已连接且状态良好，以及数据库文件及其所在文件夹的权限。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="332"/>
+        <location filename="../error_hints.py" line="74"/>
         <source>Check the internet connection and try again; installed models keep working offline.</source>
         <translation>请检查网络连接后重试；已安装的模型在离线时仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="335"/>
+        <location filename="../error_hints.py" line="77"/>
         <source>Hearth is offline. Installed models keep working; search and downloads need the internet.</source>
         <translation>Hearth 处于离线状态。已安装的模型仍可使用；搜索和下载需要联网。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="337"/>
+        <location filename="../error_hints.py" line="79"/>
         <source>Turn offline mode off in the window (File → Settings…), then try again. Installed models keep working.</source>
         <translation>请在窗口中关闭离线模式（文件 → 设置…），然后重试。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="340"/>
+        <location filename="../error_hints.py" line="82"/>
         <source>Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co.</source>
         <translation>请检查仓库名称（所有者/名称）。私有或受限仓库需要在 huggingface.co 上登录。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="343"/>
+        <location filename="../error_hints.py" line="85"/>
         <source>The file is not in this repository (any more). List the repository&apos;s files and pick another.</source>
         <translation>此仓库中（已）没有这个文件。请列出仓库中的文件并另选一个。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="346"/>
+        <location filename="../error_hints.py" line="88"/>
         <source>The partial file is kept: start the download again and it resumes where it stopped.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可从中断处继续。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="349"/>
+        <location filename="../error_hints.py" line="91"/>
         <source>The downloaded file was corrupt and has been deleted. Download it again.</source>
         <translation>下载的文件已损坏，已被删除。请重新下载。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="351"/>
+        <location filename="../error_hints.py" line="93"/>
         <source>Free some disk space (or delete models you no longer use), then try again.</source>
         <translation>请腾出一些磁盘空间（或删除不再使用的模型），然后重试。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="354"/>
+        <location filename="../error_hints.py" line="96"/>
         <source>The repository names a file outside the models folder; Hearth refuses to write it. Pick another file.</source>
         <translation>该仓库给出的文件位于模型文件夹之外；Hearth 拒绝写入它。请选择另一个文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="357"/>
+        <location filename="../error_hints.py" line="99"/>
         <source>The partial file is kept: start the download again to resume it, or discard it to free the space.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可继续，或丢弃它以释放空间。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="360"/>
+        <location filename="../error_hints.py" line="102"/>
         <source>The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. Try again later; installed models keep working.</source>
         <translation>模型中心（或中间的代理或镜像，见 HF_ENDPOINT）返回了 Hearth 不会使用的应答。请稍后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="364"/>
+        <location filename="../error_hints.py" line="106"/>
         <source>The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) and try again; installed models keep working.</source>
         <translation>模型中心应答太慢。请检查网络连接（或 HF_ENDPOINT 中的镜像）后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="367"/>
+        <location filename="../error_hints.py" line="109"/>
         <source>Check the name with `hearth kb list`, or create it with `hearth kb create NAME`.</source>
         <translation>请用 `hearth kb list` 核对名称，或用 `hearth kb create NAME` 创建它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="370"/>
+        <location filename="../error_hints.py" line="112"/>
         <source>Pick another name, or add files to the existing collection.</source>
         <translation>请换一个名称，或把文件添加到已有的集合中。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="372"/>
+        <location filename="../error_hints.py" line="114"/>
         <source>The other documents are indexed. Fix or convert this file, then re-index.</source>
         <translation>其他文档已建立索引。请修复或转换此文件，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="374"/>
+        <location filename="../error_hints.py" line="116"/>
         <source>Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these.</source>
         <translation>支持的格式：.txt、.md、.html、.pdf、.docx、.csv 和源代码。请把文件转换为其中一种格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="377"/>
+        <location filename="../error_hints.py" line="119"/>
         <source>Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it.</source>
         <translation>Hearth 只读取你所选文件夹内的内容。请把文件复制到该文件夹中以便索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="380"/>
+        <location filename="../error_hints.py" line="122"/>
         <source>Only regular files are indexed.</source>
         <translation>只有普通文件会被索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="382"/>
+        <location filename="../error_hints.py" line="124"/>
         <source>The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index.</source>
         <translation>文件可能已损坏或受密码保护。请在它自己的程序中打开，另存一份新副本，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="385"/>
+        <location filename="../error_hints.py" line="127"/>
         <source>The file is binary data with a text file&apos;s name. Open it in its own program, or leave it out.</source>
         <translation>这个文件名为文本文件，内容却是二进制数据。请在它自己的程序中打开，或不要添加它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="388"/>
+        <location filename="../error_hints.py" line="130"/>
         <source>Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text).</source>
         <translation>读取此文件耗时过长，已被中止。请拆分它，或以更简单的格式保存（例如纯文本）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="391"/>
+        <location filename="../error_hints.py" line="133"/>
         <source>Reading this file needed more memory than allowed and was stopped. Split it into smaller files.</source>
         <translation>读取此文件所需的内存超出允许范围，已被中止。请把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="394"/>
+        <location filename="../error_hints.py" line="136"/>
         <source>Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh.</source>
         <translation>请从“文件 → 模型…”安装一个嵌入模型（例如 nomic-embed-text 或 bge-m3），或运行 scripts/install.sh。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="397"/>
+        <location filename="../error_hints.py" line="139"/>
         <source>Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, source code).</source>
         <translation>可附加图片（PNG、JPEG、WebP、GIF、BMP）或文档（.txt、.md、.html、.pdf、.docx、.csv、源代码）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="400"/>
+        <location filename="../error_hints.py" line="142"/>
         <source>Save the image as PNG or JPEG, at most 40 megapixels, and attach it again.</source>
         <translation>请把图片另存为不超过 4000 万像素的 PNG 或 JPEG，然后重新附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="403"/>
+        <location filename="../error_hints.py" line="145"/>
         <source>Add the document to a knowledge base instead: Hearth then sends only the passages that answer each question. Or load the model with a larger context.</source>
         <translation>请改为把文档加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者用更大的上下文加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="407"/>
+        <location filename="../error_hints.py" line="149"/>
         <source>Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached.</source>
         <translation>请附加普通文件（图片或文档）。文件夹、设备和管道无法附加。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="410"/>
+        <location filename="../error_hints.py" line="152"/>
         <source>Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. Or split it into smaller files.</source>
         <translation>请改为把它加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="413"/>
+        <location filename="../error_hints.py" line="155"/>
         <source>Choose a .gguf model file. Your file was not changed.</source>
         <translation>请选择一个 .gguf 模型文件。你的文件没有被改动。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="415"/>
+        <location filename="../error_hints.py" line="157"/>
         <source>Download the GGUF version of this model: llama.cpp reads no other kind.</source>
         <translation>请下载此模型的 GGUF 版本：llama.cpp 不读取其他格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="417"/>
+        <location filename="../error_hints.py" line="159"/>
         <source>Remove the link, or point it at a model file.</source>
         <translation>请移除该链接，或让它指向一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="419"/>
+        <location filename="../error_hints.py" line="161"/>
         <source>Check that the file exists and that you are allowed to read it.</source>
         <translation>请检查文件是否存在，以及你是否有权读取它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="421"/>
+        <location filename="../error_hints.py" line="163"/>
         <source>Remove it from the models folder, or pick a real .gguf file.</source>
         <translation>请把它移出模型文件夹，或选择一个真正的 .gguf 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="423"/>
+        <location filename="../error_hints.py" line="165"/>
         <source>Download every part of the model into the same folder.</source>
         <translation>请把模型的所有分卷下载到同一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="424"/>
+        <location filename="../error_hints.py" line="166"/>
         <source>Adapters are applied to a model; they cannot be chosen on their own.</source>
         <translation>适配器需要配合模型使用，不能单独选择。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="425"/>
+        <location filename="../error_hints.py" line="167"/>
         <source>Keep the original file names of the parts.</source>
         <translation>请保留各分卷原来的文件名。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="426"/>
+        <location filename="../error_hints.py" line="168"/>
         <source>This file is not a model; pick another one.</source>
         <translation>这个文件不是模型，请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="428"/>
+        <location filename="../error_hints.py" line="170"/>
         <source>The file is damaged or was converted wrongly: download another conversion of this model.</source>
         <translation>文件已损坏或转换有误：请下载这个模型的另一个转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="430"/>
+        <location filename="../error_hints.py" line="172"/>
         <source>Update Hearth, or pick a model of a supported architecture.</source>
         <translation>请更新 Hearth，或选择架构受支持的模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="432"/>
+        <location filename="../error_hints.py" line="174"/>
         <source>Download the ordinary (little-endian) GGUF of this model.</source>
         <translation>请下载此模型的普通（小端序）GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="434"/>
+        <location filename="../error_hints.py" line="176"/>
         <source>Download a newer conversion of this model.</source>
         <translation>请下载此模型较新的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="436"/>
+        <location filename="../error_hints.py" line="178"/>
         <source>Update Hearth, or download an older conversion of this model.</source>
         <translation>请更新 Hearth，或下载此模型较旧的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="438"/>
+        <location filename="../error_hints.py" line="180"/>
         <source>llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer llama.cpp. Download another conversion of this model, or update Hearth.</source>
         <translation>llama.cpp 因上述原因拒绝了该文件：它已损坏、转换有误，或是为更新版本的 llama.cpp 制作的。请下载此模型的另一个转换版本，或更新 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="442"/>
+        <location filename="../error_hints.py" line="184"/>
         <source>Open the repository on huggingface.co, accept its conditions and log in, or pick another repository.</source>
         <translation>请在 huggingface.co 上打开该仓库，接受其条款并登录，或选择另一个仓库。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="445"/>
+        <location filename="../error_hints.py" line="187"/>
         <source>Choose the mmproj file published with the model, or none.</source>
         <translation>请选择随模型发布的 mmproj 文件，或不选。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="447"/>
+        <location filename="../error_hints.py" line="189"/>
         <source>Use the mmproj file published with this model.</source>
         <translation>请使用随此模型发布的 mmproj 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="449"/>
+        <location filename="../error_hints.py" line="191"/>
         <source>Give a .gguf path, or a name from `hearth models list`.</source>
         <translation>请给出一个 .gguf 文件路径，或 `hearth models list` 列出的模型名称。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="451"/>
+        <location filename="../error_hints.py" line="193"/>
         <source>Pick an older backup, or keep the database aside and start fresh.</source>
         <translation>请选择一个更早的备份，或者把数据库放到一旁，重新开始。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="453"/>
+        <location filename="../error_hints.py" line="195"/>
         <source>Hearth installs only verified files. Try again later, or download it from the Hub itself rather than a mirror.</source>
         <translation>Hearth 只安装经过校验的文件。请稍后再试，或直接从模型中心（而不是镜像）下载。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="456"/>
+        <location filename="../error_hints.py" line="198"/>
         <source>Check that the models folder is writable.</source>
         <translation>请检查模型文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="458"/>
+        <location filename="../error_hints.py" line="200"/>
         <source>Check the file and attach it again.</source>
         <translation>请检查该文件，然后重新添加附件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="459"/>
+        <location filename="../error_hints.py" line="201"/>
         <source>Attach a file that contains text, or paste the text into the message.</source>
         <translation>请添加包含文字的文件，或把文字粘贴到消息中。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="460"/>
+        <location filename="../error_hints.py" line="202"/>
         <source>Check that the disk is not full.</source>
         <translation>请检查磁盘是否已满。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="462"/>
+        <location filename="../error_hints.py" line="204"/>
         <source>Add a model file (File → Add a model file…), then send again.</source>
         <translation>请添加一个模型文件（文件 → 添加模型文件…），然后重新发送。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="206"/>
+        <source>Check the backend with `hearth backends test NAME` and that its server is running.</source>
+        <translation>请用 `hearth backends test NAME` 检查这个后端，并确认它的服务器正在运行。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="208"/>
+        <source>Start the server, or check the address and port (and any firewall between).</source>
+        <translation>请启动服务器，或检查地址和端口（以及中间的防火墙）。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="209"/>
+        <source>Check the base URL: OpenAI-compatible servers answer under /v1 (for example http://host:8080/v1), and the model name (`hearth backends test NAME` lists them).</source>
+        <translation>请检查基础 URL：兼容 OpenAI 的服务器在 /v1 下提供接口（例如 http://host:8080/v1），并检查模型名称（`hearth backends test NAME` 会列出它们）。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="212"/>
+        <source>Set the server&apos;s API key again: `hearth backends add NAME URL --api-key-env VAR` (it is kept in the keychain).</source>
+        <translation>请重新设置服务器的 API 密钥：`hearth backends add NAME URL --api-key-env VAR`（密钥保存在系统钥匙串中）。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="214"/>
+        <source>Wait until the server has loaded its model, then try again.</source>
+        <translation>请等服务器加载完模型后再试。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="215"/>
+        <source>The server is busy: try again in a moment, or add another backend serving the same model.</source>
+        <translation>服务器正忙：请稍后再试，或添加另一个提供同一模型的后端。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="217"/>
+        <source>Check the address: use http:// for a server without TLS, or install the server&apos;s certificate authority. Hearth does not send anything over an unverified connection.</source>
+        <translation>请检查地址：没有 TLS 的服务器请用 http://，或安装服务器的证书颁发机构。Hearth 不会通过未经验证的连接发送任何内容。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="220"/>
+        <source>The server failed while answering. Look at its log, then try again.</source>
+        <translation>服务器在回答时出错。请查看它的日志，然后重试。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="221"/>
+        <source>Check that the base URL points to an OpenAI-compatible API and that the right preset is chosen.</source>
+        <translation>请确认基础 URL 指向兼容 OpenAI 的接口，并且选择了正确的预设。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="223"/>
+        <source>Shorten the message or start a new conversation, or restart the server with a larger context (llama-server -c, vLLM --max-model-len, Ollama num_ctx).</source>
+        <translation>请缩短消息或开始新对话，或用更大的上下文重新启动服务器（llama-server -c、vLLM --max-model-len、Ollama num_ctx）。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="225"/>
+        <source>Check the name with `hearth backends list`, or add it with `hearth backends add NAME URL`.</source>
+        <translation>请用 `hearth backends list` 检查名称，或用 `hearth backends add NAME URL` 添加它。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="227"/>
+        <source>Pick another name, or remove the existing backend first with `hearth backends rm NAME`.</source>
+        <translation>请换一个名称，或先用 `hearth backends rm NAME` 删除已有的后端。</translation>
     </message>
 </context>
 <context>
     <name>ErrorMessage</name>
     <message>
-        <location filename="../error_texts.py" line="21"/>
+        <location filename="../error_texts.py" line="26"/>
         <source>{name} is not a GGUF model file ({kind}).</source>
         <translation>{name} 不是 GGUF 模型文件（而是{kind}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="23"/>
+        <location filename="../error_texts.py" line="28"/>
         <source>{name} is not a GGUF model file.</source>
         <translation>{name} 不是 GGUF 模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="25"/>
+        <location filename="../error_texts.py" line="30"/>
         <source>{name} is a web page (HTML), not a GGUF model: the download probably failed.</source>
         <translation>{name} 是一个网页（HTML），不是 GGUF 模型：下载可能失败了。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="28"/>
+        <location filename="../error_texts.py" line="33"/>
         <source>{name} is a Git LFS pointer, not the model itself.</source>
         <translation>{name} 是一个 Git LFS 指针文件，不是模型本身。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="30"/>
+        <location filename="../error_texts.py" line="35"/>
         <source>{name} is an old GGML model file, from before GGUF.</source>
         <translation>{name} 是 GGUF 出现之前的旧式 GGML 模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="32"/>
+        <location filename="../error_texts.py" line="37"/>
         <source>{name} is incomplete: only {percent}% of it is present ({size} of {needed} bytes); the download was probably cut short.</source>
         <translation>{name} 不完整：只有 {percent}%（{needed} 字节中的 {size} 字节）；下载可能中途断开了。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="35"/>
+        <location filename="../error_texts.py" line="40"/>
         <source>{name} is damaged: its contents are not those of a valid GGUF model file.</source>
         <translation>{name} 已损坏：其内容不是有效的 GGUF 模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="38"/>
+        <location filename="../error_texts.py" line="43"/>
         <source>{name} is a symbolic link that loops back on itself, not a model file.</source>
         <translation>{name} 是一个指向自身的循环符号链接，不是模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="40"/>
+        <location filename="../error_texts.py" line="45"/>
         <source>{name} could not be read ({said}).</source>
         <translation>无法读取 {name}（{said}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="42"/>
+        <location filename="../error_texts.py" line="47"/>
         <source>{name} is {kind}, not a model file; Hearth reads only regular files.</source>
         <translation>{name} 是{kind}，不是模型文件；Hearth 只读取普通文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="44"/>
+        <location filename="../error_texts.py" line="49"/>
         <source>Part {part} of {parts} of the split model {name} ({file}) is missing.</source>
         <translation>分卷模型 {name} 共 {parts} 个分卷，缺少第 {part} 个（{file}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="46"/>
+        <location filename="../error_texts.py" line="51"/>
         <source>{name} is a LoRA adapter, not a model.</source>
         <translation>{name} 是 LoRA 适配器，不是模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="48"/>
+        <location filename="../error_texts.py" line="53"/>
         <source>{name} is one part of a model split in {parts}, but its name does not follow the pattern {pattern}.</source>
         <translation>{name} 是分成 {parts} 卷的模型中的一卷，但文件名不符合 {pattern} 的格式。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="51"/>
+        <location filename="../error_texts.py" line="56"/>
         <source>{name} contains no weights (a vocabulary-only file).</source>
         <translation>{name} 不含任何权重（只有词表的文件）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="53"/>
+        <location filename="../error_texts.py" line="58"/>
         <source>llama.cpp cannot load {name}: {detail}.</source>
         <translation>llama.cpp 无法加载 {name}：{detail}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="55"/>
+        <location filename="../error_texts.py" line="60"/>
         <source>{name} uses the architecture {arch}, which the llama.cpp in this Hearth does not know.</source>
         <translation>{name} 使用的架构 {arch} 不被此版 Hearth 内置的 llama.cpp 支持。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="58"/>
+        <location filename="../error_texts.py" line="63"/>
         <source>{name} is a link to a file that does not exist.</source>
         <translation>{name} 是一个链接，指向的文件不存在。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="60"/>
+        <location filename="../error_texts.py" line="65"/>
         <source>{name} is a folder, not a model file.</source>
         <translation>{name} 是文件夹，不是模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="62"/>
+        <location filename="../error_texts.py" line="67"/>
         <source>There is no model file at {path}.</source>
         <translation>{path} 处没有模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="64"/>
+        <location filename="../error_texts.py" line="69"/>
         <source>llama.cpp refused to load {name}. llama.cpp says: {said}</source>
         <translation>llama.cpp 拒绝加载 {name}。llama.cpp 的说明：{said}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="66"/>
+        <location filename="../error_texts.py" line="71"/>
         <source>The process running {name} stopped unexpectedly ({exit}).</source>
         <translation>运行 {name} 的进程意外停止（{exit}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="68"/>
+        <location filename="../error_texts.py" line="73"/>
         <source>{name} is broken: llama.cpp crashed on it {count} times ({exit} the last time), so Hearth will not load it again.</source>
         <translation>{name} 已损坏：llama.cpp 在它上面崩溃了 {count} 次（最近一次为{exit}），因此 Hearth 不会再加载它。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="71"/>
+        <location filename="../error_texts.py" line="76"/>
         <source>The image projector {name} is broken or does not fit {model}: llama.cpp crashed {count} times with it ({exit} the last time), so Hearth will not load this pair again.</source>
         <translation>图像投影器 {name} 已损坏或与 {model} 不匹配：llama.cpp 使用它时崩溃了 {count} 次（最近一次为{exit}），因此 Hearth 不会再加载这一组合。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="75"/>
+        <location filename="../error_texts.py" line="80"/>
         <source>This message needs {tokens} tokens with the system prompt, but the context holds {n_ctx} tokens and {reserve} are kept for the reply, leaving {budget}.</source>
         <translation>这条消息连同系统提示词需要 {tokens} 个 token，但上下文只容纳 {n_ctx} 个 token，其中 {reserve} 个留给回复，只剩 {budget} 个。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="79"/>
+        <location filename="../error_texts.py" line="84"/>
         <source>The conversation needs {tokens} tokens but only {budget} are available ({n_ctx} in the context, {reserve} kept for the reply).</source>
         <translation>这段对话需要 {tokens} 个 token，但只有 {budget} 个可用（上下文共 {n_ctx} 个，其中 {reserve} 个留给回复）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="82"/>
+        <location filename="../error_texts.py" line="87"/>
         <source>The conversation needs more tokens than the {budget} available ({n_ctx} in the context, {reserve} kept for the reply).</source>
         <translation>这段对话需要的 token 超过可用的 {budget} 个（上下文共 {n_ctx} 个，其中 {reserve} 个留给回复）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="85"/>
+        <location filename="../error_texts.py" line="90"/>
         <source>The model hub ({endpoint}) cannot be reached.</source>
         <translation>无法连接模型中心（{endpoint}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="87"/>
+        <location filename="../error_texts.py" line="92"/>
         <source>The model hub ({endpoint}) cannot be reached to download {file}.</source>
         <translation>无法连接模型中心（{endpoint}）来下载 {file}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="89"/>
+        <location filename="../error_texts.py" line="94"/>
         <source>Offline mode is on, so Hearth makes no network request: `hearth models {action}` cannot reach the Hugging Face Hub.</source>
         <translation>离线模式已开启，Hearth 不会发出任何网络请求：`hearth models {action}` 无法访问 Hugging Face Hub。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="92"/>
+        <location filename="../error_texts.py" line="97"/>
         <source>The repository {repo} was not found on the model hub.</source>
         <translation>在模型中心上找不到仓库 {repo}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="94"/>
+        <location filename="../error_texts.py" line="99"/>
         <source>{repo} is a gated repository: {file} needs a login and accepted conditions.</source>
         <translation>{repo} 是受限仓库：下载 {file} 需要登录并接受其条款。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="97"/>
+        <location filename="../error_texts.py" line="102"/>
         <source>{file} is not in the repository {repo}.</source>
         <translation>仓库 {repo} 中没有 {file}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="99"/>
+        <location filename="../error_texts.py" line="104"/>
         <source>Not enough disk space for {files}: {needed} still to download (plus {spare} to spare) but only {free} is free in {folder}.</source>
         <translation>磁盘空间不足以下载 {files}：还需下载 {needed}（另需预留 {spare}），但 {folder} 中只有 {free} 可用。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="102"/>
+        <location filename="../error_texts.py" line="107"/>
         <source>No embedding model is installed; the knowledge base needs one to index documents.</source>
         <translation>尚未安装嵌入模型；知识库需要它来为文档建立索引。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="105"/>
+        <location filename="../error_texts.py" line="110"/>
         <source>The disk is full: {where} could not be written.</source>
         <translation>磁盘已满：无法写入 {where}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="107"/>
+        <location filename="../error_texts.py" line="112"/>
         <source>The database {path} is read-only.</source>
         <translation>数据库 {path} 是只读的。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="109"/>
+        <location filename="../error_texts.py" line="114"/>
         <source>The database {path} cannot be opened: its folder is read-only.</source>
         <translation>无法打开数据库 {path}：它所在的文件夹是只读的。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="111"/>
+        <location filename="../error_texts.py" line="116"/>
         <source>There is no file {given} and no installed model of that name.</source>
         <translation>没有 {given} 这个文件，也没有叫这个名字的已安装模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="114"/>
+        <location filename="../error_texts.py" line="119"/>
         <source>The database {path} is damaged: {problem}</source>
         <translation>数据库 {path} 已损坏：{problem}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="116"/>
+        <location filename="../error_texts.py" line="121"/>
         <source>The backup {path} is damaged too: {problem}</source>
         <translation>备份 {path} 也已损坏：{problem}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="118"/>
+        <location filename="../error_texts.py" line="123"/>
         <source>Could not copy {source} to {path}: {detail}</source>
         <translation>无法把 {source} 复制到 {path}：{detail}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="120"/>
+        <location filename="../error_texts.py" line="125"/>
         <source>llama.cpp could not load {path}.</source>
         <translation>llama.cpp 无法加载 {path}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="122"/>
+        <location filename="../error_texts.py" line="127"/>
         <source>llama.cpp could not load {path}. llama.cpp says: {said}</source>
         <translation>llama.cpp 无法加载 {path}。llama.cpp 的说明：{said}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="124"/>
+        <location filename="../error_texts.py" line="129"/>
         <source>llama.cpp could not create a context of {n_ctx} tokens for {path}; there may not be enough memory.</source>
         <translation>llama.cpp 无法为 {path} 创建 {n_ctx} 个 token 的上下文；内存可能不足。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="127"/>
+        <location filename="../error_texts.py" line="132"/>
         <source>llama.cpp could not create a context of {n_ctx} tokens for {path}; there may not be enough memory. llama.cpp says: {said}</source>
         <translation>llama.cpp 无法为 {path} 创建 {n_ctx} 个 token 的上下文；内存可能不足。llama.cpp 的说明：{said}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="131"/>
-        <location filename="../error_texts.py" line="133"/>
+        <location filename="../error_texts.py" line="136"/>
+        <location filename="../error_texts.py" line="138"/>
         <source>llama.cpp failed to evaluate {count} tokens (code {rc}).</source>
         <translation>llama.cpp 处理 {count} 个 token 时失败（代码 {rc}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="135"/>
+        <location filename="../error_texts.py" line="140"/>
         <source>{path} is a reranker, not an embedding model.</source>
         <translation>{path} 是重排序模型，不是嵌入模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="137"/>
+        <location filename="../error_texts.py" line="142"/>
         <source>llama.cpp could not create an embedding context for {path}; there may not be enough memory.</source>
         <translation>llama.cpp 无法为 {path} 创建嵌入上下文；内存可能不足。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="140"/>
+        <location filename="../error_texts.py" line="145"/>
         <source>{path} places image tokens with M-RoPE (Qwen2-VL and later), which Hearth does not support yet.</source>
         <translation>{path} 使用 M-RoPE（Qwen2-VL 及更新的模型）放置图像 token，Hearth 目前还不支持。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="143"/>
+        <location filename="../error_texts.py" line="148"/>
         <source>The image projector {path} does not fit the model {model}: {said}. Use the mmproj file published with this model.</source>
         <translation>图像投影器 {path} 与模型 {model} 不匹配：{said}。请使用与该模型一同发布的 mmproj 文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="146"/>
+        <location filename="../error_texts.py" line="151"/>
         <source>llama.cpp could not load the image projector {path} for {model}: {said}</source>
         <translation>llama.cpp 无法为 {model} 加载图像投影器 {path}：{said}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="149"/>
+        <location filename="../error_texts.py" line="154"/>
         <source>The image projector {path} does not fit the model {model}: it makes embeddings of {dim} values, the model expects {n_embd}.</source>
         <translation>图像投影器 {path} 与模型 {model} 不匹配：它生成 {dim} 维的嵌入，而模型需要 {n_embd} 维。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="153"/>
+        <location filename="../error_texts.py" line="158"/>
         <source>{file} is corrupt: its sha256 is {digest} but the model hub says {want}. The file was deleted.</source>
         <translation>{file} 已损坏：它的 sha256 是 {digest}，但模型中心给出的是 {want}。该文件已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="156"/>
+        <location filename="../error_texts.py" line="161"/>
         <source>{file} is corrupt: its sha256 is {digest} but Hearth&apos;s catalog says {want}. The file was deleted.</source>
         <translation>{file} 已损坏：它的 sha256 是 {digest}，但 Hearth 的模型目录给出的是 {want}。该文件已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="159"/>
+        <location filename="../error_texts.py" line="164"/>
         <source>{file} is corrupt: its git blob id is {digest} but the model hub says {want}. The file was deleted.</source>
         <translation>{file} 已损坏：它的 git blob id 是 {digest}，但模型中心给出的是 {want}。该文件已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="162"/>
+        <location filename="../error_texts.py" line="167"/>
         <source>{file} cannot be verified: the model hub gave neither a sha256 nor a git blob id for it (etag {etag}). The file was deleted.</source>
         <translation>无法校验 {file}：模型中心既没有给出它的 sha256，也没有给出 git blob id（etag {etag}）。该文件已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="166"/>
+        <location filename="../error_texts.py" line="171"/>
         <source>The download of {file} stopped at {done} of {total} after {failures} failed attempts ({last}). It can be resumed.</source>
         <translation>{file} 的下载在 {done}/{total} 处停止，已失败 {failures} 次（{last}）。可以继续下载。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="169"/>
+        <location filename="../error_texts.py" line="174"/>
         <source>The download of {file} was cancelled at {done} of {total}.</source>
         <translation>{file} 的下载已在 {done}/{total} 处取消。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="171"/>
+        <location filename="../error_texts.py" line="176"/>
         <source>The disk filled up while downloading {file} ({size}); the partial file was deleted.</source>
         <translation>下载 {file}（{size}）时磁盘已满；未下载完的文件已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="174"/>
+        <location filename="../error_texts.py" line="179"/>
         <source>Could not write {name}: {why}.</source>
         <translation>无法写入 {name}：{why}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="176"/>
+        <location filename="../error_texts.py" line="181"/>
         <source>{name} does not exist (any more), or is a broken link.</source>
         <translation>{name} 不存在（已被移走），或是一个失效的链接。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="178"/>
-        <location filename="../error_texts.py" line="228"/>
+        <location filename="../error_texts.py" line="183"/>
+        <location filename="../error_texts.py" line="233"/>
         <source>{name} could not be read ({why}).</source>
         <translation>无法读取 {name}（{why}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="180"/>
+        <location filename="../error_texts.py" line="185"/>
         <source>{name} could not be read: the reader stopped ({exit}).</source>
         <translation>无法读取 {name}：读取进程意外停止（{exit}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="182"/>
+        <location filename="../error_texts.py" line="187"/>
         <source>{name} is not read: it is {kind}.</source>
         <translation>未读取 {name}：它是{kind}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="184"/>
+        <location filename="../error_texts.py" line="189"/>
         <source>{name} is not read: it leads outside the folder you chose (to {target}).</source>
         <translation>未读取 {name}：它指向你所选文件夹之外（{target}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="187"/>
+        <location filename="../error_texts.py" line="192"/>
         <source>{name} is not read: unsupported type {suffix}.</source>
         <translation>未读取 {name}：不支持 {suffix} 类型的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="189"/>
+        <location filename="../error_texts.py" line="194"/>
         <source>{name} is not read: binary file.</source>
         <translation>未读取 {name}：这是二进制文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="191"/>
+        <location filename="../error_texts.py" line="196"/>
         <source>{name} is not read: {why}.</source>
         <translation>未读取 {name}：{why}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="193"/>
+        <location filename="../error_texts.py" line="198"/>
         <source>{name} is nested too deeply to read.</source>
         <translation>{name} 的嵌套层级太深，无法读取。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="195"/>
+        <location filename="../error_texts.py" line="200"/>
         <source>{name} needed more memory than allowed to read.</source>
         <translation>读取 {name} 所需的内存超出了允许的上限。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="197"/>
+        <location filename="../error_texts.py" line="202"/>
         <source>{name} took longer than {seconds} s to read.</source>
         <translation>读取 {name} 用时超过 {seconds} 秒。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="199"/>
+        <location filename="../error_texts.py" line="204"/>
         <source>{name} is not a text file: not text ({why}).</source>
         <translation>{name} 不是文本文件（{why}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="201"/>
+        <location filename="../error_texts.py" line="206"/>
         <source>{name} is not valid CSV (line {line}: {detail}).</source>
         <translation>{name} 不是有效的 CSV 文件（第 {line} 行：{detail}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="203"/>
+        <location filename="../error_texts.py" line="208"/>
         <source>{name} is damaged or not a Word document (not a valid zip archive).</source>
         <translation>{name} 已损坏或不是 Word 文档（不是有效的 zip 压缩包）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="206"/>
+        <location filename="../error_texts.py" line="211"/>
         <source>{name} is not a Word document (word/document.xml is missing).</source>
         <translation>{name} 不是 Word 文档（缺少 word/document.xml）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="209"/>
+        <location filename="../error_texts.py" line="214"/>
         <source>{name} is too large: its text part inflates to {size_mb} MB (the limit is {limit_mb} MB).</source>
         <translation>{name} 太大：它的文字部分解压后有 {size_mb} MB（上限为 {limit_mb} MB）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="212"/>
+        <location filename="../error_texts.py" line="217"/>
         <source>{name} is damaged: its text is not valid XML ({detail}).</source>
         <translation>{name} 已损坏：它的文字部分不是有效的 XML（{detail}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="214"/>
+        <location filename="../error_texts.py" line="219"/>
         <source>{name} is damaged ({detail}).</source>
         <translation>{name} 已损坏（{detail}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="216"/>
+        <location filename="../error_texts.py" line="221"/>
         <source>{name} cannot be read: the pypdf package is not installed.</source>
         <translation>无法读取 {name}：未安装 pypdf 软件包。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="218"/>
+        <location filename="../error_texts.py" line="223"/>
         <source>{name} is password-protected.</source>
         <translation>{name} 受密码保护。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="220"/>
+        <location filename="../error_texts.py" line="225"/>
         <source>{name} is encrypted in a way Hearth cannot read ({detail}).</source>
         <translation>{name} 的加密方式 Hearth 无法读取（{detail}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="222"/>
+        <location filename="../error_texts.py" line="227"/>
         <source>{name} is damaged: its objects are nested too deeply.</source>
         <translation>{name} 已损坏：其中对象的嵌套层级太深。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="224"/>
+        <location filename="../error_texts.py" line="229"/>
         <source>{name} is damaged or not a PDF ({detail}).</source>
         <translation>{name} 已损坏或不是 PDF 文件（{detail}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="226"/>
+        <location filename="../error_texts.py" line="231"/>
         <source>{name} is damaged: none of its {pages} pages could be read.</source>
         <translation>{name} 已损坏：它的 {pages} 页都无法读取。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="230"/>
+        <location filename="../error_texts.py" line="235"/>
         <source>{name} cannot be attached: unsupported type {suffix}.</source>
         <translation>无法添加 {name} 作为附件：不支持 {suffix} 类型的文件。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="232"/>
+        <location filename="../error_texts.py" line="237"/>
         <source>{name} cannot be attached: {why}.</source>
         <translation>无法添加 {name} 作为附件：{why}。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="234"/>
+        <location filename="../error_texts.py" line="239"/>
         <source>{name} has no text to send.</source>
         <translation>{name} 中没有可发送的文字。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="236"/>
+        <location filename="../error_texts.py" line="241"/>
         <source>{name} has no text to send (a scanned PDF has only pictures of text).</source>
         <translation>{name} 中没有可发送的文字（扫描的 PDF 里只有文字的图片）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="239"/>
+        <location filename="../error_texts.py" line="244"/>
         <source>{name} could not be stored in Hearth&apos;s data folder ({why}).</source>
         <translation>无法把 {name} 保存到 Hearth 的数据文件夹（{why}）。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="241"/>
+        <location filename="../error_texts.py" line="246"/>
         <source>{name} is too large to attach: its text is {size} characters; the limit is {limit}. Nothing was stored.</source>
         <translation>{name} 太大，无法作为附件：它的文字有 {size} 个字符，上限为 {limit}。没有保存任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="265"/>
+        <location filename="../error_texts.py" line="270"/>
         <source>No model is loaded.</source>
         <translation>尚未加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="266"/>
+        <location filename="../error_texts.py" line="271"/>
         <source>No model is installed.</source>
         <translation>尚未安装模型。</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="267"/>
+        <location filename="../error_texts.py" line="272"/>
         <source>No embedding model is loaded.</source>
         <translation>尚未加载嵌入模型。</translation>
     </message>
@@ -1559,113 +1619,113 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorWords</name>
     <message>
-        <location filename="../error_texts.py" line="465"/>
+        <location filename="../error_hints.py" line="231"/>
         <source>a JPEG image</source>
         <translation>一张 JPEG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="466"/>
+        <location filename="../error_hints.py" line="232"/>
         <source>a PNG image</source>
         <translation>一张 PNG 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="467"/>
+        <location filename="../error_hints.py" line="233"/>
         <source>a GIF image</source>
         <translation>一张 GIF 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="468"/>
+        <location filename="../error_hints.py" line="234"/>
         <source>a PDF document</source>
         <translation>一份 PDF 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="469"/>
+        <location filename="../error_hints.py" line="235"/>
         <source>a ZIP archive or Office document</source>
         <translation>一个 ZIP 压缩包或 Office 文档</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="470"/>
+        <location filename="../error_hints.py" line="236"/>
         <source>a RIFF file: audio, video or a WebP image</source>
         <translation>一个 RIFF 文件：音频、视频或 WebP 图片</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="471"/>
+        <location filename="../error_hints.py" line="237"/>
         <source>a program</source>
         <translation>一个程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="472"/>
+        <location filename="../error_hints.py" line="238"/>
         <source>a Windows program</source>
         <translation>一个 Windows 程序</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="473"/>
+        <location filename="../error_hints.py" line="239"/>
         <source>a gzip archive</source>
         <translation>一个 gzip 压缩包</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="474"/>
+        <location filename="../error_hints.py" line="240"/>
         <location filename="../errors_ui.py" line="78"/>
         <source>an unknown cause</source>
         <translation>原因不明</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="476"/>
+        <location filename="../error_hints.py" line="242"/>
         <source>a folder</source>
         <translation>一个文件夹</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="477"/>
+        <location filename="../error_hints.py" line="243"/>
         <source>a FIFO (named pipe)</source>
         <translation>一个 FIFO（命名管道）</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="478"/>
+        <location filename="../error_hints.py" line="244"/>
         <source>a socket</source>
         <translation>一个套接字</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="479"/>
+        <location filename="../error_hints.py" line="245"/>
         <source>a device</source>
         <translation>一个设备</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="480"/>
+        <location filename="../error_hints.py" line="246"/>
         <source>not a regular file</source>
         <translation>不是普通文件</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="482"/>
+        <location filename="../error_hints.py" line="248"/>
         <source>a named pipe (FIFO)</source>
         <translation>命名管道（FIFO）</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="483"/>
+        <location filename="../error_hints.py" line="249"/>
         <source>a character device</source>
         <translation>字符设备</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="484"/>
+        <location filename="../error_hints.py" line="250"/>
         <source>a block device</source>
         <translation>块设备</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="486"/>
+        <location filename="../error_hints.py" line="252"/>
         <source>it contains binary data</source>
         <translation>它包含二进制数据</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="487"/>
+        <location filename="../error_hints.py" line="253"/>
         <source>no text encoding fits its bytes</source>
         <translation>没有任何文字编码能解读它的字节</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="489"/>
+        <location filename="../error_hints.py" line="255"/>
         <source>does not exist</source>
         <translation>不存在</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="490"/>
+        <location filename="../error_hints.py" line="256"/>
         <source>cannot be read</source>
         <translation>无法读取</translation>
     </message>
@@ -3366,37 +3426,37 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SkipReason</name>
     <message>
-        <location filename="../error_texts.py" line="245"/>
+        <location filename="../error_texts.py" line="250"/>
         <source>unsupported type {suffix}</source>
         <translation>不支持 {suffix} 类型的文件</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="246"/>
+        <location filename="../error_texts.py" line="251"/>
         <source>binary file</source>
         <translation>二进制文件</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="247"/>
+        <location filename="../error_texts.py" line="252"/>
         <source>is {kind}</source>
         <translation>是{kind}</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="248"/>
+        <location filename="../error_texts.py" line="253"/>
         <source>larger than {mb} MB</source>
         <translation>大于 {mb} MB</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="249"/>
+        <location filename="../error_texts.py" line="254"/>
         <source>link leads outside the folder you chose (to {target})</source>
         <translation>链接指向你所选文件夹之外（{target}）</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="250"/>
+        <location filename="../error_texts.py" line="255"/>
         <source>broken link (its target does not exist)</source>
         <translation>失效的链接（目标不存在）</translation>
     </message>
     <message>
-        <location filename="../error_texts.py" line="251"/>
+        <location filename="../error_texts.py" line="256"/>
         <source>link to {kind}</source>
         <translation>指向{kind}的链接</translation>
     </message>
