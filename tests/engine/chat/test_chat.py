@@ -15,13 +15,6 @@ from engine import (CancelToken, Chat, ContextTrimmed, Piece, ReplyFinished, Rep
                     Store, UserSaved, errors, paths)
 
 
-@pytest.fixture
-def store() -> Store:
-    s = Store(paths().database)
-    yield s
-    s.close()
-
-
 def _run(events: object) -> list[object]:
     return list(events)  # type: ignore[call-overload]
 

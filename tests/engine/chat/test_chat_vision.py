@@ -21,13 +21,6 @@ from tests.vision_files import N_PATCHES, build_tiny_mmproj, write_tiny_mmproj
 GREEDY = Sampling(temperature=0, max_tokens=6)
 
 
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store(paths().database)
-    yield s
-    s.close()
-
-
 @pytest.fixture(scope="module")
 def vision_runtime(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
     logs = tmp_path_factory.mktemp("vision-logs")

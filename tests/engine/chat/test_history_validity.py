@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from engine import CancelToken, Chat, ReplyFinished, Runtime, Sampling, Store, paths
+from engine import CancelToken, Chat, ReplyFinished, Runtime, Sampling, Store
 from tests.gguf_tools import rewrite_gguf
 
 GEMMA_TEMPLATE = (
@@ -37,13 +37,6 @@ def gemma_style(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) ->
     runtime.load(model, n_ctx=2048, n_threads=2)
     yield runtime
     runtime.close()
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store(paths().database)
-    yield s
-    s.close()
 
 
 def _reply(events: object) -> object:

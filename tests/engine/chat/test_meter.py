@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from engine import (Budget, Chat, ContextTrimmed, ReplyStarted, Runtime, Sampling, Store, errors, paths)
+from engine import (Budget, Chat, ContextTrimmed, ReplyStarted, Runtime, Sampling, Store, errors)
 from engine.chat.meter import measure_budget
 from engine.chat.fitting import fit_prompt
 
@@ -97,13 +96,6 @@ def test_template_that_refuses_prefixes() -> None:
 
 
 # --- the real model -------------------------------------------------------------------------------------------
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store(paths().database)
-    yield s
-    s.close()
-
 
 def _fitted_tokens(runtime: Runtime, system: str, history: list[tuple[str, str]], draft: str, reserve: int) -> int:
     info = runtime.info

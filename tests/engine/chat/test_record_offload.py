@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import pytest
 
-from engine import Chat, ModelInfo, ReplyFinished, Runtime, Sampling, Store, paths
+from engine import Chat, ModelInfo, ReplyFinished, Runtime, Sampling, Store
 from engine.runtime.scripted import ScriptedRuntime
 
 
@@ -17,13 +16,6 @@ class CudaRuntime(ScriptedRuntime):
         self.info = replace(super().load(path, **kwargs), backend="CUDA", n_layers=32, gpu_layers=20,
                             vram_bytes=2_000_000_000)
         return self.info
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store(paths().database)
-    yield s
-    s.close()
 
 
 def _stored_record(store: Store, runtime: Any) -> dict[str, Any]:

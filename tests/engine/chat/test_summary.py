@@ -3,11 +3,11 @@ sections that fit, progress, citations of sections, Stop between steps, follow-u
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 
-from engine import Runtime, errors, paths
+from engine import Runtime, errors
 from engine.chat.attachments import prepare
 from engine.chat.events import Piece, ReplyFinished, ReplyStarted, SummaryProgress, UserSaved
 from engine.chat.sections import split_sections
@@ -15,16 +15,10 @@ from engine.chat.service import Chat
 from engine.chat.summary import map_tokens, wants_summary
 from engine.sampling import CancelToken, Sampling
 from engine.store import Store
+from tests.engine.chat.test_chat_vision import Recording
 
 GREEDY = Sampling(temperature=0, max_tokens=64)
 N_CTX = 512
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    s = Store(paths().database)
-    yield s
-    s.close()
 
 
 @pytest.fixture(scope="module")
@@ -34,21 +28,6 @@ def small_runtime(smollm2_path: Path, tmp_path_factory: pytest.TempPathFactory) 
     runtime.load(smollm2_path, n_ctx=N_CTX, n_threads=2)
     yield runtime
     runtime.close()
-
-
-class Recording:
-    """The runtime, with the prompts it was asked to answer kept."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-        self.prompts: list[str] = []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.runtime, name)
-
-    def generate(self, prompt: str, sampling: Sampling, **kw: Any) -> Any:
-        self.prompts.append(prompt)
-        return self.runtime.generate(prompt, sampling, **kw)
 
 
 def report(tmp_path: Path) -> Path:
