@@ -54,6 +54,14 @@ def error_text(exc: BaseException) -> str:
     from engine.errors import HearthError
     if not isinstance(exc, HearthError):
         return visible(exc)
+    from PySide6.QtCore import QCoreApplication
+    made = QCoreApplication.instance() is None
     install()
-    from desktop import errors_ui
-    return "\n".join(visible(part) for part in (errors_ui.message(exc), errors_ui.hint(exc)) if part)
+    try:
+        from desktop import errors_ui
+        return "\n".join(visible(part) for part in (errors_ui.message(exc), errors_ui.hint(exc)) if part)
+    finally:
+        if made:   # called in-process (a test, a script): leave no application behind, a window may follow
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.shutdown()

@@ -68,3 +68,16 @@ def test_the_language_chosen_in_settings_wins(tmp_path: Path) -> None:
 def test_help_stays_english_in_a_chinese_locale() -> None:
     done = hearth("chat", "--help", lang="zh_CN.UTF-8")
     assert done.returncode == 0 and done.stdout.startswith("usage: hearth chat") and not CJK.search(done.stdout)
+
+
+def test_an_error_printed_in_process_leaves_no_application_behind() -> None:
+    """The terminal's translation needs a QCoreApplication; called in-process (a test, a script) it must not
+    stay, or the window made next aborts ("Must construct a QApplication before a QWidget")."""
+    code = ("from engine import errors\nfrom desktop.cli.language import error_text\n"
+            "print(error_text(errors.ModelNotFound('x: no such model file', path='/x', reason='missing')))\n"
+            "from PySide6.QtWidgets import QApplication, QWidget\n"
+            "app = QApplication([]); w = QWidget(); print('window made')\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen", "LANG": "zh_CN.UTF-8"})
+    assert done.returncode == 0, done.stderr
+    assert "没有模型文件" in done.stdout and done.stdout.rstrip().endswith("window made")
