@@ -33,12 +33,17 @@ def resolve(code: str) -> str:
     return code if code in LANGUAGES else system_language()
 
 
-def install(app: QCoreApplication, code: str) -> str:
-    """Switch the interface language; widgets get a LanguageChange event. Returns the code used."""
-    language = resolve(code)
+def uninstall(app: QCoreApplication) -> None:
+    """Remove the catalogues ``install`` put in (before ``app`` goes: they are its children)."""
     for translator in _installed:
         app.removeTranslator(translator)
     _installed.clear()
+
+
+def install(app: QCoreApplication, code: str) -> str:
+    """Switch the interface language; widgets get a LanguageChange event. Returns the code used."""
+    language = resolve(code)
+    uninstall(app)
     ours = QTranslator(app)  # for English: only the plural forms ("1 message", "2 messages")
     if ours.load(str(CATALOGUES / f"hearth_{language}.qm")):
         app.installTranslator(ours)

@@ -64,4 +64,6 @@ def error_text(exc: BaseException) -> str:
         if made:   # called in-process (a test, a script): leave no application behind, a window may follow
             app = QCoreApplication.instance()
             if app is not None:
+                from desktop import languages
+                languages.uninstall(app)
                 app.shutdown()
