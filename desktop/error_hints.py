@@ -9,6 +9,11 @@ from __future__ import annotations
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 HINT_TEXTS: tuple[str, ...] = (
+    # ApiKeyRequired
+    QT_TRANSLATE_NOOP("ErrorHint", "Serve on 127.0.0.1 (the default), or give the server a key: `hearth serve "
+                                   "--host ... ` makes one on first use and prints where it is kept."),
+    # ApiBindFailed
+    QT_TRANSLATE_NOOP("ErrorHint", "Choose another port with --port, or stop the program that uses this one."),
     # CatalogError
     QT_TRANSLATE_NOOP("ErrorHint", "Hearth's model catalog is damaged. Reinstall Hearth."),
     # ModelNotFound

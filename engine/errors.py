@@ -409,3 +409,11 @@ class HubReplyTooSlow(HubReplyRefused):
 
 class HubReplyMalformed(HubReplyRefused):
     """Not the JSON (or the encoding) expected."""
+
+
+# --- remote backends (OpenAI-compatible servers Hearth is a client of) ----
+
+
+# Errors of talking to other programs over HTTP (remote engines, the local API) live in their own module;
+# they belong to this one hierarchy and are importable from here.
+from engine.network_errors import *  # noqa: E402,F401,F403

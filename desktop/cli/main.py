@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
+from desktop.cli import backends as cli_backends
 from desktop.cli import kb as cli_kb
 from desktop.cli import models as cli_models
 from desktop.cli import prompt as cli_prompt
+from desktop.cli import serve as cli_serve
 from desktop.cli import language as cli_language
 from desktop.cli.terminal import json_text, visible
 
@@ -74,6 +76,9 @@ def _build_parser() -> argparse.ArgumentParser:
                       help="'auto' or a number of layers to offload")
     chat.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     chat.add_argument("--policy", choices=["drop_oldest", "refuse"], help="what to do when the context is full")
+    chat.add_argument("--backend", metavar="NAME",
+                      help="answer through this remote backend (`hearth backends list`); --model is then "
+                           "the server's model id")
 
     history = sub.add_parser("history", help="stored conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -91,6 +96,8 @@ def _build_parser() -> argparse.ArgumentParser:
     cli_models.add_parser(sub)
     cli_prompt.add_parser(sub)
     cli_kb.add_parser(sub)
+    cli_backends.add_parser(sub)
+    cli_serve.add_parser(sub)
 
     bench = sub.add_parser("bench", help="benchmarks that write JSON")
     bsub = bench.add_subparsers(dest="suite", required=True)
@@ -123,6 +130,13 @@ def _build_parser() -> argparse.ArgumentParser:
     kbq.add_argument("--data", help="the folder of questions.json and its files (default: tests/data/kb_quality)")
     kbq.add_argument("--rerank-scale", type=int, default=10_000,
                      help="synthetic chunks to time the rerank stage at (0: skip)")
+    api = bsub.add_parser("api", help="the local API (openai SDK) against the engine in-process: decode "
+                                      "tokens/s, time to first token, concurrent clients")
+    api.add_argument("--model", required=True, help="the .gguf chat model to serve and measure")
+    api.add_argument("--json", required=True, help="file to write the results to")
+    api.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
+    api.add_argument("--tokens", type=int, default=128, help="tokens to generate per run (default: 128)")
+    api.add_argument("--clients", type=int, default=8, help="concurrent API clients (default: 8)")
     tpl = bsub.add_parser("templates", help="a 300-turn chat through a quadratic chat template: Hearth's render "
                                             "and fitting against plain Jinja")
     tpl.add_argument("--json", required=True, help="file to write the results to")
@@ -177,8 +191,12 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from engine.errors import HearthError
     try:
+        if args.command == "chat" and args.backend:
+            return cli_backends.chat(args)
         if args.command == "chat":
             return _chat(args)
+        if args.command == "backends":
+            return cli_backends.run(args)
         if args.command == "history":
             return _history(args)
         if args.command == "models":
@@ -187,6 +205,8 @@ def _run(args: argparse.Namespace) -> int:
             return cli_prompt.run(args)
         if args.command in ("kb", "ask"):
             return cli_kb.run(args)
+        if args.command == "serve":
+            return cli_serve.run(args)
         if args.command == "bench" and args.suite == "kb":
             from engine.bench.kb import run_kb_bench
             result = run_kb_bench(Path(args.json), embedder=args.embedder, corpus=args.corpus and Path(args.corpus),
@@ -201,6 +221,12 @@ def _run(args: argparse.Namespace) -> int:
                                           rerank_scale=args.rerank_scale,
                                           progress=lambda line: print(line, file=sys.stderr, flush=True))
             print(table(result))
+            return 0
+        if args.command == "bench" and args.suite == "api":
+            from engine.bench.api import run_api_bench
+            result = run_api_bench(Path(args.model), Path(args.json), threads=args.threads, n_tokens=args.tokens,
+                                   clients=args.clients)
+            print(json.dumps(result, indent=2))
             return 0
         if args.command == "bench" and args.suite == "templates":
             from engine.bench.templates import run_templates_bench

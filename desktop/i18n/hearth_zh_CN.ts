@@ -712,436 +712,446 @@ SQLite 报告：{problem}
     </message>
     <message>
         <location filename="../error_hints.py" line="13"/>
+        <source>Serve on 127.0.0.1 (the default), or give the server a key: `hearth serve --host ... ` makes one on first use and prints where it is kept.</source>
+        <translation>请在 127.0.0.1 上提供服务（默认），或给服务器设置密钥：`hearth serve --host ... ` 首次使用时会生成密钥，并显示它保存的位置。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="16"/>
+        <source>Choose another port with --port, or stop the program that uses this one.</source>
+        <translation>请用 --port 选择其他端口，或停止占用此端口的程序。</translation>
+    </message>
+    <message>
+        <location filename="../error_hints.py" line="18"/>
         <source>Hearth&apos;s model catalog is damaged. Reinstall Hearth.</source>
         <translation>Hearth 的模型目录已损坏。请重新安装 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="15"/>
+        <location filename="../error_hints.py" line="20"/>
         <source>Check the path, or pick another model from the model list.</source>
         <translation>请检查路径，或从模型列表中选择另一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="17"/>
+        <location filename="../error_hints.py" line="22"/>
         <source>The file is incomplete or corrupt: download it again, or choose another model file.</source>
         <translation>文件不完整或已损坏：请重新下载，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="20"/>
+        <location filename="../error_hints.py" line="25"/>
         <source>Download the model again (or another conversion of it), or pick another model. Reloading this file will crash llama.cpp again.</source>
         <translation>请重新下载该模型（或它的另一个转换版本），或选择另一个模型。重新加载这个文件会让 llama.cpp 再次崩溃。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="23"/>
+        <location filename="../error_hints.py" line="28"/>
         <source>llama.cpp could not load this model. It may need more memory than is free, or a newer Hearth. Try a smaller model or a smaller context size.</source>
         <translation>llama.cpp 无法加载此模型。它可能需要比空闲内存更多的内存，或需要更新版本的 Hearth。请尝试更小的模型或更小的上下文长度。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="26"/>
+        <location filename="../error_hints.py" line="31"/>
         <source>Your conversation is saved. Reload the model to continue; if it happens again, try another model.</source>
         <translation>你的对话已保存。重新加载模型即可继续；如果再次发生，请换一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="29"/>
+        <location filename="../error_hints.py" line="34"/>
         <source>Choose a model first.</source>
         <translation>请先选择一个模型。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="31"/>
+        <location filename="../error_hints.py" line="36"/>
         <source>Choose a built-in chat template for this model in its settings.</source>
         <translation>请在此模型的设置中为它选择一个内置聊天模板。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="33"/>
+        <location filename="../error_hints.py" line="38"/>
         <source>This model file carries a chat template that tries to run code. Hearth refused it. Use it with a built-in template, or choose another model file.</source>
         <translation>此模型文件带有一个试图运行代码的聊天模板，Hearth 已拒绝使用它。请配合内置模板使用此模型，或选择另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="37"/>
+        <location filename="../error_hints.py" line="42"/>
         <source>The model&apos;s chat template took too long to render. Use a built-in template for this model.</source>
         <translation>模型的聊天模板渲染耗时过长。请为此模型使用内置模板。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="40"/>
+        <location filename="../error_hints.py" line="45"/>
         <source>The model&apos;s chat template tried to build far more text than a prompt needs and was stopped. Use a built-in chat template for this model, or use another model file.</source>
         <translation>模型的聊天模板试图生成远超提示词所需的文本，已被中止。请为此模型使用内置聊天模板，或换用另一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="44"/>
+        <location filename="../error_hints.py" line="49"/>
         <source>Shorten the message, raise the context size, or add the text to a knowledge base instead.</source>
         <translation>请缩短消息、增大上下文长度，或改为把这段文本加入知识库。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="47"/>
+        <location filename="../error_hints.py" line="52"/>
         <source>Start a new conversation, raise the context size, or allow dropping the oldest turns.</source>
         <translation>请开始新对话、增大上下文长度，或允许丢弃最早的几轮对话。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="50"/>
+        <location filename="../error_hints.py" line="55"/>
         <source>Give a JSON list of messages such as [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]: roles &quot;system&quot; (first only), &quot;user&quot; and &quot;assistant&quot;, text content, the last message from the user.</source>
         <translation>请给出一个 JSON 消息列表，例如 [{&quot;role&quot;: &quot;user&quot;, &quot;content&quot;: &quot;Hello&quot;}]：角色为 &quot;system&quot;（仅限第一条）、&quot;user&quot; 和 &quot;assistant&quot;，内容为文本，最后一条消息来自用户。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="54"/>
+        <location filename="../error_hints.py" line="59"/>
         <source>Hearth&apos;s database could not be used. Check that the disk is not full and the data folder is writable.</source>
         <translation>无法使用 Hearth 的数据库。请检查磁盘是否已满，以及数据文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="57"/>
+        <location filename="../error_hints.py" line="62"/>
         <source>It may have been deleted. Pick another conversation.</source>
         <translation>它可能已被删除。请选择另一个对话。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="59"/>
+        <location filename="../error_hints.py" line="64"/>
         <source>It may have been deleted.</source>
         <translation>它可能已被删除。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="61"/>
+        <location filename="../error_hints.py" line="66"/>
         <source>Hearth&apos;s database is damaged. Open the Hearth window: it offers to restore the newest backup (kept in the &apos;backups&apos; folder beside the database) or to keep the damaged file aside and start fresh. Nothing is deleted.</source>
         <translation>Hearth 的数据库已损坏。请打开 Hearth 窗口：它会提供恢复最新备份（保存在数据库旁边的“backups”文件夹中），或把损坏的文件放到一旁并重新开始。不会删除任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="66"/>
+        <location filename="../error_hints.py" line="71"/>
         <source>Check the permissions of the database file and its folder: Hearth needs to write to both.</source>
         <translation>请检查数据库文件及其所在文件夹的权限：Hearth 需要写入这两者。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="69"/>
+        <location filename="../error_hints.py" line="74"/>
         <source>Free some disk space, then try again. Everything saved before is kept.</source>
         <translation>请腾出一些磁盘空间，然后重试。之前保存的内容都还在。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="71"/>
+        <location filename="../error_hints.py" line="76"/>
         <source>Check that the disk is connected and healthy, and the permissions of the database file and its folder.</source>
         <translation>请检查磁盘是否已连接且状态良好，以及数据库文件及其所在文件夹的权限。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="74"/>
+        <location filename="../error_hints.py" line="79"/>
         <source>Check the internet connection and try again; installed models keep working offline.</source>
         <translation>请检查网络连接后重试；已安装的模型在离线时仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="77"/>
+        <location filename="../error_hints.py" line="82"/>
         <source>Hearth is offline. Installed models keep working; search and downloads need the internet.</source>
         <translation>Hearth 处于离线状态。已安装的模型仍可使用；搜索和下载需要联网。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="79"/>
+        <location filename="../error_hints.py" line="84"/>
         <source>Turn offline mode off in the window (File → Settings…), then try again. Installed models keep working.</source>
         <translation>请在窗口中关闭离线模式（文件 → 设置…），然后重试。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="82"/>
+        <location filename="../error_hints.py" line="87"/>
         <source>Check the repository name (owner/name). Private or gated repositories need a login on huggingface.co.</source>
         <translation>请检查仓库名称（所有者/名称）。私有或受限仓库需要在 huggingface.co 上登录。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="85"/>
+        <location filename="../error_hints.py" line="90"/>
         <source>The file is not in this repository (any more). List the repository&apos;s files and pick another.</source>
         <translation>此仓库中（已）没有这个文件。请列出仓库中的文件并另选一个。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="88"/>
+        <location filename="../error_hints.py" line="93"/>
         <source>The partial file is kept: start the download again and it resumes where it stopped.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可从中断处继续。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="91"/>
+        <location filename="../error_hints.py" line="96"/>
         <source>The downloaded file was corrupt and has been deleted. Download it again.</source>
         <translation>下载的文件已损坏，已被删除。请重新下载。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="93"/>
+        <location filename="../error_hints.py" line="98"/>
         <source>Free some disk space (or delete models you no longer use), then try again.</source>
         <translation>请腾出一些磁盘空间（或删除不再使用的模型），然后重试。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="96"/>
+        <location filename="../error_hints.py" line="101"/>
         <source>The repository names a file outside the models folder; Hearth refuses to write it. Pick another file.</source>
         <translation>该仓库给出的文件位于模型文件夹之外；Hearth 拒绝写入它。请选择另一个文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="99"/>
+        <location filename="../error_hints.py" line="104"/>
         <source>The partial file is kept: start the download again to resume it, or discard it to free the space.</source>
         <translation>已下载的部分文件会保留：重新开始下载即可继续，或丢弃它以释放空间。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="102"/>
+        <location filename="../error_hints.py" line="107"/>
         <source>The model hub (or a proxy or mirror in between, see HF_ENDPOINT) sent an answer Hearth will not use. Try again later; installed models keep working.</source>
         <translation>模型中心（或中间的代理或镜像，见 HF_ENDPOINT）返回了 Hearth 不会使用的应答。请稍后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="106"/>
+        <location filename="../error_hints.py" line="111"/>
         <source>The model hub answered too slowly. Check the connection (or the mirror in HF_ENDPOINT) and try again; installed models keep working.</source>
         <translation>模型中心应答太慢。请检查网络连接（或 HF_ENDPOINT 中的镜像）后重试；已安装的模型仍可使用。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="109"/>
+        <location filename="../error_hints.py" line="114"/>
         <source>Check the name with `hearth kb list`, or create it with `hearth kb create NAME`.</source>
         <translation>请用 `hearth kb list` 核对名称，或用 `hearth kb create NAME` 创建它。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="112"/>
+        <location filename="../error_hints.py" line="117"/>
         <source>Pick another name, or add files to the existing collection.</source>
         <translation>请换一个名称，或把文件添加到已有的集合中。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="114"/>
+        <location filename="../error_hints.py" line="119"/>
         <source>The other documents are indexed. Fix or convert this file, then re-index.</source>
         <translation>其他文档已建立索引。请修复或转换此文件，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="116"/>
+        <location filename="../error_hints.py" line="121"/>
         <source>Supported: .txt, .md, .html, .pdf, .docx, .csv and source code. Convert the file to one of these.</source>
         <translation>支持的格式：.txt、.md、.html、.pdf、.docx、.csv 和源代码。请把文件转换为其中一种格式。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="119"/>
+        <location filename="../error_hints.py" line="124"/>
         <source>Hearth reads only what lies inside the folders you chose. Copy the file into the folder to index it.</source>
         <translation>Hearth 只读取你所选文件夹内的内容。请把文件复制到该文件夹中以便索引。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="122"/>
+        <location filename="../error_hints.py" line="127"/>
         <source>Only regular files are indexed.</source>
         <translation>只有普通文件会被索引。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="124"/>
+        <location filename="../error_hints.py" line="129"/>
         <source>The file may be damaged or password-protected. Open it in its own program, save a new copy, and re-index.</source>
         <translation>文件可能已损坏或受密码保护。请在它自己的程序中打开，另存一份新副本，然后重新索引。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="127"/>
+        <location filename="../error_hints.py" line="132"/>
         <source>The file is binary data with a text file&apos;s name. Open it in its own program, or leave it out.</source>
         <translation>这个文件名为文本文件，内容却是二进制数据。请在它自己的程序中打开，或不要添加它。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="130"/>
+        <location filename="../error_hints.py" line="135"/>
         <source>Reading this file took too long and was stopped. Split it, or save it in a simpler format (for example plain text).</source>
         <translation>读取此文件耗时过长，已被中止。请拆分它，或以更简单的格式保存（例如纯文本）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="133"/>
+        <location filename="../error_hints.py" line="138"/>
         <source>Reading this file needed more memory than allowed and was stopped. Split it into smaller files.</source>
         <translation>读取此文件所需的内存超出允许范围，已被中止。请把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="136"/>
+        <location filename="../error_hints.py" line="141"/>
         <source>Install an embedding model from File → Models… (for example nomic-embed-text or bge-m3), or run scripts/install.sh.</source>
         <translation>请从“文件 → 模型…”安装一个嵌入模型（例如 nomic-embed-text 或 bge-m3），或运行 scripts/install.sh。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="139"/>
+        <location filename="../error_hints.py" line="144"/>
         <source>Attach images (PNG, JPEG, WebP, GIF, BMP) or documents (.txt, .md, .html, .pdf, .docx, .csv, source code).</source>
         <translation>可附加图片（PNG、JPEG、WebP、GIF、BMP）或文档（.txt、.md、.html、.pdf、.docx、.csv、源代码）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="142"/>
+        <location filename="../error_hints.py" line="147"/>
         <source>Save the image as PNG or JPEG, at most 40 megapixels, and attach it again.</source>
         <translation>请把图片另存为不超过 4000 万像素的 PNG 或 JPEG，然后重新附加。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="145"/>
+        <location filename="../error_hints.py" line="150"/>
         <source>Add the document to a knowledge base instead: Hearth then sends only the passages that answer each question. Or load the model with a larger context.</source>
         <translation>请改为把文档加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者用更大的上下文加载模型。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="149"/>
+        <location filename="../error_hints.py" line="154"/>
         <source>Attach a regular file (an image or a document). Folders, devices and pipes cannot be attached.</source>
         <translation>请附加普通文件（图片或文档）。文件夹、设备和管道无法附加。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="152"/>
+        <location filename="../error_hints.py" line="157"/>
         <source>Add it to a knowledge base instead: Hearth then sends only the passages that answer each question. Or split it into smaller files.</source>
         <translation>请改为把它加入知识库：这样 Hearth 只会发送回答每个问题所需的段落。或者把它拆分成更小的文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="155"/>
+        <location filename="../error_hints.py" line="160"/>
         <source>Choose a .gguf model file. Your file was not changed.</source>
         <translation>请选择一个 .gguf 模型文件。你的文件没有被改动。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="157"/>
+        <location filename="../error_hints.py" line="162"/>
         <source>Download the GGUF version of this model: llama.cpp reads no other kind.</source>
         <translation>请下载此模型的 GGUF 版本：llama.cpp 不读取其他格式。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="159"/>
+        <location filename="../error_hints.py" line="164"/>
         <source>Remove the link, or point it at a model file.</source>
         <translation>请移除该链接，或让它指向一个模型文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="161"/>
+        <location filename="../error_hints.py" line="166"/>
         <source>Check that the file exists and that you are allowed to read it.</source>
         <translation>请检查文件是否存在，以及你是否有权读取它。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="163"/>
+        <location filename="../error_hints.py" line="168"/>
         <source>Remove it from the models folder, or pick a real .gguf file.</source>
         <translation>请把它移出模型文件夹，或选择一个真正的 .gguf 文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="165"/>
+        <location filename="../error_hints.py" line="170"/>
         <source>Download every part of the model into the same folder.</source>
         <translation>请把模型的所有分卷下载到同一个文件夹。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="166"/>
+        <location filename="../error_hints.py" line="171"/>
         <source>Adapters are applied to a model; they cannot be chosen on their own.</source>
         <translation>适配器需要配合模型使用，不能单独选择。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="167"/>
+        <location filename="../error_hints.py" line="172"/>
         <source>Keep the original file names of the parts.</source>
         <translation>请保留各分卷原来的文件名。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="168"/>
+        <location filename="../error_hints.py" line="173"/>
         <source>This file is not a model; pick another one.</source>
         <translation>这个文件不是模型，请选择其他文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="170"/>
+        <location filename="../error_hints.py" line="175"/>
         <source>The file is damaged or was converted wrongly: download another conversion of this model.</source>
         <translation>文件已损坏或转换有误：请下载这个模型的另一个转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="172"/>
+        <location filename="../error_hints.py" line="177"/>
         <source>Update Hearth, or pick a model of a supported architecture.</source>
         <translation>请更新 Hearth，或选择架构受支持的模型。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="174"/>
+        <location filename="../error_hints.py" line="179"/>
         <source>Download the ordinary (little-endian) GGUF of this model.</source>
         <translation>请下载此模型的普通（小端序）GGUF 文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="176"/>
+        <location filename="../error_hints.py" line="181"/>
         <source>Download a newer conversion of this model.</source>
         <translation>请下载此模型较新的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="178"/>
+        <location filename="../error_hints.py" line="183"/>
         <source>Update Hearth, or download an older conversion of this model.</source>
         <translation>请更新 Hearth，或下载此模型较旧的转换版本。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="180"/>
+        <location filename="../error_hints.py" line="185"/>
         <source>llama.cpp refused the file for the reason above: it is damaged, converted wrongly or made for a newer llama.cpp. Download another conversion of this model, or update Hearth.</source>
         <translation>llama.cpp 因上述原因拒绝了该文件：它已损坏、转换有误，或是为更新版本的 llama.cpp 制作的。请下载此模型的另一个转换版本，或更新 Hearth。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="184"/>
+        <location filename="../error_hints.py" line="189"/>
         <source>Open the repository on huggingface.co, accept its conditions and log in, or pick another repository.</source>
         <translation>请在 huggingface.co 上打开该仓库，接受其条款并登录，或选择另一个仓库。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="187"/>
+        <location filename="../error_hints.py" line="192"/>
         <source>Choose the mmproj file published with the model, or none.</source>
         <translation>请选择随模型发布的 mmproj 文件，或不选。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="189"/>
+        <location filename="../error_hints.py" line="194"/>
         <source>Use the mmproj file published with this model.</source>
         <translation>请使用随此模型发布的 mmproj 文件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="191"/>
+        <location filename="../error_hints.py" line="196"/>
         <source>Give a .gguf path, or a name from `hearth models list`.</source>
         <translation>请给出一个 .gguf 文件路径，或 `hearth models list` 列出的模型名称。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="193"/>
+        <location filename="../error_hints.py" line="198"/>
         <source>Pick an older backup, or keep the database aside and start fresh.</source>
         <translation>请选择一个更早的备份，或者把数据库放到一旁，重新开始。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="195"/>
+        <location filename="../error_hints.py" line="200"/>
         <source>Hearth installs only verified files. Try again later, or download it from the Hub itself rather than a mirror.</source>
         <translation>Hearth 只安装经过校验的文件。请稍后再试，或直接从模型中心（而不是镜像）下载。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="198"/>
+        <location filename="../error_hints.py" line="203"/>
         <source>Check that the models folder is writable.</source>
         <translation>请检查模型文件夹是否可写。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="200"/>
+        <location filename="../error_hints.py" line="205"/>
         <source>Check the file and attach it again.</source>
         <translation>请检查该文件，然后重新添加附件。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="201"/>
+        <location filename="../error_hints.py" line="206"/>
         <source>Attach a file that contains text, or paste the text into the message.</source>
         <translation>请添加包含文字的文件，或把文字粘贴到消息中。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="202"/>
+        <location filename="../error_hints.py" line="207"/>
         <source>Check that the disk is not full.</source>
         <translation>请检查磁盘是否已满。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="204"/>
+        <location filename="../error_hints.py" line="209"/>
         <source>Add a model file (File → Add a model file…), then send again.</source>
         <translation>请添加一个模型文件（文件 → 添加模型文件…），然后重新发送。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="206"/>
+        <location filename="../error_hints.py" line="211"/>
         <source>Check the backend with `hearth backends test NAME` and that its server is running.</source>
         <translation>请用 `hearth backends test NAME` 检查这个后端，并确认它的服务器正在运行。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="208"/>
+        <location filename="../error_hints.py" line="213"/>
         <source>Start the server, or check the address and port (and any firewall between).</source>
         <translation>请启动服务器，或检查地址和端口（以及中间的防火墙）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="209"/>
+        <location filename="../error_hints.py" line="214"/>
         <source>Check the base URL: OpenAI-compatible servers answer under /v1 (for example http://host:8080/v1), and the model name (`hearth backends test NAME` lists them).</source>
         <translation>请检查基础 URL：兼容 OpenAI 的服务器在 /v1 下提供接口（例如 http://host:8080/v1），并检查模型名称（`hearth backends test NAME` 会列出它们）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="212"/>
+        <location filename="../error_hints.py" line="217"/>
         <source>Set the server&apos;s API key again: `hearth backends add NAME URL --api-key-env VAR` (it is kept in the keychain).</source>
         <translation>请重新设置服务器的 API 密钥：`hearth backends add NAME URL --api-key-env VAR`（密钥保存在系统钥匙串中）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="214"/>
+        <location filename="../error_hints.py" line="219"/>
         <source>Wait until the server has loaded its model, then try again.</source>
         <translation>请等服务器加载完模型后再试。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="215"/>
+        <location filename="../error_hints.py" line="220"/>
         <source>The server is busy: try again in a moment, or add another backend serving the same model.</source>
         <translation>服务器正忙：请稍后再试，或添加另一个提供同一模型的后端。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="217"/>
+        <location filename="../error_hints.py" line="222"/>
         <source>Check the address: use http:// for a server without TLS, or install the server&apos;s certificate authority. Hearth does not send anything over an unverified connection.</source>
         <translation>请检查地址：没有 TLS 的服务器请用 http://，或安装服务器的证书颁发机构。Hearth 不会通过未经验证的连接发送任何内容。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="220"/>
+        <location filename="../error_hints.py" line="225"/>
         <source>The server failed while answering. Look at its log, then try again.</source>
         <translation>服务器在回答时出错。请查看它的日志，然后重试。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="221"/>
+        <location filename="../error_hints.py" line="226"/>
         <source>Check that the base URL points to an OpenAI-compatible API and that the right preset is chosen.</source>
         <translation>请确认基础 URL 指向兼容 OpenAI 的接口，并且选择了正确的预设。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="223"/>
+        <location filename="../error_hints.py" line="228"/>
         <source>Shorten the message or start a new conversation, or restart the server with a larger context (llama-server -c, vLLM --max-model-len, Ollama num_ctx).</source>
         <translation>请缩短消息或开始新对话，或用更大的上下文重新启动服务器（llama-server -c、vLLM --max-model-len、Ollama num_ctx）。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="225"/>
+        <location filename="../error_hints.py" line="230"/>
         <source>Check the name with `hearth backends list`, or add it with `hearth backends add NAME URL`.</source>
         <translation>请用 `hearth backends list` 检查名称，或用 `hearth backends add NAME URL` 添加它。</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="227"/>
+        <location filename="../error_hints.py" line="232"/>
         <source>Pick another name, or remove the existing backend first with `hearth backends rm NAME`.</source>
         <translation>请换一个名称，或先用 `hearth backends rm NAME` 删除已有的后端。</translation>
     </message>
@@ -1619,113 +1629,113 @@ SQLite 报告：{problem}
 <context>
     <name>ErrorWords</name>
     <message>
-        <location filename="../error_hints.py" line="231"/>
+        <location filename="../error_hints.py" line="236"/>
         <source>a JPEG image</source>
         <translation>一张 JPEG 图片</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="232"/>
+        <location filename="../error_hints.py" line="237"/>
         <source>a PNG image</source>
         <translation>一张 PNG 图片</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="233"/>
+        <location filename="../error_hints.py" line="238"/>
         <source>a GIF image</source>
         <translation>一张 GIF 图片</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="234"/>
+        <location filename="../error_hints.py" line="239"/>
         <source>a PDF document</source>
         <translation>一份 PDF 文档</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="235"/>
+        <location filename="../error_hints.py" line="240"/>
         <source>a ZIP archive or Office document</source>
         <translation>一个 ZIP 压缩包或 Office 文档</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="236"/>
+        <location filename="../error_hints.py" line="241"/>
         <source>a RIFF file: audio, video or a WebP image</source>
         <translation>一个 RIFF 文件：音频、视频或 WebP 图片</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="237"/>
+        <location filename="../error_hints.py" line="242"/>
         <source>a program</source>
         <translation>一个程序</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="238"/>
+        <location filename="../error_hints.py" line="243"/>
         <source>a Windows program</source>
         <translation>一个 Windows 程序</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="239"/>
+        <location filename="../error_hints.py" line="244"/>
         <source>a gzip archive</source>
         <translation>一个 gzip 压缩包</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="240"/>
+        <location filename="../error_hints.py" line="245"/>
         <location filename="../errors_ui.py" line="78"/>
         <source>an unknown cause</source>
         <translation>原因不明</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="242"/>
+        <location filename="../error_hints.py" line="247"/>
         <source>a folder</source>
         <translation>一个文件夹</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="243"/>
+        <location filename="../error_hints.py" line="248"/>
         <source>a FIFO (named pipe)</source>
         <translation>一个 FIFO（命名管道）</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="244"/>
+        <location filename="../error_hints.py" line="249"/>
         <source>a socket</source>
         <translation>一个套接字</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="245"/>
+        <location filename="../error_hints.py" line="250"/>
         <source>a device</source>
         <translation>一个设备</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="246"/>
+        <location filename="../error_hints.py" line="251"/>
         <source>not a regular file</source>
         <translation>不是普通文件</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="248"/>
+        <location filename="../error_hints.py" line="253"/>
         <source>a named pipe (FIFO)</source>
         <translation>命名管道（FIFO）</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="249"/>
+        <location filename="../error_hints.py" line="254"/>
         <source>a character device</source>
         <translation>字符设备</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="250"/>
+        <location filename="../error_hints.py" line="255"/>
         <source>a block device</source>
         <translation>块设备</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="252"/>
+        <location filename="../error_hints.py" line="257"/>
         <source>it contains binary data</source>
         <translation>它包含二进制数据</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="253"/>
+        <location filename="../error_hints.py" line="258"/>
         <source>no text encoding fits its bytes</source>
         <translation>没有任何文字编码能解读它的字节</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="255"/>
+        <location filename="../error_hints.py" line="260"/>
         <source>does not exist</source>
         <translation>不存在</translation>
     </message>
     <message>
-        <location filename="../error_hints.py" line="256"/>
+        <location filename="../error_hints.py" line="261"/>
         <source>cannot be read</source>
         <translation>无法读取</translation>
     </message>

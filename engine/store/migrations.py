@@ -278,8 +278,34 @@ def m006_collection_embedder(db: Database) -> None:
     db.conn.execute("ALTER TABLE kb_collections ADD COLUMN embedder TEXT")
 
 
+def m007_remote_backends(db: Database) -> None:
+    """Remote OpenAI-compatible servers (llama-server, vLLM, Ollama…) Hearth can chat through.
+
+    The API key is never stored here (engine.remote.keys keeps it in the OS keychain); ``key_in_keychain``
+    says only whether one was set there.
+    """
+    db.executescript(
+        """
+        CREATE TABLE remote_backends (
+            name TEXT PRIMARY KEY,
+            base_url TEXT NOT NULL,
+            preset TEXT NOT NULL CHECK (preset IN
+                ('llama-server', 'vllm', 'sglang', 'ollama', 'lmstudio', 'openai-compatible')),
+            model TEXT,
+            context_window INTEGER,
+            vision INTEGER NOT NULL DEFAULT 0,
+            tools INTEGER NOT NULL DEFAULT 0,
+            json_schema INTEGER NOT NULL DEFAULT 0,
+            key_in_keychain INTEGER NOT NULL DEFAULT 0,
+            position INTEGER NOT NULL,
+            added_at REAL NOT NULL
+        );
+        """
+    )
+
+
 MIGRATIONS: list[Migration] = [m001_initial, m002_models, m003_knowledge, m004_attachments, m005_terms,
-                               m006_collection_embedder]
+                               m006_collection_embedder, m007_remote_backends]
 
 
 def applied(db: Database) -> list[str]:

@@ -29,7 +29,8 @@ COMMANDS = ["", "chat", "history", "history list", "history show", "history sear
             "kb embedders", "ask", "models",
             "models search", "models files", "models fit", "models pull", "models list", "models rm",
             "models import", "prompt", "bench", "bench engine", "bench kb", "bench gui", "bench kb-quality",
-            "bench templates", "screenshot"]
+            "bench templates", "screenshot", "serve", "backends",
+            "backends add", "backends list", "backends test", "backends rm", "bench api"]
 
 
 def _help(command: str) -> str:

@@ -32,7 +32,7 @@ from engine.store import migrations
 
 ROOT = Path(__file__).resolve().parents[3]
 OLD_BUILD = "a84dd73cec3dd19e5bc42dfb2da5f2e0f9e6d47e"   # "Review of the knowledge-base and attachments change"
-NEW_MIGRATIONS = ["m005_terms", "m006_collection_embedder"]   # applied since: each checked below
+NEW_MIGRATIONS = ["m005_terms", "m006_collection_embedder", "m007_remote_backends"]   # applied since: each checked below
 
 OLD_SCRIPT = r"""
 import json, sys
@@ -170,9 +170,11 @@ def test_a_database_from_the_build_before_the_regrouping_opens_unchanged(
     after = _dump(home / "hearth.db")
     assert after["user_version"] == before["user_version"]
     # m005 adds the terms index (a table, its shadow tables, a trigger), filled from the chunks;
-    # m006 adds kb_collections.embedder, NULL for every collection made before. Nothing else changes.
+    # m006 adds kb_collections.embedder, NULL for every collection made before; m007 the (empty) remote
+    # backends table. Nothing else changes.
     added = {"kb_terms_fts", "kb_terms_fts_config", "kb_terms_fts_content", "kb_terms_fts_data",
-             "kb_terms_fts_docsize", "kb_terms_fts_idx", "kb_terms_fts_delete"}
+             "kb_terms_fts_docsize", "kb_terms_fts_idx", "kb_terms_fts_delete", "remote_backends",
+             "sqlite_autoindex_remote_backends_1"}
     changed = {"_migrations", "kb_collections"}
     kept = [entry for entry in before["schema"] if entry[1] not in changed]
     assert [entry for entry in after["schema"] if entry[1] not in added | changed] == kept
@@ -185,6 +187,7 @@ def test_a_database_from_the_build_before_the_regrouping_opens_unchanged(
     for table, rows in before["rows"].items():
         if table not in changed:
             assert after["rows"][table] == rows, f"table {table} changed when today's build opened the old database"
-    assert after["rows"].keys() - before["rows"].keys() == added - {"kb_terms_fts_delete"}
+    assert after["rows"].keys() - before["rows"].keys() == added - {"kb_terms_fts_delete",
+                                                                     "sqlite_autoindex_remote_backends_1"}
     assert _files(home / "attachments") == files_before
     shutil.rmtree(old_tree)

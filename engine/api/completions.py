@@ -1,0 +1,112 @@
+"""A chat completion in the model's thread: messages through the model's own chat template, an
+optional knowledge-base retrieval (``model: "hearth-kb/<collection>"``), then the runtime's stream.
+
+What goes back to the request's loop: ``("start", meta)``, ``("piece", kind, text)`` (kind "answer"
+or "reasoning"), then ``("done", stats)`` or ``("error", ApiProblem)``.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.api.replies import ApiProblem
+from engine.api.worker import KB_PREFIX, default_sampling
+from engine.chat.reasoning import splitter_for
+from engine.runtime.client import Done
+
+if TYPE_CHECKING:
+    from engine.api.worker import Job, ModelWorker
+    from engine.home import Engine
+
+KB_SEARCHED = 8       # passages searched for a knowledge-base question (as the chat does)
+DEFAULT_MAX_TOKENS = 1024
+
+
+def messages_of(raw: Any) -> list[dict[str, str]]:
+    """The request's messages as the chat template takes them; text parts joined, anything else refused."""
+    if not isinstance(raw, list) or not raw:
+        raise ApiProblem(400, "'messages' must be a non-empty list.", param="messages", code="invalid_value")
+    out = []
+    for i, message in enumerate(raw):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            raise ApiProblem(400, f"messages[{i}] needs a 'role'.", param=f"messages[{i}]", code="invalid_value")
+        content = message.get("content")
+        if content is None:
+            content = ""
+        if isinstance(content, list):
+            parts = []
+            for part in content:
+                if not isinstance(part, dict) or part.get("type") != "text":
+                    raise ApiProblem(400, f"messages[{i}]: only text content parts are supported.",
+                                     param=f"messages[{i}].content", code="unsupported_content")
+                parts.append(str(part.get("text", "")))
+            content = "\n".join(parts)
+        if not isinstance(content, str):
+            raise ApiProblem(400, f"messages[{i}].content must be text.", param=f"messages[{i}].content",
+                             code="invalid_value")
+        role = "system" if message["role"] == "developer" else message["role"]
+        out.append({"role": role, "content": content})
+    return out
+
+
+def stops_of(raw: Any) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if isinstance(raw, list) and all(isinstance(s, str) for s in raw) and len(raw) <= 4:
+        return tuple(s for s in raw if s)
+    raise ApiProblem(400, "'stop' must be a string or a list of up to 4 strings.", param="stop", code="invalid_value")
+
+
+def serve_chat(worker: "ModelWorker", eng: "Engine", job: "Job") -> None:
+    request = job.request
+    name = str(request["model"])
+    kb = name.startswith(KB_PREFIX)
+    info = worker.chat_model(eng, None if kb else name)
+    messages = messages_of(request["messages"])
+    requested = request.get("max_completion_tokens", request.get("max_tokens")) or DEFAULT_MAX_TOKENS
+    limit = min(int(requested), worker.max_tokens_cap)
+    sources: list[dict[str, Any]] = []
+    if kb:
+        sources = _retrieve(eng, info, name[len(KB_PREFIX):], messages, limit)
+    prompt = info.template.render(messages)
+    prompt_tokens = eng.runtime.count_tokens(prompt)
+    if prompt_tokens >= info.n_ctx:
+        raise ApiProblem(400, f"This model's context is {info.n_ctx} tokens; the messages take {prompt_tokens}. "
+                              "Send fewer or shorter messages.", code="context_length_exceeded", param="messages")
+    stop = tuple(dict.fromkeys(stops_of(request.get("stop")) + info.template.stop_strings))
+    settings = default_sampling(request, min(limit, info.n_ctx - prompt_tokens), stop)
+    job.emit("start", {"model": name if kb else worker.loaded_id, "sources": sources})
+    splitter = splitter_for(info.template.source, prompt)
+    begun = False
+    stats: dict[str, Any] = {}
+    for item in eng.runtime.generate(prompt, settings, cancel=job.cancel):
+        if isinstance(item, Done):
+            stats = item.stats
+            break
+        if not begun:   # a reply starts at its first visible character
+            item = item.lstrip()
+            begun = bool(item)
+        for kind, text in splitter.feed(item):
+            job.emit("piece", kind, text)
+    for kind, text in splitter.flush():
+        job.emit("piece", kind, text)
+    job.emit("done", stats)
+
+
+def _retrieve(eng: "Engine", info: Any, collection: str, messages: list[dict[str, str]],
+              max_tokens: int) -> list[dict[str, Any]]:
+    """Put the collection's passages into the last user message; returns them as the reply's sources."""
+    from engine.knowledge.prompting import compose, source_record
+    last = next((m for m in reversed(messages) if m["role"] == "user"), None)
+    if last is None:
+        raise ApiProblem(400, "A knowledge-base question needs a user message.", param="messages",
+                         code="invalid_value")
+    question = last["content"]
+    hits = eng.knowledge.search([collection], question, k=KB_SEARCHED)
+    relevant = eng.knowledge.relevant(hits, question)
+    count = eng.runtime.count_tokens
+    room = info.n_ctx - count(info.template.render(messages)) - min(max_tokens, info.n_ctx // 4)
+    prompt = compose(question, relevant, documents_only=False, count=count, budget_tokens=max(room, 0))
+    last["content"] = prompt.text
+    return [source_record(n, h) for n, h in enumerate(prompt.sources, 1)]
