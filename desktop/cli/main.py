@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from engine.home import Engine
 
 
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hearth", description="Chat with language models on your own computer.")
     parser.add_argument("--quit-after-paint", action="store_true",
@@ -107,6 +108,9 @@ def _build_parser() -> argparse.ArgumentParser:
     engine.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     engine.add_argument("--tokens", type=int, default=128, help="tokens to generate per run (default: 128)")
     engine.add_argument("--llama-bench", help="path to llama.cpp's llama-bench binary, to compare with")
+    engine.add_argument("--gpu-layers", default="auto", type=_gpu_layers,
+                        help="layers to put on the GPU: auto (the offload planner's choice, default), -1 (all) "
+                             "or a count; llama-bench gets the count the engine ended with")
     kbb = bsub.add_parser("kb", help="knowledge base: ingest and embedding rate against raw llama.cpp, re-index, "
                                      "retrieval latency at 10k/100k/1M chunks")
     kbb.add_argument("--json", required=True, help="file to write the results to")
@@ -236,7 +240,8 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "bench":
             from engine.bench.engine import run_engine_bench
             result = run_engine_bench(Path(args.model), Path(args.json), threads=args.threads,
-                                      n_tokens=args.tokens, llama_bench=args.llama_bench)
+                                      n_tokens=args.tokens, llama_bench=args.llama_bench,
+                                      gpu_layers=args.gpu_layers)
             print(json.dumps(result, indent=2))
             return 0
     except HearthError as exc:   # in the system language where a translation exists (desktop.cli.language)
