@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.api.replies import ApiProblem
 from engine.api.worker import KB_PREFIX, default_sampling
-from engine.chat.reasoning import splitter_for
-from engine.runtime.client import Done
+from engine.chat.reasoning import reply_pieces, splitter_for
 
 if TYPE_CHECKING:
     from engine.api.worker import Job, ModelWorker
@@ -77,19 +76,10 @@ def serve_chat(worker: "ModelWorker", eng: "Engine", job: "Job") -> None:
     stop = tuple(dict.fromkeys(stops_of(request.get("stop")) + info.template.stop_strings))
     settings = default_sampling(request, min(limit, info.n_ctx - prompt_tokens), stop)
     job.emit("start", {"model": name if kb else worker.loaded_id, "sources": sources})
-    splitter = splitter_for(info.template.source, prompt)
-    begun = False
     stats: dict[str, Any] = {}
-    for item in eng.runtime.generate(prompt, settings, cancel=job.cancel):
-        if isinstance(item, Done):
-            stats = item.stats
-            break
-        if not begun:   # a reply starts at its first visible character
-            item = item.lstrip()
-            begun = bool(item)
-        for kind, text in splitter.feed(item):
-            job.emit("piece", kind, text)
-    for kind, text in splitter.flush():
+    pieces = reply_pieces(eng.runtime.generate(prompt, settings, cancel=job.cancel),
+                          splitter_for(info.template.source, prompt), stats)
+    for kind, text in pieces:
         job.emit("piece", kind, text)
     job.emit("done", stats)
 

@@ -17,8 +17,10 @@ from __future__ import annotations
 # The tags are part of a model's output format, so they live with the chat templates (which also need
 # them: does a generation prompt already open a reasoning block?).
 import re
+from typing import Any, Iterable, Iterator
 
 from engine.models.templates import GEMMA4_TAGS, REASONING_TAGS
+from engine.runtime.records import Done
 
 __all__ = ["GEMMA4_TAGS", "REASONING_TAGS", "HarmonySplitter", "ReasoningSplitter", "reasoning_format",
            "splitter_for"]
@@ -211,3 +213,20 @@ def splitter_for(template_source: str, prompt: str = "") -> ReasoningSplitter:
     tags = GEMMA4_TAGS if fmt == "gemma4" else REASONING_TAGS
     opened = prompt.rstrip().endswith(tuple(open_tag for open_tag, _ in tags))
     return ReasoningSplitter(starts_in_reasoning=opened, tags=tags)
+
+
+def reply_pieces(stream: Iterable[str | Done], splitter: ReasoningSplitter,
+                 stats: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    """A runtime's generation ``stream`` (text pieces, then one ``Done``) as (kind, text) pieces of a reply:
+    leading whitespace dropped (a reply starts at its first visible character), reasoning told apart by
+    ``splitter``, what it held handed back at the end. The ``Done``'s statistics go into ``stats``."""
+    begun = False
+    for item in stream:
+        if isinstance(item, Done):
+            stats.update(item.stats)
+            break
+        if not begun:
+            item = item.lstrip()
+            begun = bool(item)
+        yield from splitter.feed(item)
+    yield from splitter.flush()

@@ -37,8 +37,8 @@ from engine.chat.summary import summarized
 from engine.chat.reply_record import attachments_record, render_for, reply_record, title_from
 from engine.chat.events import ChatEvent, ContextTrimmed, KnowledgeRetrieved, Piece, ReplyFinished, ReplyStarted, UserSaved
 from engine.images import fit_size
-from engine.chat.reasoning import splitter_for
-from engine.runtime.client import Done, ModelInfo, Runtime
+from engine.chat.reasoning import reply_pieces, splitter_for
+from engine.runtime.client import ModelInfo, Runtime
 from engine.sampling import CancelToken, Sampling
 from engine.store import Conversation, Message, Store
 from engine.chat.turns import PLACEHOLDER, compose_turn, defuse, document_block, image_counter, new_delimiter
@@ -455,27 +455,18 @@ class Chat:
         splitter = splitter_for(info.template.source, prompt)
         stats: dict[str, Any] = {}
         last_save = time.monotonic()
-        begun = False
 
         def save(**fields: Any) -> None:
             self.store.update_message(reply.id, content=splitter.answer, reasoning=splitter.reasoning, **fields)
 
         try:
-            for item in self.runtime.generate(prompt, settings, images=images, cancel=cancel):
-                if isinstance(item, Done):
-                    stats = item.stats
-                    break
-                if not begun:  # a reply starts at its first visible character
-                    item = item.lstrip()
-                    begun = bool(item)
-                for kind, text in splitter.feed(item):
-                    yield Piece(kind, text)
+            for kind, text in reply_pieces(self.runtime.generate(prompt, settings, images=images, cancel=cancel),
+                                           splitter, stats):
+                yield Piece(kind, text)
                 now = time.monotonic()
                 if now - last_save >= SAVE_INTERVAL_S:
                     save()
                     last_save = now
-            for kind, text in splitter.flush():
-                yield Piece(kind, text)
         except errors.HearthError as exc:
             splitter.flush()
             crashed = isinstance(exc, errors.ModelCrashed)

@@ -22,11 +22,10 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 from engine import errors
 from engine.chat.events import ChatEvent, ReplyFinished, ReplyStarted, SummaryProgress
 from engine.chat.fitting import fit_prompt
-from engine.chat.reasoning import splitter_for
+from engine.chat.reasoning import reply_pieces, splitter_for
 from engine.chat.reply_record import render_for, reply_record
 from engine.chat.sections import Section, split_sections
 from engine.chat.turns import defuse, new_delimiter
-from engine.runtime.client import Done
 from engine.sampling import CancelToken, Sampling
 from engine.store import Conversation, Message
 from engine.store.attachment_files import Attachment
@@ -157,11 +156,8 @@ class Summarizer:
         """The model's whole answer to ``prompt`` (its reasoning left out)."""
         info = self.chat._info()
         splitter = splitter_for(info.template.source, prompt)
-        for item in self.runtime.generate(prompt, sampling, cancel=cancel):
-            if isinstance(item, Done):
-                break
-            splitter.feed(item)
-        splitter.flush()
+        for _piece in reply_pieces(self.runtime.generate(prompt, sampling, cancel=cancel), splitter, {}):
+            pass
         return " ".join(splitter.answer.split())
 
     def _combine(self, units: list[tuple[str, str]], name: str, request: str, words: int, steps: Sampling,
