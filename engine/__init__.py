@@ -7,7 +7,7 @@ first use (:mod:`engine.lazy`), so the llama.cpp worker, which imports only
 ``engine.runtime.native``, never pulls in the database layer.
 
 The layers, enforced by the import-linter contract in ``pyproject.toml``:
-``home`` → ``chat`` → ``knowledge`` → ``hub`` / ``runtime`` → ``models`` →
+``home`` → ``chat`` → ``knowledge`` → ``remote`` → ``hub`` / ``runtime`` → ``models`` →
 ``store`` → the leaves (errors, paths, sampling, child processes, hashing,
 images, machine).
 """
@@ -33,6 +33,7 @@ _WHERE = {
     "KnowledgeBase": ".knowledge.base", "Hit": ".knowledge.records", "IndexProgress": ".knowledge.indexer",
     "InstalledModel": ".models.files", "describe_model": ".models.files", "scan_models": ".models.files",
     "Done": ".runtime.client", "ModelInfo": ".runtime.client", "Runtime": ".runtime.client",
+    "parse_remote_path": ".remote.runtime", "remote_path": ".remote.runtime",
     "Conversation": ".store", "Message": ".store", "Store": ".store",
 }
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from .knowledge.indexer import IndexProgress
     from .knowledge.records import Hit
     from .models.files import InstalledModel, describe_model, scan_models
+    from .remote.runtime import parse_remote_path, remote_path
     from .runtime.client import Done, ModelInfo, Runtime
     from .store import Conversation, Message, Store
     from .store.attachment_files import Attachment

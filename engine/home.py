@@ -21,6 +21,8 @@ from engine.paths import Paths, paths
 if TYPE_CHECKING:
     from engine.chat.service import Chat
     from engine.knowledge.base import KnowledgeBase
+    from engine.remote.backend import Backend
+    from engine.remote.router import Runtimes
     from engine.runtime.client import Runtime
     from engine.store import Store
 
@@ -66,10 +68,18 @@ class Home:
         from engine.store import Store
         return Store(self.paths.database)
 
-    def runtime(self) -> "Runtime":
-        """A new runtime (its llama.cpp worker starts on first use) logging into the home."""
+    def runtime(self) -> "Runtimes":
+        """A new runtime (its llama.cpp worker starts on first use) logging into the home, which also
+        answers through the home's remote backends when a ``remote://backend/model`` is loaded."""
+        from engine.remote.router import Runtimes
         from engine.runtime.client import Runtime
-        return Runtime(log_path=self.paths.runtime_log, cache_dir=self.paths.cache)
+        return Runtimes(Runtime(log_path=self.paths.runtime_log, cache_dir=self.paths.cache), self.backends)
+
+    def backends(self) -> "list[Backend]":
+        """The home's remote backends, in failover order, keys filled in from the keychain."""
+        from engine.remote.backends import Backends
+        with self.store() as store:
+            return Backends(store).list()
 
     def knowledge(self, store: "Store", runtime: "Runtime") -> "KnowledgeBase":
         from engine.knowledge.base import KnowledgeBase

@@ -37,6 +37,7 @@ class FakeOpenAI:
         self.models: list[dict[str, Any]] = [{"id": "fake-model", "object": "model", "owned_by": "test"}]
         self.props: dict[str, Any] | None = None
         self.ollama_show: dict[str, Any] | None = None
+        self.usage: dict[str, Any] | None = None   # sent in a last chunk with no choices (include_usage)
         self.requests: list[tuple[str, str, dict[str, str], Any]] = []
         fake = self
 
@@ -120,8 +121,15 @@ class FakeOpenAI:
             events += [_chunk({"tool_calls": [{"index": 0, "function": {"arguments": part}}]})
                        for part in ['{"ci', 'ty": "Os', 'lo"}']]
             events.append(_chunk({}, "tool_calls"))
+        elif mode == "reasoning":   # a reasoning model: reasoning_content first, then the answer
+            events = [_chunk({"role": "assistant", "content": ""})]
+            events += [_chunk({"reasoning_content": p}) for p in ["The user ", "greets me."]]
+            events += [_chunk({"content": p}) for p in PIECES] + [_chunk({}, "stop")]
         elif mode != "error_mid":
             events.append(_chunk({}, "stop"))
+        if self.usage is not None and mode != "error_mid":
+            events.append({"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": "fake-model",
+                           "choices": [], "usage": self.usage})
         text = ""
         for event in events:
             if mode == "pings":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from engine import CancelToken, Chat, ModelInfo, Runtime
+from engine import CancelToken, Chat, ModelInfo, Runtime, parse_remote_path
 from engine.home import Engine, Home
 
 from desktop.background.jobs import Callback, JobThread
@@ -28,9 +28,14 @@ class ModelWanted:
     n_ctx: int | None
 
     def is_loaded(self, info: ModelInfo | None) -> bool:
-        """Whether ``info`` is this model at this context size (None: any size) already."""
-        return (info is not None and info.path == str(Path(self.path).expanduser().resolve())
-                and self.n_ctx in (None, info.n_ctx))
+        """Whether ``info`` is this model at this context size (None: any size) already. A remote model
+        runs at most at its server's context: asking for more is what is loaded already."""
+        if info is None:
+            return False
+        if parse_remote_path(self.path) is not None:
+            return info.path == self.path and (self.n_ctx in (None, info.n_ctx)
+                                               or self.n_ctx >= info.n_ctx_train == info.n_ctx)
+        return info.path == str(Path(self.path).expanduser().resolve()) and self.n_ctx in (None, info.n_ctx)
 
 
 @dataclass(frozen=True)

@@ -2,19 +2,22 @@
 
 A key is never given on the command line (it would stay in the shell's history and show in ``ps``): it is
 read from an environment variable (``--api-key-env``) or typed at a hidden prompt (``--api-key-prompt``),
-and kept in the OS keychain. ``chat --backend`` streams the reply of the named backend, failing over to
-other backends serving the same model, and says which one answered.
+and kept in the OS keychain. ``chat --backend`` goes through the same chat service as a local model
+(stored, fitted to the server's context, failing over to other backends serving the same model and
+saying which one answered): ``remote_model`` names the model it binds the conversation to.
 """
 from __future__ import annotations
 
 import argparse
 import getpass
 import os
-import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli.terminal import visible
+
+if TYPE_CHECKING:
+    from engine import Store
 
 PRESET_NAMES = ["llama-server", "vllm", "sglang", "ollama", "lmstudio", "openai-compatible"]
 
@@ -107,41 +110,13 @@ def _test(backend: Any) -> int:
     return 0
 
 
-def chat(args: argparse.Namespace) -> int:
-    """``hearth chat --backend NAME [--model ID] PROMPT``: stream a remote reply (not stored)."""
-    from engine import CancelToken, open_home
-    from engine.remote import Answer, Backends, ChatDelta, ChatDone, backends_for_model, stream_with_failover
-
-    with open_home().store() as store:
-        known = Backends(store)
-        first = known.get(args.backend)
-        model = args.model or first.model
-        others = backends_for_model(known.list(), model, first=first.name) if model else []
-        candidates = [first] + [b for b in others if b.name != first.name]
-    messages = ([{"role": "system", "content": args.system}] if args.system else []) + \
-        [{"role": "user", "content": args.prompt}]
-    options = {k: v for k, v in {"temperature": args.temperature, "top_p": args.top_p, "top_k": args.top_k,
-                                 "min_p": args.min_p, "repeat_penalty": args.repeat_penalty, "seed": args.seed,
-                                 "max_tokens": args.max_tokens}.items() if v is not None}
-    cancel = CancelToken()
-    signal.signal(signal.SIGINT, lambda *_: cancel.cancel())   # Ctrl+C closes the stream: the server stops
-    in_reasoning = False
-    for item in stream_with_failover(candidates, messages, model=model, options=options, cancel=cancel):
-        if isinstance(item, Answer):
-            print(f"[{visible(item.describe())}]", file=sys.stderr)
-        elif isinstance(item, ChatDelta):
-            if item.reasoning:
-                if not in_reasoning:
-                    sys.stderr.write("[thinking] ")
-                    in_reasoning = True
-                sys.stderr.write(visible(item.reasoning, newlines=True))
-                sys.stderr.flush()
-            if item.text:
-                sys.stdout.write(visible(item.text, newlines=True))
-                sys.stdout.flush()
-        elif isinstance(item, ChatDone):
-            sys.stdout.write("\n")
-            usage = item.usage
-            tokens = f" · {usage.get('completion_tokens')} tokens" if usage.get("completion_tokens") else ""
-            print(f"[{visible(item.backend)} · {visible(item.model)}{tokens} · {item.finish_reason}]", file=sys.stderr)
-    return 0
+def remote_model(store: "Store", backend: str, model: str | None) -> str:
+    """``remote://backend/model`` for ``hearth chat --backend NAME [--model ID]`` (ID default: the backend's)."""
+    from engine import errors, remote_path
+    from engine.remote import Backends
+    chosen = model or Backends(store).get(backend).model
+    if not chosen:
+        raise errors.RemoteError(f"Backend {backend!r} names no model.", reason="no_model",
+                                 hint=f"Give one with --model ID (`hearth backends test {backend}` lists them).")
+    Backends(store).get(backend)   # an unknown backend is refused before anything is stored
+    return remote_path(backend, chosen)

@@ -78,8 +78,8 @@ def _build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     chat.add_argument("--policy", choices=["drop_oldest", "refuse"], help="what to do when the context is full")
     chat.add_argument("--backend", metavar="NAME",
-                      help="answer through this remote backend (`hearth backends list`); --model is then "
-                           "the server's model id")
+                      help="answer through this remote backend (`hearth backends list`), stored like any "
+                           "chat; --model is then the server's model id (default: the backend's)")
 
     history = sub.add_parser("history", help="stored conversations")
     hsub = history.add_subparsers(dest="action", required=True)
@@ -195,8 +195,6 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     from engine.errors import HearthError
     try:
-        if args.command == "chat" and args.backend:
-            return cli_backends.chat(args)
         if args.command == "chat":
             return _chat(args)
         if args.command == "backends":
@@ -260,7 +258,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> int:
-    from engine import ContextTrimmed, Piece, ReplyFinished, Sampling, UserSaved
+    from engine import ContextTrimmed, Piece, ReplyFinished, Sampling, UserSaved, parse_remote_path
     from engine.sampling import CancelToken
 
     store, runtime = eng.store, eng.runtime
@@ -268,7 +266,12 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
     # before anything is written: a failed call leaves no empty "(untitled)" conversation behind.
     conv = store.conversation(args.conversation) if args.conversation is not None else None
     named = args.model or (conv.model_path if conv else None)
-    model = cli_models.resolve_model(named) if named else cli_models.default_model(store)
+    if args.backend:   # a backend's model: the same conversation, stored, computed on that server
+        model: Any = cli_backends.remote_model(store, args.backend, args.model)
+    elif named and parse_remote_path(named):
+        model = named
+    else:
+        model = cli_models.resolve_model(named) if named else cli_models.default_model(store)
     if model is None:
         print("hearth: no chat model is installed. Give one with --model PATH or NAME, or download one with "
               "`hearth models pull`.", file=sys.stderr)
@@ -326,7 +329,12 @@ def _send(args: argparse.Namespace, eng: "Engine", attachments: list[Any]) -> in
                       f"documents {seen.get('document_tokens', 0)} tokens]", file=sys.stderr)
             timing = (f"{(m.tokens_per_s or 0):.1f} tok/s · first token {m.ttft_ms or 0:.0f} ms · "
                       if m.completion_tokens else "")   # a reply stopped before its first token has no timing
-            print(f"[conversation {conv.id} · message {m.id} · {m.completion_tokens or 0} tokens · {timing}"
+            remote = m.record.get("remote") or {}
+            where = f"answered by {visible(remote['backend'])} · " if remote.get("backend") else ""
+            if remote.get("truncated"):
+                print(f"[the server read only {remote['truncated']['seen']} of {remote['truncated']['sent']} prompt "
+                      "tokens: it cut the conversation to its own context (Ollama: raise num_ctx)]", file=sys.stderr)
+            print(f"[conversation {conv.id} · message {m.id} · {where}{m.completion_tokens or 0} tokens · {timing}"
                   f"seed {m.record.get('sampling', {}).get('seed')} · {m.status}]", file=sys.stderr)
     return 0
 

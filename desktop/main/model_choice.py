@@ -59,11 +59,13 @@ def new_chat_model(models: Sequence[InstalledModel], *, preferred: str | None, s
 
 
 def wanted(conv: Conversation | None, models: Sequence[InstalledModel], prefs: Any, *, shown: Conversation | None,
-           loaded: ModelInfo | None, scanned: bool) -> ModelWanted | None:
+           loaded: ModelInfo | None, scanned: bool, remote: str | None = None) -> ModelWanted | None:
     """What ``conv``'s next reply runs at (for none, a new chat's). ``prefs``: the window's (default model and
-    context of new chats); ``shown``: the conversation on screen; ``scanned``: whether ``models`` is known."""
+    context of new chats); ``shown``: the conversation on screen; ``scanned``: whether ``models`` is known;
+    ``remote``: a backend's model, for a new chat when nothing else is there."""
     new_chat = new_chat_model(models, preferred=prefs.default_model, scanned=scanned,
-                              shown=shown.model_path if shown else None, loaded=loaded.path if loaded else None)
+                              shown=shown.model_path if shown else None,
+                              loaded=loaded.path if loaded else None) or remote
     path = (conv.model_path if conv else None) or new_chat
     if not path:
         return None

@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from desktop.main.context_meter import format_count
 from desktop.main.elided_combo import ElidedComboBox
 from desktop.main.knowledge_choice import KnowledgeChoice, Submitter
+from desktop.main.model_picker import fill_picker
+from desktop.main.remote_models import RemoteChoice
 from desktop.main.model_choice import CTX_DEFAULT, CTX_MIN, CTX_STEP, effective_context, trained_context
-from desktop.plain import tip, visible
 from engine import Conversation, InstalledModel, Sampling
 from engine.models.files import format_bytes
 
@@ -52,6 +53,7 @@ class SettingsPanel(QWidget):
         super().__init__(parent)
         self._db = db
         self._models: list[InstalledModel] = []
+        self._remotes: list[RemoteChoice] = []
         self._conversation: Conversation | None = None
         self._model_path: str | None = None
         self._ctx_size: int | None = None
@@ -192,9 +194,12 @@ class SettingsPanel(QWidget):
 
     # -- public API --------------------------------------------------------------------------
 
-    def set_models(self, models: list[InstalledModel]) -> None:
-        """Fill the model picker; the current selection stays when its file is still listed."""
+    def set_models(self, models: list[InstalledModel], remotes: list[RemoteChoice] | None = None) -> None:
+        """Fill the model picker (installed models, then ``remotes``: the backends' models, None: as they
+        were); the current selection stays when it is still listed."""
         self._models = list(models)
+        if remotes is not None:
+            self._remotes = list(remotes)
         self._fill_models()
         self._update_context_range()
 
@@ -351,18 +356,14 @@ class SettingsPanel(QWidget):
 
     def _fill_models(self) -> None:
         with self._quiet():
-            picker = self.model_picker
-            picker.clear()
-            for model in self._models:
-                picker.addItem(visible(model.label()), str(model.path))
-                picker.setItemData(picker.count() - 1, tip(str(model.path)), Qt.ItemDataRole.ToolTipRole)
-            index = picker.findData(self._model_path) if self._model_path else -1
-            if self._model_path and index < 0:
-                name = self._model_path.replace("\\", "/").rsplit("/", 1)[-1]
-                picker.addItem(self.tr("{name} (not installed)").format(name=visible(name)), self._model_path)
-                index = picker.count() - 1
-                picker.setItemData(index, tip(self._model_path), Qt.ItemDataRole.ToolTipRole)
-            picker.setCurrentIndex(index)
+            fill_picker(self.model_picker, self._models, self._remotes, self._model_path, self.tr)
+
+    def _limit(self) -> int:
+        """The largest context the slider offers: the model's trained one, or the backend's typed one."""
+        remote = next((r for r in self._remotes if r.path == self._model_path), None)
+        if remote is not None and remote.context_window:
+            return max(CTX_MIN, remote.context_window)
+        return trained_context(self.selected_model())
 
     def _model_chosen(self, index: int) -> None:
         if self._loading or index < 0:
@@ -372,7 +373,7 @@ class SettingsPanel(QWidget):
             return
         self._model_path = path
         fields: dict[str, Any] = {"model_path": path}
-        limit = trained_context(self.selected_model())
+        limit = self._limit()
         if self._ctx_size is not None and self._ctx_size > limit:
             self._ctx_size = limit
             fields["ctx_size"] = limit
@@ -382,8 +383,8 @@ class SettingsPanel(QWidget):
 
     def _update_context_range(self) -> None:
         model = self.selected_model()
-        high = trained_context(model)
-        value = effective_context(model, self._ctx_size) or min(CTX_DEFAULT, high)
+        high = self._limit()
+        value = min(high, effective_context(model, self._ctx_size) or min(CTX_DEFAULT, high))
         with self._quiet():
             self.context_slider.setRange(CTX_MIN, high)
             self.context_slider.setPageStep(max(CTX_STEP, (high - CTX_MIN) // 16 // CTX_STEP * CTX_STEP))

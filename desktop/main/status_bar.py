@@ -36,6 +36,7 @@ class StatusBar(QStatusBar):
         self._state = "none"  # none | loading | loaded | crashed
         self._loading_name = ""
         self._speed: tuple[float | None, float | None] | None = None
+        self._answered_by = ""   # the backend that computed the last remote reply
         self.retranslate()
 
     def show_loading(self, name: str) -> None:
@@ -59,10 +60,22 @@ class StatusBar(QStatusBar):
         """The finished reply's speed; none for a reply that wrote nothing (stopped while the prompt was
         read): its "first token 0.00 s" would be false."""
         self._speed = (message.ttft_ms, message.tokens_per_s) if message.completion_tokens else None
+        remote = message.record.get("remote") if isinstance(message.record, dict) else None
+        self._answered_by = str(remote.get("backend") or "") if isinstance(remote, dict) else ""
         self.retranslate()
+        cut = remote.get("truncated") if isinstance(remote, dict) else None
+        if isinstance(cut, dict):   # Ollama cuts a prompt longer than its num_ctx and says nothing
+            self.showMessage(self.tr("The server read only %1 of the %2 prompt tokens sent: it cut the conversation "
+                                     "to its own context size. Raise the server's context (Ollama: num_ctx) or "
+                                     "set the backend's context window lower in Models → Backends.")
+                             .replace("%1", f"{cut.get('seen', 0):,}").replace("%2", f"{cut.get('sent', 0):,}"), 20000)
 
     def _backend_tip(self, info: ModelInfo | None) -> str:
-        """Why the GPU holds fewer layers than were planned (it ran out of memory), when it does."""
+        """Why the GPU holds fewer layers than were planned (it ran out of memory), when it does; for a remote
+        model, which server computes the replies."""
+        if info is not None and self._state == "loaded" and info.architecture == "remote":
+            return self.tr("Replies are computed by the backend %1, not on this computer; what you send goes "
+                           "to that server.").replace("%1", visible(info.backend.partition(":")[2]))
         if info is None or self._state != "loaded" or not info.offload_note:
             return ""
         return self.tr("The GPU ran out of memory with more layers, so %1 of %2 layers are on it and the rest "
@@ -80,11 +93,18 @@ class StatusBar(QStatusBar):
         elif info is None:
             self.model_label.setText(self.tr("No model loaded"))
         else:
-            self.model_label.setText(f"{visible(info.name)} · {visible(info.quantization)} · "
+            quant = f"{visible(info.quantization)} · " if info.quantization else ""
+            self.model_label.setText(f"{visible(info.name)} · {quant}"
                                      + self.tr("context %1").replace("%1", f"{info.n_ctx:,}"))
             self.model_label.setToolTip(tip(info.path))
         if info is None or self._state != "loaded":
             self.backend_label.setText("")
+        elif info.architecture == "remote":   # "Remote · gpu-box": where the replies are computed
+            name = info.backend.partition(":")[2]
+            text = self.tr("Remote · %1").replace("%1", visible(name))
+            if self._answered_by and self._answered_by != name:
+                text += " · " + self.tr("answered by %1").replace("%1", visible(self._answered_by))
+            self.backend_label.setText(text)
         elif info.backend.upper() == "CPU" or info.gpu_layers == 0:
             self.backend_label.setText(self.tr("CPU · %n thread(s)", "", info.threads))
         else:

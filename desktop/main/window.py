@@ -39,6 +39,7 @@ from desktop.plain import visible
 from desktop.prefs import Prefs
 from desktop.main.replies import Generation, ReplyController
 from desktop.main import model_choice as choice
+from desktop.main.remote_models import RemoteChoice, remote_choices
 from desktop.main.settings_panel import SettingsPanel
 from desktop.main.status_bar import StatusBar
 from desktop.background.database import DbThread
@@ -62,6 +63,7 @@ class MainWindow(WindowDoors, QMainWindow):
         self.setObjectName("mainWindow")
         self.conversation: Conversation | None = None
         self.models: list[InstalledModel] = []
+        self.remote_models: list[RemoteChoice] = []   # the backends' models (Models → Backends)
         self.info: ModelInfo | None = None
         self._last_error: object = None
         self._models_scanned = False
@@ -104,7 +106,7 @@ class MainWindow(WindowDoors, QMainWindow):
             composer=self.composer, chat_view=self.chat_view, status=self.status, settings=self.settings,
             engine=engine, conversation=lambda: self.conversation, wanted=self._wanted,
             create_conversation=self._create_conversation, cannot_see=lambda a: self.attachments.cannot_see(a),
-            refused=lambda exc, a: self.attachments.send_refused(exc, a), has_models=lambda: bool(self.models),
+            refused=lambda exc, a: self.attachments.send_refused(exc, a), has_models=self.has_models,
             parent=self)
         self.attachments = AttachmentController(
             window=self, composer=self.composer, drop_target=self.chat_view.viewport(), status=self.status,
@@ -133,7 +135,7 @@ class MainWindow(WindowDoors, QMainWindow):
                              (m.export, lambda: a.export(self.conversation)), (m.quit, self.close),
                              (m.defaults, lambda: a.use_as_defaults(self.conversation))):
             action.triggered.connect(lambda _checked=False, slot=slot: slot())
-        m.panel.toggled.connect(lambda on: self.settings.setVisible(on and bool(self.models)))
+        m.panel.toggled.connect(lambda on: self.settings.setVisible(on and self.has_models()))
         m.language_chosen.connect(self.set_language)
         self.app_dialogs = AppDialogs(window=self, settings=m.preferences, about=m.about, paths=self.paths,
                                       prefs=self.prefs, db=self.db, engine=self.engine, models=lambda: self.models,
@@ -222,7 +224,8 @@ class MainWindow(WindowDoors, QMainWindow):
     def _wanted(self, conv: Conversation | None) -> ModelWanted | None:
         """What a conversation's next reply runs at (for none, a new chat's): the model and context the panel shows."""
         return choice.wanted(conv, self.models, self.prefs, shown=self.conversation, loaded=self.info,
-                             scanned=self._models_scanned)
+                             scanned=self._models_scanned,
+                             remote=self.remote_models[0].path if self.remote_models else None)
 
     def _bound(self, conv: Conversation) -> Conversation:
         """``conv``, storing the model and context that answer it when it names none."""
@@ -234,22 +237,28 @@ class MainWindow(WindowDoors, QMainWindow):
     # --- models ----------------------------------------------------------------------------------
     def rescan_models(self) -> None:
         folder = self.paths.models
-        self.db.submit(lambda store: installed_models(store, folder), self._models_scanned_cb, self.show_error)
+        self.db.submit(lambda store: (installed_models(store, folder), remote_choices(store)),
+                       self._models_scanned_cb, self.show_error)
 
-    def _models_scanned_cb(self, result: ModelScan) -> None:
+    def _models_scanned_cb(self, found: tuple[ModelScan, list[RemoteChoice]]) -> None:
+        result, self.remote_models = found
         self.models = list(result.models)
         self._models_scanned = True
-        self.settings.set_models(self.models)
+        self.settings.set_models(self.models, self.remote_models)
         for path, reason in result.skipped:
             log.warning("skipped model file %s: %s", path, reason)
-        self.pages.setCurrentWidget(self.welcome if not self.models else self.chat_page)
-        self.settings.setVisible(bool(self.models) and self.menus.panel.isChecked())
+        self.pages.setCurrentWidget(self.welcome if not self.has_models() else self.chat_page)
+        self.settings.setVisible(self.has_models() and self.menus.panel.isChecked())
         self.replies.update_can_send()
         if self.conversation is not None:
             self.conversation = self._bound(self.conversation)
             self.settings.show_conversation(self.conversation)
-        if self.models:
+        if self.has_models():
             self._preload(self.conversation)
+
+    def has_models(self) -> bool:
+        """Whether any model can answer: an installed one or a backend's."""
+        return bool(self.models or self.remote_models)
 
     def stop_threads(self) -> None:
         """The window's own threads (the app stops the database and model threads)."""

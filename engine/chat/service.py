@@ -480,6 +480,8 @@ class Chat:
         if "knowledge" in record:
             from engine.knowledge.prompting import cited
             record["knowledge"]["cited"] = cited(splitter.answer, len(record["knowledge"]["sources"]))
+        if "remote" in stats:   # who answered, how the prompt was counted, a prompt the server cut
+            record["remote"] = stats["remote"]
         save(status="interrupted" if reason == "cancelled" else "complete",
              completion_tokens=stats.get("completion_tokens"), prompt_evaluated=stats.get("prompt_evaluated"),
              ttft_ms=round(stats.get("ttft_seconds", 0.0) * 1000, 1), tokens_per_s=stats.get("tokens_per_s"),

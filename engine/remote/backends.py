@@ -46,10 +46,11 @@ class Backends:
             keys.delete_key(self._home, backend.name)
         return in_keychain or not backend.api_key
 
-    def list(self) -> list[Backend]:
-        """Every backend in the order added (failover tries them in this order), keys filled in."""
+    def list(self, *, with_keys: bool = True) -> list[Backend]:
+        """Every backend in the order added (failover tries them in this order), keys filled in unless
+        ``with_keys`` is False (a listing that never sends anything need not ask the keychain)."""
         rows = self.store.conn.execute(f"SELECT {_COLUMNS} FROM remote_backends ORDER BY position").fetchall()
-        return [self._backend(row) for row in rows]
+        return [self._backend(row, with_keys) for row in rows]
 
     def get(self, name: str) -> Backend:
         row = self.store.conn.execute(f"SELECT {_COLUMNS} FROM remote_backends WHERE name = ?", (name,)).fetchone()
@@ -67,8 +68,8 @@ class Backends:
     def key_is_set(self, name: str) -> bool:
         return keys.get_key(self._home, name) is not None
 
-    def _backend(self, row: sqlite3.Row | tuple) -> Backend:
+    def _backend(self, row: sqlite3.Row | tuple, with_key: bool = True) -> Backend:
         name, base_url, preset, model, ctx, vision, tools, schema, _ = tuple(row)
         return Backend(name=name, base_url=base_url, preset=preset, model=model, context_window=ctx,
                        vision=bool(vision), tools=bool(tools), json_schema=bool(schema),
-                       api_key=keys.get_key(self._home, name))
+                       api_key=keys.get_key(self._home, name) if with_key else None)

@@ -8,6 +8,7 @@ from typing import Iterator
 import pytest
 
 from desktop.cli.main import main
+from engine.home import open_home
 from tests.remote_fake_server import PIECES, FakeOpenAI, fake_openai  # noqa: F401
 from tests.remote_server import free_port
 
@@ -35,10 +36,22 @@ def test_add_list_test_chat_and_remove(fake_openai: FakeOpenAI, capsys: pytest.C
     assert main(["chat", "--backend", "box", "--temperature", "0", "--max-tokens", "20", "Hi"]) == 0
     out, err = capsys.readouterr()
     assert out == "".join(PIECES) + "\n"
-    assert "[answered by box]" in err and "[box · fake-model · stop]" in err
-    sent = fake_openai.requests[-1][3]
+    assert "· answered by box · " in err and "· complete]" in err
+    sent = [r[3] for r in fake_openai.requests if r[1] == "/v1/chat/completions"][-1]
     assert sent["temperature"] == 0 and sent["max_tokens"] == 20 and sent["model"] == "fake-model"
     assert sent["messages"] == [{"role": "user", "content": "Hi"}]
+    assert sent["top_k"] == 40   # vLLM takes the sampling fields beyond OpenAI's
+    # stored like any chat: `hearth history show` prints it, bound to the backend's model
+    assert main(["history", "list"]) == 0
+    conv_id = int(capsys.readouterr().out.split()[0])
+    assert main(["history", "show", str(conv_id)]) == 0
+    assert "Hello there!" in capsys.readouterr().out
+    with open_home().store() as store:
+        assert store.conversation(conv_id).model_path == "remote://box/fake-model"
+    assert main(["chat", "--conversation", str(conv_id), "--max-tokens", "20", "Again"]) == 0   # goes on there
+    sent = [r[3] for r in fake_openai.requests if r[1] == "/v1/chat/completions"][-1]
+    assert [m["content"] for m in sent["messages"]] == ["Hi", "Hello there!", "Again"]
+    capsys.readouterr()
     assert b"sk-cli-key-81d2" not in b"".join(p.read_bytes() for p in hearth_home.rglob("*") if p.is_file())
     assert main(["backends", "rm", "box"]) == 0
     assert main(["backends", "test", "box"]) == 1
@@ -53,7 +66,10 @@ def test_a_dead_backend_fails_over_and_says_so(fake_openai: FakeOpenAI, capsys: 
     assert main(["chat", "--backend", "dead", "Hi"]) == 0
     out, err = capsys.readouterr()
     assert out == "".join(PIECES) + "\n"
-    assert "[answered by alive (skipped dead: Backend 'dead' did not answer" in err
+    assert "· answered by alive · " in err
+    with open_home().store() as store:
+        reply = store.thread(store.conversations()[0].id)[-1]
+    assert reply.record["remote"]["skipped"][0][0] == "dead" and "did not answer" in reply.record["remote"]["skipped"][0][1]
 
 
 def test_a_failing_test_prints_what_happened_and_what_to_do(fake_openai: FakeOpenAI,
