@@ -130,3 +130,78 @@ def test_reasoning_ollama_truncation_and_estimated_counts(fake_openai: FakeOpenA
     sent = [body for method, path, _, body in fake_openai.requests if path == "/v1/chat/completions"][-1]
     assert sent["messages"][-1] == {"role": "user", "content": long}
     assert "top_k" not in sent and sent["stream"] is True   # Ollama gets only the OpenAI fields
+
+
+def test_knowledge_and_documents_go_to_a_remote_model(llama_server: LlamaServer, home_with: object,  # noqa: F811
+                                                      minilm_path: Path, tmp_path: Path) -> None:
+    """The collection is searched here (the local embedder), its passages counted by the server and sent in
+    the request; an attached document goes whole, or is refused with the server's count when too big."""
+    from engine.chat.attachments import prepare
+    from engine.chat.events import KnowledgeRetrieved
+    from engine.knowledge import collections as library
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "harbour.md").write_text("# Harbour office\n\nThe harbour office opens at seven in the morning and "
+                                     "closes at noon on Saturdays. The harbour master is Ingrid Solberg.\n",
+                                     encoding="utf-8")
+    home_with(Backend("box", llama_server.url, preset="llama-server", model=MODEL_ID))
+    with open_home(embedder=minilm_path).engine() as parts:
+        kb = parts.knowledge
+        kb.create("port")
+        kb.add("port", [docs])
+        assert [p.state for p in kb.index("port")][-1] == "done"
+        parts.runtime.load(remote_path("box", MODEL_ID))
+        conv = parts.store.create_conversation()
+        library.use_collections(parts.store.db.conn, conv.id, [library.get(parts.store.db.conn, "port").id],
+                                documents_only=False)
+        events = list(parts.chat.send(conv.id, "Who is the harbour master?", sampling=GREEDY))
+        found = next(e for e in events if isinstance(e, KnowledgeRetrieved))
+        reply = parts.store.message(events[-1].message.id)
+        assert found.sources and "Ingrid Solberg" in found.sources[0].text
+        assert reply.record["knowledge"]["sources"] and reply.record["remote"]["counting"] == "server"
+        sent = reply.record["prompt"]
+        assert "Ingrid Solberg" in sent and '"role": "user"' in sent   # the request, passages in the user turn
+        assert reply.record["remote"]["usage"]["prompt_tokens"] == reply.prompt_tokens
+        # a document attached to a message goes whole; one bigger than the server's context is refused
+        note = tmp_path / "note.txt"
+        note.write_text("The ferry leaves at nine.", encoding="utf-8")
+        conv2 = parts.store.create_conversation()
+        events = list(parts.chat.send(conv2.id, "When does the ferry leave?", attachments=[prepare(note)],
+                                      sampling=GREEDY))
+        assert "The ferry leaves at nine." in parts.store.message(events[-1].message.id).record["prompt"]
+        big = tmp_path / "big.txt"
+        big.write_text("Ledger entry: one crate of salted fish received at the north pier. " * 300, encoding="utf-8")
+        with pytest.raises(errors.AttachmentTooLarge) as refused:
+            list(parts.chat.send(conv2.id, "Summarise this.", attachments=[prepare(big)], sampling=GREEDY))
+        assert "1,024" in str(refused.value)
+
+
+def test_images_go_as_data_urls_only_to_a_backend_marked_vision(fake_openai: FakeOpenAI,  # noqa: F811
+                                                                 home_with: object, tmp_path: Path) -> None:
+    import base64
+    import io
+
+    from PIL import Image
+
+    from engine.chat.attachments import prepare
+    picture = tmp_path / "red.png"
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(picture)
+    home = home_with(Backend("eyes", fake_openai.url, preset="vllm", model="fake-model", context_window=8192,
+                             vision=True),
+                     Backend("blind", fake_openai.url, preset="vllm", model="other-model", context_window=8192))
+    with home.engine() as parts:
+        parts.runtime.load(remote_path("eyes", "fake-model"))
+        conv = parts.store.create_conversation()
+        list(parts.chat.send(conv.id, "What colour is this?", attachments=[prepare(picture)]))
+        sent = [b for _, path, _, b in fake_openai.requests if path == "/v1/chat/completions"][-1]
+        parts_sent = sent["messages"][-1]["content"]
+        image = next(p for p in parts_sent if p["type"] == "image_url")["image_url"]["url"]
+        assert image.startswith("data:image/png;base64,")
+        decoded = Image.open(io.BytesIO(base64.b64decode(image.split(",", 1)[1])))
+        assert decoded.size == (40, 30) and decoded.getpixel((5, 5)) == (200, 10, 10)
+        assert any(p["type"] == "text" and "What colour is this?" in p["text"] for p in parts_sent)
+        parts.runtime.load(remote_path("blind", "other-model"))
+        conv2 = parts.store.create_conversation()
+        with pytest.raises(errors.VisionUnsupported):
+            list(parts.chat.send(conv2.id, "And this?", attachments=[prepare(picture)]))
+        assert parts.store.thread(conv2.id) == []   # refused before anything was stored
