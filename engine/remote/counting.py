@@ -17,7 +17,7 @@ import math
 from collections import OrderedDict
 from typing import Any
 
-from engine.errors import RemoteError
+from engine.errors import RemoteError, RemoteLoading, RemoteRateLimited, RemoteServerError, RemoteUnreachable
 from engine.remote.backend import Backend, server_root
 from engine.remote.http import json_of, request
 
@@ -77,6 +77,8 @@ class Counter:
         if self.method == "server":
             try:
                 value = exact()
+            except (RemoteUnreachable, RemoteLoading, RemoteRateLimited, RemoteServerError):
+                return estimate()   # down for now: estimate this once, ask the server again next time
             except (RemoteError, KeyError, TypeError, ValueError):
                 value = None
             if value is None:   # the server has no counting endpoint after all: estimate from now on

@@ -126,9 +126,13 @@ class RemoteRuntime:
         first = serving[0]
         server_ctx = first.context_window
         source = "typed" if server_ctx else ""
+        for backend in serving if not server_ctx else []:   # the first that answers (failover serves alike)
+            found = discover_context(backend, model)
+            if found is not None:
+                server_ctx, source = found.tokens, found.source
+                break
         if not server_ctx:
-            found = discover_context(first, model)
-            server_ctx, source = (found.tokens, found.source) if found else (FALLBACK_CTX, "assumed")
+            server_ctx, source = FALLBACK_CTX, "assumed"
         ctx = min(n_ctx, server_ctx) if n_ctx else server_ctx
         self._serving, self._model = serving, model
         self._counter = Counter(first, model)

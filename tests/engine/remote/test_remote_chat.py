@@ -2,6 +2,7 @@
 the server, fitted to the server's context, stopped, recorded; against a REAL llama-server and the fake."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Iterator
 
@@ -205,3 +206,18 @@ def test_images_go_as_data_urls_only_to_a_backend_marked_vision(fake_openai: Fak
         with pytest.raises(errors.VisionUnsupported):
             list(parts.chat.send(conv2.id, "And this?", attachments=[prepare(picture)]))
         assert parts.store.thread(conv2.id) == []   # refused before anything was stored
+
+
+def test_counting_falls_back_to_an_estimate_and_says_so(fake_openai: FakeOpenAI) -> None:  # noqa: F811
+    from engine.remote.counting import ESTIMATE_MARGIN, Counter, estimate_tokens
+    text = "A sentence of plain English words for counting."
+    assert estimate_tokens(text) == math.ceil(len(text) / 3.5 * (1 + ESTIMATE_MARGIN))
+    assert estimate_tokens("量化入门") == math.ceil(4 * (1 + ESTIMATE_MARGIN))   # one per CJK character
+    down = Counter(Backend("down", f"http://127.0.0.1:{free_port()}", preset="vllm"), "m")
+    assert down.text(text) == estimate_tokens(text) and down.method == "server"   # asked again next time
+    no_endpoint = Counter(Backend("fake", fake_openai.url, preset="vllm"), "fake-model")   # 404 on /tokenize
+    assert no_endpoint.messages([{"role": "user", "content": text}]) > estimate_tokens(text)
+    assert no_endpoint.method == "estimate" and not no_endpoint.exact
+    asked = [path for _, path, _, _ in fake_openai.requests]
+    no_endpoint.text(text)
+    assert [path for _, path, _, _ in fake_openai.requests] == asked   # not asked again once it had no endpoint
