@@ -5,7 +5,8 @@ sources vendored in the llama-cpp-python sdist into ~/.cache/hearth/llama-server
 missing (about 10-20 minutes on 2 busy cores, once; it prints how long it took), else finds it at once.
 ``LlamaServer`` starts one on a free loopback port serving a GGUF, waits for ``/health`` to answer 200
 (not merely for the port to open: it answers 503 while loading) and stops it. ``llama_server``
-(module) serves SmolLM2 with a 1024-token context as model ``smollm2``.
+(module) serves SmolLM2 with a 1024-token context as model ``smollm2``; ``embedding_server`` (module)
+serves all-MiniLM-L6-v2 with ``--embeddings`` as model ``minilm``.
 
 Use: ``from tests.remote_server import llama_server, llama_server_bin  # noqa: F401``.
 """
@@ -38,7 +39,7 @@ class LlamaServer:
     """One llama-server process on 127.0.0.1 (its log in ``log``)."""
 
     def __init__(self, binary: Path, model: Path, log: Path, *, n_ctx: int = 1024, alias: str = MODEL_ID,
-                 api_key: str | None = None, port: int | None = None) -> None:
+                 api_key: str | None = None, port: int | None = None, embeddings: bool = False) -> None:
         self.port = port or free_port()
         self.log = log
         args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(n_ctx),
@@ -46,6 +47,8 @@ class LlamaServer:
                 "--no-repack"]   # no extra buffer types: the engine's own guard against the AMX repack crash
         if api_key:
             args += ["--api-key", api_key]
+        if embeddings:   # /v1/embeddings answers 501 without it
+            args += ["--embeddings"]
         with open(log, "ab") as out:
             self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_healthy()
@@ -107,5 +110,18 @@ def llama_server(llama_server_bin: Path, smollm2_path: Path, tmp_path_factory: p
                  ) -> Iterator[LlamaServer]:
     """llama-server serving SmolLM2 (1024-token context) as model ``smollm2``, for a test module."""
     server = LlamaServer(llama_server_bin, smollm2_path, tmp_path_factory.mktemp("llama-server") / "server.log")
+    yield server
+    server.stop()
+
+
+EMBED_MODEL_ID = "minilm"
+
+
+@pytest.fixture(scope="module")
+def embedding_server(llama_server_bin: Path, minilm_path: Path, tmp_path_factory: pytest.TempPathFactory
+                     ) -> Iterator[LlamaServer]:
+    """llama-server serving all-MiniLM-L6-v2 (384 dimensions) with ``--embeddings`` as model ``minilm``."""
+    server = LlamaServer(llama_server_bin, minilm_path, tmp_path_factory.mktemp("embedding-server") / "server.log",
+                         n_ctx=512, alias=EMBED_MODEL_ID, embeddings=True)
     yield server
     server.stop()

@@ -6,7 +6,8 @@ where it stopped). ``kb search`` prints ranked hits, ``--json`` for
 scripts. ``ask`` answers a question from a collection, with its sources.
 Each collection has its own embedding model: chosen by ``kb create
 --embedder``, changed by ``kb embedder`` (which re-embeds it), listed with
-the installed and downloadable ones by ``kb embedders``.
+the installed and downloadable ones by ``kb embedders``. Wherever a model
+is taken, one on a remote backend can be named ``remote://BACKEND/MODEL``.
 """
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ def add_parser(sub: Any) -> None:
     create = ksub.add_parser("create", help="create an empty collection")
     create.add_argument("name", help="the new collection's name")
     create.add_argument("--embedder", metavar="MODEL",
-                        help="its embedding model: a .gguf file or an installed model's name (default: the "
-                             "installed default, all-MiniLM-L6-v2, English only); see `hearth kb embedders`")
+                        help="its embedding model: a .gguf file, an installed model's name, or a backend's model as "
+                             "remote://BACKEND/MODEL (default: the installed default, all-MiniLM-L6-v2, English "
+                             "only); see `hearth kb embedders`")
     add = ksub.add_parser("add", help="add folders or files to a collection and index them")
     add.add_argument("name", help="the collection (made now if it does not exist)")
     add.add_argument("paths", nargs="+", help="folders or files to add")
@@ -54,11 +56,13 @@ def add_parser(sub: Any) -> None:
                         default="hybrid+rerank", help="keyword or vector search alone, both fused, or fused and "
                                                       "reranked (default, as chats use)")
     for p in (add, index, search):
-        p.add_argument("--embedder", help="the .gguf embedding model of a collection made now and of those "
-                                          "with none chosen (default: the installed one)")
+        p.add_argument("--embedder", help="the embedding model (a .gguf file or remote://BACKEND/MODEL) of a "
+                                          "collection made now and of those with none chosen (default: the "
+                                          "installed one)")
     switch = ksub.add_parser("embedder", help="give a collection another embedding model (re-embeds it)")
     switch.add_argument("name", help="the collection")
-    switch.add_argument("model", help="a .gguf file or an installed model's name (see `hearth kb embedders`)")
+    switch.add_argument("model", help="a .gguf file, an installed model's name (see `hearth kb embedders`) or a "
+                                      "backend's model as remote://BACKEND/MODEL")
     switch.add_argument("--no-index", action="store_true", help="only record the choice; re-embed later")
     listing = ksub.add_parser("embedders", help="embedding models: installed and to download, their languages, "
                                                 "sizes and memory")
@@ -68,7 +72,8 @@ def add_parser(sub: Any) -> None:
     ask.add_argument("question", help="the question to answer")
     ask.add_argument("--kb", required=True, action="append", help="collection to search (repeatable)")
     ask.add_argument("--model", help="a .gguf chat model (default: the starter model)")
-    ask.add_argument("--embedder", help="a .gguf embedding model (default: the installed one)")
+    ask.add_argument("--embedder", help="a .gguf embedding model or remote://BACKEND/MODEL (default: the installed "
+                                        "one)")
     ask.add_argument("--documents-only", action="store_true",
                      help="say so when the documents do not contain the answer, instead of answering from memory")
     ask.add_argument("--ctx", type=int, help="context size in tokens")
@@ -80,12 +85,16 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from engine import open_home
+    from engine.remote.embeddings import is_remote_embedder
 
     # One engine for the home (its runtime's worker starts only when a model is needed); --embedder
     # is the knowledge base's embedding model, for `kb` and for the chat behind `ask` alike.
     # `kb create --embedder` names the new collection's own model instead (a file or an installed name).
     override = getattr(args, "embedder", None) if getattr(args, "action", None) != "create" else None
-    with open_home(embedder=override).engine() as eng:
+    remote = is_remote_embedder(override)   # a spelling, not a path: it must not pass through Path()
+    with open_home(embedder=None if remote else override).engine() as eng:
+        if remote:
+            eng.knowledge.set_default_embedder(override)
         if args.command == "ask":
             return _ask(args, eng)
         return int(_ACTIONS[args.action](args, eng.knowledge) or 0)
@@ -110,9 +119,10 @@ def _create(args: argparse.Namespace, kb: Any) -> int:
 def _model_name(choice: str | None) -> str:
     """A collection's model as people call it: the file's name, or the installed model's."""
     from engine.models.embedders import is_path_choice
+    from engine.remote.embeddings import is_remote_embedder
     if not choice:
         return "none installed yet"
-    return Path(choice).name if is_path_choice(choice) else choice
+    return Path(choice).name if is_path_choice(choice) and not is_remote_embedder(choice) else choice
 
 
 def _add(args: argparse.Namespace, kb: Any) -> int:

@@ -1,4 +1,4 @@
-"""The API's routes: /health, /v1/models, /v1/chat/completions, /v1/embeddings.
+"""The API's routes: /health, /v1/models, /v1/chat/completions, /v1/embeddings, /v1/hearth/search.
 
 Handlers validate the request, queue a job on the model's thread and relay what it sends back,
 whole or as server-sent events. A client that disconnects cancels its own job (queued or running);
@@ -21,6 +21,7 @@ from starlette.routing import Route
 from engine.api import replies
 from engine.api.completions import messages_of, stops_of
 from engine.api.replies import ApiProblem
+from engine.api.search import search_request
 from engine.api.worker import KB_PREFIX, FINISH_FALLBACK, Job, model_id
 
 if TYPE_CHECKING:
@@ -84,6 +85,18 @@ def build_app(home: "Home", worker: "ModelWorker") -> Starlette:
             raise item[1]
         return JSONResponse(item[1])
 
+    async def search(request: Request) -> Response:
+        """A knowledge collection's passages for a query (``engine.api.search``), in the model's thread."""
+        job = Job("search", search_request(await _json(request)), asyncio.get_running_loop())
+        worker.submit(job)
+        try:
+            item = await job.out.get()
+        finally:
+            job.cancel.cancel()
+        if item[0] == "error":
+            raise item[1]
+        return JSONResponse(item[1])
+
     async def problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiProblem)
         return exc.response()
@@ -94,7 +107,8 @@ def build_app(home: "Home", worker: "ModelWorker") -> Starlette:
         return ApiProblem(exc.status_code, message, code="not_found" if exc.status_code == 404 else None).response()
 
     routes = [Route("/health", health), Route("/v1/models", models), Route("/v1/chat/completions", chat,
-              methods=["POST"]), Route("/v1/embeddings", embeddings, methods=["POST"])]
+              methods=["POST"]), Route("/v1/embeddings", embeddings, methods=["POST"]),
+              Route("/v1/hearth/search", search, methods=["POST"])]
     return Starlette(routes=routes, exception_handlers={ApiProblem: problem, HTTPException: http_problem})
 
 

@@ -31,7 +31,7 @@ FINISH_FALLBACK = "stop"
 class Job:
     """One request: what was asked, where its results go, and the flag its client's disconnect sets."""
 
-    kind: str                      # "chat" | "embed"
+    kind: str                      # "chat" | "embed" | "search"
     request: dict[str, Any]
     loop: asyncio.AbstractEventLoop
     out: "asyncio.Queue[tuple[Any, ...]]" = field(default_factory=asyncio.Queue)
@@ -53,8 +53,9 @@ class ModelWorker:
     """Loads ``model`` (a path) and answers jobs put with :meth:`submit` until :meth:`stop`."""
 
     def __init__(self, home: Home, model: Path | None, *, n_ctx: int | None, n_threads: int | None,
-                 max_queue: int, max_tokens_cap: int) -> None:
+                 max_queue: int, max_tokens_cap: int, store_conversations: bool = False) -> None:
         self.home = home
+        self.store_conversations = store_conversations   # the user opted in to keeping the API's chats
         self.model = model
         self.n_ctx = n_ctx
         self.n_threads = n_threads
@@ -116,6 +117,9 @@ class ModelWorker:
                     if job.kind == "chat":
                         from engine.api.completions import serve_chat
                         serve_chat(self, eng, job)
+                    elif job.kind == "search":
+                        from engine.api.search import serve_search
+                        job.emit("result", serve_search(eng, job.request))
                     else:
                         job.emit("result", self._embed(eng, job.request))
                 except ApiProblem as exc:
@@ -182,6 +186,9 @@ def _problem(exc: errors.HearthError) -> ApiProblem:
         return ApiProblem(404, exc.message, code="model_not_found", param="model")
     if isinstance(exc, (errors.TemplateError, errors.VisionUnsupported)):
         return ApiProblem(400, exc.message, code=exc.code)
+    if isinstance(exc, errors.ModelCrashed):   # the window's hint ("your conversation is saved") is not the client's
+        return ApiProblem(503, exc.message + " The server starts it again for the next request; retry.",
+                          code="model_crashed")
     return ApiProblem(500, exc.full_text(), code=exc.code)
 
 

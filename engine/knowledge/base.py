@@ -11,6 +11,10 @@ model at a time: indexing loads the collection's model, and a question is
 embedded once by each model among the collections searched, switching as
 needed (about 50 ms for MiniLM). A collection whose model file is missing
 keeps its keyword search. The terminal, the window and ``Chat`` all go through it.
+
+A model on a remote backend, ``remote://<backend>/<model>`` (``engine.remote.embeddings``), is recorded
+by that spelling (``embed_model``) and its vectors' size (``embed_dim``): a change re-embeds as for a
+local model, and a server that cannot embed a question leaves its collections to keyword search.
 """
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ from engine.knowledge.indexer import EmbedderIdentity, Indexer, IndexProgress, a
 from engine.knowledge.records import Hit
 from engine.knowledge.retrieval import DEFAULT_MODE, VECTOR_WEIGHT, Retriever, vector_weight
 from engine.models import embedders as models
+from engine.remote import embeddings as remote
+from engine.remote.backends import Backends
+from engine.remote.embeddings import RemoteEmbedder, is_remote_embedder
 from engine.runtime.client import Runtime
 from engine.sampling import CancelToken
 from engine.store import Store
@@ -79,8 +86,10 @@ class _Model:
 
 
 def _as_choice(embedder: str | Path) -> str:
-    """A stored choice: an absolute path for a file, else the name as given."""
+    """A stored choice: an absolute path for a file, the one spelling of a remote model, else the name."""
     text = str(embedder)
+    if is_remote_embedder(text):
+        return remote.canonical(text)
     path = Path(text).expanduser()
     return str(path.resolve()) if models.is_path_choice(text) or path.is_file() else text.strip()
 
@@ -102,6 +111,7 @@ class KnowledgeBase:
         self._embedded_by: dict[str, str] = {}        # collection name -> its model's key, at the last search
         self._question = ""                           # the last question searched
         self._resolved: dict[str, Path] = {}          # choice -> its file
+        self._remotes: dict[str, RemoteEmbedder] = {}  # remote://backend/model -> the backend's model in use
         self._suggested: tuple[tuple[str, int], ...] | None = None
         self.min_similarity = DEFAULT_MIN_SIMILARITY
         filled = terms.fill_missing(store)    # a database indexed before the terms index (m005)
@@ -162,6 +172,10 @@ class KnowledgeBase:
             self._default = models.default_choice(self.store)
         return self._default
 
+    def set_default_embedder(self, embedder: str | Path) -> None:
+        """Make ``embedder`` the model of collections that name none (a file, a name or ``remote://…``)."""
+        self._default = _as_choice(embedder)
+
     def embedder_choice(self, coll: Collection) -> str | None:
         """What ``coll`` is embedded with: its own choice, else the default (None: no model installed)."""
         return coll.embedder or self.default_embedder()
@@ -177,10 +191,14 @@ class KnowledgeBase:
         coll = library.get(self.conn, name)
         choice = self._checked_choice(embedder)
         same = False
-        try:
-            same = self._resolve(coll).resolve() == models.resolve_embedder(choice, self.store).resolve()
-        except errors.EmbeddingModelMissing:
-            pass  # the old model is gone: anything is a change
+        old = self.embedder_choice(coll)
+        if is_remote_embedder(choice) or is_remote_embedder(old):
+            same = old == choice
+        else:
+            try:
+                same = Path(self._resolve(coll)).resolve() == models.resolve_embedder(choice, self.store).resolve()
+            except errors.EmbeddingModelMissing:
+                pass  # the old model is gone: anything is a change
         library.set_embedder(self.conn, coll.name, choice)
         if same or not coll.embed_model:
             return 0
@@ -193,19 +211,26 @@ class KnowledgeBase:
         choice = self.embedder_choice(coll)
         if choice is None:
             return None   # nothing installed at all: indexing says so
-        try:
-            path = self._resolve_choice(choice)
-        except errors.EmbeddingModelMissing as exc:
-            missing = self._missing(coll, choice, exc)
-            return EmbedderWarning("missing", coll.name, choice, missing.full_text())
-        if self._language(path) != models.ENGLISH:
+        if is_remote_embedder(choice):
+            backend, model_id = remote.parse_embedder(choice) or ("", "")
+            if backend not in {b.name for b in Backends(self.store).list(with_keys=False)}:
+                gone = errors.BackendNotFound(f"There is no backend named {backend!r}.", params={"name": backend})
+                return EmbedderWarning("missing", coll.name, choice, self._missing(coll, choice, gone).full_text())
+            language = models.languages_of(model_id)
+        else:
+            try:
+                language = self._language(self._resolve_choice(choice))
+            except errors.EmbeddingModelMissing as exc:
+                missing = self._missing(coll, choice, exc)
+                return EmbedderWarning("missing", coll.name, choice, missing.full_text())
+        if language != models.ENGLISH:
             return None
         share = self._cjk_share(coll, chunks)
         if share <= CHINESE_SHARE:
             return None
         suggestions = self._suggestions()
         offered = " or ".join(f"{n} ({size / 1e9:.2f} GB download)" for n, size in suggestions)
-        model = Path(choice).name if models.is_path_choice(choice) else choice
+        model = Path(choice).name if models.is_path_choice(choice) and not is_remote_embedder(choice) else choice
         return EmbedderWarning(
             "english_only", coll.name, model,
             f"“{coll.name}” is mostly Chinese ({share:.0%} of its text), but its embedding model {model} "
@@ -215,20 +240,29 @@ class KnowledgeBase:
             share, suggestions)
 
     def _checked_choice(self, embedder: str | Path) -> str:
-        """``embedder`` as a collection stores it, after checking it exists and is an embedding model."""
+        """``embedder`` as a collection stores it, after checking it exists and is an embedding model (a
+        remote one: its backend is configured and its server answers with embeddings)."""
         choice = _as_choice(embedder)
+        if is_remote_embedder(choice):   # asked of the server now, not from what an earlier call found
+            self._remotes.pop(choice, None)
+            self._models.pop(choice, None)
+            self._remote(choice)
+            return choice
         path = models.resolve_embedder(choice, self.store)
         models.check_embedder(path)
         starter = models.starter_embedder() if not models.is_path_choice(choice) else None
         return models.STARTER_NAME if starter is not None and starter.resolve() == path.resolve() else choice
 
-    def _resolve(self, coll: Collection | None) -> Path:
-        """The model file of ``coll`` (None: the default), or an error naming both and the way out."""
+    def _resolve(self, coll: Collection | None) -> Path | str:
+        """The model file of ``coll`` (None: the default), or an error naming both and the way out; for a
+        model on a remote backend, its ``remote://`` spelling."""
         choice = self.embedder_choice(coll) if coll is not None else self.default_embedder()
         if choice is None:
             raise errors.EmbeddingModelMissing(
                 "No embedding model is installed; the knowledge base needs one to index documents.",
                 reason="none_installed")
+        if is_remote_embedder(choice):
+            return choice
         try:
             return self._resolve_choice(choice)
         except errors.EmbeddingModelMissing as exc:
@@ -247,7 +281,7 @@ class KnowledgeBase:
         return path
 
     @staticmethod
-    def _missing(coll: Collection, choice: str, exc: errors.EmbeddingModelMissing) -> errors.EmbeddingModelMissing:
+    def _missing(coll: Collection, choice: str, exc: errors.HearthError) -> errors.EmbeddingModelMissing:
         return errors.EmbeddingModelMissing(
             f"The embedding model of the collection “{coll.name}” is missing: {exc.message} Semantic search is "
             f"off for it; keyword search still works.", path=exc.path,
@@ -303,7 +337,17 @@ class KnowledgeBase:
         return self._use(self._resolve(library.get(self.conn, name) if name is not None else None)).ident
 
     def _use(self, path: Path | str) -> _Model:
-        """The model at ``path``, loaded into the runtime's worker unless it is the one there now."""
+        """The model at ``path``, loaded into the runtime's worker unless it is the one there now (a remote
+        one: its backend found and its vectors' size asked once)."""
+        if is_remote_embedder(path):
+            model = self._models.get(str(path))
+            if model is None:
+                found = self._remote(str(path))
+                doc, query, floor = _profile(found.model)
+                model = _Model(found.spelling, EmbedderIdentity(found.spelling, "", found.dim, doc), query, floor)
+                self._models[found.spelling] = model
+            self._active = model.path
+            return model
         key = str(Path(path).resolve())
         loaded = self.runtime.embedder
         model = self._models.get(key)
@@ -315,15 +359,37 @@ class KnowledgeBase:
         self._active = key
         return model
 
+    def _remote(self, spelling: str) -> RemoteEmbedder:
+        """The backend's embedding model ``spelling`` names: its backend read from the store (the key from
+        the keychain) and the size of its vectors asked of the server, once (again after a failure)."""
+        found = self._remotes.get(spelling)
+        if found is None:
+            backend, _ = remote.parse_embedder(spelling) or ("", "")
+            found = remote.open_embedder(spelling, Backends(self.store).get(backend))
+            self._remotes[found.spelling] = found
+        return found
+
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors of ``texts`` by the model loaded last (the default one when none was)."""
-        self._use(self._active or self._resolve(None))
-        return self.runtime.embed(texts)
+        model = self._use(self._active or self._resolve(None))
+        if not is_remote_embedder(model.path):
+            return self.runtime.embed(texts)
+        try:
+            return self._remote(model.path).embed(texts)
+        except errors.RemoteError:
+            self._remotes.pop(model.path, None)   # asked afresh next time: the key or the server may change
+            self._models.pop(model.path, None)
+            raise
 
-    def _embed_by(self, path: Path) -> Callable[[list[str]], np.ndarray]:
+    def _embed_by(self, path: Path | str, dim: int) -> Callable[[list[str]], np.ndarray]:
         def embed(texts: list[str]) -> np.ndarray:
             self._use(path)   # a search between two batches may have loaded another collection's model
-            return self.embed(texts)
+            vectors = self.embed(texts)
+            if texts and vectors.shape[1] != dim:   # never two sizes in one index
+                raise errors.KnowledgeError(
+                    f"The embedding model's vectors changed size while indexing ({dim} → {vectors.shape[1]}).",
+                    hint="Index the collection again: all its vectors are then made by the model as it is now.")
+            return vectors
         return embed
 
     def _embed_query(self, model_key: str, text: str) -> np.ndarray | None:
@@ -332,19 +398,29 @@ class KnowledgeBase:
         path = self._path_of_key(model_key)
         if path is None:
             return None
-        model = self._use(path)
-        if model.ident.key != model_key:
+        try:
+            model = self._use(path)
+            if model.ident.key != model_key:
+                return None
+            return self.embed([model.query_prefix + text])[0]
+        except errors.RemoteError as exc:   # the server is down or changed: keyword search meanwhile
+            log.warning("keyword search only for the collections embedded by %s: %s", model_key, exc)
             return None
-        return self.runtime.embed([model.query_prefix + text])[0]
 
     def _path_of_key(self, model_key: str) -> str | None:
         """The file of the model that embedded the collections marked ``model_key``: the model each of them
-        names now, unless that is another one (a switch whose re-embedding has not run yet)."""
+        names now, unless that is another one (a switch whose re-embedding has not run yet). A remote
+        model's key is its spelling, so a collection is searched by it only while it still names it."""
         for coll in self.collections():
             if coll.embed_model != model_key:
                 continue
+            choice = self.embedder_choice(coll)
+            if is_remote_embedder(choice) or is_remote_embedder(model_key):
+                if choice == model_key:
+                    return model_key
+                continue
             try:
-                path = str(self._resolve(coll).resolve())
+                path = str(Path(self._resolve(coll)).resolve())
             except errors.EmbeddingModelMissing as exc:
                 log.info("keyword search only for %s: %s", coll.name, exc)
                 continue
@@ -366,7 +442,7 @@ class KnowledgeBase:
         path = self._resolve(coll)
         ident = self._use(path).ident
         adopt_embedder(self.conn, coll, ident)  # changes the model and version only; run() needs the id and name
-        indexer = Indexer(self.conn, self._embed_by(path), ident, **limits)  # type: ignore[arg-type]
+        indexer = Indexer(self.conn, self._embed_by(path, ident.dim), ident, **limits)  # type: ignore[arg-type]
         yield from indexer.run(coll, cancel=cancel, pause=pause)
 
     # --- search -------------------------------------------------------------------

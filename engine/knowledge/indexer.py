@@ -74,7 +74,9 @@ class EmbedderIdentity:
 
     @property
     def key(self) -> str:
-        return f"{self.name}@{self.sha256[:16]}"
+        """What the index records as its model (``embed_model``): the name and the file's hash; a model on
+        a remote backend has no file, and its key is its ``remote://`` spelling."""
+        return f"{self.name}@{self.sha256[:16]}" if self.sha256 else self.name
 
 
 def adopt_embedder(conn: sqlite3.Connection, coll: library.Collection, ident: EmbedderIdentity) -> bool:
