@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the knowledge base itself is imported on its thread, keepin
     from engine.knowledge.collections import CollectionStatus
     from engine.knowledge.indexer import IndexProgress
     from engine.knowledge.records import Hit
+    from engine.store import Store
     from engine.knowledge.runs import RunQueue
     from engine.models.embedders import EmbedderOption
 
@@ -186,6 +187,10 @@ class KnowledgeThread(JobThread):
     def refresh(self) -> None:
         """Post every collection's status (``events.statuses``)."""
         self._jobs.put(self._post_statuses)
+
+    def read(self, work: Callable[["Store"], Any], on_result: Callback | None, on_error: Callback | None) -> None:
+        """Run ``work(store)`` on the thread with its own store (a connection belongs to one thread)."""
+        self._do(lambda runs: work(runs.kb.store), on_result, on_error)
 
     def create(self, name: str, on_result: Callback | None = None, on_error: Callback | None = None) -> None:
         self._do(lambda runs: runs.kb.create(name), on_result, on_error, refresh=True)

@@ -9,10 +9,17 @@ multilingual models to choose instead and their download sizes). Choosing
 another model asks first, since every passage is embedded again, then goes
 through the knowledge thread. "Download…" opens the model manager on a
 multilingual model (``open_download``, set by the window's owner), else
-says where to find it.
+says where to find it. The user's remote backends that name a model follow
+the local models, "MODEL · on BACKEND (remote)" (their tooltip says the
+documents' text is sent there), stored as ``remote://BACKEND/MODEL``; they are
+read on the knowledge thread (its store), and choosing one goes the same way
+as a local model (the server is asked first: failures show in the error
+dialog).
 """
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -21,14 +28,42 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QWidget
 
 from engine.knowledge.collections import Collection, CollectionStatus, EmbedderWarning
 from engine.models.files import format_bytes
+from engine.remote.embeddings import canonical, embedder_spelling, parse_embedder
 
 from desktop.background.knowledge import KnowledgeThread
 from desktop.plain import plain_box, plain_label, tip, visible
 
 if TYPE_CHECKING:
     from engine.models.embedders import EmbedderOption
+    from engine.store import Store
 
 DOWNLOAD = "\x00download"   # the list's last item: get a multilingual model
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RemoteEmbedderOption:
+    """A backend's model offered as an embedding model: ``choice`` is its ``remote://`` spelling."""
+
+    choice: str
+    model: str
+    backend: str
+    base_url: str
+
+
+def remote_embedders(store: Store) -> list[RemoteEmbedderOption]:
+    """The backends that name a model, in their order (run on the thread owning ``store``; no keys read)."""
+    from engine.remote.backends import Backends
+    return [RemoteEmbedderOption(embedder_spelling(b.name, b.model), b.model, b.name, b.base_url)
+            for b in Backends(store).list(with_keys=False) if b.model]
+
+
+def _same(choice: str, spelling: str) -> bool:
+    """Whether a collection's choice names the remote model ``spelling`` (however it was typed)."""
+    try:
+        return parse_embedder(choice) is not None and canonical(choice) == spelling
+    except Exception:   # a malformed remote:// choice names nothing listed
+        return False
 
 
 class EmbedderChoice(QObject):
@@ -38,6 +73,7 @@ class EmbedderChoice(QObject):
         super().__init__(parent)
         self.knowledge, self._parent, self._error = knowledge, parent, on_error
         self.options: list[EmbedderOption] = []
+        self.remotes: list[RemoteEmbedderOption] = []
         self.default: str | None = None      # the model of collections that name none
         self.status: CollectionStatus | None = None
         # opens the model manager on a repository (set by whoever owns one)
@@ -60,6 +96,14 @@ class EmbedderChoice(QObject):
                 self._fill(self.status.collection)
         self.knowledge.embedders(show, self._error)
 
+        def show_remotes(found: list[RemoteEmbedderOption]) -> None:
+            self.remotes = found
+            if self.status is not None:
+                self._fill(self.status.collection)
+        # on the knowledge thread, with its own store: a SQLite connection belongs to one thread
+        self.knowledge.read(remote_embedders, show_remotes,
+                            lambda exc: log.warning("could not list the remote backends: %s", exc))
+
     def show_status(self, status: CollectionStatus) -> None:
         self.status = status
         self._fill(status.collection)
@@ -74,6 +118,30 @@ class EmbedderChoice(QObject):
         languages = {"multilingual": self.tr("multilingual"), "en": self.tr("English only"),
                      "unknown": self.tr("languages unknown")}
         return f"{visible(option.name)} — {languages[option.languages]}"
+
+    def _remote_text(self, model: str, backend: str) -> str:
+        return self.tr("%1 · on %2 (remote)").replace("%1", visible(model)).replace("%2", visible(backend))
+
+    def _remote_tip(self, backend: str, where: str) -> str:
+        return tip(self.tr("The text of the documents is sent to the server of backend %1 (%2) to be embedded.")
+                   .replace("%1", backend).replace("%2", where))
+
+    def _name(self, model: str) -> str:
+        """How the confirmation names ``model``: a listed model's name, else as :meth:`_unlisted` does."""
+        option = next((o for o in self.options if o.matches(model)), None)
+        return option.name if option is not None else self._unlisted(model)
+
+    def _unlisted(self, choice: str) -> str:
+        """A choice the list does not offer: a backend's model, a file (elsewhere or gone), a name."""
+        from engine.models.embedders import is_path_choice
+        try:
+            parsed = parse_embedder(choice)
+        except Exception:   # a malformed remote:// choice: shown as it is
+            parsed = None
+        if parsed is not None:
+            backend, model = parsed
+            return self._remote_text(model, backend)
+        return Path(choice).name if is_path_choice(choice) else choice
 
     def _fill(self, coll: Collection) -> None:
         box = self.box
@@ -90,11 +158,19 @@ class EmbedderChoice(QObject):
                                                  .replace("%4", str(option.path))), Qt.ItemDataRole.ToolTipRole)
             if selected < 0 and choice and option.matches(choice):
                 selected = box.count() - 1
-        if selected < 0 and choice:   # a file outside the models folder, or one that is gone
-            from engine.models.embedders import is_path_choice
-            box.addItem(visible(Path(choice).name if is_path_choice(choice) else choice), choice)
+        if selected < 0 and choice and not any(_same(choice, r.choice) for r in self.remotes):
+            # a file outside the models folder, one that is gone, a backend's model no longer listed
+            box.addItem(visible(self._unlisted(choice)), choice)
             box.setItemData(box.count() - 1, tip(choice), Qt.ItemDataRole.ToolTipRole)
             selected = box.count() - 1
+        if self.remotes and box.count():
+            box.insertSeparator(box.count())
+        for remote in self.remotes:   # the backends' models: the documents' text goes to their servers
+            box.addItem(self._remote_text(remote.model, remote.backend), remote.choice)
+            box.setItemData(box.count() - 1, self._remote_tip(remote.backend, remote.base_url),
+                            Qt.ItemDataRole.ToolTipRole)
+            if selected < 0 and choice and _same(choice, remote.choice):
+                selected = box.count() - 1
         if self._offer() is not None:
             box.insertSeparator(box.count())
             box.addItem(self.tr("Download a multilingual model…"), DOWNLOAD)
@@ -140,12 +216,11 @@ class EmbedderChoice(QObject):
         if not confirm:
             self._switch(name, model)
             return None
-        option = next((o for o in self.options if o.matches(model)), None)
         box = QMessageBox(QMessageBox.Icon.Question, self.tr("Change the embedding model"),
                           self.tr("Embed “%1” with %2? Its %n passages will be embedded again, which takes a "
                                   "while; keyword search keeps working meanwhile.", "", self.status.chunks)
                           .replace("%1", visible(name))
-                          .replace("%2", visible(option.name if option is not None else Path(model).name)),
+                          .replace("%2", visible(self._name(model))),
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self._parent)
         plain_box(box)
         box.setObjectName("kbConfirmEmbedder")

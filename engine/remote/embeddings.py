@@ -8,18 +8,24 @@ L2-normalised float32 row per text, as the local worker does, so both kinds of v
 way (cosine = dot product). What can go wrong says so: nothing at the address, a model the server does
 not serve (404), a server that does not compute embeddings (llama-server started without
 ``--embeddings`` answers 501), a reply with another number of vectors than texts sent, or vectors whose
-size changes from one batch to the next. The API key comes with the :class:`Backend` (from the
-keychain) and goes only into the request's header; nothing here logs it.
+size changes from one batch to the next. A text longer than the server's model takes (llama-server
+answers 500 "input is too large to process. increase the physical batch size" or 400 "larger than the
+max context size"; vLLM and OpenAI "maximum context length") is not a failure: its batch is sent again
+with each text cut to its first 2,048 characters (about 512 tokens), halved down to 256 until the
+server takes it, and the cut is logged (info), as the local worker truncates to its context. The API key
+comes with the :class:`Backend` (from the keychain) and goes only into the request's header; nothing here
+logs it.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any, Sequence
 from urllib.parse import quote, unquote
 
 import numpy as np
 
-from engine.errors import RemoteError, RemoteNotFound, RemoteReplyInvalid
+from engine.errors import RemoteContextExceeded, RemoteError, RemoteNotFound, RemoteReplyInvalid
 from engine.remote.backend import Backend
 from engine.remote.http import CONNECT_TIMEOUT_S, json_of, request
 
@@ -27,6 +33,16 @@ SCHEME = "remote://"
 BATCH_TEXTS = 32                 # texts per request: small enough for a server's request-size limits
 EMBED_TIMEOUT = (CONNECT_TIMEOUT_S, 120.0)
 PROBE_TEXT = "Hearth checks the size of this model's vectors."
+CUT_CHARS = 4 * 512              # the first cut of a text too long for the server: about 512 tokens of English
+MIN_CUT_CHARS = 256              # the last one tried (halving from CUT_CHARS)
+# how servers refuse an input longer than the model takes: llama-server "input (3002 tokens) is too large to
+# process. increase the physical batch size" (500) or "… is larger than the max context size" (400,
+# exceed_context_size_error); vLLM/OpenAI "maximum context length is 512 tokens" (400); TEI "must have less
+# than 512 tokens" (413)
+_TOO_LONG_STATUSES = (400, 413, 422, 500)
+_TOO_LONG_WORDS = ("too large", "too long", "exceed", "context size", "context length", "maximum context",
+                   "physical batch size", "must have less than")
+log = logging.getLogger(__name__)
 # llama-server without --embeddings answers 501 "This server does not support embeddings. Start it with
 # `--embeddings`"; Ollama with a chat-only model "this model does not support embeddings" (400/500); vLLM
 # with a generative model "The model does not support Embeddings API" (400)
@@ -106,6 +122,50 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 
 
 def _embed_batch(backend: Backend, model: str, texts: list[str], timeout: tuple[float, float]) -> np.ndarray:
+    """The vectors of one batch; refused as too long, the batch again with its texts cut (logged), shorter
+    each time, down to ``MIN_CUT_CHARS``."""
+    try:
+        return _ask(backend, model, texts, timeout)
+    except (RemoteError, RemoteContextExceeded) as exc:
+        if not _too_long(exc):
+            raise
+        refused: RemoteError | RemoteContextExceeded = exc
+    limit = CUT_CHARS
+    while limit >= MIN_CUT_CHARS:
+        longer = sum(len(text) > limit for text in texts)
+        if longer:
+            try:
+                vectors = _ask(backend, model, [text[:limit] for text in texts], timeout)
+            except (RemoteError, RemoteContextExceeded) as exc:
+                if not _too_long(exc):
+                    raise
+                refused = exc
+            else:
+                log.info("backend %r refused %d of %d texts as too long for %r (%s): embedded their first %d "
+                         "characters instead", backend.name, longer, len(texts), model,
+                         refused.params.get("detail") or refused.message, limit)
+                return vectors
+        limit //= 2
+    detail = str(refused.params.get("detail") or refused.message)
+    raise RemoteError(
+        f"Backend {backend.name!r} refused texts as too long for {model!r} even cut to {MIN_CUT_CHARS} "
+        f"characters ({detail}).",
+        hint="Restart its server with a larger context and batch (llama-server: -c 2048 -b 2048 -ub 2048), or "
+             "choose another embedding model.", reason="embedding_too_long",
+        params={"name": backend.name, "model": model, "url": f"{backend.base_url}/embeddings",
+                "status": refused.params.get("status"), "detail": detail, "chars": MIN_CUT_CHARS}) from refused
+
+
+def _too_long(exc: RemoteError | RemoteContextExceeded) -> bool:
+    """Whether the server refused a batch because one of its texts is longer than its model takes."""
+    if isinstance(exc, RemoteContextExceeded):
+        return True
+    detail = str(exc.params.get("detail") or "").lower()
+    return exc.params.get("status") in _TOO_LONG_STATUSES and any(word in detail for word in _TOO_LONG_WORDS)
+
+
+def _ask(backend: Backend, model: str, texts: list[str], timeout: tuple[float, float]) -> np.ndarray:
+    """One request for ``texts``' vectors, its failures explained."""
     url = f"{backend.base_url}/embeddings"
     body = {"model": model, "input": texts, "encoding_format": "float"}
     try:

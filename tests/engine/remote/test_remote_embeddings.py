@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import numpy as np
 import pytest
+import requests
 
 from engine import errors
 from engine.home import Home, open_home
@@ -159,13 +160,15 @@ def test_a_real_llama_server_without_embeddings_is_told_apart(llama_server: Llam
 class FakeEmbeddings:
     """``POST /v1/embeddings`` on loopback: hashed bag-of-words vectors (not normalised, listed in reverse
     order with their ``index``), with scripted faults: ``status`` for every request, ``dims`` (the size of
-    each next reply), ``drop`` (vectors left out), ``key`` (the bearer token required)."""
+    each next reply), ``drop`` (vectors left out), ``key`` (the bearer token required), ``max_chars`` (a
+    longer input is refused as llama-server refuses one longer than its batch)."""
 
     def __init__(self, dim: int = 8, key: str | None = None) -> None:
         self.dim, self.key = dim, key
         self.dims: list[int] = []
         self.status: int | None = None
         self.drop = 0
+        self.max_chars: int | None = None
         self.requests: list[tuple[dict[str, str], Any]] = []
         fake = self
 
@@ -200,6 +203,14 @@ class FakeEmbeddings:
         if path != "/v1/embeddings" or body.get("model") != "fake-embed":
             return 404, {"error": {"code": 404, "type": "NotFoundError",
                                    "message": f"The model `{body.get('model')}` does not exist."}}
+        longest = max((len(text) for text in body["input"]), default=0)
+        if self.max_chars is not None and longest > self.max_chars:
+            return 500, {"error": {"code": 500, "type": "server_error", "message": f"input ({longest} tokens) is "
+                                   "too large to process. increase the physical batch size (current batch size: "
+                                   f"{self.max_chars})"}}
+        if self.status is not None:
+            return self.status, {"error": {"code": self.status, "type": "server_error",
+                                           "message": "could not write the cache: the disk is full"}}
         dim = self.dims.pop(0) if self.dims else self.dim
         rows = [{"object": "embedding", "index": i, "embedding": bag_of_words(text, dim)}
                 for i, text in enumerate(body["input"])]
@@ -367,3 +378,86 @@ def test_hearth_kb_takes_the_remote_spelling(embedding_server: LlamaServer, mini
     assert "now uses remote://emb/minilm: its 1 chunk will be embedded again" in out
     plain = json.loads(hearth("kb", "status", "Plain", "--json"))
     assert (plain["embedder"], plain["embed_model"], plain["embedded"]) == (REMOTE, REMOTE, 1)
+
+
+# --- texts longer than the server's model takes -----------------------------------------------------------
+
+LONG = " ".join(f"Paragraph {i}: the Zephyr kettle boils one litre of water in exactly 97 seconds, and the "
+                "bicycle's tyres want about seven bar before a long ride through the hills." for i in range(80))
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def test_a_real_llama_server_gets_too_long_texts_cut_and_says_so_in_the_log(
+        llama_server_bin: Path, minilm_path: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A 256-token context: the whole text is refused as larger than the batch (500), cut to 2,048
+    characters as larger than the context (400), and taken cut shorter; the short text beside it is
+    embedded whole, and the log says what was cut."""
+    server = LlamaServer(llama_server_bin, minilm_path, tmp_path / "server.log", n_ctx=256, alias=EMBED_MODEL_ID,
+                         embeddings=True)
+    try:
+        backend = Backend("small", server.url, preset="llama-server")
+        assert len(LONG) > 10_000
+        for text, status, words in ((LONG, 500, "increase the physical batch size"),
+                                    (LONG[:2048], 400, "larger than the max context size")):
+            refused = requests.post(f"{server.url}/embeddings", json={"model": EMBED_MODEL_ID, "input": [text]},
+                                    timeout=60)   # what the server itself says to each
+            assert refused.status_code == status and words in refused.text, refused.text
+        short = "Oil the chain of a road bike every few hundred kilometres."
+        caplog.set_level(logging.INFO, logger="engine.remote.embeddings")
+        vectors = embed_remote(backend, EMBED_MODEL_ID, [LONG, short])
+        assert vectors.shape == (2, 384) and np.isfinite(vectors).all()
+        cuts = [r for r in caplog.records if r.name == "engine.remote.embeddings" and "too long" in r.getMessage()]
+        assert len(cuts) == 1 and cuts[0].levelno == logging.INFO, caplog.text
+        limit = cuts[0].args[-1]   # type: ignore[index]
+        assert limit in (1024, 512), cuts[0].getMessage()
+        assert "1 of 2 texts" in cuts[0].getMessage() and f"first {limit} characters" in cuts[0].getMessage()
+        assert "too large" in cuts[0].getMessage() or "context size" in cuts[0].getMessage()
+        caplog.clear()
+        # the long text's vector is that of its first `limit` characters; the short one's is its own
+        alone = embed_remote(backend, EMBED_MODEL_ID, [LONG[:limit], short])
+        assert _cos(vectors[0], alone[0]) > 0.999 and _cos(vectors[1], alone[1]) > 0.999
+        assert not [r for r in caplog.records if "too long" in r.getMessage()]   # nothing cut: nothing logged
+        assert _cos(vectors[0], embed_remote(backend, EMBED_MODEL_ID, [LONG[:limit // 2]])[0]) < 0.999
+    finally:
+        server.stop()
+
+
+def test_the_fixture_server_takes_a_text_longer_than_its_context(embedding_server: LlamaServer,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="engine.remote.embeddings")
+    vectors = embed_remote(Backend("emb", embedding_server.url), EMBED_MODEL_ID, [LONG])
+    assert vectors.shape == (1, 384)
+    assert "refused 1 of 1 texts" in caplog.text and "increase the physical batch size" in caplog.text
+
+
+def test_cuts_halve_down_to_256_characters_then_say_what_to_do(fake: FakeEmbeddings,
+                                                               caplog: pytest.LogCaptureFixture) -> None:
+    backend = Backend("fake", fake.url)
+    caplog.set_level(logging.INFO, logger="engine.remote.embeddings")
+    fake.max_chars = 600
+    texts = ["x " * 2500, "alpha beta", "gamma " * 150]   # 5,000, 10 and 900 characters
+    vectors = embed_remote(backend, "fake-embed", texts)
+    # whole, then 2,048 and 1,024 characters refused, 512 taken: every text cut to 512, the short one whole
+    assert [max(len(t) for t in body["input"]) for _, body in fake.requests] == [5000, 2048, 1024, 512]
+    assert [len(t) for t in fake.requests[-1][1]["input"]] == [512, 10, 512]
+    expected = np.asarray([bag_of_words(t[:512], 8) for t in texts], np.float32)
+    assert np.allclose(vectors, expected / np.linalg.norm(expected, axis=1, keepdims=True), atol=1e-6)
+    assert "refused 2 of 3 texts" in caplog.text and "first 512 characters" in caplog.text
+
+    fake.requests.clear()
+    fake.max_chars = 100   # not even 256 characters fit: refused, with what to do
+    with pytest.raises(errors.RemoteError) as caught:
+        embed_remote(backend, "fake-embed", ["y " * 200])
+    assert caught.value.reason == "embedding_too_long" and "even cut to 256 characters" in caught.value.message
+    assert "-ub" in caught.value.hint and caught.value.params["status"] == 500
+    assert [max(len(t) for t in body["input"]) for _, body in fake.requests] == [400, 256]   # 2,048… skipped
+
+    fake.requests.clear()
+    fake.max_chars = None
+    fake.status = 500   # another failure is not taken for a text too long: no retry, nothing cut
+    with pytest.raises(errors.RemoteServerError, match="disk is full"):
+        embed_remote(backend, "fake-embed", ["z " * 3000])
+    assert len(fake.requests) == 1
