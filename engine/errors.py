@@ -119,6 +119,11 @@ class TemplateTimeout(TemplateError):
     hint = "The model's chat template took too long to render. Use a built-in template for this model."
 
 
+class GrammarInvalid(ModelError):
+    """A grammar (GBNF) or JSON schema that llama.cpp cannot constrain a reply with; nothing was generated.
+    Met through the API only: each occurrence carries its hint (``engine.runtime.formats.GRAMMAR_HINT``)."""
+
+
 # --- context budget ---------------------------------------------------------
 
 class ContextError(HearthError):

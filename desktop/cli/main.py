@@ -141,6 +141,17 @@ def _build_parser() -> argparse.ArgumentParser:
     api.add_argument("--threads", type=int, help="CPU threads to use (default: chosen for this machine)")
     api.add_argument("--tokens", type=int, default=128, help="tokens to generate per run (default: 128)")
     api.add_argument("--clients", type=int, default=8, help="concurrent API clients (default: 8)")
+    rem = bsub.add_parser("remote", help="a llama-server through Hearth's remote client against the openai SDK "
+                                         "straight to it: decode tokens/s, time to first token")
+    rem.add_argument("--model", required=True, help="the .gguf chat model for llama-server to serve")
+    rem.add_argument("--json", required=True, help="file to write the results to")
+    rem.add_argument("--server", help="the llama-server program (default: the one "
+                                      "scripts/build_llama_server.sh builds and caches)")
+    rem.add_argument("--threads", type=int, help="CPU threads for llama-server (default: chosen for this machine)")
+    rem.add_argument("--tokens", type=int, default=128, help="tokens to generate per run (default: 128)")
+    rem.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default: 5)")
+    rem.add_argument("--api", action="store_true",
+                     help="also measure the local API against the engine (as `hearth bench api`)")
     tpl = bsub.add_parser("templates", help="a 300-turn chat through a quadratic chat template: Hearth's render "
                                             "and fitting against plain Jinja")
     tpl.add_argument("--json", required=True, help="file to write the results to")
@@ -228,6 +239,13 @@ def _run(args: argparse.Namespace) -> int:
             from engine.bench.api import run_api_bench
             result = run_api_bench(Path(args.model), Path(args.json), threads=args.threads, n_tokens=args.tokens,
                                    clients=args.clients)
+            print(json.dumps(result, indent=2))
+            return 0
+        if args.command == "bench" and args.suite == "remote":
+            from engine.bench.remote import run_remote_bench
+            result = run_remote_bench(Path(args.model), Path(args.json), server=args.server and Path(args.server),
+                                      threads=args.threads, n_tokens=args.tokens, rounds=args.rounds,
+                                      with_api=args.api)
             print(json.dumps(result, indent=2))
             return 0
         if args.command == "bench" and args.suite == "templates":

@@ -31,6 +31,8 @@ def add_parser(sub: Any) -> None:
     serve.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
                        help="a web origin allowed to call the API from a browser, e.g. http://localhost:3000 "
                             "(repeatable; default: none)")
+    serve.add_argument("--store-conversations", action="store_true",
+                       help="keep each chat request and its reply as a conversation (\"API · …\"; default: off)")
     serve.add_argument("--queue", type=int, default=8, metavar="N",
                        help="requests that may wait for the model; more get 429 (default: 8)")
 
@@ -68,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     model = _model_path(home, args.model)
     config = ApiConfig(host=args.host, port=args.port, model=model, api_key=key, n_ctx=args.ctx,
                        n_threads=args.threads, max_queue=max(args.queue, 0) or 1,
-                       allowed_hosts=frozenset(args.allow_host), cors_origins=frozenset(args.cors_origin))
+                       allowed_hosts=frozenset(args.allow_host), cors_origins=frozenset(args.cors_origin),
+                       store_conversations=args.store_conversations)
     server = ApiServer(home, config)
     try:
         server.start()

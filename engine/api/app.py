@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from engine.api import replies
-from engine.api.completions import messages_of, stops_of
+from engine.api.completions import messages_of, response_format_of, stops_of
 from engine.api.replies import ApiProblem
 from engine.api.search import search_request
 from engine.api.worker import KB_PREFIX, FINISH_FALLBACK, Job, model_id
@@ -48,6 +48,7 @@ def build_app(home: "Home", worker: "ModelWorker") -> Starlette:
             raise ApiProblem(400, "'model' is required.", param="model", code="invalid_value")
         messages_of(body.get("messages"))   # refuse a malformed request before it queues
         stops_of(body.get("stop"))
+        constrained = response_format_of(body.get("response_format")) is not None
         if body.get("n", 1) != 1:
             raise ApiProblem(400, "Only n=1 is supported.", param="n", code="invalid_value")
         for name in ("max_tokens", "max_completion_tokens", "seed"):
@@ -61,7 +62,9 @@ def build_app(home: "Home", worker: "ModelWorker") -> Starlette:
         if body.get("stream"):
             options = body.get("stream_options") or {}
             include_usage = isinstance(options, dict) and bool(options.get("include_usage"))
-            return StreamingResponse(_stream(job, include_usage), media_type="text/event-stream",
+            # a schema the model's worker refuses is a 400, so the status waits for the job to begin
+            first = await _first(job) if constrained else None
+            return StreamingResponse(_stream(job, include_usage, first), media_type="text/event-stream",
                                      headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
         return JSONResponse(await _whole(job))
 
@@ -146,17 +149,33 @@ async def _whole(job: Job) -> dict[str, Any]:
                               int(stats.get("completion_tokens", 0)), **extra)
 
 
-async def _stream(job: Job, include_usage: bool) -> AsyncIterator[bytes]:
+async def _first(job: Job) -> tuple[Any, ...]:
+    """The job's first item (its start); an error before it is raised, to be answered with its status."""
+    try:
+        item = await job.out.get()
+    except BaseException:   # the client went away while it waited
+        job.cancel.cancel()
+        raise
+    if item[0] == "error":
+        job.cancel.cancel()
+        raise item[1]
+    return item
+
+
+async def _stream(job: Job, include_usage: bool, first: tuple[Any, ...] | None = None) -> AsyncIterator[bytes]:
     cid, created = replies.completion_id(), int(time.time())
     model = str(job.request["model"])
     kb = model.startswith(KB_PREFIX)
     try:
         while True:
-            try:
-                item = await asyncio.wait_for(job.out.get(), PING_S)
-            except asyncio.TimeoutError:
-                yield b": waiting\n\n"
-                continue
+            if first is not None:   # read already (``_first``)
+                item, first = first, None
+            else:
+                try:
+                    item = await asyncio.wait_for(job.out.get(), PING_S)
+                except asyncio.TimeoutError:
+                    yield b": waiting\n\n"
+                    continue
             kind = item[0]
             if kind == "error":
                 yield replies.sse(item[1].body())   # mid-stream: the status line has gone already

@@ -37,6 +37,7 @@ class ApiConfig:
     n_ctx: int | None = None
     n_threads: int | None = None
     access_log: bool = False               # paths and status codes only, never bodies
+    store_conversations: bool = False      # keep each chat request as a conversation (engine.api.history)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -64,7 +65,8 @@ class ApiServer:
         self._thread: threading.Thread | None = None
         from engine.api.worker import ModelWorker
         self.worker = ModelWorker(home, config.model, n_ctx=config.n_ctx, n_threads=config.n_threads,
-                                  max_queue=config.max_queue, max_tokens_cap=config.max_tokens_cap)
+                                  max_queue=config.max_queue, max_tokens_cap=config.max_tokens_cap,
+                                  store_conversations=config.store_conversations)
 
     @property
     def url(self) -> str:

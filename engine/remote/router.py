@@ -9,11 +9,12 @@ was loaded last; everything else (embeddings, the worker's pid, closing) is the 
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from engine.remote.backend import Backend
 from engine.remote.runtime import RemoteRuntime, parse_remote_path
 from engine.runtime.client import Runtime
+from engine.runtime.formats import response_format_parts
 from engine.runtime.records import Done, ModelInfo
 from engine.sampling import CancelToken, Sampling
 
@@ -51,9 +52,24 @@ class Runtimes:
     def image_tokens(self, sizes: Sequence[tuple[int, int]]) -> list[int]:
         return self._active.image_tokens(sizes)
 
+    def grammar_for(self, response_format: Mapping[str, Any] | None) -> str:
+        """The local model's grammar for an OpenAI ``response_format``; "" for a remote model, whose server
+        gets the ``response_format`` itself (see :meth:`generate`)."""
+        if self.is_remote:
+            response_format_parts(response_format)   # a malformed one is refused alike
+            return ""
+        return self.local.grammar_for(response_format)
+
     def generate(self, prompt: str, sampling: Sampling, *, images: Sequence[tuple[int, int, bytes]] = (),
-                 cancel: CancelToken | None = None, reuse_prefix: bool = True) -> Iterator[str | Done]:
-        return self._active.generate(prompt, sampling, images=images, cancel=cancel, reuse_prefix=reuse_prefix)
+                 cancel: CancelToken | None = None, reuse_prefix: bool = True, grammar: str = "",
+                 response_format: Mapping[str, Any] | None = None) -> Iterator[str | Done]:
+        """A local model gets ``grammar`` (from :meth:`grammar_for`); a remote one ``response_format``."""
+        if self.is_remote:
+            return self.remote.generate(prompt, sampling, images=images, cancel=cancel, reuse_prefix=reuse_prefix,
+                                        response_format=response_format)
+        extra: dict[str, Any] = {"grammar": grammar} if grammar else {}
+        return self.local.generate(prompt, sampling, images=images, cancel=cancel, reuse_prefix=reuse_prefix,
+                                   **extra)
 
     def cancel(self) -> None:
         self._active.cancel()

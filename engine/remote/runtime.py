@@ -167,12 +167,16 @@ class RemoteRuntime:
         return [IMAGE_TOKENS for _ in sizes]
 
     def generate(self, prompt: str, sampling: Sampling, *, images: Sequence[tuple[int, int, bytes]] = (),
-                 cancel: CancelToken | None = None, reuse_prefix: bool = True) -> Iterator[str | Done]:
-        """Send the request ``prompt`` holds; yield text (reasoning inside ``<think>`` tags), then ``Done``."""
+                 cancel: CancelToken | None = None, reuse_prefix: bool = True,
+                 response_format: Mapping[str, Any] | None = None) -> Iterator[str | Done]:
+        """Send the request ``prompt`` holds; yield text (reasoning inside ``<think>`` tags), then ``Done``.
+        ``response_format`` (OpenAI's, as the client sent it) goes to the server unchanged."""
         self._ready()
         body = request_of(prompt)
         messages = _with_images(body["messages"], list(images))
         options = self.options(sampling)
+        if response_format is not None:
+            options["response_format"] = dict(response_format)
         if "chat_template_kwargs" in body and self._serving[0].preset in _TEMPLATE_KWARGS:
             options["chat_template_kwargs"] = body["chat_template_kwargs"]
         token = cancel or CancelToken()

@@ -22,7 +22,7 @@ import threading
 from dataclasses import replace
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 from engine import errors
 from engine.childproc import start_child
@@ -34,6 +34,7 @@ from engine.sampling import CancelToken, Sampling
 from engine.models.templates import SHOWN_SPECIALS, ChatTemplate, template_for_file
 from engine.runtime import worker
 from engine.runtime.faults import BROKEN_AFTER, NATIVE_FAULTS, broken, count_fault, faults, forget_faults
+from engine.runtime.formats import GRAMMAR_HINT, response_format_parts
 from engine.runtime.records import Done, EmbedderInfo, EmbedRequest, LoadRequest, ModelInfo
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ _ERRORS: dict[str, type[errors.HearthError]] = {
     "MessageTooLong": errors.MessageTooLong,
     "ContextFull": errors.ContextFull,
     "TemplateError": errors.TemplateError,
+    "GrammarInvalid": errors.GrammarInvalid,
 }
 
 _MEMORY_WORDS = ("memory", "alloc", "mmap", "oom", "cudamalloc", "buffer")
@@ -168,6 +170,8 @@ class Runtime:
             if not any(word in said.lower() for word in _MEMORY_WORDS):   # the file, not the memory
                 return errors.ModelLoadFailed(message, hint=_REFUSED, path=path, reason="refused",
                                               params={**params, "said": said})
+        if cls is errors.GrammarInvalid:
+            return errors.GrammarInvalid(message, hint=GRAMMAR_HINT, reason=reason, params=params)
         if cls is errors.VisionUnsupported:
             from engine.models.vision import vision_model_names
             return errors.VisionUnsupported(message, suggestions=vision_model_names(), path=path)
@@ -284,12 +288,25 @@ class Runtime:
                 self._image_tokens.update(zip(missing, self._call("image_tokens", {"sizes": missing})))
             return [self._image_tokens[(int(w), int(h))] for w, h in sizes]
 
+    def grammar_for(self, response_format: Mapping[str, Any] | None) -> str:
+        """The GBNF text that holds a reply to an OpenAI ``response_format`` (``{"type": "json_object"}``, or
+        ``{"type": "json_schema", "json_schema": {"schema": {...}}}``; "" for none or "text"), converted and
+        checked in the worker against the loaded model; raises ``GrammarInvalid`` (the worker lives on)."""
+        kind, schema = response_format_parts(response_format)
+        if not kind:
+            return ""
+        with self._lock:
+            self._ready()
+            return str(self._call("grammar", {"type": kind, "schema": schema}))
+
     def generate(self, prompt: str, sampling: Sampling, *, images: Sequence[tuple[int, int, bytes]] = (),
-                 cancel: CancelToken | None = None, reuse_prefix: bool = True) -> Iterator[str | Done]:
+                 cancel: CancelToken | None = None, reuse_prefix: bool = True,
+                 grammar: str = "") -> Iterator[str | Done]:
         """Yield text pieces as they are generated, then one ``Done``.
 
         ``images`` are ``(width, height, rgb_bytes)``, one per media marker in ``prompt`` (in order);
-        they need a model loaded with a projector.
+        they need a model loaded with a projector. ``grammar`` (GBNF, see :meth:`grammar_for`) holds the
+        reply to it; one llama.cpp refuses raises ``GrammarInvalid`` before anything is generated.
         """
         if not prompt:
             raise errors.TemplateError(
@@ -302,7 +319,7 @@ class Runtime:
             try:
                 try:
                     self._conn.send(("generate", {"prompt": prompt, "sampling": sampling.to_dict(),
-                                                  "reuse_prefix": reuse_prefix,
+                                                  "reuse_prefix": reuse_prefix, "grammar": grammar,
                                                   "images": [(int(w), int(h), bytes(b)) for w, h, b in images]}))
                 except (BrokenPipeError, OSError):
                     raise self._crashed() from None

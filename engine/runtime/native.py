@@ -359,8 +359,9 @@ class NativeModel:
         return chain
 
     def generate(self, prompt_text: str, sampling: Sampling, *, cancelled: Callable[[], bool],
-                 reuse_prefix: bool = True, stats: GenerationStats | None = None) -> Iterator[str]:
-        """Yield the reply's text pieces; fill ``stats`` as it goes."""
+                 reuse_prefix: bool = True, stats: GenerationStats | None = None, grammar: str = "") -> Iterator[str]:
+        """Yield the reply's text pieces; fill ``stats`` as it goes. ``grammar`` (GBNF) holds the reply to it
+        (``native_grammar.GrammarGate``); one llama.cpp refuses raises ``NativeError("GrammarInvalid")``."""
         st = stats if stats is not None else GenerationStats()
         started = time.perf_counter()
         prompt = self.tokenize(prompt_text)
@@ -383,7 +384,7 @@ class NativeModel:
             st.prompt_seconds = time.perf_counter() - started
             return
         st.prompt_seconds = time.perf_counter() - started
-        yield from self._sample_loop(sampling, cancelled, st, started)
+        yield from self._sample_loop(sampling, cancelled, st, started, grammar)
 
     # --- continuing after a prompt evaluated elsewhere (native_vision) --------
     def generate_after(self, sampling: Sampling, *, cancelled: Callable[[], bool],
@@ -394,7 +395,11 @@ class NativeModel:
         yield from self._sample_loop(sampling, cancelled, st, started if started is not None else time.perf_counter())
 
     def _sample_loop(self, sampling: Sampling, cancelled: Callable[[], bool],
-                     st: GenerationStats, started: float) -> Iterator[str]:
+                     st: GenerationStats, started: float, grammar: str = "") -> Iterator[str]:
+        gate = None
+        if grammar:   # before the chain exists: a refused grammar leaves nothing to free
+            from engine.runtime.native_grammar import GrammarGate
+            gate = GrammarGate(self.ctx, self.vocab, grammar)
         chain = self._sampler(sampling)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         stops = tuple(s for s in sampling.stop if s)
@@ -402,6 +407,8 @@ class NativeModel:
         pending = ""
         first_at = last_at = 0.0
         sample, is_eog, n_ctx = llama_cpp.llama_sampler_sample, llama_cpp.llama_vocab_is_eog, self.n_ctx
+        if gate is not None:
+            sample = gate.sample
         try:
             while True:
                 if cancelled():
@@ -443,6 +450,8 @@ class NativeModel:
         finally:
             st.decode_seconds = last_at - first_at
             llama_cpp.llama_sampler_free(chain)
+            if gate is not None:
+                gate.close()
 
     def close(self) -> None:
         if getattr(self, "ctx", None):

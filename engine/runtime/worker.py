@@ -17,6 +17,10 @@ then made for the model (imported only then). With ``mmproj_required`` false
 leaves the text model loaded and says why in ``vision_error``. ``generate``
 takes ``images``, ``(width, height, rgb_bytes)`` for each media marker in the
 prompt; ``image_tokens`` says how many positions images of given sizes take.
+
+``generate`` may carry a ``grammar`` (GBNF) that holds the reply to it; ``grammar`` turns an OpenAI
+response format (``type``, ``schema`` as JSON text) or a GBNF text into a grammar checked against the
+loaded model's vocabulary (``engine.runtime.native_grammar``): a bad one is an error reply, never a crash.
 """
 from __future__ import annotations
 
@@ -48,8 +52,12 @@ def _log_size(log_path: str | None) -> int:
         return 0
 
 
-def _load_reason(log_path: str | None, start: int) -> str:
-    """Why llama.cpp refused a model, from what it logged since ``start`` ('' when it said nothing)."""
+_LOAD_MARKERS = ("error loading model:", "failed to load model:")
+_GRAMMAR_MARKERS = ("error parsing grammar:", "unsupported grammar, ")
+
+
+def _load_reason(log_path: str | None, start: int, markers: tuple[str, ...] = _LOAD_MARKERS) -> str:
+    """Why llama.cpp refused a model (or a grammar), from what it logged since ``start`` ('' when it said nothing)."""
     if not log_path:
         return ""
     sys.stderr.flush()
@@ -60,7 +68,7 @@ def _load_reason(log_path: str | None, start: int) -> str:
     except OSError:
         return ""
     for line in text.splitlines():
-        for marker in ("error loading model:", "failed to load model:"):
+        for marker in markers:
             if marker in line:
                 return line.split(marker, 1)[1].strip()[:500]
     return ""
@@ -129,18 +137,29 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None, parent_pid: i
                 images = args.get("images") or []
                 sampling = Sampling.from_dict(args["sampling"])
                 reuse = args.get("reuse_prefix", True)
+                grammar = args.get("grammar") or ""
                 if images and "projector" not in held:
                     send(("error", "VisionUnsupported", NO_PROJECTOR))
                     continue
+                if images and grammar:
+                    send(("error", "GrammarInvalid", "A reply about images cannot be held to a grammar yet."))
+                    continue
+                if grammar:
+                    _check_grammar(model, grammar, log_path)
                 if images:
                     pieces = held["projector"].generate(args["prompt"], images, sampling, cancelled=cancelled,
                                                         reuse_prefix=reuse, stats=stats)
                 else:
                     pieces = model.generate(args["prompt"], sampling, cancelled=cancelled, reuse_prefix=reuse,
-                                            stats=stats)
+                                            stats=stats, grammar=grammar)
                 for piece in pieces:
                     send(("tok", piece))
                 send(("done", stats.to_dict()))
+            elif op == "grammar":   # a response format as GBNF, checked against this model's vocabulary
+                from engine.runtime.native_grammar import gbnf_for
+                text = gbnf_for(args["type"], args.get("schema")) if args.get("type") else str(args["grammar"])
+                _check_grammar(model, text, log_path)
+                send(("ok", text))
             elif op == "image_tokens":
                 if "projector" not in held:
                     send(("error", "VisionUnsupported", NO_PROJECTOR))
@@ -157,6 +176,21 @@ def main(conn: Connection, cancel_flag: Any, log_path: str | None, parent_pid: i
             send(("error", exc.kind, str(exc), exc.reason, exc.params))
         except Exception as exc:  # report, keep serving
             send(("error", "ModelError", f"{type(exc).__name__}: {exc}"))
+
+
+def _check_grammar(model: Any, grammar: str, log_path: str | None) -> None:
+    """Raise ``NativeError("GrammarInvalid")``, with llama.cpp's own words, unless it accepts ``grammar``."""
+    from engine.runtime.native import NativeError
+    from engine.runtime.native_grammar import check_grammar
+    mark = _log_size(log_path)
+    try:
+        check_grammar(model.vocab, grammar)
+    except NativeError as exc:
+        said = _load_reason(log_path, mark, _GRAMMAR_MARKERS)
+        if not said:
+            raise
+        raise NativeError(exc.kind, f"{exc} llama.cpp says: {said}", reason=exc.reason,
+                          params={**exc.params, "said": said}) from None
 
 
 def _load_projector(model: Any, mmproj: str, args: dict[str, Any], held: dict[str, Any]) -> None:

@@ -30,7 +30,7 @@ COMMANDS = ["", "chat", "history", "history list", "history show", "history sear
             "models search", "models files", "models fit", "models pull", "models list", "models rm",
             "models import", "prompt", "bench", "bench engine", "bench kb", "bench gui", "bench kb-quality",
             "bench templates", "screenshot", "serve", "backends",
-            "backends add", "backends list", "backends test", "backends rm", "bench api"]
+            "backends add", "backends list", "backends test", "backends rm", "bench api", "bench remote"]
 
 
 def _help(command: str) -> str:
