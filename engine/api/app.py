@@ -210,6 +210,10 @@ def _finish(stats: dict[str, Any]) -> str:
     return replies.FINISH.get(str(stats.get("finish_reason", "")), FINISH_FALLBACK)
 
 
+# a local chat model: streamed, and constrained to JSON (response_format) through a llama.cpp grammar
+CHAT_CAPABILITIES = {"chat": True, "embeddings": False, "streaming": True, "response_format": True}
+
+
 def _listing(home: "Home", worker: "ModelWorker") -> list[dict[str, Any]]:
     """Installed chat models (context length, capabilities), embedding models, and knowledge collections."""
     from engine.knowledge import collections as library
@@ -225,11 +229,11 @@ def _listing(home: "Home", worker: "ModelWorker") -> list[dict[str, Any]]:
                         "name": m.name, "type": "chat", "loaded": loaded,
                         "context_length": worker.n_ctx_loaded if loaded else min(4096, m.context_length or 4096),
                         "max_context_length": m.context_length,
-                        "capabilities": {"chat": True, "embeddings": False, "streaming": True}})
+                        "capabilities": CHAT_CAPABILITIES})
         if worker.loaded_id and not any(e["id"] == worker.loaded_id for e in out):   # loaded from a path
             out.insert(0, {"id": worker.loaded_id, "object": "model", "created": created, "owned_by": "hearth",
                            "type": "chat", "loaded": True, "context_length": worker.n_ctx_loaded,
-                           "capabilities": {"chat": True, "embeddings": False, "streaming": True}})
+                           "capabilities": CHAT_CAPABILITIES})
         for m in scan.embedding:
             out.append({"id": model_id(m.path), "object": "model", "created": created, "owned_by": "hearth",
                         "name": m.name, "type": "embedding", "context_length": m.context_length,

@@ -27,6 +27,7 @@ def test_models_lists_chat_embedding_and_knowledge_entries(api: ApiServer) -> No
     chat = models[api.worker.loaded_id]
     assert chat.model_extra["type"] == "chat" and chat.model_extra["loaded"] is True
     assert chat.model_extra["context_length"] == 2048 and chat.model_extra["capabilities"]["chat"] is True
+    assert chat.model_extra["capabilities"]["response_format"] is True
     embedders = [m for m in models.values() if m.model_extra["type"] == "embedding"]
     assert embedders and embedders[0].model_extra["dimensions"] == 384
     assert models["hearth-kb/Appliances"].model_extra["type"] == "knowledge"
