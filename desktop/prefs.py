@@ -13,6 +13,7 @@ from PySide6.QtCore import QByteArray, QSettings
 from engine import Paths
 
 THEMES = ("system", "light", "dark")
+API_PORT = 8337   # as `hearth serve`
 
 
 class Prefs:
@@ -168,6 +169,44 @@ class Prefs:
     @default_embedder.setter
     def default_embedder(self, path: str | None) -> None:
         self._s.setValue("defaults/embedder", path or "")
+
+    # --- the local API server (Settings → Local API server) ----------------------------------
+    @property
+    def api_enabled(self) -> bool:
+        """Whether the window serves the API (started again at the next launch while on); off by default."""
+        return str(self._get("api/enabled", "false")).lower() == "true"
+
+    @api_enabled.setter
+    def api_enabled(self, on: bool) -> None:
+        self._s.setValue("api/enabled", "true" if on else "false")
+
+    @property
+    def api_port(self) -> int:
+        """The API's port; ``hearth serve``'s default unless changed."""
+        port = self._get_int("api/port")
+        return port if port is not None and 0 < port < 65536 else API_PORT
+
+    @api_port.setter
+    def api_port(self, port: int) -> None:
+        self._s.setValue("api/port", port)
+
+    @property
+    def api_lan(self) -> bool:
+        """Whether other computers may reach the API (binds 0.0.0.0; the key is always required)."""
+        return str(self._get("api/lan", "false")).lower() == "true"
+
+    @api_lan.setter
+    def api_lan(self, on: bool) -> None:
+        self._s.setValue("api/lan", "true" if on else "false")
+
+    @property
+    def api_store(self) -> bool:
+        """Whether the API's chats are kept as conversations (off by default: other programs' prompts)."""
+        return str(self._get("api/store", "false")).lower() == "true"
+
+    @api_store.setter
+    def api_store(self, on: bool) -> None:
+        self._s.setValue("api/store", "true" if on else "false")
 
     def load_options(self) -> dict[str, Any]:
         """The ``Runtime.load`` keywords the settings ask for (threads, GPU layers)."""

@@ -37,6 +37,9 @@ class StatusBar(QStatusBar):
         self._loading_name = ""
         self._speed: tuple[float | None, float | None] | None = None
         self._answered_by = ""   # the backend that computed the last remote reply
+        self.api_label = plain_label(QLabel(objectName="apiStatus", visible=False))   # while the local API serves
+        self.insertPermanentWidget(0, self.api_label)
+        self._api_url: str | None = None
         self.retranslate()
 
     def show_loading(self, name: str) -> None:
@@ -51,6 +54,15 @@ class StatusBar(QStatusBar):
     def show_crashed(self) -> None:
         self._state = "crashed"
         self.retranslate()
+
+    def show_api(self, url: str | None) -> None:
+        """The local API server serves at ``url`` (None: it is off): a label while it is on."""
+        self._api_url = url
+        self.api_label.setVisible(url is not None)
+        self.api_label.setText(self.tr("API on %1").replace("%1", url.split("://", 1)[-1].removesuffix("/v1"))
+                               if url else "")
+        self.api_label.setToolTip(tip(self.tr("Hearth serves its models to other programs at %1 (Settings → "
+                                              "Local API server).").replace("%1", url)) if url else "")
 
     def show_dropped(self, count: int) -> None:
         """Older messages were left out of the prompt being sent."""
@@ -83,6 +95,7 @@ class StatusBar(QStatusBar):
                        "then reload the model.").replace("%1", str(info.gpu_layers)).replace("%2", str(info.n_layers + 1))
 
     def retranslate(self) -> None:
+        self.show_api(self._api_url)
         info = self._info
         self.loading_bar.setVisible(self._state == "loading")
         self.loading_bar.setAccessibleName(self.tr("Loading the model"))

@@ -19,7 +19,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QApplication, QMainWindow, QMessageBox, QSplitter, QStackedWidget,
                                QVBoxLayout, QWidget)
 
-from engine import Conversation, ModelInfo, Paths
+from engine import Conversation, ModelInfo, Paths, parse_remote_path
 from engine.knowledge.collections import any_collections
 from engine.models.files import InstalledModel, ModelScan
 from engine.models.installed import installed_models
@@ -140,6 +140,9 @@ class MainWindow(WindowDoors, QMainWindow):
         self.app_dialogs = AppDialogs(window=self, settings=m.preferences, about=m.about, paths=self.paths,
                                       prefs=self.prefs, db=self.db, engine=self.engine, models=lambda: self.models,
                                       model_info=lambda: self.info, set_language=self.set_language)
+        self.app_dialogs.api.running.connect(self.status.show_api)   # the local API server's indicator
+        self.app_dialogs.api.failed.connect(lambda text: self.status.showMessage(text, 20000))
+        self.app_dialogs.api.resume()   # serving again when it was on when Hearth last quit
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.conversations.focus_search)
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.composer.input.setFocus)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.replies.stop)
@@ -256,6 +259,13 @@ class MainWindow(WindowDoors, QMainWindow):
         if self.has_models():
             self._preload(self.conversation)
 
+    def backends_changed(self) -> None:
+        """A backend was added, edited or removed: list the models again, and bind a loaded remote model
+        afresh (its address, key or context may have changed)."""
+        self.rescan_models()
+        if self.info is not None and parse_remote_path(self.info.path) is not None:
+            self._preload(self.conversation, force=True)
+
     def has_models(self) -> bool:
         """Whether any model can answer: an installed one or a backend's."""
         return bool(self.models or self.remote_models)
@@ -264,6 +274,7 @@ class MainWindow(WindowDoors, QMainWindow):
         """The window's own threads (the app stops the database and model threads)."""
         self._threads_stopped = True
         self.attachments.stop()
+        self.app_dialogs.api.shutdown()   # the local API server: its port freed, its model process ended
         if self._knowledge is not None:
             self._knowledge.stop()
 

@@ -57,6 +57,7 @@ class WindowDoors:
             self.model_manager = ModelManager(paths=self.paths, db=self.db, parent=self,   # context: from the prefs
                                               loaded_model=lambda: self.info.path if self.info else None)
             self.model_manager.models_changed.connect(self.rescan_models)
+            self.model_manager.backends_changed.connect(self.backends_changed)
         self.model_manager.show()
         self.model_manager.raise_()
         return self.model_manager

@@ -1,6 +1,6 @@
-"""The model manager: installed models, finding models on the Hub, downloads.
+"""The model manager: installed models, finding models on the Hub, downloads, remote backends.
 
-A non-modal window with two tabs. "Installed" lists what is on this
+A non-modal window with three tabs. "Installed" lists what is on this
 computer, chat and embedding models apart, where each is and which one is
 loaded (delete, import a .gguf, show in the file manager). "Find models"
 shows Hearth's catalog in sections, searches the Hub, lists a repository's
@@ -9,6 +9,7 @@ one starred), and downloads with progress, cancel and resume. Opening it
 checks that the Hub can be reached and says "offline" when not; the catalog
 stays listed (and searchable) offline. Network work runs on its own thread
 and downloads on another, so neither ever blocks the window or the database.
+"Backends" lists the remote servers Hearth chats through (desktop.models.backends_panel).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from desktop.plain import plain_box, plain_label, visible
 from desktop.prefs import Prefs
 from desktop.background.database import DbThread
 from desktop.background.jobs import WorkThread
+from desktop.models.backends_panel import BackendsPanel
 from desktop.models.downloads import DownloadRow, Downloads
 from desktop.models.installed_panel import InstalledPanel
 from desktop.models.listing import CatalogRow, catalog_rows, section_title
@@ -50,6 +52,7 @@ class HubThread(WorkThread):
 
 class ModelManager(Downloads, QDialog):
     models_changed = Signal()
+    backends_changed = Signal()   # a backend was added, edited or removed (Backends tab)
 
     def __init__(self, *, paths: Paths, db: DbThread, parent: QWidget | None = None, n_ctx: int | None = None,
                  loaded_model: Callable[[], str | None] | None = None) -> None:
@@ -74,6 +77,9 @@ class ModelManager(Downloads, QDialog):
         self.tabs = QTabWidget()
         self.tabs.addTab(self._installed_tab(), "")
         self.tabs.addTab(self._find_tab(), "")
+        self.backends = BackendsPanel(db)
+        self.backends.changed.connect(self.backends_changed)
+        self.tabs.addTab(self.backends, "")
         self.downloads_box = QWidget()
         self.downloads_box.setObjectName("downloads")
         self.downloads_layout = QVBoxLayout(self.downloads_box)
@@ -384,6 +390,8 @@ class ModelManager(Downloads, QDialog):
         self.setWindowTitle(self.tr("Models"))
         self.tabs.setTabText(0, self.tr("Installed"))
         self.tabs.setTabText(1, self.tr("Find models"))
+        self.tabs.setTabText(2, self.tr("Backends"))
+        self.backends.retranslate()
         self.installed.retranslate()
         self.files_table.setHorizontalHeaderLabels(
             ["", self.tr("Quantization"), self.tr("Download"), self.tr("Memory needed"), self.tr("Fit"),
@@ -413,4 +421,5 @@ class ModelManager(Downloads, QDialog):
         for row in self.downloads:
             row.cancel.cancel()
         self.hub.stop(timeout=5)
+        self.backends.shutdown()
         self.downloader.stop(timeout=30)

@@ -18,6 +18,7 @@ from desktop.background.database import DbThread
 from desktop.background.engine import EngineThread
 from desktop.prefs import Prefs
 from desktop.settings.about import AboutDialog
+from desktop.settings.api_server import ApiSwitch
 from desktop.settings.window import SettingsDialog
 
 
@@ -32,6 +33,7 @@ class AppDialogs(QObject):
         self._models, self._model_info, self._set_language = models, model_info, set_language
         self.settings: SettingsDialog | None = None
         self.about: AboutDialog | None = None
+        self.api = ApiSwitch(engine.home, prefs, self)   # the local API server's switch (Settings → Local API)
         settings.triggered.connect(lambda _checked=False: self.open_settings())
         about.triggered.connect(lambda _checked=False: self.open_about())
         engine.load_options = prefs.load_options()
@@ -39,7 +41,7 @@ class AppDialogs(QObject):
     def open_settings(self) -> SettingsDialog:
         if self.settings is None:
             self.settings = SettingsDialog(prefs=self.prefs, paths=self.paths, db=self.db, models=self._models(),
-                                           parent=self._window)
+                                           parent=self._window, api=self.api)
             self.settings.language_chosen.connect(self._set_language)
             self.settings.engine_changed.connect(
                 lambda: setattr(self.engine, "load_options", self.prefs.load_options()))

@@ -3,8 +3,9 @@
 Defaults for new chats (the model), how llama.cpp runs (threads, GPU
 offload: from the next model load), the default embedding model of new
 knowledge collections (from the next start), the data folder (shown and
-openable; it moves with ``HEARTH_HOME``), theme, font size, language, and
-offline mode. Everything is stored in :class:`desktop.prefs.Prefs` at once;
+openable; it moves with ``HEARTH_HOME``), theme, font size, language,
+offline mode, and the local API server (``api_group``: the window's switch).
+Everything is stored in :class:`desktop.prefs.Prefs` at once;
 theme and font size are applied to the whole application here, the language
 and offline mode are announced by signal for the window to apply.
 """
@@ -25,6 +26,8 @@ from desktop import languages as i18n
 from desktop.background.database import DbThread
 from desktop.prefs import THEMES, Prefs
 from desktop.settings import theme as looks
+from desktop.settings.api_group import ApiGroup
+from desktop.settings.api_server import ApiSwitch
 from desktop.settings.diagnostics import tilde
 
 GPU_AUTO = -1   # the GPU spin box's "Automatic" value
@@ -40,7 +43,8 @@ class SettingsDialog(QDialog):
     engine_changed = Signal()    # threads or GPU offload: used from the next model load
 
     def __init__(self, *, prefs: Prefs, paths: Paths, db: DbThread, models: list[InstalledModel],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, api: ApiSwitch | None = None) -> None:
+        """``api``: the window's switch for the local API server (its group is shown only with one)."""
         super().__init__(parent)
         self.setObjectName("settingsDialog")
         self.prefs, self.paths, self.db = prefs, paths, db
@@ -89,6 +93,9 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         for box in (self.looks_box, self.chats_box, self.engine_box, self.data_box):
             layout.addWidget(box)
+        self.api_group = ApiGroup(api) if api is not None else None
+        if self.api_group is not None:
+            layout.addWidget(self.api_group)
         layout.addWidget(close)
 
         self.retranslate()

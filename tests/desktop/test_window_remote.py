@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from engine import paths, remote_path
 from engine.remote import Backend, Backends
 from engine.store import Store
+from tests.desktop.test_backends_tab import click, open_backends, open_form, select_row
 from tests.engine.remote.test_backends import MemoryKeyring, keychain  # noqa: F401
 from tests.remote_fake_server import FakeOpenAI, fake_openai  # noqa: F401
 from tests.window_helpers import bubbles, close_app, in_database, make_app, type_and_send, wait_idle
@@ -74,5 +75,15 @@ def test_with_only_a_backend_the_window_chats_instead_of_welcoming(qtbot, fake_o
         type_and_send(qtbot, app, "Hi")
         wait_idle(qtbot, app)
         assert bubbles(app)[1].text.source_text() == "Hello there!"
+        assert window.info.n_ctx == 4096   # the fake says nothing of its context: Ollama's default assumed
+        # the user types the server's real context in Models → Backends: the loaded model is bound again
+        manager, panel = open_backends(qtbot, app)
+        qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
+        select_row(qtbot, panel)
+        form = open_form(qtbot, panel, panel.edit_button)
+        form.context.setValue(2048)
+        click(qtbot, form.buttons.button(form.buttons.StandardButton.Save))
+        qtbot.waitUntil(lambda: window.info is not None and window.info.n_ctx == 2048, timeout=20_000)
+        assert window.status.model_label.text() == "fake-model · context 2,048"
     finally:
         close_app(app)
