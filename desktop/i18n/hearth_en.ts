@@ -13,6 +13,17 @@
     </message>
 </context>
 <context>
+    <name>BackendDialog</name>
+    <message numerus="yes">
+        <location filename="../models/backend_dialog.py" line="214"/>
+        <source>%n model(s) on the server.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>ContextMeter</name>
     <message numerus="yes">
         <location filename="../main/context_meter.py" line="226"/>
@@ -37,7 +48,7 @@
 <context>
     <name>EmbedderChoice</name>
     <message numerus="yes">
-        <location filename="../knowledge/embedder_choice.py" line="145"/>
+        <location filename="../knowledge/embedder_choice.py" line="220"/>
         <source>Embed “%1” with %2? Its %n passages will be embedded again, which takes a while; keyword search keeps working meanwhile.</source>
         <translation>
             <numerusform>Embed “%1” with %2? Its passage will be embedded again, which takes a while; keyword search keeps working meanwhile.</numerusform>
@@ -67,7 +78,7 @@
 <context>
     <name>ModelManager</name>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="300"/>
+        <location filename="../models/manager.py" line="306"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n repository</numerusform>
@@ -146,7 +157,7 @@
 <context>
     <name>StatusBar</name>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="56"/>
+        <location filename="../main/status_bar.py" line="69"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>%n older message left out to fit the context</numerusform>
@@ -154,7 +165,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="89"/>
+        <location filename="../main/status_bar.py" line="122"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n thread</numerusform>

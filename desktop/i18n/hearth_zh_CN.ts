@@ -96,6 +96,107 @@
     </message>
 </context>
 <context>
+    <name>ApiGroup</name>
+    <message>
+        <location filename="../settings/api_group.py" line="107"/>
+        <source>Copied. This key is shown only now: keep it where your programs can read it.</source>
+        <translation>已复制。此密钥只显示这一次：请把它保存在你的程序能读取的地方。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="126"/>
+        <source>The API key, shown this once: copy it now. Programs send it as “Authorization: Bearer &lt;key&gt;”.</source>
+        <translation>API 密钥只显示这一次，请立即复制。程序以“Authorization: Bearer &lt;key&gt;”的形式发送它。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="138"/>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="140"/>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="142"/>
+        <source>Serving at %1</source>
+        <translation>正在 %1 提供服务</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="144"/>
+        <source>Off.</source>
+        <translation>已关闭。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="146"/>
+        <source>Editors, scripts and Open WebUI reach your models and knowledge collections at this address with the API key (kept in %1). The server loads its own copy of the default chat model.</source>
+        <translation>编辑器、脚本和 Open WebUI 可以用 API 密钥（保存在 %1）通过这个地址使用你的模型和知识库。服务器会单独加载一份默认对话模型。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="150"/>
+        <source>Anyone on your network who has the key can use your models and read your knowledge collections.</source>
+        <translation>网络中任何持有密钥的人都可以使用你的模型并读取你的知识库。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="156"/>
+        <source>Local API server</source>
+        <translation>本地 API 服务器</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="157"/>
+        <source>Serve Hearth&apos;s models to other programs (OpenAI-compatible API)</source>
+        <translation>向其他程序提供 Hearth 的模型（兼容 OpenAI 的 API）</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="158"/>
+        <source>Port</source>
+        <translation>端口</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="159"/>
+        <source>Allow other computers on the network</source>
+        <translation>允许网络中的其他电脑连接</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="160"/>
+        <source>Keep the API&apos;s chats as conversations</source>
+        <translation>把 API 的聊天保存为对话</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="161"/>
+        <source>Off: what other programs send is answered and forgotten (never logged). On: each request and its reply is kept as a conversation titled “API · …”.</source>
+        <translation>关闭：其他程序发送的内容回答后即丢弃（从不记录）。开启：每个请求及其回复都会保存为标题为“API · …”的对话。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="163"/>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="164"/>
+        <source>The port and the reach apply when the server starts: turn it off to change them.</source>
+        <translation>端口和访问范围在服务器启动时生效：要修改请先关闭服务器。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_group.py" line="166"/>
+        <source>Off: only this computer can connect (127.0.0.1). On: other computers can, with the API key.</source>
+        <translation>关闭：只有这台电脑能连接（127.0.0.1）。开启：其他电脑凭 API 密钥也能连接。</translation>
+    </message>
+</context>
+<context>
+    <name>ApiSwitch</name>
+    <message>
+        <location filename="../settings/api_server.py" line="63"/>
+        <source>Choose another port, or close the program that uses this one.</source>
+        <translation>请选择其他端口，或关闭占用此端口的程序。</translation>
+    </message>
+    <message>
+        <location filename="../settings/api_server.py" line="67"/>
+        <source>The API server could not start: %1</source>
+        <translation>API 服务器无法启动：%1</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentChip</name>
     <message>
         <location filename="../main/attachment_view.py" line="130"/>
@@ -186,6 +287,334 @@
         <location filename="../main/attach_dialogs.py" line="89"/>
         <source>Add to a knowledge base</source>
         <translation>添加到知识库</translation>
+    </message>
+</context>
+<context>
+    <name>BackendDialog</name>
+    <message>
+        <location filename="../models/backend_dialog.py" line="172"/>
+        <source>The key would travel unencrypted (plain http) to another computer: anyone on the network between could read it. Use https for a server on another machine.</source>
+        <translation>密钥会以未加密的方式（普通 http）发送到另一台电脑：途经网络上的任何人都能读到它。对于另一台机器上的服务器，请使用 https。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="182"/>
+        <source>This computer has no keychain: a key is kept only until Hearth quits, and you will have to enter it again next time.</source>
+        <translation>这台电脑没有钥匙串：密钥只保留到 Hearth 退出为止，下次需要重新输入。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="197"/>
+        <source>Asking %1 for its models…</source>
+        <translation>正在向 %1 查询模型…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../models/backend_dialog.py" line="214"/>
+        <source>%n model(s) on the server.</source>
+        <translation>
+            <numerusform>服务器上有 %n 个模型。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="215"/>
+        <source>The server lists no models; type the model&apos;s name.</source>
+        <translation>服务器没有列出任何模型；请输入模型名称。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="262"/>
+        <source>Edit backend</source>
+        <translation>编辑后端</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="262"/>
+        <source>Add a backend</source>
+        <translation>添加后端</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="263"/>
+        <source>Kind of server</source>
+        <translation>服务器类型</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="263"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="264"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="264"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="264"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="265"/>
+        <source>Context window</source>
+        <translation>上下文窗口</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="265"/>
+        <source>The model can</source>
+        <translation>模型能够</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="267"/>
+        <source>a short name, e.g. gpu-box</source>
+        <translation>简短的名称，例如 gpu-box</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="268"/>
+        <source>e.g. http://192.168.1.20:8080 (/v1 is added when missing)</source>
+        <translation>例如 http://192.168.1.20:8080（缺少 /v1 时会自动补上）</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="269"/>
+        <source>a key is set: leave empty to keep it</source>
+        <translation>已设置密钥：留空即保留</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="270"/>
+        <source>none (leave empty when the server needs no key)</source>
+        <translation>无（服务器不需要密钥时请留空）</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="271"/>
+        <source>Kept in the system&apos;s keychain, never in Hearth&apos;s files.</source>
+        <translation>保存在系统钥匙串中，绝不写入 Hearth 的文件。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="272"/>
+        <source>Remove the stored key</source>
+        <translation>删除已保存的密钥</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="273"/>
+        <source>the server&apos;s first model</source>
+        <translation>服务器的第一个模型</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="274"/>
+        <source>List models</source>
+        <translation>列出模型</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="275"/>
+        <source>Ask the server</source>
+        <translation>询问服务器</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="276"/>
+        <source> tokens</source>
+        <translation> 个 token</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="277"/>
+        <source>read images</source>
+        <translation>识别图片</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="278"/>
+        <source>call tools</source>
+        <translation>调用工具</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="279"/>
+        <source>follow a JSON schema</source>
+        <translation>遵循 JSON schema</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="280"/>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="281"/>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_dialog.py" line="282"/>
+        <source>Tells Hearth how to ask the server for its context size.</source>
+        <translation>告诉 Hearth 如何向服务器询问上下文大小。</translation>
+    </message>
+</context>
+<context>
+    <name>BackendsPanel</name>
+    <message>
+        <location filename="../models/backend_texts.py" line="21"/>
+        <source>Edit the backend and enter the server&apos;s API key again (or remove it if the server needs none).</source>
+        <translation>请编辑该后端并重新输入服务器的 API 密钥（如果服务器不需要密钥，请删除它）。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="25"/>
+        <source>Check the address: OpenAI-compatible servers answer under /v1 (for example http://host:8080/v1), and the model&apos;s name (Edit → List models shows them).</source>
+        <translation>请检查地址：兼容 OpenAI 的服务器在 /v1 下应答（例如 http://host:8080/v1），并检查模型名称（编辑 → 列出模型 可以查看）。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="29"/>
+        <source>The server is busy: try again in a moment, or add another backend serving the same model.</source>
+        <translation>服务器正忙：请稍后再试，或添加另一个提供同一模型的后端。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="33"/>
+        <source>Choose another name, or edit the existing backend.</source>
+        <translation>请换一个名称，或编辑现有的后端。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="35"/>
+        <source>It was removed meanwhile: the list is up to date again.</source>
+        <translation>它已在此期间被删除：列表已重新更新。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="37"/>
+        <source>Check the address and that the server is running.</source>
+        <translation>请检查地址，并确认服务器正在运行。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="54"/>
+        <source>%1 answered in %2 s.</source>
+        <translation>%1 在 %2 秒内作出应答。</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="56"/>
+        <source>none listed</source>
+        <translation>未列出</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="58"/>
+        <source>Models: %1</source>
+        <translation>模型：%1</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="59"/>
+        <source>Test reply from %1: “%2”</source>
+        <translation>%1 的测试回复：“%2”</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="62"/>
+        <source>Context: %1 tokens (from %2)</source>
+        <translation>上下文：%1 个 token（来自 %2）</translation>
+    </message>
+    <message>
+        <location filename="../models/backend_texts.py" line="65"/>
+        <source>Context: the server does not say; set the backend&apos;s context window (Edit).</source>
+        <translation>上下文：服务器没有说明；请设置该后端的上下文窗口（编辑）。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="120"/>
+        <source>%1 tokens</source>
+        <translation>%1 个 token</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="121"/>
+        <source>from the server</source>
+        <translation>由服务器提供</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="122"/>
+        <source>(the first)</source>
+        <translation>（第一个）</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="123"/>
+        <source>key set</source>
+        <translation>已设置密钥</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="123"/>
+        <source>no key</source>
+        <translation>无密钥</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="173"/>
+        <source>Saved %1. This computer has no keychain: its key is kept only until Hearth quits; enter it again next time.</source>
+        <translation>已保存 %1。这台电脑没有钥匙串：它的密钥只保留到 Hearth 退出为止，下次需要重新输入。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="176"/>
+        <source>Saved %1.</source>
+        <translation>已保存 %1。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="186"/>
+        <source>Testing %1…</source>
+        <translation>正在测试 %1…</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="206"/>
+        <source>Remove the backend %1 and its API key? Conversations that use its model keep their messages.</source>
+        <translation>删除后端 %1 及其 API 密钥吗？使用它的模型的对话会保留其中的消息。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="208"/>
+        <source>Remove backend</source>
+        <translation>删除后端</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="217"/>
+        <source>Removed %1.</source>
+        <translation>已删除 %1。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="228"/>
+        <source>Servers on this or another computer that run models for Hearth: llama-server, vLLM, SGLang, Ollama, LM Studio or any OpenAI-compatible API. Their models appear in the chat&apos;s model picker; when several serve the same model, the first that answers is used, in this order. Keys are kept in the system&apos;s keychain.</source>
+        <translation>在这台或其他电脑上为 Hearth 运行模型的服务器：llama-server、vLLM、SGLang、Ollama、LM Studio 或任何兼容 OpenAI 的 API。它们的模型会出现在对话的模型选择器中；多个后端提供同一模型时，按此顺序使用第一个应答的。密钥保存在系统钥匙串中。</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="233"/>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="233"/>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="233"/>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="233"/>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="234"/>
+        <source>Context</source>
+        <translation>上下文</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="234"/>
+        <source>API key</source>
+        <translation>API 密钥</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="235"/>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="236"/>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="237"/>
+        <source>Test connection</source>
+        <translation>测试连接</translation>
+    </message>
+    <message>
+        <location filename="../models/backends_panel.py" line="238"/>
+        <source>Remove</source>
+        <translation>删除</translation>
     </message>
 </context>
 <context>
@@ -464,76 +893,86 @@ SQLite 报告：{problem}
 <context>
     <name>EmbedderChoice</name>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="74"/>
+        <location filename="../knowledge/embedder_choice.py" line="118"/>
         <source>multilingual</source>
         <translation>多语言</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="74"/>
+        <location filename="../knowledge/embedder_choice.py" line="118"/>
         <source>English only</source>
         <translation>仅英文</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="75"/>
+        <location filename="../knowledge/embedder_choice.py" line="119"/>
         <source>languages unknown</source>
         <translation>语言未知</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="86"/>
+        <location filename="../knowledge/embedder_choice.py" line="123"/>
+        <source>%1 · on %2 (remote)</source>
+        <translation>%1 · 位于 %2（远程）</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="126"/>
+        <source>The text of the documents is sent to the server of backend %1 (%2) to be embedded.</source>
+        <translation>文档的文字会发送到后端 %1（%2）的服务器上生成向量。</translation>
+    </message>
+    <message>
+        <location filename="../knowledge/embedder_choice.py" line="154"/>
         <source>%1 dimensions · %2 on disk · about %3 of memory
 %4</source>
         <translation>%1 维 · 磁盘占用 %2 · 约需 %3 内存
 %4</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="100"/>
+        <location filename="../knowledge/embedder_choice.py" line="176"/>
         <source>Download a multilingual model…</source>
         <translation>下载多语言模型…</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="110"/>
+        <location filename="../knowledge/embedder_choice.py" line="186"/>
         <source> or </source>
         <translation> 或 </translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="110"/>
+        <location filename="../knowledge/embedder_choice.py" line="186"/>
         <source>%1 (%2 download)</source>
         <translation>%1（下载 %2）</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="112"/>
+        <location filename="../knowledge/embedder_choice.py" line="188"/>
         <source>⚠ This collection is mostly Chinese, but %1 understands only English: semantic search will not understand Chinese questions or passages (keyword search still works). Choose a multilingual model such as %2.</source>
         <translation>⚠ 这个文档集大部分是中文，但 %1 只懂英文：语义搜索无法理解中文问题和段落（关键词搜索仍然可用）。请选择多语言模型，例如 %2。</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="117"/>
+        <location filename="../knowledge/embedder_choice.py" line="193"/>
         <source>⚠ The embedding model %1 is missing: semantic search is off for this collection (keyword search still works). Choose another model above, or download or import it again.</source>
         <translation>⚠ 找不到嵌入模型 %1：这个文档集的语义搜索已关闭（关键词搜索仍然可用）。请在上方选择其他模型，或重新下载或导入它。</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="144"/>
+        <location filename="../knowledge/embedder_choice.py" line="219"/>
         <source>Change the embedding model</source>
         <translation>更换嵌入模型</translation>
     </message>
     <message numerus="yes">
-        <location filename="../knowledge/embedder_choice.py" line="145"/>
+        <location filename="../knowledge/embedder_choice.py" line="220"/>
         <source>Embed “%1” with %2? Its %n passages will be embedded again, which takes a while; keyword search keeps working meanwhile.</source>
         <translation>
             <numerusform>用 %2 重新嵌入“%1”？其中 %n 个片段都要重新嵌入，需要一段时间；期间关键词搜索照常可用。</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="186"/>
+        <location filename="../knowledge/embedder_choice.py" line="261"/>
         <source>Download a multilingual model</source>
         <translation>下载多语言模型</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="187"/>
+        <location filename="../knowledge/embedder_choice.py" line="262"/>
         <source>Download %1 (%2) in File → Models…: search for %3. It then appears in this list.</source>
         <translation>在“文件 → 模型…”中下载 %1（%2）：搜索 %3。下载后它会出现在这个列表中。</translation>
     </message>
     <message>
-        <location filename="../knowledge/embedder_choice.py" line="197"/>
+        <location filename="../knowledge/embedder_choice.py" line="272"/>
         <source>Embedding model:</source>
         <translation>嵌入模型：</translation>
     </message>
@@ -2451,86 +2890,91 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>ModelManager</name>
     <message>
-        <location filename="../models/manager.py" line="127"/>
+        <location filename="../models/manager.py" line="133"/>
         <source>Delete model</source>
         <translation>删除模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="125"/>
+        <location filename="../models/manager.py" line="131"/>
         <source>Remove %1? Files in Hearth&apos;s models folder are deleted; a file you imported from elsewhere stays where it is.</source>
         <translation>移除 %1？Hearth 模型文件夹中的文件会被删除；从其他位置导入的文件保留在原处。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="138"/>
+        <location filename="../models/manager.py" line="144"/>
         <source>Import a model</source>
         <translation>导入模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="139"/>
+        <location filename="../models/manager.py" line="145"/>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="215"/>
+        <location filename="../models/manager.py" line="221"/>
         <source>Recommended models that fit this computer. Search to find others.</source>
         <translation>适合这台电脑的推荐模型。搜索可查找其他模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="256"/>
+        <location filename="../models/manager.py" line="262"/>
         <source>Offline: the Hugging Face Hub cannot be reached, so searching and downloading do not work now. Hearth&apos;s catalog stays listed and installed models keep working.</source>
         <translation>离线：无法连接 Hugging Face Hub，因此现在无法搜索和下载。Hearth 的模型目录仍会列出，已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="264"/>
+        <location filename="../models/manager.py" line="270"/>
         <source>Offline mode is on (File → Settings…): Hearth makes no network request, so searching and downloading from the Hugging Face Hub are off. Installed models keep working.</source>
         <translation>离线模式已开启（文件 → 设置…）：Hearth 不发出任何网络请求，因此无法从 Hugging Face Hub 搜索和下载。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="277"/>
+        <location filename="../models/manager.py" line="283"/>
         <source>Searching…</source>
         <translation>正在搜索…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="289"/>
+        <location filename="../models/manager.py" line="295"/>
         <source>Offline: the Hub cannot be reached. Showing the models of Hearth&apos;s catalog that match.</source>
         <translation>离线：无法连接 Hub。下面显示 Hearth 模型目录中匹配的模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="290"/>
+        <location filename="../models/manager.py" line="296"/>
         <source>Offline: the Hub cannot be reached, and no model of Hearth&apos;s catalog matches. Showing the whole catalog.</source>
         <translation>离线：无法连接 Hub，Hearth 模型目录中也没有匹配的模型。下面显示整个目录。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../models/manager.py" line="300"/>
+        <location filename="../models/manager.py" line="306"/>
         <source>%n repositories</source>
         <translation>
             <numerusform>%n 个仓库</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="301"/>
+        <location filename="../models/manager.py" line="307"/>
         <source>No GGUF models match.</source>
         <translation>没有匹配的 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="315"/>
+        <location filename="../models/manager.py" line="321"/>
         <source>Reading %1 and checking what fits this computer…</source>
         <translation>正在读取 %1，并检查哪些适合这台电脑…</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="326"/>
+        <location filename="../models/manager.py" line="332"/>
         <source>fits</source>
         <translation>合适</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="326"/>
+        <location filename="../models/manager.py" line="332"/>
         <source>tight</source>
         <translation>勉强</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="326"/>
+        <location filename="../models/manager.py" line="332"/>
         <source>too big</source>
         <translation>太大</translation>
+    </message>
+    <message>
+        <location filename="../models/manager.py" line="393"/>
+        <source>Backends</source>
+        <translation>后端</translation>
     </message>
     <message>
         <location filename="../models/listing.py" line="32"/>
@@ -2549,7 +2993,7 @@ Create one with New…, or drop folders and files here.</source>
     </message>
     <message>
         <location filename="../models/listing.py" line="35"/>
-        <location filename="../models/manager.py" line="333"/>
+        <location filename="../models/manager.py" line="339"/>
         <source>vision</source>
         <translation>视觉</translation>
     </message>
@@ -2650,27 +3094,27 @@ Create one with New…, or drop folders and files here.</source>
         <translation>Hearth 的模型文件夹</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="342"/>
+        <location filename="../models/manager.py" line="348"/>
         <source>Memory needed at a context of %1 tokens. ★ marks the best that fits.</source>
         <translation>按 %1 token 上下文估算所需内存。★ 标记最合适的一个。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="344"/>
+        <location filename="../models/manager.py" line="350"/>
         <source>This repository has no GGUF models.</source>
         <translation>这个仓库没有 GGUF 模型。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="353"/>
+        <location filename="../models/manager.py" line="359"/>
         <source>Choose a model in the list on the left, then one of its files, to download it.</source>
         <translation>先在左侧列表中选择一个模型，再选择它的一个文件，才能下载。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="355"/>
+        <location filename="../models/manager.py" line="361"/>
         <source>Choose one of the files above to download it.</source>
         <translation>请在上方选择一个文件来下载。</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="363"/>
+        <location filename="../models/manager.py" line="369"/>
         <source>Offline: the Hub cannot be reached. Installed models keep working.</source>
         <translation>离线：无法连接 Hub。已安装的模型仍可使用。</translation>
     </message>
@@ -2711,7 +3155,7 @@ Create one with New…, or drop folders and files here.</source>
     </message>
     <message>
         <location filename="../models/downloads.py" line="134"/>
-        <location filename="../models/manager.py" line="385"/>
+        <location filename="../models/manager.py" line="391"/>
         <source>Installed</source>
         <translation>已安装</translation>
     </message>
@@ -2731,66 +3175,84 @@ Create one with New…, or drop folders and files here.</source>
         <translation>暂停于 %1</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="384"/>
+        <location filename="../models/manager.py" line="390"/>
         <source>Models</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="386"/>
+        <location filename="../models/manager.py" line="392"/>
         <source>Find models</source>
         <translation>查找模型</translation>
     </message>
     <message>
         <location filename="../models/installed_panel.py" line="123"/>
-        <location filename="../models/manager.py" line="389"/>
+        <location filename="../models/manager.py" line="397"/>
         <source>Quantization</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="389"/>
-        <location filename="../models/manager.py" line="395"/>
+        <location filename="../models/manager.py" line="397"/>
+        <location filename="../models/manager.py" line="403"/>
         <source>Download</source>
         <translation>下载</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="389"/>
+        <location filename="../models/manager.py" line="397"/>
         <source>Memory needed</source>
         <translation>所需内存</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="389"/>
+        <location filename="../models/manager.py" line="397"/>
         <source>Fit</source>
         <translation>适配</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="390"/>
+        <location filename="../models/manager.py" line="398"/>
         <source>File</source>
         <translation>文件</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="391"/>
+        <location filename="../models/manager.py" line="399"/>
         <source>Search the Hugging Face Hub, e.g. “qwen 1.5b instruct”</source>
         <translation>搜索 Hugging Face Hub，例如“qwen 1.5b instruct”</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="392"/>
+        <location filename="../models/manager.py" line="400"/>
         <source>Most downloaded</source>
         <translation>下载最多</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="392"/>
+        <location filename="../models/manager.py" line="400"/>
         <source>Most liked</source>
         <translation>最受欢迎</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="392"/>
+        <location filename="../models/manager.py" line="400"/>
         <source>Recently updated</source>
         <translation>最近更新</translation>
     </message>
     <message>
-        <location filename="../models/manager.py" line="394"/>
+        <location filename="../models/manager.py" line="402"/>
         <source>Search</source>
         <translation>搜索</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <location filename="../main/model_picker.py" line="22"/>
+        <source>%1 · on %2</source>
+        <translation>%1 · 位于 %2</translation>
+    </message>
+    <message>
+        <location filename="../main/model_picker.py" line="37"/>
+        <source>Computed by the backend %1, not on this computer</source>
+        <translation>由后端 %1 计算，而不是在这台电脑上</translation>
+    </message>
+    <message>
+        <location filename="../main/model_picker.py" line="44"/>
+        <source>%1 (backend removed)</source>
+        <translation>%1（后端已删除）</translation>
     </message>
 </context>
 <context>
@@ -3061,145 +3523,145 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../settings/window.py" line="113"/>
-        <location filename="../settings/window.py" line="238"/>
+        <location filename="../settings/window.py" line="120"/>
+        <location filename="../settings/window.py" line="245"/>
         <source>The first installed model</source>
         <translation>第一个已安装的模型</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="123"/>
-        <location filename="../settings/window.py" line="240"/>
+        <location filename="../settings/window.py" line="130"/>
+        <location filename="../settings/window.py" line="247"/>
         <source>Hearth&apos;s default</source>
         <translation>Hearth 默认</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="199"/>
+        <location filename="../settings/window.py" line="206"/>
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="200"/>
+        <location filename="../settings/window.py" line="207"/>
         <source>Appearance</source>
         <translation>外观</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="201"/>
+        <location filename="../settings/window.py" line="208"/>
         <source>New chats and collections</source>
         <translation>新对话和文档集</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="202"/>
+        <location filename="../settings/window.py" line="209"/>
         <source>How models run</source>
         <translation>模型运行方式</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="203"/>
+        <location filename="../settings/window.py" line="210"/>
         <source>Data and network</source>
         <translation>数据与网络</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="204"/>
+        <location filename="../settings/window.py" line="211"/>
         <source>Default model for new chats</source>
         <translation>新对话的默认模型</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="205"/>
+        <location filename="../settings/window.py" line="212"/>
         <source>Default embedding model for new collections</source>
         <translation>新文档集的默认嵌入模型</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="206"/>
+        <location filename="../settings/window.py" line="213"/>
         <source>CPU threads</source>
         <translation>CPU 线程数</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="206"/>
+        <location filename="../settings/window.py" line="213"/>
         <source>Layers on the GPU</source>
         <translation>放在 GPU 上的层数</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="207"/>
+        <location filename="../settings/window.py" line="214"/>
         <source>Data folder</source>
         <translation>数据文件夹</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="207"/>
+        <location filename="../settings/window.py" line="214"/>
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="208"/>
+        <location filename="../settings/window.py" line="215"/>
         <source>Font size</source>
         <translation>字号</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="208"/>
+        <location filename="../settings/window.py" line="215"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="210"/>
+        <location filename="../settings/window.py" line="217"/>
         <source>Automatic (one per core)</source>
         <translation>自动（每个核心一个）</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="211"/>
+        <location filename="../settings/window.py" line="218"/>
         <source>Automatic (as many as fit)</source>
         <translation>自动（尽量多放）</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="212"/>
+        <location filename="../settings/window.py" line="219"/>
         <source>Automatic puts as many layers on the GPU as its free memory holds (all, when they fit) and fewer if loading runs out of memory; 0 keeps the model on the CPU. Threads and GPU layers apply the next time a model loads.</source>
         <translation>自动：按显卡空闲显存放入尽可能多的层（放得下就全部放入），加载时显存不足则减少层数；设为 0 则模型只在 CPU 上运行。线程数和 GPU 层数在下次加载模型时生效。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="216"/>
+        <location filename="../settings/window.py" line="223"/>
         <source>Threads and GPU layers apply the next time a model loads.</source>
         <translation>线程数和 GPU 层数在下次加载模型时生效。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="217"/>
+        <location filename="../settings/window.py" line="224"/>
         <source>System</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="218"/>
+        <location filename="../settings/window.py" line="225"/>
         <source> pt</source>
         <translation> 磅</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="219"/>
+        <location filename="../settings/window.py" line="226"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="220"/>
+        <location filename="../settings/window.py" line="227"/>
         <source>To keep your chats and models elsewhere, quit Hearth, move this folder and set the HEARTH_HOME environment variable to its new place.</source>
         <translation>要把对话和模型放到别处：退出 Hearth，移动这个文件夹，并把环境变量 HEARTH_HOME 设为它的新位置。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="222"/>
+        <location filename="../settings/window.py" line="229"/>
         <source>Offline mode</source>
         <translation>离线模式</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="223"/>
+        <location filename="../settings/window.py" line="230"/>
         <source>Hearth makes no network request at all: searching and downloading models from the Hugging Face Hub are off. Installed models keep working.</source>
         <translation>Hearth 完全不发出网络请求：从 Hugging Face Hub 搜索和下载模型的功能关闭。已安装的模型照常可用。</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="226"/>
         <location filename="../settings/window.py" line="233"/>
+        <location filename="../settings/window.py" line="240"/>
         <source>Follow the system</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="226"/>
+        <location filename="../settings/window.py" line="233"/>
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../settings/window.py" line="226"/>
+        <location filename="../settings/window.py" line="233"/>
         <source>Dark</source>
         <translation>深色</translation>
     </message>
@@ -3207,230 +3669,230 @@ Create one with New…, or drop folders and files here.</source>
 <context>
     <name>SettingsPanel</name>
     <message>
-        <location filename="../main/settings_panel.py" line="286"/>
+        <location filename="../main/settings_panel.py" line="291"/>
         <source>Conversation settings</source>
         <translation>对话设置</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="286"/>
-        <location filename="../main/settings_panel.py" line="318"/>
+        <location filename="../main/settings_panel.py" line="291"/>
+        <location filename="../main/settings_panel.py" line="323"/>
         <source>System prompt</source>
         <translation>系统提示词</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="287"/>
+        <location filename="../main/settings_panel.py" line="292"/>
         <source>Knowledge</source>
         <translation>知识库</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="288"/>
+        <location filename="../main/settings_panel.py" line="293"/>
         <source>Replies</source>
         <translation>回复</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="289"/>
+        <location filename="../main/settings_panel.py" line="294"/>
         <source>Advanced sampling</source>
         <translation>高级采样</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="292"/>
+        <location filename="../main/settings_panel.py" line="297"/>
         <source>&amp;Model</source>
         <translation>模型(&amp;M)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="293"/>
+        <location filename="../main/settings_panel.py" line="298"/>
         <source>The model that writes the replies in this conversation.</source>
         <translation>在此对话中生成回复的模型。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="294"/>
+        <location filename="../main/settings_panel.py" line="299"/>
         <source>&amp;Context</source>
         <translation>上下文(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="295"/>
+        <location filename="../main/settings_panel.py" line="300"/>
         <source>How much of the conversation the model can see at once, in tokens. More context remembers more but takes more memory. Changing it reloads the model.</source>
         <translation>模型一次能看到多少对话内容（以 token 计）。上下文越大记得越多，但占用内存也越多。更改后会重新加载模型。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="297"/>
+        <location filename="../main/settings_panel.py" line="302"/>
         <source>&amp;Temperature</source>
         <translation>温度(&amp;T)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="298"/>
+        <location filename="../main/settings_panel.py" line="303"/>
         <source>How adventurous the model is when it picks each next word.</source>
         <translation>模型挑选下一个词时的大胆程度。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="299"/>
+        <location filename="../main/settings_panel.py" line="304"/>
         <source>Reply &amp;length</source>
         <translation>回复长度(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="300"/>
+        <location filename="../main/settings_panel.py" line="305"/>
         <source>A reply stops after this many tokens (a token is about ¾ of a word).</source>
         <translation>回复达到此 token 数后停止（1 个 token 约为 ¾ 个英文单词）。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="301"/>
+        <location filename="../main/settings_panel.py" line="306"/>
         <source>Top-&amp;p</source>
         <translation>Top-&amp;p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="302"/>
+        <location filename="../main/settings_panel.py" line="307"/>
         <source>Consider only the most likely words that together make up this share of the probability. 1.00 turns it off.</source>
         <translation>只考虑累计概率达到此比例的最可能的词。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="304"/>
+        <location filename="../main/settings_panel.py" line="309"/>
         <source>Top-&amp;k</source>
         <translation>Top-&amp;k</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="305"/>
+        <location filename="../main/settings_panel.py" line="310"/>
         <source>Consider only this many of the most likely next words. 0 turns it off.</source>
         <translation>只从概率最高的这么多个词中选择下一个词。0 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="306"/>
+        <location filename="../main/settings_panel.py" line="311"/>
         <source>M&amp;in-p</source>
         <translation>M&amp;in-p</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="307"/>
+        <location filename="../main/settings_panel.py" line="312"/>
         <source>Skip words less likely than this fraction of the most likely word. 0.00 turns it off.</source>
         <translation>跳过概率低于最可能词的这一比例的词。0.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="308"/>
+        <location filename="../main/settings_panel.py" line="313"/>
         <source>Repeat &amp;penalty</source>
         <translation>重复惩罚(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="309"/>
+        <location filename="../main/settings_panel.py" line="314"/>
         <source>Makes recently used words less likely, against loops. 1.00 turns it off.</source>
         <translation>降低最近用过的词再次出现的概率，避免陷入重复。1.00 表示关闭。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="310"/>
+        <location filename="../main/settings_panel.py" line="315"/>
         <source>&amp;Seed</source>
         <translation>种子(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="311"/>
+        <location filename="../main/settings_panel.py" line="316"/>
         <source>A fixed seed gives the same reply again for the same conversation and settings.</source>
         <translation>使用固定种子时，相同的对话和设置会得到相同的回复。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="317"/>
+        <location filename="../main/settings_panel.py" line="322"/>
         <source>Choose a model</source>
         <translation>选择模型</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="320"/>
+        <location filename="../main/settings_panel.py" line="325"/>
         <source>Instructions the model follows for the whole conversation, e.g. “Answer briefly, in plain English.”</source>
         <translation>模型在整个对话中遵循的指令，例如“用通俗的中文简要回答。”</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="321"/>
+        <location filename="../main/settings_panel.py" line="326"/>
         <source>Temperature value</source>
         <translation>温度值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="322"/>
+        <location filename="../main/settings_panel.py" line="327"/>
         <source>Context size and memory</source>
         <translation>上下文大小与内存占用</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="323"/>
+        <location filename="../main/settings_panel.py" line="328"/>
         <source> tokens</source>
         <translation> token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="324"/>
+        <location filename="../main/settings_panel.py" line="329"/>
         <source>Off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="325"/>
+        <location filename="../main/settings_panel.py" line="330"/>
         <source>Random</source>
         <translation>随机</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="326"/>
+        <location filename="../main/settings_panel.py" line="331"/>
         <source>Random seed for every reply</source>
         <translation>每次回复使用随机种子</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="327"/>
+        <location filename="../main/settings_panel.py" line="332"/>
         <source>A new random seed for every reply.</source>
         <translation>每次回复都使用新的随机种子。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="328"/>
+        <location filename="../main/settings_panel.py" line="333"/>
         <source>Think before answering</source>
         <translation>先思考再回答</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="329"/>
+        <location filename="../main/settings_panel.py" line="334"/>
         <source>The model reasons step by step before it answers: often better answers, but slower. Its thinking is shown folded above the reply.</source>
         <translation>模型先逐步推理再回答：答案往往更好，但更慢。它的思考过程折叠显示在回复上方。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="331"/>
+        <location filename="../main/settings_panel.py" line="336"/>
         <source>Reset to defaults</source>
         <translation>恢复默认</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="332"/>
+        <location filename="../main/settings_panel.py" line="337"/>
         <source>Reset sampling to defaults</source>
         <translation>将采样设置恢复为默认值</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="334"/>
+        <location filename="../main/settings_panel.py" line="339"/>
         <source>Put the temperature, reply length and sampling back to Hearth&apos;s defaults.</source>
         <translation>将温度、回复长度和采样设置恢复为 Hearth 的默认值。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="362"/>
-        <source>{name} (not installed)</source>
-        <translation>{name}（未安装）</translation>
-    </message>
-    <message>
-        <location filename="../main/settings_panel.py" line="414"/>
+        <location filename="../main/settings_panel.py" line="415"/>
         <source>{tokens} tokens</source>
         <translation>{tokens} token</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="416"/>
+        <location filename="../main/settings_panel.py" line="417"/>
         <source>{tokens} tokens · {memory} for the context</source>
         <translation>{tokens} token · 上下文占用 {memory}</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="454"/>
+        <location filename="../main/settings_panel.py" line="455"/>
         <source>Always the most likely word: the same reply every time.</source>
         <translation>总是选择最可能的词：每次回复都相同。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="455"/>
+        <location filename="../main/settings_panel.py" line="456"/>
         <source>Focused and predictable: good for facts, code and summaries.</source>
         <translation>专注、可预测：适合事实问答、代码和摘要。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="456"/>
+        <location filename="../main/settings_panel.py" line="457"/>
         <source>Balanced: natural wording with some variety.</source>
         <translation>均衡：措辞自然，略有变化。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="457"/>
+        <location filename="../main/settings_panel.py" line="458"/>
         <source>Varied and creative: good for ideas and stories.</source>
         <translation>多样、有创意：适合构思点子和写故事。</translation>
     </message>
     <message>
-        <location filename="../main/settings_panel.py" line="458"/>
+        <location filename="../main/settings_panel.py" line="459"/>
         <source>Very random: replies may wander off or stop making sense.</source>
         <translation>非常随机：回复可能跑题或语无伦次。</translation>
+    </message>
+    <message>
+        <location filename="../main/model_picker.py" line="48"/>
+        <source>{name} (not installed)</source>
+        <translation>{name}（未安装）</translation>
     </message>
 </context>
 <context>
@@ -3627,67 +4089,97 @@ Create one with New…, or drop folders and files here.</source>
 </context>
 <context>
     <name>StatusBar</name>
+    <message>
+        <location filename="../main/status_bar.py" line="62"/>
+        <source>API on %1</source>
+        <translation>API 运行于 %1</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="64"/>
+        <source>Hearth serves its models to other programs at %1 (Settings → Local API server).</source>
+        <translation>Hearth 正在 %1 向其他程序提供模型（设置 → 本地 API 服务器）。</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="56"/>
+        <location filename="../main/status_bar.py" line="69"/>
         <source>%n older message(s) left out to fit the context</source>
         <translation>
             <numerusform>为适应上下文，省略了 %n 条较早的消息</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="68"/>
+        <location filename="../main/status_bar.py" line="80"/>
+        <source>The server read only %1 of the %2 prompt tokens sent: it cut the conversation to its own context size. Raise the server&apos;s context (Ollama: num_ctx) or set the backend&apos;s context window lower in Models → Backends.</source>
+        <translation>服务器只读取了发送的 %2 个提示 token 中的 %1 个：它按自己的上下文大小截断了对话。请调大服务器的上下文（Ollama：num_ctx），或在 模型 → 后端 中把该后端的上下文窗口设小。</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="89"/>
+        <source>Replies are computed by the backend %1, not on this computer; what you send goes to that server.</source>
+        <translation>回复由后端 %1 计算，而不是在这台电脑上；你发送的内容会传到那台服务器。</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="93"/>
         <source>The GPU ran out of memory with more layers, so %1 of %2 layers are on it and the rest run on the CPU. Close other programs that use the GPU, or choose a shorter context, then reload the model.</source>
         <translation>放入更多层时显卡显存不足，因此 %2 层中有 %1 层在显卡上，其余在 CPU 上运行。请关闭其他占用显卡的程序，或选择更短的上下文，然后重新加载模型。</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="75"/>
+        <location filename="../main/status_bar.py" line="101"/>
         <source>Loading the model</source>
         <translation>正在加载模型</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="77"/>
+        <location filename="../main/status_bar.py" line="103"/>
         <source>Loading %1…</source>
         <translation>正在加载 %1…</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="79"/>
+        <location filename="../main/status_bar.py" line="105"/>
         <source>The model stopped — reload it to continue</source>
         <translation>模型已停止运行——重新加载后才能继续</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="81"/>
+        <location filename="../main/status_bar.py" line="107"/>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="84"/>
+        <location filename="../main/status_bar.py" line="111"/>
         <source>context %1</source>
         <translation>上下文 %1</translation>
     </message>
+    <message>
+        <location filename="../main/status_bar.py" line="117"/>
+        <source>Remote · %1</source>
+        <translation>远程 · %1</translation>
+    </message>
+    <message>
+        <location filename="../main/status_bar.py" line="119"/>
+        <source>answered by %1</source>
+        <translation>由 %1 回答</translation>
+    </message>
     <message numerus="yes">
-        <location filename="../main/status_bar.py" line="89"/>
+        <location filename="../main/status_bar.py" line="122"/>
         <source>CPU · %n thread(s)</source>
         <translation>
             <numerusform>CPU · %n 个线程</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="92"/>
+        <location filename="../main/status_bar.py" line="125"/>
         <source>%1 · %2/%3 layers</source>
         <translation>%1 · %2/%3 层</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="95"/>
+        <location filename="../main/status_bar.py" line="128"/>
         <source>%1 VRAM</source>
         <translation>显存 %1</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="104"/>
+        <location filename="../main/status_bar.py" line="137"/>
         <source>first token %1 s</source>
         <translation>首 token %1 秒</translation>
     </message>
     <message>
-        <location filename="../main/status_bar.py" line="106"/>
+        <location filename="../main/status_bar.py" line="139"/>
         <source>%1 tokens/s</source>
         <translation>%1 token/秒</translation>
     </message>

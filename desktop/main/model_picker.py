@@ -6,7 +6,7 @@ silently shows another model than the one the conversation names.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QComboBox
@@ -17,18 +17,15 @@ from desktop.main.remote_models import RemoteChoice
 from desktop.plain import tip, visible
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ModelPicker", text)
-
-
 def remote_label(model: str, backend: str) -> str:
     """"qwen3-8b · on gpu-box": a remote model as the picker and the lists name it."""
-    return _tr("%1 · on %2").replace("%1", visible(model)).replace("%2", visible(backend))
+    return QCoreApplication.translate("ModelPicker", "%1 · on %2").replace("%1", visible(model)).replace(
+        "%2", visible(backend))
 
 
 def fill_picker(picker: QComboBox, models: Sequence[InstalledModel], remotes: Sequence[RemoteChoice],
-                current: str | None, tr: Callable[[str], str]) -> None:
-    """Refill ``picker`` and select ``current`` (``tr``: the panel's, for the "(not installed)" mark)."""
+                current: str | None) -> None:
+    """Refill ``picker`` and select ``current``."""
     picker.clear()
     for model in models:
         picker.addItem(visible(model.label()), str(model.path))
@@ -37,16 +34,18 @@ def fill_picker(picker: QComboBox, models: Sequence[InstalledModel], remotes: Se
         picker.insertSeparator(picker.count())
     for choice in remotes:
         picker.addItem(remote_label(choice.model, choice.backend), choice.path)
-        picker.setItemData(picker.count() - 1, _tr("Computed by the backend %1, not on this computer")
-                           .replace("%1", visible(choice.backend)), Qt.ItemDataRole.ToolTipRole)
+        picker.setItemData(picker.count() - 1, QCoreApplication.translate(
+            "ModelPicker", "Computed by the backend %1, not on this computer").replace("%1", visible(choice.backend)),
+            Qt.ItemDataRole.ToolTipRole)
     index = picker.findData(current) if current else -1
     if current and index < 0:
         remote = parse_remote_path(current)
         if remote is not None:
-            label = _tr("%1 (backend removed)").replace("%1", remote_label(remote[1], remote[0]))
+            label = QCoreApplication.translate("ModelPicker", "%1 (backend removed)").replace(
+                "%1", remote_label(remote[1], remote[0]))
         else:
             name = current.replace("\\", "/").rsplit("/", 1)[-1]
-            label = tr("{name} (not installed)").format(name=visible(name))
+            label = QCoreApplication.translate("SettingsPanel", "{name} (not installed)").format(name=visible(name))
         picker.addItem(label, current)
         index = picker.count() - 1
         picker.setItemData(index, tip(current), Qt.ItemDataRole.ToolTipRole)

@@ -356,7 +356,7 @@ class SettingsPanel(QWidget):
 
     def _fill_models(self) -> None:
         with self._quiet():
-            fill_picker(self.model_picker, self._models, self._remotes, self._model_path, self.tr)
+            fill_picker(self.model_picker, self._models, self._remotes, self._model_path)
 
     def _limit(self) -> int:
         """The largest context the slider offers: the model's trained one, or the backend's typed one."""
