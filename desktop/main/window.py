@@ -11,6 +11,7 @@ gives them what they drive and listens to their signals.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -290,6 +291,10 @@ class MainWindow(WindowDoors, QMainWindow):
 
     def _loaded(self, info: ModelInfo) -> None:
         self.info = info
+        if parse_remote_path(info.path) is not None:   # the server said its context: the slider's limit
+            self.remote_models = [replace(r, context_window=r.context_window or info.n_ctx_train)
+                                  if r.path == info.path else r for r in self.remote_models]
+            self.settings.set_models(self.models, self.remote_models)
         self.starter_advice.starter_shown(is_starter(info.path))
         self.status.show_model(info)
         self.chat_view.set_model_name(info.name)

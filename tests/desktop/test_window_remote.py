@@ -76,6 +76,7 @@ def test_with_only_a_backend_the_window_chats_instead_of_welcoming(qtbot, fake_o
         wait_idle(qtbot, app)
         assert bubbles(app)[1].text.source_text() == "Hello there!"
         assert window.info.n_ctx == 4096   # the fake says nothing of its context: Ollama's default assumed
+        assert window.settings.context_slider.maximum() == 4096   # the panel shows what the server runs at
         # the user types the server's real context in Models → Backends: the loaded model is bound again
         manager, panel = open_backends(qtbot, app)
         qtbot.waitUntil(lambda: panel.table.rowCount() == 1)
