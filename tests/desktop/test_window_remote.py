@@ -46,7 +46,7 @@ def test_a_backends_model_is_picked_shown_and_answers(qtbot, fake_openai: FakeOp
         type_and_send(qtbot, app, "Hi " + "tell me everything about the sea " * 20)
         wait_idle(qtbot, app)
         reply = bubbles(app)[1]
-        assert reply.text.source_text() == "Hello there!"
+        assert reply.text.source_text() == "Hello there!" and reply.item.message.status == "complete"
         assert reply.item.message.reasoning == "The user greets me."
         conv_id = window.conversation.id
         stored = in_database(lambda s: (s.conversation(conv_id), s.thread(conv_id)))
