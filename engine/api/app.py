@@ -79,26 +79,12 @@ def build_app(home: "Home", worker: "ModelWorker") -> Starlette:
             raise ApiProblem(400, "'input' must be a string or a list of strings (token arrays are not supported).",
                              param="input", code="invalid_value")
         job = Job("embed", {**body, "input": texts}, asyncio.get_running_loop())
-        worker.submit(job)
-        try:
-            item = await job.out.get()
-        finally:
-            job.cancel.cancel()
-        if item[0] == "error":
-            raise item[1]
-        return JSONResponse(item[1])
+        return await _one_result(worker, job)
 
     async def search(request: Request) -> Response:
         """A knowledge collection's passages for a query (``engine.api.search``), in the model's thread."""
         job = Job("search", search_request(await _json(request)), asyncio.get_running_loop())
-        worker.submit(job)
-        try:
-            item = await job.out.get()
-        finally:
-            job.cancel.cancel()
-        if item[0] == "error":
-            raise item[1]
-        return JSONResponse(item[1])
+        return await _one_result(worker, job)
 
     async def problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiProblem)
@@ -212,6 +198,18 @@ def _finish(stats: dict[str, Any]) -> str:
 
 # a local chat model: streamed, and constrained to JSON (response_format) through a llama.cpp grammar
 CHAT_CAPABILITIES = {"chat": True, "embeddings": False, "streaming": True, "response_format": True}
+
+
+async def _one_result(worker: "ModelWorker", job: Job) -> Response:
+    """Queue a job that answers once (embeddings, search) and send its result, or raise its error."""
+    worker.submit(job)
+    try:
+        item = await job.out.get()
+    finally:
+        job.cancel.cancel()
+    if item[0] == "error":
+        raise item[1]
+    return JSONResponse(item[1])
 
 
 def _listing(home: "Home", worker: "ModelWorker") -> list[dict[str, Any]]:
