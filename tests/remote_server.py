@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import requests
+
+from engine.bench.remote import LlamaServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_ID = "smollm2"
@@ -35,45 +36,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class LlamaServer:
-    """One llama-server process on 127.0.0.1 (its log in ``log``)."""
+class LlamaServer(LlamaServerProcess):
+    """One llama-server process on 127.0.0.1 (its log in ``log``): the benchmark's launcher with the tests'
+    defaults (1,024-token context, model ``smollm2``), and ``kill`` to play a crashed machine."""
 
     def __init__(self, binary: Path, model: Path, log: Path, *, n_ctx: int = 1024, alias: str = MODEL_ID,
                  api_key: str | None = None, port: int | None = None, embeddings: bool = False) -> None:
-        self.port = port or free_port()
-        self.log = log
-        args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(n_ctx),
-                "-np", "1", "-t", "2", "--alias", alias, "--no-webui",
-                "--no-repack"]   # no extra buffer types: the engine's own guard against the AMX repack crash
-        if api_key:
-            args += ["--api-key", api_key]
-        if embeddings:   # /v1/embeddings answers 501 without it
-            args += ["--embeddings"]
-        with open(log, "ab") as out:
-            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-        self._wait_healthy()
-
-    @property
-    def root(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def url(self) -> str:
-        return f"{self.root}/v1"
-
-    def _wait_healthy(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"llama-server exited ({self.process.returncode}):\n{self.log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{self.root}/health", timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"llama-server was not healthy within {START_TIMEOUT_S} s:\n{self.log.read_text()[-3000:]}")
+        super().__init__(binary, model, log, n_ctx=n_ctx, alias=alias, port=port, api_key=api_key,
+                         embeddings=embeddings)
 
     def kill(self) -> None:
         """As a crashed or unplugged machine: SIGKILL, no goodbye."""

@@ -49,25 +49,36 @@ class LlamaServerProcess:
     """One llama-server on a free 127.0.0.1 port serving ``model`` as ``alias``; ``stop()`` ends it."""
 
     def __init__(self, binary: Path, model: Path, log: Path, *, n_ctx: int = 2048, threads: int = 2,
-                 alias: str = ALIAS) -> None:
+                 alias: str = ALIAS, port: int | None = None, api_key: str | None = None,
+                 embeddings: bool = False) -> None:
+        """``port``: None for a free one; ``api_key``: required by the server; ``embeddings``: serve
+        /v1/embeddings (501 without it)."""
         if not (binary.is_file() and os.access(binary, os.X_OK)):
             raise errors.HearthError(f"There is no llama-server program at {binary}.",
                                      hint="Build it with `bash scripts/build_llama_server.sh`, or name one with "
                                           "--server PATH.")
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = int(sock.getsockname()[1])
+        if port is None:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = int(sock.getsockname()[1])
+        self.port = port
         self.log = log
         args = [str(binary), "-m", str(model), "--host", "127.0.0.1", "--port", str(self.port), "-c", str(n_ctx),
                 "-np", "1", "-t", str(threads), "--alias", alias, "--no-webui",
                 "--no-repack"]   # no extra buffer types, as the engine loads models (llama.cpp issue 20824)
+        args += ["--api-key", api_key] if api_key else []
+        args += ["--embeddings"] if embeddings else []
         with open(log, "ab") as out:
             self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self._wait_healthy()
 
     @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/v1"
+        return f"{self.root}/v1"
 
     def _wait_healthy(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
