@@ -27,7 +27,6 @@ from engine.bench.remote import LlamaServerProcess
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_ID = "smollm2"
-START_TIMEOUT_S = 120
 
 
 def free_port() -> int:
