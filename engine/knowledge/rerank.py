@@ -129,8 +129,12 @@ def rerank(query: Sequence[str], candidates: Sequence[Candidate], df: Mapping[st
            n_docs: int) -> list[Scored]:
     """``candidates`` (in fused order, best first) rescored for the question's ``query`` terms, best first.
 
-    ``df``: in how many of ``n_docs`` chunks each term occurs (a term missing from it counts as rare)."""
+    ``df``: in how many of ``n_docs`` chunks each term occurs (a term missing from it counts as rare).
+    A term it counts in no chunk is left out: it tells the candidates nothing, and counting it would
+    only shrink every share and so give the fused order more say (a Chinese question's grams across
+    two words, 型稳 in 模型稳定, are such terms)."""
     terms = list(dict.fromkeys(query))[:MAX_TERMS]
+    terms = [t for t in terms if df.get(t, 1) > 0] or terms
     n_docs = max(n_docs, 1)
     weight = {t: idf(df.get(t, 0), n_docs) for t in terms}
     scored: list[tuple[float, int, Scored]] = []

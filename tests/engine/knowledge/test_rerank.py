@@ -86,6 +86,22 @@ def test_ties_keep_the_fused_order() -> None:
     assert ids(rerank.rerank(normalize.query_terms("tea"), nothing, {}, 100)) == [5, 2, 8]
 
 
+def test_terms_no_chunk_holds_are_left_out() -> None:
+    # 模型稳定输出 as a question's grams: 型稳 and 定输 stand across two words and are in no chunk
+    query = normalize.query_terms("模型稳定输出")
+    assert query == ["模型", "型稳", "稳定", "定输", "输出"]
+    df = {"模型": 80, "型稳": 0, "稳定": 3, "定输": 0, "输出": 15}
+    held = cand(1, "用语法约束输出，模型就能稳定地给出合法的格式。")
+    other = cand(2, "模型的大小和内存。")
+    best = dict(rerank.rerank(query, [other, held], df, 500)[0].parts)
+    assert best["coverage"] == pytest.approx(1.0)   # all three of the terms some chunk holds
+    with_absent = rerank.features(query, {t: rerank.idf(df[t], 500) for t in query}, held)
+    assert with_absent["coverage"] < 0.5            # what counting the absent ones would have made of it
+    # when no term is held anywhere, they are all kept (and every share is 0)
+    assert rerank.rerank(["型稳"], [held], {"型稳": 0}, 500)[0].parts == (
+        ("prior", 1.0), ("coverage", 0.0), ("window", 0.0), ("phrase", 0.0), ("title", 0.0))
+
+
 def test_empty_inputs() -> None:
     assert rerank.rerank(normalize.query_terms("tea"), [], {}, 0) == []
     order = rerank.rerank([], [cand(4, "tea"), cand(6, "coffee")], {}, 10)
