@@ -15,13 +15,13 @@ Observability: ``requests`` and ``bytes_sent(filename)``.
 
 Use the ``hub`` fixture (``from tests.hub_server import hub  # noqa: F401``); it
 sets ``HF_ENDPOINT`` to the server. ``smollm2_hub`` also serves the real
-SmolLM2 GGUF (from disk; its sha256 is hashed once per test session).
+SmolLM2 GGUF (from disk; its sha256 is hashed once per test session). What it serves
+(repos, files, faults, hostile replies) is in ``hub_repos``.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import json
 import os
 import socket
@@ -29,163 +29,26 @@ import sys
 import threading
 import time
 import traceback
-import zlib
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, NamedTuple
+from typing import Any, BinaryIO, Iterator
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
+from tests.hub_repos import (LAST_MODIFIED, Fault, Hostile, HubFile, Repo, Request, entry, file_sha256, git_oid,
+                              normal_dirs, search_repos)
+
 CHUNK = 1 << 20
-LAST_MODIFIED = "2024-06-01T12:00:00.000Z"
 SMOLLM2_REPO = "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 _FLIP = bytes(b ^ 0xFF for b in range(256))  # corrupt(): same length, every byte different
 _GONE = (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, TimeoutError, OSError)
-_SHA_CACHE: dict[tuple[str, int, int], str] = {}
-_SHA_LOCK = threading.Lock()
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file on disk, cached per (path, size, mtime) for the whole process."""
-    st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
-    with _SHA_LOCK:
-        if key not in _SHA_CACHE:
-            digest = hashlib.sha256()
-            with path.open("rb") as f:
-                while block := f.read(8 * CHUNK):
-                    digest.update(block)
-            _SHA_CACHE[key] = digest.hexdigest()
-        return _SHA_CACHE[key]
 
 
 def _ascii(text: str) -> str:
     """Header values must be latin-1: escape anything else."""
     return text.encode("ascii", "backslashreplace").decode()
-
-
-def _git_oid(data: bytes) -> str:
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-class Request(NamedTuple):
-    """One request the hub answered: path is URL-decoded, without the query string."""
-    method: str
-    path: str
-    range: str | None
-    status: int
-
-
-@dataclass
-class HubFile:
-    """A file in a fake repo: bytes in memory or a path on disk."""
-    filename: str
-    size: int
-    sha256: str
-    lfs: bool
-    data: bytes | None = None
-    path: Path | None = None
-    oid: str = field(init=False)  # git blob id: of the LFS pointer for LFS files, of the content otherwise
-
-    def __post_init__(self) -> None:
-        if self.lfs:
-            self.oid = _git_oid(self.pointer)
-        else:  # small git files: read once
-            self.oid = _git_oid(self.data if self.data is not None else self.path.read_bytes() if self.path else b"")
-
-    @property
-    def pointer(self) -> bytes:
-        return f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {self.size}\n".encode()
-
-    def open(self) -> BinaryIO:
-        return self.path.open("rb") if self.path is not None else io.BytesIO(self.data or b"")
-
-    def lfs_info(self, sha_key: str = "sha256") -> dict[str, Any] | None:
-        return {sha_key: self.sha256, "size": self.size, "pointerSize": len(self.pointer)} if self.lfs else None
-
-
-@dataclass
-class Repo:
-    repo_id: str
-    downloads: int = 0
-    likes: int = 0
-    last_modified: str = LAST_MODIFIED
-    tags: tuple[str, ...] = ("gguf",)
-    gated: bool | str = False
-    extra: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, HubFile] = field(default_factory=dict)
-
-    @property
-    def sha(self) -> str:
-        return hashlib.sha1(f"commit:{self.repo_id}".encode()).hexdigest()
-
-    def summary(self, siblings: bool = False, blobs: bool = False) -> dict[str, Any]:
-        info: dict[str, Any] = {
-            "_id": self.sha[:24], "id": self.repo_id, "modelId": self.repo_id,
-            "author": self.repo_id.split("/")[0] if "/" in self.repo_id else None,
-            "sha": self.sha, "downloads": self.downloads, "likes": self.likes,
-            "lastModified": self.last_modified, "createdAt": self.last_modified,
-            "trendingScore": self.extra.get("trendingScore", self.likes),
-            "tags": list(self.tags), "gated": self.gated, "private": False, "disabled": False,
-            "library_name": "gguf" if "gguf" in self.tags else None,
-            "cardData": {"license": "apache-2.0"},
-        }
-        info.update(self.extra)
-        if siblings:
-            info["siblings"] = [self._sibling(f, blobs) for f in list(self.files.values())]
-        return info
-
-    @staticmethod
-    def _sibling(f: HubFile, blobs: bool) -> dict[str, Any]:
-        if not blobs:
-            return {"rfilename": f.filename}
-        return {"rfilename": f.filename, "size": f.size, "blobId": f.oid, "lfs": f.lfs_info()}
-
-
-def _entry(f: HubFile) -> dict[str, Any]:
-    """A /tree or /paths-info file entry."""
-    entry: dict[str, Any] = {"type": "file", "path": f.filename, "size": f.size, "oid": f.oid}
-    if f.lfs:
-        entry["lfs"] = f.lfs_info("oid")
-    return entry
-
-
-def _normal_dirs(name: str) -> list[str] | None:
-    """Folder parts of a well-formed name; None for hostile names, listed as given at the top."""
-    parts = name.split("/")
-    if any(p in ("", ".", "..") for p in parts):
-        return None
-    return parts[:-1]
-
-
-@dataclass
-class _Fault:
-    kind: str  # "drop" | "stall" | "corrupt"
-    n_bytes: int = 0
-    seconds: float = 0.0
-    times: int = 1
-
-
-@dataclass
-class _Hostile:
-    kind: str  # "endless" | "raw" | "trickle"
-    body: bytes = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    rate: float = 1.0  # trickle: bytes per second
-
-
-def gzip_bomb(megabytes: int) -> bytes:
-    """A gzip stream of a JSON string of ``megabytes`` MiB of spaces, built in milliseconds (identical
-    full-flushed deflate blocks repeated; the trailer's CRC is wrong: a client never gets that far)."""
-    c = zlib.compressobj(9, zlib.DEFLATED, 31)
-    block = b" " * (1 << 20)
-    head = c.compress(b'["') + c.flush(zlib.Z_FULL_FLUSH)
-    one = c.compress(block) + c.flush(zlib.Z_FULL_FLUSH)
-    assert c.compress(block) + c.flush(zlib.Z_FULL_FLUSH) == one
-    return head + one * megabytes + c.compress(b'"]') + c.flush()
 
 
 class FakeHub:
@@ -199,7 +62,7 @@ class FakeHub:
         self.repos: dict[str, Repo] = {}
         self.requests: list[Request] = []
         self.page_size = page_size
-        self._faults: dict[str, list[_Fault]] = {}
+        self._faults: dict[str, list[Fault]] = {}
         self._sent: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -209,7 +72,7 @@ class FakeHub:
         self.offline = False
         self.hangup = False
         self.errors: list[str] = []  # tracebacks of server bugs (should stay empty)
-        self._hostile: dict[str, _Hostile] = {}
+        self._hostile: dict[str, Hostile] = {}
 
     # ----- content -----
     def add_repo(self, repo_id: str, *, downloads: int = 0, likes: int = 0,
@@ -234,21 +97,21 @@ class FakeHub:
         return f
 
     # ----- faults -----
-    def _add_fault(self, filename: str, fault: _Fault) -> None:
+    def _add_fault(self, filename: str, fault: Fault) -> None:
         with self._lock:
             self._faults.setdefault(filename, []).append(fault)
 
     def drop_after(self, filename: str, n_bytes: int, *, times: int = 1) -> None:
         """The next download GET of filename sends headers and n_bytes of body, then closes the socket."""
-        self._add_fault(filename, _Fault("drop", n_bytes, times=times))
+        self._add_fault(filename, Fault("drop", n_bytes, times=times))
 
     def stall_after(self, filename: str, n_bytes: int, seconds: float, *, times: int = 1) -> None:
         """The next download GET of filename sends n_bytes, sleeps `seconds`, then sends the rest."""
-        self._add_fault(filename, _Fault("stall", n_bytes, seconds, times=times))
+        self._add_fault(filename, Fault("stall", n_bytes, seconds, times=times))
 
     def corrupt(self, filename: str, *, times: int = 1) -> None:
         """The next download GET of filename serves other bytes of the same length (metadata unchanged)."""
-        self._add_fault(filename, _Fault("corrupt", times=times))
+        self._add_fault(filename, Fault("corrupt", times=times))
 
     def hostile(self, path: str, kind: str, *, body: bytes | str = b"", rate: float = 1.0,
                 headers: dict[str, str] | None = None) -> None:
@@ -256,10 +119,10 @@ class FakeHub:
         "/o/n/resolve/main/f.gguf") gets a hostile 200 reply instead of the real one:
         "endless": a JSON array that never ends (chunked); "raw": ``body`` as given, with ``headers``
         (e.g. Content-Encoding: gzip); "trickle": ``body`` at ``rate`` bytes per second."""
-        self._hostile[path] = _Hostile(kind, body.encode() if isinstance(body, str) else body, dict(headers or {}),
+        self._hostile[path] = Hostile(kind, body.encode() if isinstance(body, str) else body, dict(headers or {}),
                                        rate)
 
-    def _take_fault(self, filename: str) -> _Fault | None:
+    def _take_fault(self, filename: str) -> Fault | None:
         with self._lock:
             queue = self._faults.get(filename)
             if not queue:
@@ -469,7 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _serve_hostile(self, h: _Hostile) -> None:
+    def _serve_hostile(self, h: Hostile) -> None:
         hub = self.server.hub
         self.close_connection = True
         if h.kind == "endless":
@@ -533,7 +396,7 @@ class _Handler(BaseHTTPRequestHandler):
         if kind == "paths-info" and self.command == "POST":
             self._check_revision(repo, rest2)
             wanted = self._body_params().get("paths", [])
-            out = [_entry(f) for name, f in list(repo.files.items()) if name in wanted]
+            out = [entry(f) for name, f in list(repo.files.items()) if name in wanted]
             out += [e for e in self._tree(repo, "", True) if e["type"] == "directory" and e["path"] in wanted]
             return self._json(out)
         raise _HubError(404, None, f"Not found: {self.rel_path}")
@@ -543,10 +406,10 @@ class _Handler(BaseHTTPRequestHandler):
         dirs: dict[str, None] = {}
         prefix = folder + "/" if folder else ""
         for name, f in list(repo.files.items()):
-            parts = _normal_dirs(name)
+            parts = normal_dirs(name)
             if parts is None:  # hostile names: listed as given, at the top
                 if not folder:
-                    out.append(_entry(f))
+                    out.append(entry(f))
                 continue
             if not name.startswith(prefix):
                 continue
@@ -554,38 +417,19 @@ class _Handler(BaseHTTPRequestHandler):
             if recursive:
                 for depth in range(1, len(below) + 1):
                     dirs.setdefault(prefix + "/".join(below[:depth]))
-                out.append(_entry(f))
+                out.append(entry(f))
             elif below:
                 dirs.setdefault(prefix + below[0])
             else:
-                out.append(_entry(f))
+                out.append(entry(f))
         if folder and not out and not dirs:
             raise _HubError(404, "EntryNotFound", f"{folder} does not exist on main")
-        folders = [{"type": "directory", "path": d, "size": 0, "oid": _git_oid(d.encode())} for d in dirs]
+        folders = [{"type": "directory", "path": d, "size": 0, "oid": git_oid(d.encode())} for d in dirs]
         return folders + out
 
     def _search(self) -> None:
         hub, q = self.server.hub, self.query
-        search = (q.get("search", [""])[-1]).lower()
-        author = q.get("author", [None])[-1]
-        filters = q.get("filter", [])
-        repos = [r for r in list(hub.repos.values())
-                 if search in r.repo_id.lower()
-                 and (author is None or r.repo_id.split("/")[0] == author)
-                 and all(t in r.tags for t in filters)]
-        sort = q.get("sort", [None])[-1]
-        key = {"downloads": "downloads", "likes": "likes", "lastModified": "lastModified",
-               "last_modified": "lastModified", "trendingScore": "trendingScore",
-               "trending_score": "trendingScore", "createdAt": "createdAt"}.get(sort or "")
-        full = self._flag("full")
-        expand = q.get("expand") or q.get("expand[]")
-        items = [r.summary(siblings=full or bool(expand and "siblings" in expand)) for r in repos]
-        if key:
-            ascending = q.get("direction", ["-1"])[-1] == "1"
-            items.sort(key=lambda i: i["id"])
-            items.sort(key=lambda i: i[key], reverse=not ascending)
-        if expand:
-            items = [{k: v for k, v in i.items() if k in expand or k in ("id", "_id")} for i in items]
+        items = search_repos(list(hub.repos.values()), q, full=self._flag("full"))
         start = int(q.get("cursor", ["0"])[-1])
         size = min(int(q.get("limit", [hub.page_size])[-1]), hub.page_size)
         page, headers = items[start:start + size], {}
@@ -691,7 +535,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if ahead > 0:
                     time.sleep(ahead)
 
-    def _copy(self, src: BinaryIO, filename: str, length: int, fault: _Fault | None) -> None:
+    def _copy(self, src: BinaryIO, filename: str, length: int, fault: Fault | None) -> None:
         """Send length bytes from src in 1 MiB writes, applying a fault if one is due."""
         hub, sent = self.server.hub, 0
         limit = fault.n_bytes if fault is not None and fault.kind in ("drop", "stall") else None

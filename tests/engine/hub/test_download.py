@@ -30,7 +30,8 @@ from engine.hub.download import DownloadProgress, discard_partial, download_mode
 from engine.models.names import local_target, unsafe_reason
 from engine.paths import paths
 from engine.sampling import CancelToken
-from tests.hub_server import SMOLLM2_FILE, SMOLLM2_REPO, FakeHub, Request, file_sha256, hub, smollm2_hub  # noqa: F401
+from tests.hub_repos import Request, file_sha256
+from tests.hub_server import SMOLLM2_FILE, SMOLLM2_REPO, FakeHub, hub, smollm2_hub  # noqa: F401
 
 REPO = "hearth-test/Tiny-GGUF"
 FILE = "tiny-Q4_K_M.gguf"

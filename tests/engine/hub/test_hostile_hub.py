@@ -38,7 +38,8 @@ import json, os, resource, sys, time
 setup, call, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 sys.path.insert(0, os.getcwd())
-from tests.hub_server import FakeHub, gzip_bomb
+from tests.hub_repos import gzip_bomb
+from tests.hub_server import FakeHub
 from engine.errors import HearthError
 from engine.hub import fit, search
 try:

@@ -18,7 +18,8 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from tests.hub_server import SMOLLM2_FILE, SMOLLM2_REPO, FakeHub, file_sha256, hub, smollm2_hub  # noqa: F401
+from tests.hub_repos import file_sha256
+from tests.hub_server import SMOLLM2_FILE, SMOLLM2_REPO, FakeHub, hub, smollm2_hub  # noqa: F401
 
 REPO = "bartowski/Qwen-Tiny-GGUF"
 DATA = bytes(range(256)) * 4096  # 1 MiB
